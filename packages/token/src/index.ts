@@ -1,0 +1,61 @@
+export { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
+export {
+  type AgentKey,
+  type Ed25519PublicJwk,
+  ed25519KeyProblem,
+  ed25519PublicJwk,
+  jwkThumbprint,
+  parseAgentJwk,
+} from "./agent-key.ts";
+export {
+  CHAIN_SEPARATOR,
+  type ChainLimits,
+  DEFAULT_MAX_CHAIN_LENGTH,
+  decodeChain,
+  encodeChain,
+} from "./chain-encoding.ts";
+export { audiencesCover, type ChainToken, checkHopAgainstParent, checkRoot, checkTime } from "./chain-rules.ts";
+export {
+  CLAIM_LIMITS,
+  isAgentId,
+  isAudience,
+  isRandomId,
+  isTaskId,
+  parseClaims,
+  serializeClaims,
+  type TokenClaims,
+} from "./claims.ts";
+export { randomId, sha256Base64url } from "./digest.ts";
+export { ed25519PublicKeyObject, importJwks, type Jwks, MAX_JWKS_KEYS, type ServicePublicJwk } from "./jwks.ts";
+export {
+  DEFAULT_MAX_TOKEN_BYTES,
+  type DecodedToken,
+  type DecodeTokenOptions,
+  decodeToken,
+  hasValidSignature,
+  type KeyResolver,
+  parseTokenPayload,
+  type SigningKey,
+  signToken,
+  TOKEN_TYPE,
+  type TokenHeader,
+  type VerifiedToken,
+  verifyToken,
+} from "./jws.ts";
+export { isReasonCode, REASON_CODES, type ReasonCode } from "./reason-codes.ts";
+export {
+  type ArgumentLimit,
+  type ArgumentLimits,
+  allows,
+  type Call,
+  type Capability,
+  capsCover,
+  covers,
+  MAX_LIMIT_VALUES,
+  MAX_LIMITS_PER_CAPABILITY,
+  MAX_PATTERN_LENGTH,
+  parseCall,
+  parseCapability,
+} from "./scope.ts";
+export { parseStrictJson, type JsonValue } from "./strict-json.ts";
+export { fail, ok, type Result, TokenError, type TokenErrorDetails } from "./token-error.ts";

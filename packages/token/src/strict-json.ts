@@ -1,0 +1,174 @@
+/**
+ * A JSON parser that refuses what `JSON.parse` forgives. JSON.parse keeps the last of two equal
+ * keys, so `{"sub":"alice","sub":"mallory"}` means different things to different parsers; here it
+ * is an error, including when the keys are only equal after unescaping (`"sub"` and `"\u0073ub"`).
+ * Nesting depth is bounded so hostile input cannot exhaust the stack, numbers must be finite, and
+ * objects are built without a prototype so `__proto__` is just a key.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface StrictJsonOptions {
+  /** Deepest nesting of arrays and objects accepted. */
+  readonly maxDepth?: number;
+}
+
+/** Thrown only inside this module; `parseStrictJson` turns it into a result. */
+class JsonSyntaxError extends Error {}
+
+export type StrictJsonResult = { ok: true; value: JsonValue } | { ok: false; message: string };
+
+/** Parses `text` as strict JSON (RFC 8259, no duplicate keys, bounded depth). */
+export function parseStrictJson(text: string, options: StrictJsonOptions = {}): StrictJsonResult {
+  const parser = new Parser(text, options.maxDepth ?? 8);
+  try {
+    const value = parser.parseDocument();
+    return { ok: true, value };
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return { ok: false, message: error.message };
+    throw error;
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+class Parser {
+  private pos = 0;
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {}
+
+  parseDocument(): JsonValue {
+    const value = this.parseValue(0);
+    this.skipWhitespace();
+    if (this.pos !== this.text.length) this.fail("unexpected text after the JSON value");
+    return value;
+  }
+
+  private fail(message: string): never {
+    throw new JsonSyntaxError(`${message} at offset ${this.pos}`);
+  }
+
+  private skipWhitespace(): void {
+    while (this.pos < this.text.length) {
+      const c = this.text.charCodeAt(this.pos);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return;
+      this.pos++;
+    }
+  }
+
+  private parseValue(depth: number): JsonValue {
+    this.skipWhitespace();
+    const c = this.text[this.pos];
+    switch (c) {
+      case "{":
+        return this.parseObject(depth + 1);
+      case "[":
+        return this.parseArray(depth + 1);
+      case '"':
+        return this.parseString();
+      case "t":
+        return this.parseLiteral("true", true);
+      case "f":
+        return this.parseLiteral("false", false);
+      case "n":
+        return this.parseLiteral("null", null);
+      default:
+        return this.parseNumber();
+    }
+  }
+
+  private parseLiteral<T extends JsonValue>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.pos)) this.fail("invalid literal");
+    this.pos += word.length;
+    return value;
+  }
+
+  private parseNumber(): number {
+    NUMBER.lastIndex = this.pos;
+    const match = NUMBER.exec(this.text);
+    if (match === null) this.fail("expected a JSON value");
+    this.pos += match[0].length;
+    const value = Number(match[0]);
+    if (!Number.isFinite(value)) this.fail("number out of range");
+    return value;
+  }
+
+  private parseString(): string {
+    this.pos++; // opening quote
+    let out = "";
+    let runStart = this.pos;
+    for (;;) {
+      if (this.pos >= this.text.length) this.fail("unterminated string");
+      const code = this.text.charCodeAt(this.pos);
+      if (code === 0x22) {
+        out += this.text.slice(runStart, this.pos);
+        this.pos++;
+        return out;
+      }
+      if (code < 0x20) this.fail("control character in string");
+      if (code === 0x5c) {
+        out += this.text.slice(runStart, this.pos);
+        const escape = this.text[this.pos + 1];
+        if (escape === "u") {
+          const hex = this.text.slice(this.pos + 2, this.pos + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("invalid \\u escape");
+          out += String.fromCharCode(Number.parseInt(hex, 16));
+          this.pos += 6;
+        } else {
+          const replacement = escape === undefined ? undefined : ESCAPES[escape];
+          if (replacement === undefined) this.fail("invalid escape");
+          out += replacement;
+          this.pos += 2;
+        }
+        runStart = this.pos;
+        continue;
+      }
+      this.pos++;
+    }
+  }
+
+  private parseArray(depth: number): JsonValue[] {
+    if (depth > this.maxDepth) this.fail("nesting too deep");
+    this.pos++;
+    const items: JsonValue[] = [];
+    this.skipWhitespace();
+    if (this.text[this.pos] === "]") {
+      this.pos++;
+      return items;
+    }
+    for (;;) {
+      items.push(this.parseValue(depth));
+      this.skipWhitespace();
+      const c = this.text[this.pos++];
+      if (c === "]") return items;
+      if (c !== ",") this.fail("expected , or ] in array");
+    }
+  }
+
+  private parseObject(depth: number): { [key: string]: JsonValue } {
+    if (depth > this.maxDepth) this.fail("nesting too deep");
+    this.pos++;
+    const object: { [key: string]: JsonValue } = Object.create(null);
+    this.skipWhitespace();
+    if (this.text[this.pos] === "}") {
+      this.pos++;
+      return object;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      if (this.text[this.pos] !== '"') this.fail("expected a string key");
+      const key = this.parseString();
+      if (Object.hasOwn(object, key)) this.fail(`duplicate key ${JSON.stringify(key)}`);
+      this.skipWhitespace();
+      if (this.text[this.pos++] !== ":") this.fail("expected : after key");
+      object[key] = this.parseValue(depth);
+      this.skipWhitespace();
+      const c = this.text[this.pos++];
+      if (c === "}") return object;
+      if (c !== ",") this.fail("expected , or } in object");
+    }
+  }
+}
