@@ -1,0 +1,124 @@
+/**
+ * `createVerifier`: the verifier library a tool server embeds. It wires the pure core to its
+ * adapters (key source, revocation source, caches, clock) and checks its options once, at build.
+ */
+import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_TOKEN_BYTES } from "@baton/token";
+import type { Decision } from "./decision.ts";
+import type { KeySource } from "./key-sources.ts";
+import type { PolicyHook } from "./policy-hook.ts";
+import { ReplayCache } from "./replay-cache.ts";
+import type { RevocationSource } from "./revocation-sources.ts";
+import { SignatureCache } from "./signature-cache.ts";
+import { type HopStatus, type Presentation, type StatusCheck, verifyPresentation } from "./verify-chain.ts";
+
+export interface VerifierOptions {
+  /** The token service's issuer URL; every token's `iss` must equal it. */
+  readonly issuer: string;
+  /** This tool server's audience name; the leaf's `aud` must include it. */
+  readonly audience: string;
+  readonly keys: KeySource;
+  readonly revocations: RevocationSource;
+  /** Deny with `revocation_unknown` once the revocation view is older than this. Default 60. */
+  readonly maxStalenessSeconds?: number;
+  /** `deny` (default) fails closed on a stale revocation view; `allow` trusts the last view. */
+  readonly onStaleRevocations?: "deny" | "allow";
+  readonly policy?: PolicyHook;
+  /** Allowed clock difference with the service and agents. Default 30. */
+  readonly clockSkewSeconds?: number;
+  /** Most tokens in a chain. Default 16. */
+  readonly maxChain?: number;
+  /** Largest single token, in bytes. Default 8192. */
+  readonly maxTokenBytes?: number;
+  /** Oldest DPoP proof accepted, in seconds. Default 60. */
+  readonly proofMaxAgeSeconds?: number;
+  readonly replayCache?: ReplayCache;
+  readonly signatureCache?: SignatureCache;
+  /** Seconds since the epoch. Default: the system clock. */
+  readonly clock?: () => number;
+}
+
+/** One verification request. `now` overrides the clock (seconds). */
+export interface VerifyRequest extends Presentation {
+  readonly now?: number;
+}
+
+export interface Verifier {
+  verify(request: VerifyRequest): Promise<Decision>;
+  readonly signatureCache: SignatureCache;
+  readonly replayCache: ReplayCache;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const chosen = value ?? fallback;
+  if (!Number.isSafeInteger(chosen) || chosen < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  return chosen;
+}
+
+/** Builds a verifier. Throws a TypeError naming the option when an option is invalid. */
+export function createVerifier(options: VerifierOptions): Verifier {
+  if (typeof options.issuer !== "string" || options.issuer.length === 0) throw new TypeError("issuer is required");
+  if (typeof options.audience !== "string" || options.audience.length === 0) throw new TypeError("audience is required");
+  if (options.keys === undefined) throw new TypeError("keys is required: staticKeys(jwks) or remoteJwks({url})");
+  if (options.revocations === undefined) {
+    throw new TypeError("revocations is required: memoryRevocations() or followRevocationFeed({url})");
+  }
+  const skew = positiveInteger("clockSkewSeconds", options.clockSkewSeconds, 30);
+  const maxStaleness = positiveInteger("maxStalenessSeconds", options.maxStalenessSeconds, 60);
+  const maxChain = positiveInteger("maxChain", options.maxChain, DEFAULT_MAX_CHAIN_LENGTH);
+  const maxTokenBytes = positiveInteger("maxTokenBytes", options.maxTokenBytes, DEFAULT_MAX_TOKEN_BYTES);
+  const proofMaxAge = positiveInteger("proofMaxAgeSeconds", options.proofMaxAgeSeconds, 60);
+  const replayCache = options.replayCache ?? new ReplayCache(100_000, proofMaxAge + skew);
+  if (replayCache.windowSeconds < proofMaxAge + skew) {
+    // Otherwise a proof could leave the replay cache while it is still young enough to be accepted.
+    throw new TypeError("replayCache.windowSeconds must be at least proofMaxAgeSeconds + clockSkewSeconds");
+  }
+  const signatureCache = options.signatureCache ?? new SignatureCache();
+  const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  const { keys, revocations } = options;
+  const failOpenWhenStale = options.onStaleRevocations === "allow";
+
+  const statusAt =
+    (now: number): StatusCheck =>
+    (hop): HopStatus => {
+      const syncedAt = revocations.syncedAt();
+      if (!failOpenWhenStale && (syncedAt === undefined || now - syncedAt > maxStaleness)) {
+        return {
+          code: "revocation_unknown",
+          message: `the revocation view is ${syncedAt === undefined ? "not loaded" : `${now - syncedAt} s old`}; the limit is ${maxStaleness} s`,
+        };
+      }
+      return revocations.isRevoked(hop.claims.did)
+        ? { code: "revoked", message: `delegation ${hop.claims.did} is revoked` }
+        : undefined;
+    };
+
+  const verifyOnce = (request: VerifyRequest): Decision => {
+    const now = request.now ?? clock();
+    return verifyPresentation(request, {
+      now,
+      issuer: options.issuer,
+      audience: options.audience,
+      resolveKey: (kid) => keys.resolve(kid),
+      status: statusAt(now),
+      clockSkewSeconds: skew,
+      maxChainLength: maxChain,
+      maxTokenBytes,
+      signatureCache,
+      replayCache,
+      proofMaxAgeSeconds: proofMaxAge,
+      policy: options.policy,
+    });
+  };
+
+  return {
+    async verify(request) {
+      const decision = verifyOnce(request);
+      const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
+      if (!unknownKey || keys.refreshForUnknownKey === undefined) return decision;
+      // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
+      return (await keys.refreshForUnknownKey()) ? verifyOnce(request) : decision;
+    },
+    signatureCache,
+    replayCache,
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * DPoP proof checking (RFC 9449) for a presented chain: the leaf holder proves possession of the
+ * key its token is bound to (`cnf.jkt`), for this method and URL, for this exact chain, now.
+ */
+import { createPublicKey, type KeyObject, verify as verifyEd25519 } from "node:crypto";
+import { decodeBase64url, parseAgentJwk, parseStrictJson, sha256Base64url } from "@baton/token";
+import type { Reason } from "./decision.ts";
+import { LruCache } from "./lru-cache.ts";
+import type { ReplayCache } from "./replay-cache.ts";
+
+/** What a proof must match. Times are seconds. */
+export interface ProofExpectation {
+  readonly proof: string | undefined;
+  readonly method: string;
+  readonly url: string;
+  /** The chain exactly as presented; `ath` is its SHA-256. */
+  readonly chain: string;
+  /** The leaf token's `cnf.jkt`. */
+  readonly thumbprint: string;
+  readonly now: number;
+  /** How old a proof's `iat` may be. */
+  readonly maxAgeSeconds: number;
+  /** How far in the future a proof's `iat` may be (clock skew). */
+  readonly skewSeconds: number;
+  readonly replayCache: ReplayCache;
+  /** Index of the leaf hop, to attribute the reasons. */
+  readonly hop: number;
+}
+
+const MAX_PROOF_BYTES = 2048;
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const PROOF_ID = /^[A-Za-z0-9_-]{16,128}$/;
+const HTTP_METHOD = /^[A-Z]{1,16}$/;
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+// Importing a key costs more than verifying with it; agents reuse one key across many proofs.
+const importedKeys = new LruCache<string, KeyObject>(4096);
+
+function importEd25519(x: string): KeyObject {
+  let key = importedKeys.get(x);
+  if (key === undefined) {
+    key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
+    importedKeys.set(x, key);
+  }
+  return key;
+}
+
+function decodeJson(part: string, maxDepth: number): Record<string, unknown> | undefined {
+  const bytes = decodeBase64url(part);
+  if (bytes === undefined) return undefined;
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const parsed = parseStrictJson(text, { maxDepth });
+  if (!parsed.ok || typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
+    return undefined;
+  }
+  return parsed.value;
+}
+
+/**
+ * Normalizes an HTTP URL for `htu` comparison (RFC 9449 §4.3): scheme and host lowercased,
+ * default port dropped, dot segments resolved, query and fragment removed. Undefined when the
+ * text is not an absolute http(s) URL.
+ */
+export function normalizeHtu(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
+
+/**
+ * Checks a DPoP proof against what this request must prove. Returns the failed checks (empty when
+ * the proof is good): `pop_missing`, `pop_invalid`, `pop_replayed`, `pop_binding_mismatch`. A
+ * proof's id is consumed only once its signature and claims check out, so a forged proof cannot
+ * burn an honest client's id.
+ */
+export function checkProof(expect: ProofExpectation): Reason[] {
+  const hop = expect.hop;
+  const invalid = (message: string): Reason[] => [{ hop, code: "pop_invalid", message }];
+  const { proof } = expect;
+  if (proof === undefined || proof.length === 0) {
+    return [{ hop, code: "pop_missing", message: "send a DPoP proof signed by the leaf holder's key" }];
+  }
+  if (proof.length > MAX_PROOF_BYTES || !COMPACT.test(proof)) return invalid("the DPoP proof is not a compact JWS");
+  const [headerPart = "", payloadPart = "", signaturePart = ""] = proof.split(".");
+
+  const header = decodeJson(headerPart, 2);
+  if (header === undefined) return invalid("the DPoP header is not strict JSON");
+  for (const name of Object.keys(header)) {
+    if (name !== "typ" && name !== "alg" && name !== "jwk") return invalid(`DPoP header parameter ${name} is not allowed`);
+  }
+  if (header.typ !== "dpop+jwt") return invalid("the DPoP proof typ must be dpop+jwt");
+  if (header.alg !== "EdDSA") return invalid("the DPoP proof alg must be EdDSA");
+  const key = parseAgentJwk(header.jwk, "jwk");
+  if (!key.ok) return invalid(`the DPoP jwk is refused: ${key.error.message}`);
+
+  const signature = decodeBase64url(signaturePart);
+  if (signature === undefined || signature.byteLength !== 64) return invalid("the DPoP signature is not 64 bytes");
+  const signingInput = Buffer.from(`${headerPart}.${payloadPart}`, "latin1");
+  if (!verifyEd25519(null, signingInput, importEd25519(key.value.jwk.x), signature)) {
+    return invalid("the DPoP signature does not verify under its jwk");
+  }
+
+  const claims = decodeJson(payloadPart, 1);
+  if (claims === undefined) return invalid("the DPoP payload is not strict JSON");
+  for (const name of Object.keys(claims)) {
+    if (!["jti", "htm", "htu", "iat", "ath", "nonce"].includes(name)) return invalid(`DPoP claim ${name} is not allowed`);
+  }
+  const { jti, htm, htu, iat, ath } = claims;
+  if (typeof jti !== "string" || !PROOF_ID.test(jti)) return invalid("the DPoP jti must be 16 to 128 base64url characters");
+  if (typeof iat !== "number" || !Number.isSafeInteger(iat)) return invalid("the DPoP iat must be integer seconds");
+
+  const reasons: Reason[] = [];
+  if (typeof htm !== "string" || !HTTP_METHOD.test(htm) || htm !== expect.method.toUpperCase()) {
+    reasons.push({ hop, code: "pop_invalid", message: `the proof is for method ${String(htm)}, not ${expect.method}` });
+  }
+  const expectedHtu = normalizeHtu(expect.url);
+  if (typeof htu !== "string" || expectedHtu === undefined || normalizeHtu(htu) !== expectedHtu) {
+    reasons.push({ hop, code: "pop_invalid", message: "the proof's htu is not this request's URL" });
+  }
+  if (typeof ath !== "string" || ath !== sha256Base64url(expect.chain)) {
+    reasons.push({ hop, code: "pop_invalid", message: "the proof's ath is not the hash of the presented chain" });
+  }
+  if (iat < expect.now - expect.maxAgeSeconds) {
+    reasons.push({ hop, code: "pop_invalid", message: "the proof is too old; make a fresh one for each request" });
+  } else if (iat > expect.now + expect.skewSeconds) {
+    reasons.push({ hop, code: "pop_invalid", message: "the proof's iat is in the future; check the clock" });
+  }
+  if (key.value.thumbprint !== expect.thumbprint) {
+    reasons.push({
+      hop,
+      code: "pop_binding_mismatch",
+      message: "the proof key is not the key the leaf token is bound to (cnf.jkt)",
+    });
+  }
+  if (reasons.length > 0) return reasons;
+
+  const seen = expect.replayCache.check(jti, iat, expect.now);
+  if (seen === "replayed") return [{ hop, code: "pop_replayed", message: "this proof was already used; sign a new one" }];
+  if (seen === "too_old") return invalid("the proof is older than the replay window can vouch for; sign a new one");
+  return [];
+}

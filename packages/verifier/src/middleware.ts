@@ -1,0 +1,182 @@
+/**
+ * Hono middleware for tool servers: reads `Authorization: Baton <chain>` and `DPoP`, maps the
+ * route to an action and a resource through a declarative table, re-authorizes the chain, and
+ * either answers 401/403 with `application/problem+json` or puts the decision on the context.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { Decision, Reason } from "./decision.ts";
+import type { DecisionSink } from "./decision-sink.ts";
+import type { Verifier } from "./create-verifier.ts";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The decision that let this request through, set by the Baton middleware. */
+    baton: Decision;
+  }
+}
+
+/** How one route maps to a capability check. Templates take `{param}` from `:param` segments. */
+export interface RouteRule {
+  /** HTTP method, or `*` for any. */
+  readonly method: string;
+  /** Path pattern with `:param` segments, e.g. `/repos/:owner/:repo/issues`. */
+  readonly path: string;
+  /** Action template, e.g. `repo.issues.create`. */
+  readonly action: string;
+  /** Resource template, e.g. `repo:{owner}/{repo}/issues`. */
+  readonly resource: string;
+  /** Call arguments the capability limits apply to, read from the request. */
+  readonly args?: (c: Context) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Declared facts for policy: how sensitive the action is, whether it can be undone. */
+  readonly sensitivity?: "low" | "medium" | "high";
+  readonly reversible?: boolean;
+}
+
+export interface BatonMiddlewareOptions {
+  readonly verifier: Verifier;
+  readonly routes: readonly RouteRule[];
+  /** Audience name reported with decisions. */
+  readonly audience: string;
+  readonly sink?: DecisionSink;
+  /** The URL the client addressed, when a proxy rewrites it; default `c.req.url`. */
+  readonly publicUrl?: (c: Context) => string;
+}
+
+interface CompiledRule {
+  readonly rule: RouteRule;
+  readonly method: string;
+  readonly segments: readonly string[];
+}
+
+/** Codes that mean "you may not do this" (403) rather than "your credentials are bad" (401). */
+const FORBIDDEN_CODES: ReadonlySet<string> = new Set([
+  "audience_mismatch",
+  "action_not_permitted",
+  "policy_denied",
+  "step_up_required",
+]);
+
+function compile(rule: RouteRule): CompiledRule {
+  if (!rule.path.startsWith("/")) throw new TypeError(`route path ${rule.path} must start with /`);
+  for (const template of [rule.action, rule.resource]) {
+    for (const [, name] of template.matchAll(/\{([^}]*)\}/g)) {
+      if (!rule.path.split("/").includes(`:${name}`)) {
+        throw new TypeError(`template ${template} uses {${name}}, which ${rule.path} does not capture`);
+      }
+    }
+  }
+  return { rule, method: rule.method.toUpperCase(), segments: rule.path.split("/") };
+}
+
+function match(compiled: CompiledRule, method: string, path: string): Record<string, string> | undefined {
+  if (compiled.method !== "*" && compiled.method !== method) return undefined;
+  const parts = path.split("/");
+  if (parts.length !== compiled.segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, segment] of compiled.segments.entries()) {
+    const part = parts[i] ?? "";
+    if (segment.startsWith(":")) {
+      if (part.length === 0) return undefined;
+      params[segment.slice(1)] = part;
+    } else if (segment !== part) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+function fill(template: string, params: Record<string, string>): string {
+  // Raw (still percent-encoded) path segments go in as they are: the scope grammar refuses `%`,
+  // so an encoded slash or dot can never be decoded into a different resource.
+  return template.replace(/\{([^}]*)\}/g, (_, name: string) => params[name] ?? "");
+}
+
+function problem(c: Context, decision: Decision, sinkReport: () => void): Response {
+  sinkReport();
+  const first: Reason | undefined = decision.reasons[0];
+  const forbidden = decision.reasons.every((reason) => FORBIDDEN_CODES.has(reason.code));
+  const status = forbidden ? 403 : 401;
+  const error = forbidden ? "insufficient_scope" : "invalid_token";
+  const challenge = [`Baton error="${error}", error_description="${first?.code ?? "denied"}"`];
+  if (decision.reasons.some((reason) => reason.code.startsWith("pop_"))) challenge.push('DPoP algs="EdDSA"');
+  c.header("WWW-Authenticate", challenge.join(", "));
+  c.header("Content-Type", "application/problem+json");
+  return c.body(
+    JSON.stringify({
+      type: `urn:baton:reason:${first?.code ?? "denied"}`,
+      title: decision.decision === "step_up" ? "Approval required" : "Delegation chain refused",
+      status,
+      detail: first?.message ?? "the request was denied",
+      code: first?.code ?? "denied",
+      decision: decision.decision,
+      reasons: decision.reasons,
+      task: decision.task,
+    }),
+    status,
+  );
+}
+
+/**
+ * Builds the middleware. Throws at build time on a route whose templates name a parameter its path
+ * does not capture. A request that matches no route is refused (fail closed).
+ *
+ * @example
+ * app.use("*", batonMiddleware({ verifier, audience: "repo-tool", routes: [
+ *   { method: "POST", path: "/repos/:owner/:repo/issues", action: "repo.issues.create", resource: "repo:{owner}/{repo}/issues" },
+ * ] }));
+ */
+export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHandler {
+  const rules = options.routes.map(compile);
+  return async (c, next) => {
+    const method = c.req.method.toUpperCase();
+    const path = new URL(c.req.url).pathname;
+    let params: Record<string, string> | undefined;
+    const found = rules.find((candidate) => {
+      params = match(candidate, method, path);
+      return params !== undefined;
+    });
+    const authorization = c.req.header("authorization") ?? "";
+    const chain = /^Baton\s+(\S+)$/i.exec(authorization)?.[1] ?? "";
+    const rule = found?.rule;
+    const action = rule === undefined ? "" : fill(rule.action, params ?? {});
+    const resource = rule === undefined ? "" : fill(rule.resource, params ?? {});
+    const report = (decision: Decision) => () =>
+      options.sink?.record({
+        at: Math.floor(Date.now() / 1000),
+        audience: options.audience,
+        method,
+        path,
+        action,
+        resource,
+        decision,
+      });
+
+    if (rule === undefined) {
+      const decision: Decision = {
+        decision: "deny",
+        reasons: [{ hop: null, code: "action_not_permitted", message: `no capability is mapped to ${method} ${path}` }],
+        chain: [],
+        task: null,
+      };
+      return problem(c, decision, report(decision));
+    }
+    const args = rule.args === undefined ? {} : await rule.args(c);
+    const decision = await options.verifier.verify({
+      chain,
+      proof: c.req.header("dpop"),
+      method,
+      url: options.publicUrl?.(c) ?? c.req.url,
+      action,
+      resource,
+      args,
+      context: {
+        ...(rule.sensitivity === undefined ? {} : { sensitivity: rule.sensitivity }),
+        ...(rule.reversible === undefined ? {} : { reversible: rule.reversible }),
+      },
+    });
+    if (decision.decision !== "allow") return problem(c, decision, report(decision));
+    report(decision)();
+    c.set("baton", decision);
+    await next();
+  };
+}

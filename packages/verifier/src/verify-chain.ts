@@ -1,0 +1,210 @@
+/**
+ * The pure core: re-authorize a presented chain hop by hop, then the request against its leaf.
+ * No I/O and no clock: keys, revocation status, caches, policy and `now` come in as arguments.
+ */
+import {
+  type Call,
+  type ChainToken,
+  checkHopAgainstParent,
+  checkRoot,
+  checkTime,
+  decodeChain,
+  decodeToken,
+  hasValidSignature,
+  type KeyResolver,
+  parseCall,
+  parseTokenPayload,
+  TokenError,
+  allows as capabilitiesAllow,
+} from "@baton/token";
+import type { ChainEntry, Decision, Reason } from "./decision.ts";
+import { reasonsFrom } from "./decision.ts";
+import { checkProof } from "./dpop.ts";
+import type { PolicyContext, PolicyHook } from "./policy-hook.ts";
+import type { ReplayCache } from "./replay-cache.ts";
+import type { SignatureCache } from "./signature-cache.ts";
+
+/** Why a hop is not live, or undefined when it is. */
+export type HopStatus = { readonly code: "revoked" | "revocation_unknown"; readonly message: string } | undefined;
+
+/** Looks up whether a hop's delegation, task and agents are still live. */
+export type StatusCheck = (hop: ChainToken, index: number) => HopStatus;
+
+/** Everything the core needs besides the presentation itself. */
+export interface ChainEnvironment {
+  /** Seconds since the epoch. */
+  readonly now: number;
+  /** Every token's `iss` must be this. */
+  readonly issuer: string;
+  readonly resolveKey: KeyResolver;
+  readonly status: StatusCheck;
+  readonly clockSkewSeconds: number;
+  readonly maxChainLength: number;
+  readonly maxTokenBytes: number;
+  readonly signatureCache?: SignatureCache | undefined;
+  /**
+   * Let hops whose revalidation is due pass: only for the revalidation endpoint, whose job is to
+   * re-issue them. Everything else about them is still checked.
+   */
+  readonly acceptRevalidationDue?: boolean;
+}
+
+/** The outcome of checking the chain alone (steps 1 to 9). */
+export type ChainResult =
+  | { readonly ok: true; readonly hops: readonly ChainToken[] }
+  | { readonly ok: false; readonly hops: readonly ChainToken[]; readonly reasons: readonly Reason[] };
+
+/** One hop's identity for the decision. */
+export function chainEntries(hops: readonly ChainToken[]): ChainEntry[] {
+  return hops.map(({ claims }) => ({
+    did: claims.did,
+    jti: claims.jti,
+    sub: claims.sub,
+    dlg: claims.dlg ?? null,
+    dpt: claims.dpt,
+  }));
+}
+
+function verifyHopToken(compact: string, index: number, env: ChainEnvironment): ChainToken | TokenError {
+  const decoded = decodeToken(compact, { maxTokenBytes: env.maxTokenBytes });
+  if (!decoded.ok) return decoded.error;
+  const { kid } = decoded.value.header;
+  const key = env.resolveKey(kid);
+  const cached = env.signatureCache?.get(compact);
+  // A cached check counts only while the key it was made with is still the key for its kid, so a
+  // key that leaves the JWKS stops verifying at once, cached or not.
+  if (cached !== undefined && key !== undefined && cached.key === key) return { compact, claims: cached.claims };
+  if (key === undefined) {
+    return tokenError("unknown_key", `no service key with kid ${kid}; the verifier's JWKS may need a refresh`, index);
+  }
+  if (!hasValidSignature(decoded.value, key)) {
+    return tokenError("bad_signature", "the signature does not verify under the service key", index);
+  }
+  const claims = parseTokenPayload(decoded.value);
+  if (!claims.ok) return claims.error;
+  env.signatureCache?.set(compact, { header: decoded.value.header, claims: claims.value, key });
+  return { compact, claims: claims.value };
+}
+
+function tokenError(code: TokenError["code"], message: string, hop: number): TokenError {
+  return new TokenError(code, message, { hop });
+}
+
+/**
+ * Steps 1 to 9 of DESIGN.md for every hop, root first. Stops at the first hop that fails and
+ * reports every failed check of that hop.
+ */
+export function authenticateChain(chainText: string, env: ChainEnvironment): ChainResult {
+  const split = decodeChain(chainText, { maxTokens: env.maxChainLength, maxTokenBytes: env.maxTokenBytes });
+  if (!split.ok) {
+    return { ok: false, hops: [], reasons: reasonsFrom([split.error], split.error.hop ?? null) };
+  }
+  const hops: ChainToken[] = [];
+  for (const [index, compact] of split.value.entries()) {
+    const verified = verifyHopToken(compact, index, env);
+    if (!("claims" in verified)) return { ok: false, hops, reasons: reasonsFrom([verified], index) };
+    const errors: TokenError[] = [];
+    if (verified.claims.iss !== env.issuer) {
+      errors.push(tokenError("malformed", `iss ${verified.claims.iss} is not the trusted issuer ${env.issuer}`, index));
+    }
+    const parent = hops[index - 1];
+    errors.push(...(parent === undefined ? checkRoot(verified) : checkHopAgainstParent(parent, verified, index)));
+    const timeErrors = checkTime(verified.claims, env.now, env.clockSkewSeconds, index);
+    errors.push(...(env.acceptRevalidationDue ? timeErrors.filter((e) => e.code !== "revalidation_due") : timeErrors));
+    const reasons = reasonsFrom(errors, index);
+    const status = env.status(verified, index);
+    if (status !== undefined) reasons.push({ hop: index, ...status });
+    hops.push(verified);
+    if (reasons.length > 0) return { ok: false, hops, reasons };
+  }
+  return { ok: true, hops };
+}
+
+/** A request made with a chain: the call a tool server is asked to perform, and its proof. */
+export interface Presentation extends Call {
+  /** The chain exactly as presented: `t0~t1~…`. */
+  readonly chain: string;
+  readonly proof?: string | undefined;
+  /** HTTP method and absolute URL of the request the proof must be for. */
+  readonly method: string;
+  readonly url: string;
+  /** Facts about the call for policy (sensitivity, reversibility, anything the tool declares). */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** What the request checks need besides the chain environment. */
+export interface RequestEnvironment extends ChainEnvironment {
+  /** This tool server's audience; it must be in the leaf's `aud`. */
+  readonly audience: string;
+  readonly replayCache: ReplayCache;
+  readonly proofMaxAgeSeconds: number;
+  /** Skip the proof check entirely; only for offline inspection of a chain, never for serving. */
+  readonly skipProof?: boolean;
+  readonly policy?: PolicyHook | undefined;
+}
+
+/**
+ * Re-authorizes a presentation in full: every hop, then audience, action, resource and
+ * arguments against the leaf, the DPoP proof, and last the policy hook.
+ */
+export function verifyPresentation(presentation: Presentation, env: RequestEnvironment): Decision {
+  const chain = authenticateChain(presentation.chain, env);
+  const entries = chainEntries(chain.hops);
+  const task = chain.hops[0]?.claims.tsk ?? null;
+  if (!chain.ok) return { decision: "deny", reasons: chain.reasons, chain: entries, task };
+
+  const leafIndex = chain.hops.length - 1;
+  const leaf = chain.hops[leafIndex] as ChainToken;
+  const reasons: Reason[] = [];
+  if (!leaf.claims.aud.includes("*") && !leaf.claims.aud.includes(env.audience)) {
+    reasons.push({ hop: leafIndex, code: "audience_mismatch", message: `this chain is not for audience ${env.audience}` });
+  }
+  const call = parseCall(presentation);
+  if (!call.ok) {
+    reasons.push({ hop: null, code: "malformed", message: call.error.message });
+  } else if (!capabilitiesAllow(leaf.claims.cap, presentation)) {
+    reasons.push({
+      hop: leafIndex,
+      code: "action_not_permitted",
+      message: `the leaf's capabilities do not allow ${presentation.action} on ${presentation.resource} with these arguments`,
+    });
+  }
+  if (!env.skipProof) {
+    reasons.push(
+      ...checkProof({
+        proof: presentation.proof,
+        method: presentation.method,
+        url: presentation.url,
+        chain: presentation.chain,
+        thumbprint: leaf.claims.cnf.jkt,
+        now: env.now,
+        maxAgeSeconds: env.proofMaxAgeSeconds,
+        skewSeconds: env.clockSkewSeconds,
+        replayCache: env.replayCache,
+        hop: leafIndex,
+      }),
+    );
+  }
+  if (reasons.length > 0) return { decision: "deny", reasons, chain: entries, task };
+
+  if (env.policy === undefined) return { decision: "allow", reasons: [], chain: entries, task };
+  const context: PolicyContext = {
+    kind: "use",
+    now: env.now,
+    hops: chain.hops.map((hop) => hop.claims),
+    audience: env.audience,
+    action: presentation.action,
+    resource: presentation.resource,
+    args: presentation.args ?? {},
+    context: presentation.context ?? {},
+  };
+  const outcome = env.policy(context);
+  if (outcome.decision === "allow") return { decision: "allow", reasons: [], chain: entries, task };
+  const policyReason: Reason = {
+    hop: leafIndex,
+    code: outcome.decision === "step_up" ? "step_up_required" : "policy_denied",
+    message: outcome.message ?? (outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call"),
+    ...(outcome.policies === undefined ? {} : { policies: outcome.policies }),
+  };
+  return { decision: outcome.decision, reasons: [policyReason], chain: entries, task };
+}
