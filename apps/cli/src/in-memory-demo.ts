@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import {
+  allows,
   type Capability,
   checkHopAgainstParent,
   checkRoot,
@@ -18,7 +19,6 @@ import {
   signToken,
   type TokenClaims,
   verifyToken,
-  allows,
 } from "@baton/token";
 
 interface DemoAgent {
@@ -39,10 +39,15 @@ function describeCaps(caps: readonly Capability[]): string {
 }
 
 /** Runs the walkthrough, writing lines to `print`. Returns the number of checks that failed. */
-export async function runInMemoryDemo(print: (line: string) => void, now = Math.floor(Date.now() / 1000)): Promise<number> {
+export async function runInMemoryDemo(
+  print: (line: string) => void,
+  now = Math.floor(Date.now() / 1000),
+): Promise<number> {
   const issuer = "http://127.0.0.1:8787";
   const service = generateKeyPairSync("ed25519");
-  const serviceJwk = ed25519PublicJwk(new Uint8Array(Buffer.from(service.publicKey.export({ format: "jwk" }).x ?? "", "base64url")));
+  const serviceJwk = ed25519PublicJwk(
+    new Uint8Array(Buffer.from(service.publicKey.export({ format: "jwk" }).x ?? "", "base64url")),
+  );
   const kid = jwkThumbprint(serviceJwk);
   const keys = new Map<string, KeyObject>([[kid, service.publicKey]]);
   const signer = { kid, privateKey: service.privateKey };
@@ -127,10 +132,14 @@ export async function runInMemoryDemo(print: (line: string) => void, now = Math.
     failures += errors.length;
     const c = token.value.claims;
     const from = c.dlg === undefined ? "operator" : c.dlg;
-    print(`  hop ${hop}: ${from} -> ${c.sub}  (${compact.length} bytes, expires in ${c.exp - now} s, may delegate ${c.mdp} more)`);
+    print(
+      `  hop ${hop}: ${from} -> ${c.sub}  (${compact.length} bytes, expires in ${c.exp - now} s, may delegate ${c.mdp} more)`,
+    );
     print(`         can: ${describeCaps(c.cap)}`);
     print(`         for: ${c.aud.join(", ")}`);
-    print(`         ${errors.length === 0 ? "signature, link and attenuation checks pass" : errors.map((e) => e.describe()).join("; ")}`);
+    print(
+      `         ${errors.length === 0 ? "signature, link and attenuation checks pass" : errors.map((e) => e.describe()).join("; ")}`,
+    );
     verified.push(token.value);
   }
 
@@ -141,10 +150,16 @@ export async function runInMemoryDemo(print: (line: string) => void, now = Math.
   print(`The summarizer may ${close.action} ${close.resource}: ${allows(leafCaps, close)}`);
 
   // A hop that tries to hand on more than it holds is refused, not clamped.
-  const widened: TokenClaims = { ...hop2Claims, cap: [{ act: "repo.*", res: "repo:acme/**" }], jti: randomId() };
+  const widened: TokenClaims = {
+    ...hop2Claims,
+    cap: [{ act: "repo.*", res: "repo:acme/**" }],
+    jti: randomId(),
+  };
   const widenedToken = { compact: await signToken(widened, signer), claims: widened };
   const refusal = checkHopAgainstParent(verified[1] as (typeof verified)[number], widenedToken, 2);
-  print(`A summarizer token asking for repo.* on repo:acme/** would be refused: ${refusal.map((e) => e.code).join(", ")}`);
+  print(
+    `A summarizer token asking for repo.* on repo:acme/** would be refused: ${refusal.map((e) => e.code).join(", ")}`,
+  );
   if (refusal.length === 0) failures++;
   return failures;
 }

@@ -65,11 +65,15 @@ export function parseAgentJwk(value: unknown, claim = "jwk"): Result<AgentKey> {
   }
   const jwk = value as Record<string, unknown>;
   if (Object.hasOwn(jwk, "d")) return refuse("contains a private key (d); send only the public key");
-  if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519") return refuse('must be {"kty":"OKP","crv":"Ed25519","x":…}');
+  if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519")
+    return refuse('must be {"kty":"OKP","crv":"Ed25519","x":…}');
   for (const [member, memberValue] of Object.entries(jwk)) {
     if (member === "kty" || member === "crv" || member === "x") continue;
-    const check = OPTIONAL_MEMBERS[member];
-    if (check === undefined || !check(memberValue)) return refuse(`has an unexpected member ${JSON.stringify(member)}`);
+    // Own members only: `constructor`, `toString`… are inherited by the lookup table and must
+    // be refused like any other unknown member, not called as a check.
+    const check = Object.hasOwn(OPTIONAL_MEMBERS, member) ? OPTIONAL_MEMBERS[member] : undefined;
+    if (check === undefined || !check(memberValue))
+      return refuse(`has an unexpected member ${JSON.stringify(member)}`);
   }
   if (typeof jwk.x !== "string") return refuse("x must be a base64url string");
   const publicKey = decodeBase64url(jwk.x);

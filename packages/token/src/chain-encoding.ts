@@ -34,17 +34,27 @@ export function decodeChain(text: string, limits: ChainLimits = {}): Result<stri
   let separators = 0;
   for (let i = text.indexOf(CHAIN_SEPARATOR); i >= 0; i = text.indexOf(CHAIN_SEPARATOR, i + 1)) separators++;
   if (separators + 1 > maxTokens) {
-    return fail(new TokenError("chain_too_long", `the chain has ${separators + 1} tokens; the limit is ${maxTokens}`));
+    return fail(
+      new TokenError("chain_too_long", `the chain has ${separators + 1} tokens; the limit is ${maxTokens}`),
+    );
   }
   const tokens = text.split(CHAIN_SEPARATOR);
   for (const [hop, token] of tokens.entries()) {
     if (token.length > maxTokenBytes) {
       return fail(
-        new TokenError("token_too_large", `token ${hop} is ${token.length} bytes; the limit is ${maxTokenBytes}`, { hop }),
+        new TokenError(
+          "token_too_large",
+          `token ${hop} is ${token.length} bytes; the limit is ${maxTokenBytes}`,
+          { hop },
+        ),
       );
     }
     if (!TOKEN_CHARACTERS.test(token)) {
-      return fail(new TokenError("malformed", `token ${hop} is empty or holds characters outside base64url and .`, { hop }));
+      return fail(
+        new TokenError("malformed", `token ${hop} is empty or holds characters outside base64url and .`, {
+          hop,
+        }),
+      );
     }
   }
   return ok(tokens);

@@ -33,24 +33,33 @@ export function checkHopAgainstParent(parent: ChainToken, child: ChainToken, hop
   const refuse = (code: TokenError["code"], message: string, claim: string) =>
     errors.push(new TokenError(code, message, { hop, claim }));
 
-  if (c.dpt !== hop || c.dpt !== p.dpt + 1) refuse("chain_broken", `dpt is ${c.dpt} at position ${hop} of the chain`, "dpt");
-  if (c.par !== p.did) refuse("chain_broken", "par does not name the parent's did: this hop belongs elsewhere", "par");
+  if (c.dpt !== hop || c.dpt !== p.dpt + 1)
+    refuse("chain_broken", `dpt is ${c.dpt} at position ${hop} of the chain`, "dpt");
+  if (c.par !== p.did)
+    refuse("chain_broken", "par does not name the parent's did: this hop belongs elsewhere", "par");
   if (c.prf !== sha256Base64url(parent.compact)) {
-    refuse("chain_broken", "prf does not match the parent token's bytes: the parent was swapped or re-issued", "prf");
+    refuse(
+      "chain_broken",
+      "prf does not match the parent token's bytes: the parent was swapped or re-issued",
+      "prf",
+    );
   }
   if (c.iss !== p.iss) refuse("chain_broken", "iss differs from the parent's issuer", "iss");
-  if (c.dlg !== p.sub) refuse("delegator_mismatch", `dlg ${c.dlg} is not the parent's holder ${p.sub}`, "dlg");
+  if (c.dlg !== p.sub)
+    refuse("delegator_mismatch", `dlg ${c.dlg} is not the parent's holder ${p.sub}`, "dlg");
   if (c.tsk !== p.tsk) refuse("task_mismatch", `tsk ${c.tsk} differs from the parent's task ${p.tsk}`, "tsk");
 
   if (p.mdp < 1) refuse("depth_exceeded", "the parent allows no further delegation (mdp 0)", "mdp");
-  else if (c.mdp > p.mdp - 1) refuse("depth_exceeded", `mdp ${c.mdp} exceeds the parent's mdp − 1 = ${p.mdp - 1}`, "mdp");
+  else if (c.mdp > p.mdp - 1)
+    refuse("depth_exceeded", `mdp ${c.mdp} exceeds the parent's mdp − 1 = ${p.mdp - 1}`, "mdp");
 
   const uncovered: Capability[] = capsCover(p.cap, c.cap);
   if (uncovered.length > 0) {
     const names = uncovered.map((capability) => `${capability.act} on ${capability.res}`).join(", ");
     refuse("scope_widening", `not covered by any parent capability: ${names}`, "cap");
   }
-  if (!audiencesCover(p.aud, c.aud)) refuse("audience_widening", "aud names an audience the parent does not allow", "aud");
+  if (!audiencesCover(p.aud, c.aud))
+    refuse("audience_widening", "aud names an audience the parent does not allow", "aud");
   if (c.exp > p.exp) refuse("lifetime_widening", "exp is later than the parent's exp", "exp");
   if (c.rvl > p.rvl) refuse("lifetime_widening", "rvl is later than the parent's rvl", "rvl");
   if (c.iat < p.iat) refuse("lifetime_widening", "iat is earlier than the parent's iat", "iat");
@@ -62,7 +71,12 @@ export function checkHopAgainstParent(parent: ChainToken, child: ChainToken, hop
 export function checkRoot(root: ChainToken): TokenError[] {
   return root.claims.dpt === 0
     ? []
-    : [new TokenError("chain_broken", "the chain must start with a root grant (dpt 0)", { hop: 0, claim: "dpt" })];
+    : [
+        new TokenError("chain_broken", "the chain must start with a root grant (dpt 0)", {
+          hop: 0,
+          claim: "dpt",
+        }),
+      ];
 }
 
 /**
@@ -73,13 +87,18 @@ export function checkRoot(root: ChainToken): TokenError[] {
 export function checkTime(claims: TokenClaims, now: number, skewSeconds: number, hop: number): TokenError[] {
   const errors: TokenError[] = [];
   if (now < claims.nbf - skewSeconds) {
-    errors.push(new TokenError("not_yet_valid", `not valid before ${claims.nbf}; now is ${now}`, { hop, claim: "nbf" }));
+    errors.push(
+      new TokenError("not_yet_valid", `not valid before ${claims.nbf}; now is ${now}`, { hop, claim: "nbf" }),
+    );
   }
   if (now >= claims.exp + skewSeconds) {
     errors.push(new TokenError("expired", `expired at ${claims.exp}; now is ${now}`, { hop, claim: "exp" }));
   } else if (now >= claims.rvl) {
     errors.push(
-      new TokenError("revalidation_due", `revalidation was due at ${claims.rvl}; call /v1/revalidate`, { hop, claim: "rvl" }),
+      new TokenError("revalidation_due", `revalidation was due at ${claims.rvl}; call /v1/revalidate`, {
+        hop,
+        claim: "rvl",
+      }),
     );
   }
   return errors;

@@ -91,7 +91,24 @@ export function isRandomId(id: unknown): id is string {
 }
 
 const CLAIM_NAMES: ReadonlySet<string> = new Set([
-  "iss", "sub", "dlg", "jti", "did", "par", "prf", "dpt", "mdp", "tsk", "cap", "aud", "iat", "nbf", "exp", "rvl", "cnf", "apv",
+  "iss",
+  "sub",
+  "dlg",
+  "jti",
+  "did",
+  "par",
+  "prf",
+  "dpt",
+  "mdp",
+  "tsk",
+  "cap",
+  "aud",
+  "iat",
+  "nbf",
+  "exp",
+  "rvl",
+  "cnf",
+  "apv",
 ]);
 
 function malformed(claim: string, message: string): { ok: false; error: TokenError } {
@@ -99,11 +116,15 @@ function malformed(claim: string, message: string): { ok: false; error: TokenErr
 }
 
 function isTime(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= CLAIM_LIMITS.maxTime;
+  return (
+    typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= CLAIM_LIMITS.maxTime
+  );
 }
 
 function isSmallCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= CLAIM_LIMITS.maxDepth;
+  return (
+    typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= CLAIM_LIMITS.maxDepth
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -128,9 +149,12 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
   if (!isAgentId(c.sub)) return malformed("sub", "sub must be an agent id (agent:name or spiffe://…)");
   if (!isRandomId(c.jti)) return malformed("jti", "jti must be 16 random bytes in canonical base64url");
   if (!isRandomId(c.did)) return malformed("did", "did must be 16 random bytes in canonical base64url");
-  if (!isSmallCount(c.dpt)) return malformed("dpt", `dpt must be an integer from 0 to ${CLAIM_LIMITS.maxDepth}`);
-  if (!isSmallCount(c.mdp)) return malformed("mdp", `mdp must be an integer from 0 to ${CLAIM_LIMITS.maxDepth}`);
-  if (!isTaskId(c.tsk)) return malformed("tsk", "tsk must be a task id of [A-Za-z0-9._:-], at most 128 characters");
+  if (!isSmallCount(c.dpt))
+    return malformed("dpt", `dpt must be an integer from 0 to ${CLAIM_LIMITS.maxDepth}`);
+  if (!isSmallCount(c.mdp))
+    return malformed("mdp", `mdp must be an integer from 0 to ${CLAIM_LIMITS.maxDepth}`);
+  if (!isTaskId(c.tsk))
+    return malformed("tsk", "tsk must be a task id of [A-Za-z0-9._:-], at most 128 characters");
 
   const isRoot = c.dpt === 0;
   for (const name of ["dlg", "par", "prf"] as const) {
@@ -164,7 +188,8 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
   }
 
   for (const name of ["iat", "nbf", "exp", "rvl"] as const) {
-    if (!isTime(c[name])) return malformed(name, `${name} must be an integer number of seconds since the epoch`);
+    if (!isTime(c[name]))
+      return malformed(name, `${name} must be an integer number of seconds since the epoch`);
   }
   const { iat, nbf, exp, rvl } = c as { iat: number; nbf: number; exp: number; rvl: number };
   if (nbf < iat) return malformed("nbf", "nbf must not be before iat");
@@ -174,13 +199,17 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
   if (!isPlainObject(c.cnf) || Object.keys(c.cnf).length !== 1 || typeof c.cnf.jkt !== "string") {
     return malformed("cnf", "cnf must be exactly {jkt}");
   }
-  if (!isBase64urlOfLength(c.cnf.jkt, 32)) return malformed("cnf.jkt", "cnf.jkt must be an RFC 7638 SHA-256 thumbprint");
+  if (!isBase64urlOfLength(c.cnf.jkt, 32))
+    return malformed("cnf.jkt", "cnf.jkt must be an RFC 7638 SHA-256 thumbprint");
 
   if (c.apv !== undefined) {
     if (!Array.isArray(c.apv) || c.apv.length === 0 || c.apv.length > CLAIM_LIMITS.maxApprovals) {
       return malformed("apv", `apv must be an array of 1 to ${CLAIM_LIMITS.maxApprovals} approval ids`);
     }
-    if (!c.apv.every((id) => typeof id === "string" && APPROVAL_ID.test(id)) || new Set(c.apv).size !== c.apv.length) {
+    if (
+      !c.apv.every((id) => typeof id === "string" && APPROVAL_ID.test(id)) ||
+      new Set(c.apv).size !== c.apv.length
+    ) {
       return malformed("apv", "apv entries must be distinct approval ids");
     }
   }

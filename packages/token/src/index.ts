@@ -1,4 +1,3 @@
-export { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
 export {
   type AgentKey,
   type Ed25519PublicJwk,
@@ -7,6 +6,7 @@ export {
   jwkThumbprint,
   parseAgentJwk,
 } from "./agent-key.ts";
+export { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
 export {
   CHAIN_SEPARATOR,
   type ChainLimits,
@@ -14,7 +14,13 @@ export {
   decodeChain,
   encodeChain,
 } from "./chain-encoding.ts";
-export { audiencesCover, type ChainToken, checkHopAgainstParent, checkRoot, checkTime } from "./chain-rules.ts";
+export {
+  audiencesCover,
+  type ChainToken,
+  checkHopAgainstParent,
+  checkRoot,
+  checkTime,
+} from "./chain-rules.ts";
 export {
   CLAIM_LIMITS,
   isAgentId,
@@ -26,7 +32,13 @@ export {
   type TokenClaims,
 } from "./claims.ts";
 export { randomId, sha256Base64url } from "./digest.ts";
-export { ed25519PublicKeyObject, importJwks, type Jwks, MAX_JWKS_KEYS, type ServicePublicJwk } from "./jwks.ts";
+export {
+  ed25519PublicKeyObject,
+  importJwks,
+  type Jwks,
+  MAX_JWKS_KEYS,
+  type ServicePublicJwk,
+} from "./jwks.ts";
 export {
   DEFAULT_MAX_TOKEN_BYTES,
   type DecodedToken,
@@ -57,5 +69,5 @@ export {
   parseCall,
   parseCapability,
 } from "./scope.ts";
-export { parseStrictJson, type JsonValue } from "./strict-json.ts";
+export { type JsonValue, parseStrictJson } from "./strict-json.ts";
 export { fail, ok, type Result, TokenError, type TokenErrorDetails } from "./token-error.ts";

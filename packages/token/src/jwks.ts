@@ -32,7 +32,8 @@ export function ed25519PublicKeyObject(jwk: Ed25519PublicJwk): KeyObject {
  * than none).
  */
 export function importJwks(value: unknown): Result<Map<string, KeyObject>> {
-  const refuse = (message: string) => fail(new TokenError("malformed", `JWKS: ${message}`, { claim: "keys" }));
+  const refuse = (message: string) =>
+    fail(new TokenError("malformed", `JWKS: ${message}`, { claim: "keys" }));
   if (typeof value !== "object" || value === null || !Array.isArray((value as { keys?: unknown }).keys)) {
     return refuse("expected an object {keys: [...]}");
   }
@@ -41,7 +42,8 @@ export function importJwks(value: unknown): Result<Map<string, KeyObject>> {
   const imported = new Map<string, KeyObject>();
   for (const [i, raw] of keys.entries()) {
     const kid = (raw as { kid?: unknown } | null)?.kid;
-    if (typeof kid !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(kid)) return refuse(`keys[${i}] needs a kid`);
+    if (typeof kid !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(kid))
+      return refuse(`keys[${i}] needs a kid`);
     if (imported.has(kid)) return refuse(`kid ${kid} appears twice`);
     const key = parseAgentJwk(raw, `keys[${i}]`);
     if (!key.ok) return fail(key.error);

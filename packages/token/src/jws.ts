@@ -17,7 +17,9 @@ export const DEFAULT_MAX_TOKEN_BYTES = 8192;
 
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text, so strict JSON refuses it instead of the decoder
+// silently dropping it: a second spelling of the same header or claims.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The protected header of a Baton token: exactly these three members. */
 export interface TokenHeader {
@@ -77,7 +79,9 @@ function decodeText(part: string): string | undefined {
 export function decodeToken(compact: string, options: DecodeTokenOptions = {}): Result<DecodedToken> {
   const maxBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
   if (compact.length > maxBytes) {
-    return fail(new TokenError("token_too_large", `the token is ${compact.length} bytes; the limit is ${maxBytes}`));
+    return fail(
+      new TokenError("token_too_large", `the token is ${compact.length} bytes; the limit is ${maxBytes}`),
+    );
   }
   if (!COMPACT.test(compact)) return malformed("a token is three base64url parts joined by dots");
   const [headerPart = "", payloadPart = "", signaturePart = ""] = compact.split(".");
@@ -94,7 +98,10 @@ export function decodeToken(compact: string, options: DecodeTokenOptions = {}): 
     if (name !== "alg" && name !== "typ" && name !== "kid") {
       // jku, jwk, x5u, x5c, crit, b64 and every other parameter: the header is fixed, nothing in
       // it may choose a key, a URL or a processing rule.
-      return malformed(`header parameter ${JSON.stringify(name.slice(0, 32))} is not allowed`, name.slice(0, 32));
+      return malformed(
+        `header parameter ${JSON.stringify(name.slice(0, 32))} is not allowed`,
+        name.slice(0, 32),
+      );
     }
   }
   if (header.alg !== "EdDSA") {
@@ -112,7 +119,8 @@ export function decodeToken(compact: string, options: DecodeTokenOptions = {}): 
     return malformed("the signature must be 64 bytes of canonical base64url", "signature");
   }
   const payloadText = decodeText(payloadPart);
-  if (payloadText === undefined) return malformed("the payload is not canonical base64url of UTF-8", "payload");
+  if (payloadText === undefined)
+    return malformed("the payload is not canonical base64url of UTF-8", "payload");
 
   return ok({
     compact,
@@ -139,12 +147,20 @@ export function parseTokenPayload(token: DecodedToken): Result<TokenClaims> {
  * Decodes, verifies and parses one token: `token_too_large`, `malformed`, `unsupported_alg`,
  * `bad_type`, `unknown_key`, `bad_signature`, then `malformed` for the claims.
  */
-export function verifyToken(compact: string, resolveKey: KeyResolver, options: DecodeTokenOptions = {}): Result<VerifiedToken> {
+export function verifyToken(
+  compact: string,
+  resolveKey: KeyResolver,
+  options: DecodeTokenOptions = {},
+): Result<VerifiedToken> {
   const decoded = decodeToken(compact, options);
   if (!decoded.ok) return decoded;
   const key = resolveKey(decoded.value.header.kid);
   if (key === undefined) {
-    return fail(new TokenError("unknown_key", `no service key with kid ${decoded.value.header.kid}; refresh the JWKS`, { claim: "kid" }));
+    return fail(
+      new TokenError("unknown_key", `no service key with kid ${decoded.value.header.kid}; refresh the JWKS`, {
+        claim: "kid",
+      }),
+    );
   }
   if (!hasValidSignature(decoded.value, key)) {
     return fail(new TokenError("bad_signature", "the signature does not verify under the service key"));
@@ -156,13 +172,22 @@ export function verifyToken(compact: string, resolveKey: KeyResolver, options: D
 
 /**
  * Signs claims as a compact Baton token with the service's Ed25519 key. Throws a `TokenError`
- * when the claims would not parse back strictly: signing such a token is a bug in the caller.
+ * when the claims would not parse back strictly (`malformed`) or the token would exceed
+ * `DEFAULT_MAX_TOKEN_BYTES` (`token_too_large`): signing such a token is a bug in the caller.
  */
 export async function signToken(claims: TokenClaims, key: SigningKey): Promise<string> {
   const payload = serializeClaims(claims);
   const reparsed = parseClaims(JSON.parse(payload));
   if (!reparsed.ok) throw reparsed.error;
-  return new CompactSign(new TextEncoder().encode(payload))
+  const compact = await new CompactSign(new TextEncoder().encode(payload))
     .setProtectedHeader({ alg: "EdDSA", typ: TOKEN_TYPE, kid: key.kid })
     .sign(key.privateKey);
+  // A token every verifier refuses (DESIGN.md step 1) must not be issued either.
+  if (compact.length > DEFAULT_MAX_TOKEN_BYTES) {
+    throw new TokenError(
+      "token_too_large",
+      `the token would be ${compact.length} bytes; the limit is ${DEFAULT_MAX_TOKEN_BYTES}`,
+    );
+  }
+  return compact;
 }

@@ -72,7 +72,9 @@ function parseActionPattern(text: string, claim: string, allowWildcard: boolean)
     return malformed(claim, `${claim} must be 1 to ${MAX_PATTERN_LENGTH} characters`);
   }
   if (text === "*") {
-    return allowWildcard ? ok({ kind: "any" }) : malformed(claim, `${claim} must be a concrete action, not *`);
+    return allowWildcard
+      ? ok({ kind: "any" })
+      : malformed(claim, `${claim} must be a concrete action, not *`);
   }
   const segments = text.split(".");
   let kind: "prefix" | "exact" = "exact";
@@ -97,7 +99,9 @@ function parseResourcePattern(text: string, claim: string, allowWildcard: boolea
     return malformed(claim, `${claim} must be 1 to ${MAX_PATTERN_LENGTH} characters`);
   }
   if (text === "**") {
-    return allowWildcard ? ok({ kind: "any" }) : malformed(claim, `${claim} must be a concrete resource, not **`);
+    return allowWildcard
+      ? ok({ kind: "any" })
+      : malformed(claim, `${claim} must be a concrete resource, not **`);
   }
   const colon = text.indexOf(":");
   const scheme = colon < 0 ? "" : text.slice(0, colon);
@@ -136,7 +140,8 @@ function parseLimit(value: unknown, claim: string): Result<ArgumentLimit> {
   const limit: { max?: number; min?: number; in?: (string | number)[] } = {};
   for (const [key, bound] of entries) {
     if (key === "max" || key === "min") {
-      if (!isFiniteNumber(bound)) return malformed(`${claim}.${key}`, `${claim}.${key} must be a finite number`);
+      if (!isFiniteNumber(bound))
+        return malformed(`${claim}.${key}`, `${claim}.${key} must be a finite number`);
       limit[key] = bound;
     } else if (key === "in") {
       if (!Array.isArray(bound) || bound.length === 0 || bound.length > MAX_LIMIT_VALUES) {
@@ -145,7 +150,8 @@ function parseLimit(value: unknown, claim: string): Result<ArgumentLimit> {
       const seen = new Set<string | number>();
       for (const item of bound) {
         const valid =
-          isFiniteNumber(item) || (typeof item === "string" && item.length <= MAX_LIMIT_STRING && item.isWellFormed());
+          isFiniteNumber(item) ||
+          (typeof item === "string" && item.length <= MAX_LIMIT_STRING && item.isWellFormed());
         if (!valid || seen.has(item)) {
           return malformed(`${claim}.in`, `${claim}.in must hold distinct strings or finite numbers`);
         }
@@ -153,7 +159,10 @@ function parseLimit(value: unknown, claim: string): Result<ArgumentLimit> {
       }
       limit.in = [...seen];
     } else {
-      return malformed(`${claim}.${key}`, `${claim} has unknown constraint ${JSON.stringify(key)}; use max, min or in`);
+      return malformed(
+        `${claim}.${key}`,
+        `${claim} has unknown constraint ${JSON.stringify(key)}; use max, min or in`,
+      );
     }
   }
   if (limit.max !== undefined && limit.min !== undefined && limit.min > limit.max) {
@@ -167,13 +176,20 @@ function parseLimits(value: unknown, claim: string): Result<ArgumentLimits> {
     return malformed(claim, `${claim} must be an object of argument limits`);
   }
   const entries = Object.entries(value);
+  // `lim: {}` would be a second spelling of "no limits"; one spelling only.
+  if (entries.length === 0) return malformed(claim, `${claim} is empty; omit lim when there are no limits`);
   if (entries.length > MAX_LIMITS_PER_CAPABILITY) {
     return malformed(claim, `${claim} may limit at most ${MAX_LIMITS_PER_CAPABILITY} arguments`);
   }
   const limits: Record<string, ArgumentLimit> = {};
   for (const [name, raw] of entries) {
-    if (!ARGUMENT_NAME.test(name)) {
-      return malformed(claim, `${claim} argument name ${JSON.stringify(name)} must match [A-Za-z_][A-Za-z0-9_]*`);
+    // `__proto__` matches the pattern, but assigning it to a plain object sets the prototype
+    // instead of adding a limit: the limit would vanish silently (refusal, not repair).
+    if (!ARGUMENT_NAME.test(name) || name === "__proto__") {
+      return malformed(
+        claim,
+        `${claim} argument name ${JSON.stringify(name)} must match [A-Za-z_][A-Za-z0-9_]*, not __proto__`,
+      );
     }
     const limit = parseLimit(raw, `${claim}.${name}`);
     if (!limit.ok) return limit;
@@ -194,7 +210,10 @@ export function parseCapability(value: unknown, claim = "cap"): Result<Capabilit
   }
   for (const key of Object.keys(value)) {
     if (key !== "act" && key !== "res" && key !== "lim") {
-      return malformed(`${claim}.${key}`, `${claim} has unknown member ${JSON.stringify(key)}; only act, res, lim`);
+      return malformed(
+        `${claim}.${key}`,
+        `${claim} has unknown member ${JSON.stringify(key)}; only act, res, lim`,
+      );
     }
   }
   const { act, res, lim } = value as { act?: unknown; res?: unknown; lim?: unknown };
@@ -303,6 +322,10 @@ function argumentSatisfies(limit: ArgumentLimit, value: unknown): boolean {
 
 /** Validates a concrete call: a literal action and resource, no wildcards. */
 export function parseCall(call: Call): Result<Call> {
+  // A call is often built from request data: check the types the signature promises, so that a
+  // number or null is refused as malformed instead of throwing.
+  if (typeof call.action !== "string") return malformed("action", "action must be a string");
+  if (typeof call.resource !== "string") return malformed("resource", "resource must be a string");
   const action = parseActionPattern(call.action, "action", false);
   if (!action.ok) return action;
   const resource = parseResourcePattern(call.resource, "resource", false);

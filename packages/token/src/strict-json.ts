@@ -31,7 +31,16 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
 
 class Parser {
   private pos = 0;
@@ -111,14 +120,14 @@ class Parser {
       if (code < 0x20) this.fail("control character in string");
       if (code === 0x5c) {
         out += this.text.slice(runStart, this.pos);
-        const escape = this.text[this.pos + 1];
-        if (escape === "u") {
+        const escapeChar = this.text[this.pos + 1];
+        if (escapeChar === "u") {
           const hex = this.text.slice(this.pos + 2, this.pos + 6);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("invalid \\u escape");
           out += String.fromCharCode(Number.parseInt(hex, 16));
           this.pos += 6;
         } else {
-          const replacement = escape === undefined ? undefined : ESCAPES[escape];
+          const replacement = escapeChar === undefined ? undefined : ESCAPES[escapeChar];
           if (replacement === undefined) this.fail("invalid escape");
           out += replacement;
           this.pos += 2;

@@ -42,7 +42,9 @@ export class TokenError extends Error {
 }
 
 /** An expected outcome: a value, or the refusal that explains why there is none. */
-export type Result<T, E = TokenError> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+export type Result<T, E = TokenError> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: E };
 
 export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
   return { ok: true, value };

@@ -48,25 +48,48 @@ export interface Verifier {
   readonly replayCache: ReplayCache;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+function integerOption(name: string, value: number | undefined, fallback: number, min = 0): number {
   const chosen = value ?? fallback;
-  if (!Number.isSafeInteger(chosen) || chosen < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  if (!Number.isSafeInteger(chosen) || chosen < min)
+    throw new TypeError(`${name} must be an integer ≥ ${min}`);
   return chosen;
+}
+
+function hasMethods(value: unknown, ...names: string[]): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    names.every((name) => typeof (value as Record<string, unknown>)[name] === "function")
+  );
 }
 
 /** Builds a verifier. Throws a TypeError naming the option when an option is invalid. */
 export function createVerifier(options: VerifierOptions): Verifier {
-  if (typeof options.issuer !== "string" || options.issuer.length === 0) throw new TypeError("issuer is required");
-  if (typeof options.audience !== "string" || options.audience.length === 0) throw new TypeError("audience is required");
-  if (options.keys === undefined) throw new TypeError("keys is required: staticKeys(jwks) or remoteJwks({url})");
-  if (options.revocations === undefined) {
+  if (typeof options.issuer !== "string" || options.issuer.length === 0)
+    throw new TypeError("issuer is required");
+  if (typeof options.audience !== "string" || options.audience.length === 0)
+    throw new TypeError("audience is required");
+  // Checked here rather than on the first request: a typo must fail the deploy, not every call.
+  if (!hasMethods(options.keys, "resolve")) {
+    throw new TypeError("keys is required: staticKeys(jwks) or remoteJwks({url})");
+  }
+  if (!hasMethods(options.revocations, "isRevoked", "syncedAt")) {
     throw new TypeError("revocations is required: memoryRevocations() or followRevocationFeed({url})");
   }
-  const skew = positiveInteger("clockSkewSeconds", options.clockSkewSeconds, 30);
-  const maxStaleness = positiveInteger("maxStalenessSeconds", options.maxStalenessSeconds, 60);
-  const maxChain = positiveInteger("maxChain", options.maxChain, DEFAULT_MAX_CHAIN_LENGTH);
-  const maxTokenBytes = positiveInteger("maxTokenBytes", options.maxTokenBytes, DEFAULT_MAX_TOKEN_BYTES);
-  const proofMaxAge = positiveInteger("proofMaxAgeSeconds", options.proofMaxAgeSeconds, 60);
+  if (options.onStaleRevocations !== undefined && !["deny", "allow"].includes(options.onStaleRevocations)) {
+    throw new TypeError('onStaleRevocations must be "deny" or "allow"');
+  }
+  if (options.clock !== undefined && typeof options.clock !== "function") {
+    throw new TypeError("clock must be a function returning seconds");
+  }
+  if (options.policy !== undefined && typeof options.policy !== "function") {
+    throw new TypeError("policy must be a function");
+  }
+  const skew = integerOption("clockSkewSeconds", options.clockSkewSeconds, 30);
+  const maxStaleness = integerOption("maxStalenessSeconds", options.maxStalenessSeconds, 60);
+  const maxChain = integerOption("maxChain", options.maxChain, DEFAULT_MAX_CHAIN_LENGTH, 1);
+  const maxTokenBytes = integerOption("maxTokenBytes", options.maxTokenBytes, DEFAULT_MAX_TOKEN_BYTES, 1);
+  const proofMaxAge = integerOption("proofMaxAgeSeconds", options.proofMaxAgeSeconds, 60);
   const replayCache = options.replayCache ?? new ReplayCache(100_000, proofMaxAge + skew);
   if (replayCache.windowSeconds < proofMaxAge + skew) {
     // Otherwise a proof could leave the replay cache while it is still young enough to be accepted.
@@ -81,7 +104,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     (now: number): StatusCheck =>
     (hop): HopStatus => {
       const syncedAt = revocations.syncedAt();
-      if (!failOpenWhenStale && (syncedAt === undefined || now - syncedAt > maxStaleness)) {
+      // "allow" trusts a stale view, never a missing one: without any view there is no check at all.
+      const stale = syncedAt === undefined || (!failOpenWhenStale && now - syncedAt > maxStaleness);
+      if (stale) {
         return {
           code: "revocation_unknown",
           message: `the revocation view is ${syncedAt === undefined ? "not loaded" : `${now - syncedAt} s old`}; the limit is ${maxStaleness} s`,

@@ -23,7 +23,12 @@ export interface DecisionSink {
   flush(): Promise<void>;
   /** Stops the timer and flushes. */
   close(): Promise<void>;
-  readonly stats: { readonly queued: number; readonly sent: number; readonly dropped: number; readonly failedBatches: number };
+  readonly stats: {
+    readonly queued: number;
+    readonly sent: number;
+    readonly dropped: number;
+    readonly failedBatches: number;
+  };
 }
 
 export interface DecisionSinkOptions {

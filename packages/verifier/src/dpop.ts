@@ -55,7 +55,12 @@ function decodeJson(part: string, maxDepth: number): Record<string, unknown> | u
     return undefined;
   }
   const parsed = parseStrictJson(text, { maxDepth });
-  if (!parsed.ok || typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value)) {
+  if (
+    !parsed.ok ||
+    typeof parsed.value !== "object" ||
+    parsed.value === null ||
+    Array.isArray(parsed.value)
+  ) {
     return undefined;
   }
   return parsed.value;
@@ -90,13 +95,15 @@ export function checkProof(expect: ProofExpectation): Reason[] {
   if (proof === undefined || proof.length === 0) {
     return [{ hop, code: "pop_missing", message: "send a DPoP proof signed by the leaf holder's key" }];
   }
-  if (proof.length > MAX_PROOF_BYTES || !COMPACT.test(proof)) return invalid("the DPoP proof is not a compact JWS");
+  if (proof.length > MAX_PROOF_BYTES || !COMPACT.test(proof))
+    return invalid("the DPoP proof is not a compact JWS");
   const [headerPart = "", payloadPart = "", signaturePart = ""] = proof.split(".");
 
   const header = decodeJson(headerPart, 2);
   if (header === undefined) return invalid("the DPoP header is not strict JSON");
   for (const name of Object.keys(header)) {
-    if (name !== "typ" && name !== "alg" && name !== "jwk") return invalid(`DPoP header parameter ${name} is not allowed`);
+    if (name !== "typ" && name !== "alg" && name !== "jwk")
+      return invalid(`DPoP header parameter ${name} is not allowed`);
   }
   if (header.typ !== "dpop+jwt") return invalid("the DPoP proof typ must be dpop+jwt");
   if (header.alg !== "EdDSA") return invalid("the DPoP proof alg must be EdDSA");
@@ -104,7 +111,8 @@ export function checkProof(expect: ProofExpectation): Reason[] {
   if (!key.ok) return invalid(`the DPoP jwk is refused: ${key.error.message}`);
 
   const signature = decodeBase64url(signaturePart);
-  if (signature === undefined || signature.byteLength !== 64) return invalid("the DPoP signature is not 64 bytes");
+  if (signature === undefined || signature.byteLength !== 64)
+    return invalid("the DPoP signature is not 64 bytes");
   const signingInput = Buffer.from(`${headerPart}.${payloadPart}`, "latin1");
   if (!verifyEd25519(null, signingInput, importEd25519(key.value.jwk.x), signature)) {
     return invalid("the DPoP signature does not verify under its jwk");
@@ -113,25 +121,40 @@ export function checkProof(expect: ProofExpectation): Reason[] {
   const claims = decodeJson(payloadPart, 1);
   if (claims === undefined) return invalid("the DPoP payload is not strict JSON");
   for (const name of Object.keys(claims)) {
-    if (!["jti", "htm", "htu", "iat", "ath", "nonce"].includes(name)) return invalid(`DPoP claim ${name} is not allowed`);
+    if (!["jti", "htm", "htu", "iat", "ath", "nonce"].includes(name))
+      return invalid(`DPoP claim ${name} is not allowed`);
   }
   const { jti, htm, htu, iat, ath } = claims;
-  if (typeof jti !== "string" || !PROOF_ID.test(jti)) return invalid("the DPoP jti must be 16 to 128 base64url characters");
-  if (typeof iat !== "number" || !Number.isSafeInteger(iat)) return invalid("the DPoP iat must be integer seconds");
+  if (typeof jti !== "string" || !PROOF_ID.test(jti))
+    return invalid("the DPoP jti must be 16 to 128 base64url characters");
+  if (typeof iat !== "number" || !Number.isSafeInteger(iat))
+    return invalid("the DPoP iat must be integer seconds");
 
   const reasons: Reason[] = [];
   if (typeof htm !== "string" || !HTTP_METHOD.test(htm) || htm !== expect.method.toUpperCase()) {
-    reasons.push({ hop, code: "pop_invalid", message: `the proof is for method ${String(htm)}, not ${expect.method}` });
+    reasons.push({
+      hop,
+      code: "pop_invalid",
+      message: `the proof is for method ${String(htm)}, not ${expect.method}`,
+    });
   }
   const expectedHtu = normalizeHtu(expect.url);
   if (typeof htu !== "string" || expectedHtu === undefined || normalizeHtu(htu) !== expectedHtu) {
     reasons.push({ hop, code: "pop_invalid", message: "the proof's htu is not this request's URL" });
   }
   if (typeof ath !== "string" || ath !== sha256Base64url(expect.chain)) {
-    reasons.push({ hop, code: "pop_invalid", message: "the proof's ath is not the hash of the presented chain" });
+    reasons.push({
+      hop,
+      code: "pop_invalid",
+      message: "the proof's ath is not the hash of the presented chain",
+    });
   }
   if (iat < expect.now - expect.maxAgeSeconds) {
-    reasons.push({ hop, code: "pop_invalid", message: "the proof is too old; make a fresh one for each request" });
+    reasons.push({
+      hop,
+      code: "pop_invalid",
+      message: "the proof is too old; make a fresh one for each request",
+    });
   } else if (iat > expect.now + expect.skewSeconds) {
     reasons.push({ hop, code: "pop_invalid", message: "the proof's iat is in the future; check the clock" });
   }
@@ -145,7 +168,9 @@ export function checkProof(expect: ProofExpectation): Reason[] {
   if (reasons.length > 0) return reasons;
 
   const seen = expect.replayCache.check(jti, iat, expect.now);
-  if (seen === "replayed") return [{ hop, code: "pop_replayed", message: "this proof was already used; sign a new one" }];
-  if (seen === "too_old") return invalid("the proof is older than the replay window can vouch for; sign a new one");
+  if (seen === "replayed")
+    return [{ hop, code: "pop_replayed", message: "this proof was already used; sign a new one" }];
+  if (seen === "too_old")
+    return invalid("the proof is older than the replay window can vouch for; sign a new one");
   return [];
 }

@@ -1,4 +1,9 @@
-export { createVerifier, type Verifier, type VerifierOptions, type VerifyRequest } from "./create-verifier.ts";
+export {
+  createVerifier,
+  type Verifier,
+  type VerifierOptions,
+  type VerifyRequest,
+} from "./create-verifier.ts";
 export type { ChainEntry, Decision, DecisionKind, Reason } from "./decision.ts";
 export {
   createDecisionSink,
@@ -8,7 +13,13 @@ export {
   httpDecisionSink,
 } from "./decision-sink.ts";
 export { checkProof, normalizeHtu, type ProofExpectation } from "./dpop.ts";
-export { type KeySource, type RemoteJwksOptions, type RemoteKeySource, remoteJwks, staticKeys } from "./key-sources.ts";
+export {
+  type KeySource,
+  type RemoteJwksOptions,
+  type RemoteKeySource,
+  remoteJwks,
+  staticKeys,
+} from "./key-sources.ts";
 export { LruCache } from "./lru-cache.ts";
 export { type BatonMiddlewareOptions, batonMiddleware, type RouteRule } from "./middleware.ts";
 export type { PolicyContext, PolicyHook, PolicyOutcome } from "./policy-hook.ts";

@@ -69,7 +69,8 @@ export function remoteJwks(options: RemoteJwksOptions): RemoteKeySource {
       if (!response.ok) throw new Error(`JWKS fetch from ${options.url} answered ${response.status}`);
       const imported = importJwks(await response.json());
       if (!imported.ok) throw new Error(imported.error.message);
-      const changed = imported.value.size !== keys.size || [...imported.value.keys()].some((kid) => !keys.has(kid));
+      const changed =
+        imported.value.size !== keys.size || [...imported.value.keys()].some((kid) => !keys.has(kid));
       keys = imported.value;
       fetchedAt = clock();
       lastError = undefined;
@@ -88,18 +89,27 @@ export function remoteJwks(options: RemoteJwksOptions): RemoteKeySource {
     return inFlight;
   };
 
+  // Every fetch, background or on demand, counts against the minimum interval: otherwise an
+  // unreachable endpoint would be refetched on every request once the set is older than maxAge.
+  const mayFetch = (): boolean => attemptedAt === undefined || clock() - attemptedAt >= minIntervalMs;
+
   return {
     resolve(kid) {
-      if (fetchedAt !== undefined && clock() - fetchedAt > maxAgeMs && inFlight === undefined) void refresh();
+      if (fetchedAt !== undefined && clock() - fetchedAt > maxAgeMs && inFlight === undefined && mayFetch()) {
+        void refresh();
+      }
       return keys.get(kid);
     },
     async refreshForUnknownKey() {
-      if (attemptedAt !== undefined && clock() - attemptedAt < minIntervalMs) return false;
+      // A fetch already on its way may bring the key: wait for it rather than refuse the request.
+      if (inFlight !== undefined) return inFlight;
+      if (!mayFetch()) return false;
       return refresh();
     },
     async ready() {
       await refresh();
-      if (fetchedAt === undefined) throw lastError ?? new Error(`could not fetch the JWKS from ${options.url}`);
+      if (fetchedAt === undefined)
+        throw lastError ?? new Error(`could not fetch the JWKS from ${options.url}`);
     },
     refresh,
     get fetchedAt() {

@@ -3,10 +3,11 @@
  * route to an action and a resource through a declarative table, re-authorizes the chain, and
  * either answers 401/403 with `application/problem+json` or puts the decision on the context.
  */
+import { parseCall } from "@baton/token";
 import type { Context, MiddlewareHandler } from "hono";
+import type { Verifier } from "./create-verifier.ts";
 import type { Decision, Reason } from "./decision.ts";
 import type { DecisionSink } from "./decision-sink.ts";
-import type { Verifier } from "./create-verifier.ts";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -91,13 +92,21 @@ function fill(template: string, params: Record<string, string>): string {
   return template.replace(/\{([^}]*)\}/g, (_, name: string) => params[name] ?? "");
 }
 
-function problem(c: Context, decision: Decision, sinkReport: () => void): Response {
+function problem(
+  c: Context,
+  decision: Decision,
+  sinkReport: () => void,
+  { noCredentials = false, badRequest = false } = {},
+): Response {
   sinkReport();
   const first: Reason | undefined = decision.reasons[0];
   const forbidden = decision.reasons.every((reason) => FORBIDDEN_CODES.has(reason.code));
-  const status = forbidden ? 403 : 401;
-  const error = forbidden ? "insufficient_scope" : "invalid_token";
-  const challenge = [`Baton error="${error}", error_description="${first?.code ?? "denied"}"`];
+  const status = badRequest ? 400 : forbidden ? 403 : 401;
+  const error = badRequest ? "invalid_request" : forbidden ? "insufficient_scope" : "invalid_token";
+  // RFC 6750 §3.1: a request with no credentials at all gets a bare challenge, no error code.
+  const challenge = [
+    noCredentials ? "Baton" : `Baton error="${error}", error_description="${first?.code ?? "denied"}"`,
+  ];
   if (decision.reasons.some((reason) => reason.code.startsWith("pop_"))) challenge.push('DPoP algs="EdDSA"');
   c.header("WWW-Authenticate", challenge.join(", "));
   c.header("Content-Type", "application/problem+json");
@@ -154,11 +163,29 @@ export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHand
     if (rule === undefined) {
       const decision: Decision = {
         decision: "deny",
-        reasons: [{ hop: null, code: "action_not_permitted", message: `no capability is mapped to ${method} ${path}` }],
+        reasons: [
+          {
+            hop: null,
+            code: "action_not_permitted",
+            message: `no capability is mapped to ${method} ${path}`,
+          },
+        ],
         chain: [],
         task: null,
       };
       return problem(c, decision, report(decision));
+    }
+    const call = parseCall({ action, resource });
+    if (!call.ok) {
+      // A path the tool cannot name canonically (`%2F`, `..`) is the caller's mistake, not a
+      // credential problem: 400, and the chain is never consulted.
+      const decision: Decision = {
+        decision: "deny",
+        reasons: [{ hop: null, code: "malformed", message: call.error.message }],
+        chain: [],
+        task: null,
+      };
+      return problem(c, decision, report(decision), { badRequest: true });
     }
     const args = rule.args === undefined ? {} : await rule.args(c);
     const decision = await options.verifier.verify({
@@ -174,7 +201,8 @@ export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHand
         ...(rule.reversible === undefined ? {} : { reversible: rule.reversible }),
       },
     });
-    if (decision.decision !== "allow") return problem(c, decision, report(decision));
+    if (decision.decision !== "allow")
+      return problem(c, decision, report(decision), { noCredentials: authorization === "" });
     report(decision)();
     c.set("baton", decision);
     await next();

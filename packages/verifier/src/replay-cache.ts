@@ -13,7 +13,8 @@ export class ReplayCache {
     readonly capacity = 100_000,
     readonly windowSeconds = 120,
   ) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError("capacity must be a positive integer");
+    if (!Number.isSafeInteger(capacity) || capacity < 1)
+      throw new RangeError("capacity must be a positive integer");
   }
 
   get size(): number {
@@ -27,7 +28,9 @@ export class ReplayCache {
   check(jti: string, iat: number, now: number): "fresh" | "replayed" | "too_old" {
     this.evictExpired(now);
     if (this.seen.has(jti)) return "replayed";
-    if (iat <= this.floor) return "too_old";
+    // Below the window the cache has forgotten (or never kept) what it saw, just as below the
+    // floor: it cannot vouch for such a proof, so it must not call it fresh.
+    if (iat <= this.floor || iat < now - this.windowSeconds) return "too_old";
     this.seen.set(jti, iat);
     if (this.seen.size > this.capacity) {
       const oldest = this.oldestEntry();

@@ -67,7 +67,8 @@ function parseFeedPage(value: unknown): FeedPage {
     }
   }
   const next = page.next ?? null;
-  if (next !== null && !Number.isSafeInteger(next)) throw new Error("the revocation feed's next is not an integer");
+  if (next !== null && !Number.isSafeInteger(next))
+    throw new Error("the revocation feed's next is not an integer");
   return { items: page.items, next };
 }
 
@@ -92,6 +93,7 @@ export function followRevocationFeed(options: RevocationFeedOptions): Revocation
     const startedAt = clock();
     // Page until the feed says there is no more; only then is the view complete as of startedAt.
     for (let pages = 0; pages < 10_000; pages++) {
+      const since = cursor;
       const url = new URL(options.url);
       url.searchParams.set("since", String(cursor));
       url.searchParams.set("limit", String(pageSize));
@@ -106,8 +108,12 @@ export function followRevocationFeed(options: RevocationFeedOptions): Revocation
         synced = Math.floor(startedAt / 1000);
         return;
       }
+      // A `next` that does not move past `since` would fetch the same page forever.
+      if (page.next <= since) throw new Error("the revocation feed's next does not advance");
       cursor = Math.max(cursor, page.next);
     }
+    // Never report a sync as done when the view is not known to be complete.
+    throw new Error("the revocation feed did not catch up within 10000 pages");
   };
 
   const syncOnce = (): Promise<void> => {

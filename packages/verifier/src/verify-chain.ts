@@ -5,6 +5,7 @@
 import {
   type Call,
   type ChainToken,
+  allows as capabilitiesAllow,
   checkHopAgainstParent,
   checkRoot,
   checkTime,
@@ -15,7 +16,6 @@ import {
   parseCall,
   parseTokenPayload,
   TokenError,
-  allows as capabilitiesAllow,
 } from "@baton/token";
 import type { ChainEntry, Decision, Reason } from "./decision.ts";
 import { reasonsFrom } from "./decision.ts";
@@ -25,7 +25,9 @@ import type { ReplayCache } from "./replay-cache.ts";
 import type { SignatureCache } from "./signature-cache.ts";
 
 /** Why a hop is not live, or undefined when it is. */
-export type HopStatus = { readonly code: "revoked" | "revocation_unknown"; readonly message: string } | undefined;
+export type HopStatus =
+  | { readonly code: "revoked" | "revocation_unknown"; readonly message: string }
+  | undefined;
 
 /** Looks up whether a hop's delegation, task and agents are still live. */
 export type StatusCheck = (hop: ChainToken, index: number) => HopStatus;
@@ -73,9 +75,14 @@ function verifyHopToken(compact: string, index: number, env: ChainEnvironment): 
   const cached = env.signatureCache?.get(compact);
   // A cached check counts only while the key it was made with is still the key for its kid, so a
   // key that leaves the JWKS stops verifying at once, cached or not.
-  if (cached !== undefined && key !== undefined && cached.key === key) return { compact, claims: cached.claims };
+  if (cached !== undefined && key !== undefined && cached.key === key)
+    return { compact, claims: cached.claims };
   if (key === undefined) {
-    return tokenError("unknown_key", `no service key with kid ${kid}; the verifier's JWKS may need a refresh`, index);
+    return tokenError(
+      "unknown_key",
+      `no service key with kid ${kid}; the verifier's JWKS may need a refresh`,
+      index,
+    );
   }
   if (!hasValidSignature(decoded.value, key)) {
     return tokenError("bad_signature", "the signature does not verify under the service key", index);
@@ -105,12 +112,18 @@ export function authenticateChain(chainText: string, env: ChainEnvironment): Cha
     if (!("claims" in verified)) return { ok: false, hops, reasons: reasonsFrom([verified], index) };
     const errors: TokenError[] = [];
     if (verified.claims.iss !== env.issuer) {
-      errors.push(tokenError("malformed", `iss ${verified.claims.iss} is not the trusted issuer ${env.issuer}`, index));
+      errors.push(
+        tokenError("malformed", `iss ${verified.claims.iss} is not the trusted issuer ${env.issuer}`, index),
+      );
     }
     const parent = hops[index - 1];
-    errors.push(...(parent === undefined ? checkRoot(verified) : checkHopAgainstParent(parent, verified, index)));
+    errors.push(
+      ...(parent === undefined ? checkRoot(verified) : checkHopAgainstParent(parent, verified, index)),
+    );
     const timeErrors = checkTime(verified.claims, env.now, env.clockSkewSeconds, index);
-    errors.push(...(env.acceptRevalidationDue ? timeErrors.filter((e) => e.code !== "revalidation_due") : timeErrors));
+    errors.push(
+      ...(env.acceptRevalidationDue ? timeErrors.filter((e) => e.code !== "revalidation_due") : timeErrors),
+    );
     const reasons = reasonsFrom(errors, index);
     const status = env.status(verified, index);
     if (status !== undefined) reasons.push({ hop: index, ...status });
@@ -157,7 +170,11 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
   const leaf = chain.hops[leafIndex] as ChainToken;
   const reasons: Reason[] = [];
   if (!leaf.claims.aud.includes("*") && !leaf.claims.aud.includes(env.audience)) {
-    reasons.push({ hop: leafIndex, code: "audience_mismatch", message: `this chain is not for audience ${env.audience}` });
+    reasons.push({
+      hop: leafIndex,
+      code: "audience_mismatch",
+      message: `this chain is not for audience ${env.audience}`,
+    });
   }
   const call = parseCall(presentation);
   if (!call.ok) {
@@ -203,7 +220,9 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
   const policyReason: Reason = {
     hop: leafIndex,
     code: outcome.decision === "step_up" ? "step_up_required" : "policy_denied",
-    message: outcome.message ?? (outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call"),
+    message:
+      outcome.message ??
+      (outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call"),
     ...(outcome.policies === undefined ? {} : { policies: outcome.policies }),
   };
   return { decision: outcome.decision, reasons: [policyReason], chain: entries, task };

@@ -1,0 +1,217 @@
+/**
+ * `createApp(deps)`: the token service as a Hono app (issue 5). Real dependencies (store, clock,
+ * keys, logger, policy) are wired in by the caller, so tests drive it with `app.request` and a
+ * controllable clock, and `startServer` serves it over HTTP.
+ */
+import { randomUUID } from "node:crypto";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ServiceApp, ServiceEnv } from "./openapi.ts";
+import { ProblemError, problemResponse } from "./problem.ts";
+import { registerAgentRoutes } from "./routes/agent-routes.ts";
+import { registerInvestigationRoutes } from "./routes/investigation-routes.ts";
+import { registerOperatorRoutes } from "./routes/operator-routes.ts";
+import { registerPublicRoutes } from "./routes/public-routes.ts";
+import { registerToolServerRoutes } from "./routes/tool-server-routes.ts";
+import { MAX_BODY_BYTES, MAX_REPORT_BODY_BYTES } from "./schemas.ts";
+import { type AppDeps, ServiceContext } from "./service-context.ts";
+
+export type { AppConfig, AppDeps } from "./service-context.ts";
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function validationMessage(error: unknown): string {
+  const issues = (
+    error as { issues?: { path?: PropertyKey[]; message?: string; code?: string; keys?: string[] }[] }
+  )?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return "the request is invalid";
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = (issue.path ?? []).map(String).join(".");
+      const message =
+        issue.code === "unrecognized_keys" && Array.isArray(issue.keys)
+          ? `unknown field(s) ${issue.keys.map((key) => JSON.stringify(key.slice(0, 32))).join(", ")}`
+          : (issue.message ?? "invalid");
+      return path === "" ? message : `${path}: ${message}`;
+    })
+    .join("; ");
+}
+
+/**
+ * The code of a `StoreError`, recognized by shape rather than by class so that two copies of the
+ * store module (or another backend) map the same way.
+ */
+function storeErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== "StoreError") return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** Converts anything thrown by a handler into a problem response; unknown errors say nothing. */
+function errorResponse(ctx: ServiceContext, error: unknown, c: Context<ServiceEnv>): Response {
+  const requestId = c.get("requestId");
+  if (error instanceof ProblemError) {
+    const headers: Record<string, string> = {};
+    if (error.status === 401 && error.code === "unauthorized")
+      headers["www-authenticate"] = 'Bearer realm="baton"';
+    return problemResponse(error, requestId, headers);
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    const code =
+      status === 413
+        ? "payload_too_large"
+        : status === 415
+          ? "unsupported_media_type"
+          : status < 500
+            ? "invalid_request"
+            : "internal";
+    const detail =
+      status === 413
+        ? "the body is too large"
+        : status === 415
+          ? "send the body as application/json"
+          : status < 500
+            ? error.message || "the request is malformed"
+            : "internal error";
+    return problemResponse(new ProblemError({ status: Math.min(status, 500), code, detail }), requestId);
+  }
+  const storeCode = storeErrorCode(error);
+  if (storeCode !== undefined) {
+    const message = (error as Error).message;
+    switch (storeCode) {
+      case "invalid":
+        return problemResponse(
+          new ProblemError({ status: 400, code: "invalid_request", detail: message }),
+          requestId,
+        );
+      case "not_found":
+        return problemResponse(
+          new ProblemError({ status: 404, code: "not_found", detail: message }),
+          requestId,
+        );
+      case "conflict":
+        return problemResponse(
+          new ProblemError({ status: 409, code: "conflict", detail: message }),
+          requestId,
+        );
+      case "revoked":
+        return problemResponse(
+          new ProblemError({ status: 403, code: "revoked", detail: message }),
+          requestId,
+        );
+      default:
+        break;
+    }
+  }
+  ctx.logger.error({ err: error, requestId }, "unhandled error");
+  return problemResponse(
+    new ProblemError({ status: 500, code: "internal", detail: "internal error" }),
+    requestId,
+  );
+}
+
+/**
+ * Builds the token service app. Expects the operator token hash and signing keys to be in the
+ * store already (see `prepareStore`).
+ *
+ * @example
+ * const app = createApp({ store, config, clock: () => Math.floor(Date.now() / 1000), signingKeys, logger });
+ * const response = await app.request("/healthz");
+ */
+export function createApp(deps: AppDeps): ServiceApp {
+  const ctx = new ServiceContext(deps);
+  const app: ServiceApp = new OpenAPIHono<ServiceEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ProblemError({
+          status: 400,
+          code: "invalid_request",
+          detail: validationMessage(result.error),
+        });
+      }
+      return undefined;
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    c.set("requestId", requestId);
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    ctx.logger.info(
+      {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      "request",
+    );
+  });
+  const limitBody = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ProblemError({
+          status: 413,
+          code: "payload_too_large",
+          detail: `the body is over ${maxSize} bytes`,
+        });
+      },
+    });
+  const defaultLimit = limitBody(MAX_BODY_BYTES);
+  // Decision reports come in batches (the verifier's sink sends up to 100 per request), so their
+  // endpoint takes more; the batch size itself is bounded by the schema.
+  const reportLimit = limitBody(MAX_REPORT_BODY_BYTES);
+  app.use("*", (c, next) =>
+    c.req.path === "/v1/decisions" && c.req.method === "POST" ? reportLimit(c, next) : defaultLimit(c, next),
+  );
+
+  app.onError((error, c) => errorResponse(ctx, error, c));
+  app.notFound((c) =>
+    problemResponse(
+      new ProblemError({
+        status: 404,
+        code: "not_found",
+        detail: `no route for ${c.req.method} ${c.req.path}`,
+      }),
+      c.get("requestId"),
+    ),
+  );
+
+  registerPublicRoutes(app, ctx);
+  registerOperatorRoutes(app, ctx);
+  registerAgentRoutes(app, ctx);
+  registerToolServerRoutes(app, ctx);
+  registerInvestigationRoutes(app, ctx);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Baton token service",
+      version: "1.0.0",
+      description:
+        "Issues attenuated, key-bound delegation tokens, re-authorizes chains, and keeps the delegation graph and decision log.",
+    },
+    servers: [{ url: deps.config.issuer }],
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "operator", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "audienceSecret", {
+    type: "http",
+    scheme: "bearer",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "batonChain", {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description: "Authorization: Baton <t0>~<t1>~…, with a DPoP proof by the leaf holder in the DPoP header",
+  });
+  return app;
+}

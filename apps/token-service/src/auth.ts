@@ -1,0 +1,106 @@
+/**
+ * Who is calling (DESIGN.md, "Token service HTTP API"): operators with `Authorization: Bearer
+ * <operator token>`, tool servers with `Authorization: Bearer <audience secret>`, agents with
+ * `Authorization: Baton <chain>` and a `DPoP` proof. Secrets are compared by hash in constant time.
+ * A malformed header is a 400; a missing or wrong credential is a 401.
+ */
+import type { Context } from "hono";
+import type { ServiceApp } from "./openapi.ts";
+import { ProblemError, problems } from "./problem.ts";
+import { audienceOfSecret, secretMatches } from "./secrets.ts";
+import type { ServiceContext } from "./service-context.ts";
+
+/** Setting key under which the operator token's hash is stored. */
+export const OPERATOR_TOKEN_SETTING = "operator_token_hash";
+
+/** Who a bearer credential belongs to. */
+export type Caller = { readonly kind: "operator" } | { readonly kind: "audience"; readonly audience: string };
+
+const SCHEME = /^([A-Za-z]+) +([\x21-\x7e]+)$/;
+
+function authorization(c: Context): { scheme: string; credential: string } | undefined {
+  const header = c.req.header("authorization");
+  if (header === undefined) return undefined;
+  const match = SCHEME.exec(header.trim());
+  if (match === null)
+    throw problems.invalid("the Authorization header is malformed: expected '<scheme> <credential>'");
+  return { scheme: (match[1] ?? "").toLowerCase(), credential: match[2] ?? "" };
+}
+
+function unauthorized(detail: string): ProblemError {
+  return new ProblemError({ status: 401, code: "unauthorized", detail });
+}
+
+/** The bearer credential, or a 401 when there is none. */
+function bearer(c: Context): string {
+  const auth = authorization(c);
+  if (auth === undefined)
+    throw unauthorized("send Authorization: Bearer <operator token or audience secret>");
+  if (auth.scheme !== "bearer") throw unauthorized("this endpoint takes a Bearer credential");
+  if (auth.credential.length > 1024) throw problems.invalid("the bearer credential is too long");
+  return auth.credential;
+}
+
+function isOperatorToken(ctx: ServiceContext, credential: string): boolean {
+  const stored = ctx.store.getSetting(OPERATOR_TOKEN_SETTING);
+  return stored !== undefined && secretMatches(credential, stored);
+}
+
+/** Requires the operator token. */
+export function requireOperator(c: Context, ctx: ServiceContext): void {
+  if (!isOperatorToken(ctx, bearer(c))) throw unauthorized("the operator token is not valid");
+}
+
+/** Registers a guard that requires the operator token on `paths`, ahead of the route handlers. */
+export function operatorOnly(
+  app: ServiceApp,
+  ctx: ServiceContext,
+  method: "GET" | "POST",
+  paths: readonly string[],
+): void {
+  for (const path of paths) {
+    app.on(method, path, async (c, next) => {
+      requireOperator(c, ctx);
+      await next();
+    });
+  }
+}
+
+/** Requires the operator token or a tool server's audience secret. */
+export function requireToolServerOrOperator(c: Context, ctx: ServiceContext): Caller {
+  const credential = bearer(c);
+  const audience = audienceOfSecret(credential);
+  if (audience !== undefined) {
+    const record = ctx.store.getAudience(audience);
+    if (record !== undefined && secretMatches(credential, record.secretHash))
+      return { kind: "audience", audience };
+    throw unauthorized("the audience secret is not valid");
+  }
+  if (isOperatorToken(ctx, credential)) return { kind: "operator" };
+  throw unauthorized("the credential is not valid");
+}
+
+/** True when the request carries a Bearer credential (so the caller claims to be an operator). */
+export function hasBearer(c: Context): boolean {
+  return authorization(c)?.scheme === "bearer";
+}
+
+/** A chain and proof presented by an agent. */
+export interface AgentPresentation {
+  readonly chain: string;
+  readonly proof: string | undefined;
+}
+
+/** Reads `Authorization: Baton <chain>` and `DPoP`; a 401 when absent, a 400 when malformed. */
+export function agentPresentation(c: Context): AgentPresentation {
+  const auth = authorization(c);
+  if (auth === undefined) throw unauthorized("send Authorization: Baton <chain> and a DPoP proof");
+  if (auth.scheme !== "baton") throw unauthorized("this endpoint takes Authorization: Baton <chain>");
+  if (!/^[A-Za-z0-9_.~-]+$/.test(auth.credential))
+    throw problems.invalid("the Baton chain holds characters a chain cannot");
+  const proofHeader = c.req.header("dpop");
+  if (proofHeader !== undefined && !/^[A-Za-z0-9_.-]{1,4096}$/.test(proofHeader.trim())) {
+    throw problems.invalid("the DPoP header is not a compact JWS");
+  }
+  return { chain: auth.credential, proof: proofHeader?.trim() };
+}

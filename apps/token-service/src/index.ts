@@ -1,0 +1,20 @@
+export { type AppConfig, type AppDeps, createApp } from "./app.ts";
+export {
+  CONFIG_DEFAULTS,
+  ConfigError,
+  checkIssuer,
+  configUsage,
+  LOG_LEVELS,
+  type LogLevel,
+  loadConfig,
+  type ServiceConfig,
+} from "./config.ts";
+export { generateAudienceSecret, generateOperatorToken, hashSecret, secretMatches } from "./secrets.ts";
+export {
+  type PreparedStore,
+  prepareStore,
+  type RunningServer,
+  type StartServerOptions,
+  startServer,
+} from "./server.ts";
+export { SigningKeys, type SigningKeysOptions } from "./signing-keys.ts";

@@ -1,0 +1,100 @@
+/**
+ * RFC 9457 problem responses. Every error the service answers is `application/problem+json` with a
+ * stable `code`: a reason code from @baton/token for chain and scope refusals, or one of the
+ * service codes below. Unknown errors become `internal` with no message (their detail goes to the
+ * log, never to the client).
+ */
+import type { Reason } from "@baton/verifier";
+
+/** Service error codes that are not reason codes. */
+export const SERVICE_ERROR_CODES = [
+  "invalid_request",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "payload_too_large",
+  "unsupported_media_type",
+  "internal",
+] as const;
+
+/** The status and code of an expected refusal. */
+export interface ProblemInit {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly reasons?: readonly Reason[];
+  /** Extra members, e.g. the decision for a refused chain. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: "Bad request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Conflict",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  500: "Internal error",
+};
+
+/**
+ * An expected refusal thrown from a route handler and turned into a problem response by the
+ * app's error handler. Throwing keeps handlers linear; nothing has been written when it is thrown.
+ */
+export class ProblemError extends Error {
+  override readonly name = "ProblemError";
+  readonly status: number;
+  readonly code: string;
+  readonly reasons: readonly Reason[] | undefined;
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(init: ProblemInit) {
+    super(init.detail);
+    this.status = init.status;
+    this.code = init.code;
+    this.reasons = init.reasons;
+    this.extra = init.extra;
+  }
+}
+
+/** Shorthands for the common refusals. */
+export const problems = {
+  invalid: (detail: string) => new ProblemError({ status: 400, code: "invalid_request", detail }),
+  unauthorized: (detail: string) => new ProblemError({ status: 401, code: "unauthorized", detail }),
+  forbidden: (detail: string) => new ProblemError({ status: 403, code: "forbidden", detail }),
+  notFound: (detail: string) => new ProblemError({ status: 404, code: "not_found", detail }),
+  conflict: (detail: string) => new ProblemError({ status: 409, code: "conflict", detail }),
+};
+
+/** The JSON body of a problem response. */
+export function problemBody(error: ProblemError, instance: string | undefined): Record<string, unknown> {
+  return {
+    type: `urn:baton:error:${error.code}`,
+    title: TITLES[error.status] ?? "Error",
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(error.reasons === undefined ? {} : { reasons: error.reasons }),
+    ...(error.extra ?? {}),
+    ...(instance === undefined ? {} : { instance }),
+  };
+}
+
+/** A problem response. */
+export function problemResponse(
+  error: ProblemError,
+  requestId?: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(
+    JSON.stringify(
+      problemBody(error, requestId === undefined ? undefined : `urn:baton:request:${requestId}`),
+    ),
+    {
+      status: error.status,
+      headers: { "content-type": "application/problem+json", ...headers },
+    },
+  );
+}

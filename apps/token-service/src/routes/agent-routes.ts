@@ -1,0 +1,513 @@
+/**
+ * Routes an agent calls with its chain and a DPoP proof: issue one hop, revalidate, revoke below
+ * itself, complete its task. Revocation and completion also accept the operator token. Every
+ * decision (allowed or refused) is appended to the decision log.
+ */
+
+import type { DecisionInput } from "@baton/store";
+import { type ChainToken, signToken, type TokenError } from "@baton/token";
+import { chainEntries, type Reason } from "@baton/verifier";
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { agentPresentation, hasBearer, requireOperator } from "../auth.ts";
+import { hopClaims, reissuedClaims } from "../issuance.ts";
+import {
+  conflict,
+  errorResponses,
+  forbidden,
+  jsonBody,
+  jsonResponse,
+  notFound,
+  type ServiceApp,
+  type ServiceEnv,
+} from "../openapi.ts";
+import { ProblemError, problems } from "../problem.ts";
+import {
+  ChainSchema,
+  DelegationBody,
+  IssuedSchema,
+  RevocationBody,
+  RevokedCountSchema,
+  RevokedListSchema,
+  TaskParam,
+} from "../schemas.ts";
+import { type ChainCheck, jsonDetail, type ServiceContext, storeReasons } from "../service-context.ts";
+import { canonicalCaps } from "./operator-routes.ts";
+
+const agentSecurity = [{ batonChain: [] }];
+
+const delegationRoute = createRoute({
+  method: "post",
+  path: "/v1/delegations",
+  tags: ["agent"],
+  summary: "Issue one hop below the presented chain",
+  security: agentSecurity,
+  request: { body: jsonBody(DelegationBody) },
+  responses: {
+    201: jsonResponse(IssuedSchema, "issued; chain is the delegate's whole chain"),
+    403: forbidden,
+    404: notFound,
+    ...errorResponses,
+  },
+});
+
+const revalidateRoute = createRoute({
+  method: "post",
+  path: "/v1/revalidate",
+  tags: ["agent"],
+  summary: "Re-authorize the presented chain now and re-issue the tokens that are due",
+  security: agentSecurity,
+  responses: {
+    200: jsonResponse(ChainSchema, "the chain, re-issued where due"),
+    403: forbidden,
+    ...errorResponses,
+  },
+});
+
+const revocationRoute = createRoute({
+  method: "post",
+  path: "/v1/revocations",
+  tags: ["agent", "operator"],
+  summary: "Revoke a delegation (with its subtree), an agent's delegations, or a task",
+  security: [{ operator: [] }, { batonChain: [] }],
+  request: { body: jsonBody(RevocationBody) },
+  responses: {
+    200: jsonResponse(RevokedListSchema, "revoked"),
+    403: forbidden,
+    404: notFound,
+    ...errorResponses,
+  },
+});
+
+const completeRoute = createRoute({
+  method: "post",
+  path: "/v1/tasks/{id}/complete",
+  tags: ["agent", "operator"],
+  summary: "Close a task and revoke its whole tree",
+  security: [{ operator: [] }, { batonChain: [] }],
+  request: { params: TaskParam },
+  responses: {
+    200: jsonResponse(RevokedCountSchema, "completed"),
+    403: forbidden,
+    404: notFound,
+    409: conflict,
+    ...errorResponses,
+  },
+});
+
+function reasonsOf(errors: readonly TokenError[], fallbackHop: number): Reason[] {
+  return errors.map((error) => ({ hop: error.hop ?? fallbackHop, code: error.code, message: error.message }));
+}
+
+/** A refused chain as a 401 (credential problems) or 403 (the chain is sound but not enough). */
+function chainRefusal(reasons: readonly Reason[], status: 401 | 403 = 401): ProblemError {
+  const first = reasons[0];
+  return new ProblemError({
+    status,
+    code: first?.code ?? "unauthorized",
+    detail:
+      first === undefined
+        ? "the chain was refused"
+        : `${first.hop === null ? "" : `hop ${first.hop}: `}${first.message}`,
+    reasons,
+  });
+}
+
+/** Authenticates the presented chain and proof for this request, logging a refusal as `kind`. */
+function authenticate(
+  c: Context<ServiceEnv>,
+  ctx: ServiceContext,
+  kind: string,
+  now: number,
+  acceptRevalidationDue = false,
+): { chain: string; hops: readonly ChainToken[] } {
+  const presented = agentPresentation(c);
+  const check: ChainCheck = ctx.authenticatePresented(
+    { chain: presented.chain, proof: presented.proof, method: c.req.method, url: ctx.publicUrl(c.req.path) },
+    now,
+    acceptRevalidationDue,
+  );
+  if (!check.ok) {
+    const leaf = check.hops[check.hops.length - 1]?.claims;
+    ctx.audit({
+      at: now,
+      kind,
+      decision: "deny",
+      ...(leaf === undefined ? {} : { task: leaf.tsk, did: leaf.did, jti: leaf.jti, agent: leaf.sub }),
+      reasons: storeReasons(check.reasons),
+      detail: { chain: jsonDetail(chainEntries(check.hops)) },
+    });
+    throw chainRefusal(check.reasons);
+  }
+  return { chain: presented.chain, hops: check.hops };
+}
+
+/** Registers the agent routes. */
+export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void {
+  app.openapi(delegationRoute, async (c) => {
+    const body = c.req.valid("json");
+    const now = ctx.now();
+    const { chain, hops } = authenticate(c, ctx, "delegate", now);
+    const parentIndex = hops.length - 1;
+    const parent = hops[parentIndex] as ChainToken;
+    const p = parent.claims;
+    const refuse = (status: 401 | 403, reasons: readonly Reason[], detail: Record<string, unknown> = {}) => {
+      ctx.audit({
+        at: now,
+        kind: "delegate",
+        decision: "deny",
+        task: p.tsk,
+        did: p.did,
+        jti: p.jti,
+        agent: p.sub,
+        reasons: storeReasons(reasons),
+        detail: jsonDetail({ to: body.to, cap: body.cap, ...detail }),
+      });
+      return chainRefusal(reasons, status);
+    };
+
+    const delegate = ctx.store.getAgent(body.to);
+    if (delegate === undefined) throw problems.notFound(`agent ${body.to} is not registered`);
+    if (delegate.status !== "active") {
+      throw refuse(403, [
+        {
+          hop: null,
+          code: "revoked",
+          message: `agent ${body.to} is disabled and cannot receive delegations`,
+        },
+      ]);
+    }
+    if (body.ttl !== undefined && body.ttl > ctx.config.maxTtl) {
+      throw problems.invalid(`ttl: must not exceed the service maximum of ${ctx.config.maxTtl} s`);
+    }
+    const parentRecord = ctx.store.getDelegation(p.did);
+    const parentRvi = parentRecord?.rvi ?? ctx.config.revalidationInterval;
+    const candidate = hopClaims(
+      parent,
+      parentIndex + 1,
+      {
+        to: delegate.id,
+        toJkt: delegate.jkt,
+        cap: canonicalCaps(body.cap),
+        aud: body.aud,
+        ttl: body.ttl,
+        rvi: body.rvi,
+        mdp: body.mdp,
+      },
+      {
+        now,
+        defaultTtl: ctx.config.defaultTtl,
+        defaultRvi: Math.min(ctx.config.revalidationInterval, parentRvi),
+      },
+    );
+    if (!candidate.ok) throw refuse(403, reasonsOf(candidate.errors, parentIndex + 1));
+
+    const policy = ctx.policy({
+      kind: "delegate",
+      now,
+      hops: hops.map((hop) => hop.claims),
+      audience: "",
+      action: "baton.delegate",
+      resource: `agent:${delegate.id}`,
+      args: {},
+      context: {
+        to: delegate.id,
+        cap: candidate.claims.cap,
+        aud: candidate.claims.aud,
+        intent: body.intent ?? null,
+      },
+    });
+    if (policy.decision !== "allow") {
+      throw refuse(403, [
+        {
+          hop: parentIndex + 1,
+          code: policy.decision === "step_up" ? "step_up_required" : "policy_denied",
+          message: policy.message ?? "policy refuses this delegation",
+          ...(policy.policies === undefined ? {} : { policies: policy.policies }),
+        },
+      ]);
+    }
+
+    const { claims } = candidate;
+    const token = await signToken(claims, ctx.signingKeys.active());
+    const audit: DecisionInput = {
+      at: now,
+      kind: "delegate",
+      decision: "allow",
+      task: claims.tsk,
+      did: claims.did,
+      jti: claims.jti,
+      agent: p.sub,
+      reasons: [],
+      detail: jsonDetail({
+        to: delegate.id,
+        parent: p.did,
+        cap: claims.cap,
+        aud: claims.aud,
+        exp: claims.exp,
+        mdp: claims.mdp,
+      }),
+    };
+    ctx.store.recordHop({
+      delegation: {
+        did: claims.did,
+        parent: p.did,
+        from: p.sub,
+        to: delegate.id,
+        task: claims.tsk,
+        cap: claims.cap,
+        aud: claims.aud,
+        mdp: claims.mdp,
+        exp: claims.exp,
+        depth: claims.dpt,
+        rvi: candidate.rvi,
+        ...(body.intent === undefined ? {} : { intent: body.intent }),
+      },
+      token: {
+        jti: claims.jti,
+        compact: token,
+        iat: claims.iat,
+        exp: claims.exp,
+        rvl: claims.rvl,
+        prf: claims.prf as string,
+      },
+      at: now,
+      audit,
+    });
+    return c.json({ did: claims.did, jti: claims.jti, token, chain: `${chain}~${token}` }, 201);
+  });
+
+  app.openapi(revalidateRoute, async (c) => {
+    const now = ctx.now();
+    const { hops } = authenticate(c, ctx, "revalidate", now, true);
+    const leaf = (hops[hops.length - 1] as ChainToken).claims;
+    const policy = ctx.policy({
+      kind: "delegate",
+      now,
+      hops: hops.map((hop) => hop.claims),
+      audience: "",
+      action: "baton.revalidate",
+      resource: `agent:${leaf.sub}`,
+      args: {},
+      context: {},
+    });
+    if (policy.decision !== "allow") {
+      const reasons: Reason[] = [
+        {
+          hop: hops.length - 1,
+          code: policy.decision === "step_up" ? "step_up_required" : "policy_denied",
+          message: policy.message ?? "policy refuses to revalidate this chain",
+        },
+      ];
+      ctx.audit({
+        at: now,
+        kind: "revalidate",
+        decision: "deny",
+        task: leaf.tsk,
+        did: leaf.did,
+        agent: leaf.sub,
+        reasons: storeReasons(reasons),
+      });
+      throw chainRefusal(reasons, 403);
+    }
+
+    // Root first: a hop is re-issued when it is due, or when its parent was (its prf must name
+    // the parent's new bytes).
+    const reissued: ChainToken[] = [];
+    let changed = false;
+    for (const [index, hop] of hops.entries()) {
+      const parent = reissued[index - 1];
+      if (!changed && now < hop.claims.rvl) {
+        reissued.push(hop);
+        continue;
+      }
+      changed = true;
+      const record = ctx.store.getDelegation(hop.claims.did);
+      const rvi = record?.rvi ?? ctx.config.revalidationInterval;
+      const approvals = ctx.store.activeApprovals(hop.claims.did, now).map((approval) => approval.id);
+      const claims = reissuedClaims(hop.claims, parent, now, rvi, approvals.slice(0, 16));
+      if (claims === undefined) {
+        const reasons: Reason[] = [
+          { hop: index, code: "expired", message: "the token expires now; ask for a new delegation" },
+        ];
+        ctx.audit({
+          at: now,
+          kind: "revalidate",
+          decision: "deny",
+          task: leaf.tsk,
+          did: hop.claims.did,
+          agent: leaf.sub,
+          reasons: storeReasons(reasons),
+        });
+        throw chainRefusal(reasons, 401);
+      }
+      const compact = await signToken(claims, ctx.signingKeys.active());
+      ctx.store.recordRevalidation({
+        did: claims.did,
+        token: {
+          jti: claims.jti,
+          compact,
+          iat: claims.iat,
+          exp: claims.exp,
+          rvl: claims.rvl,
+          ...(claims.prf === undefined ? {} : { prf: claims.prf }),
+        },
+        at: now,
+        audit: {
+          at: now,
+          kind: "revalidate",
+          decision: "allow",
+          task: claims.tsk,
+          did: claims.did,
+          jti: claims.jti,
+          agent: leaf.sub,
+          reasons: [],
+          detail: { supersedes: hop.claims.jti, rvl: claims.rvl, hop: index },
+        },
+      });
+      reissued.push({ compact, claims });
+    }
+    return c.json({ chain: reissued.map((hop) => hop.compact).join("~") }, 200);
+  });
+
+  app.openapi(revocationRoute, (c) => {
+    const body = c.req.valid("json");
+    const now = ctx.now();
+    let actor: string;
+    let presenter: { task: string; did: string; agent: string } | undefined;
+    if (hasBearer(c)) {
+      requireOperator(c, ctx);
+      actor = "operator";
+    } else {
+      const { hops } = authenticate(c, ctx, "revoke", now);
+      const leaf = (hops[hops.length - 1] as ChainToken).claims;
+      presenter = { task: leaf.tsk, did: leaf.did, agent: leaf.sub };
+      actor = leaf.sub;
+      // An agent may revoke what it holds and anything below it (DESIGN.md: "a holder of an
+      // ancestor"), never a hop above itself: a delegate must not be able to cut off its delegator.
+      if (body.did === undefined) {
+        throw problems.forbidden(
+          "an agent may revoke delegations only by did; agents and tasks need the operator",
+        );
+      }
+      const target = body.did;
+      const allowed =
+        target === leaf.did || ctx.store.ancestors(target).some((ancestor) => ancestor.did === leaf.did);
+      if (!allowed) {
+        const reasons: Reason[] = [
+          {
+            hop: null,
+            code: "action_not_permitted",
+            message: "the presented chain does not hold this delegation or an ancestor of it",
+          },
+        ];
+        ctx.audit({
+          at: now,
+          kind: "revoke",
+          decision: "deny",
+          task: presenter.task,
+          did: target,
+          agent: presenter.agent,
+          reasons: storeReasons(reasons),
+        });
+        throw new ProblemError({
+          status: 403,
+          code: "forbidden",
+          detail: reasons[0]?.message ?? "forbidden",
+          reasons,
+        });
+      }
+    }
+    const audit = (target: Record<string, string>, task?: string): DecisionInput => ({
+      at: now,
+      kind: "revoke",
+      decision: "allow",
+      ...(task === undefined ? {} : { task }),
+      ...(body.did === undefined ? {} : { did: body.did }),
+      ...(body.agent === undefined
+        ? presenter === undefined
+          ? {}
+          : { agent: presenter.agent }
+        : { agent: body.agent }),
+      reasons: [],
+      detail: { ...target, reason: body.reason, by: actor },
+    });
+    const options = { reason: body.reason, at: now };
+    let revoked: readonly string[];
+    if (body.did !== undefined) {
+      const delegation = ctx.store.getDelegation(body.did);
+      if (delegation === undefined) throw problems.notFound(`delegation ${body.did} does not exist`);
+      revoked = ctx.store.revokeDelegation(body.did, {
+        ...options,
+        audit: audit({ did: body.did }, delegation.task),
+      }).revoked;
+    } else if (body.agent !== undefined) {
+      if (ctx.store.getAgent(body.agent) === undefined)
+        throw problems.notFound(`agent ${body.agent} is not registered`);
+      revoked = ctx.store.revokeAgent(body.agent, {
+        ...options,
+        audit: audit({ agent: body.agent }),
+      }).revoked;
+    } else {
+      const task = body.task as string;
+      if (ctx.store.getTask(task) === undefined) throw problems.notFound(`task ${task} does not exist`);
+      revoked = ctx.store.revokeTask(task, { ...options, audit: audit({ task }, task) }).revoked;
+    }
+    return c.json({ revoked: [...revoked] }, 200);
+  });
+
+  app.openapi(completeRoute, (c) => {
+    const { id } = c.req.valid("param");
+    const now = ctx.now();
+    let actor = "operator";
+    if (hasBearer(c)) {
+      requireOperator(c, ctx);
+    } else {
+      const { hops } = authenticate(c, ctx, "complete", now);
+      const leaf = (hops[hops.length - 1] as ChainToken).claims;
+      if (hops.length !== 1 || leaf.tsk !== id) {
+        const reasons: Reason[] = [
+          {
+            hop: hops.length - 1,
+            code: "action_not_permitted",
+            message: "only the holder of the task's root grant may complete it",
+          },
+        ];
+        ctx.audit({
+          at: now,
+          kind: "complete",
+          decision: "deny",
+          task: leaf.tsk,
+          did: leaf.did,
+          agent: leaf.sub,
+          reasons: storeReasons(reasons),
+        });
+        throw new ProblemError({
+          status: 403,
+          code: "forbidden",
+          detail: reasons[0]?.message ?? "forbidden",
+          reasons,
+        });
+      }
+      actor = leaf.sub;
+    }
+    const task = ctx.store.getTask(id);
+    if (task === undefined) throw problems.notFound(`task ${id} does not exist`);
+    if (task.status !== "open") throw problems.conflict(`task ${id} is already ${task.status}`);
+    const result = ctx.store.completeTask(id, {
+      at: now,
+      reason: `completed by ${actor}`,
+      audit: {
+        at: now,
+        kind: "complete",
+        decision: "allow",
+        task: id,
+        did: task.rootDid,
+        ...(actor === "operator" ? {} : { agent: actor }),
+        reasons: [],
+        detail: { by: actor },
+      },
+    });
+    return c.json({ revoked: result.revoked.length }, 200);
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Investigation routes (operator): trace one delegation through the graph, and page through the
+ * decision log. "Who let this agent do that, through whom, and what else did they let through?"
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { operatorOnly } from "../auth.ts";
+import { errorResponses, jsonResponse, notFound, type ServiceApp, z } from "../openapi.ts";
+import { problems } from "../problem.ts";
+import { AnyObjectSchema, DecisionQuerySchema, DidParam } from "../schemas.ts";
+import type { ServiceContext } from "../service-context.ts";
+
+const security = [{ operator: [] }];
+/** Most decisions a trace returns (newest first). */
+const TRACE_DECISIONS = 1000;
+
+const traceRoute = createRoute({
+  method: "get",
+  path: "/v1/delegations/{did}",
+  tags: ["investigation"],
+  summary: "Trace a delegation: its ancestors, descendants, token versions and decisions",
+  security,
+  request: { params: DidParam },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({
+          delegation: AnyObjectSchema,
+          ancestors: z.array(AnyObjectSchema),
+          descendants: z.array(AnyObjectSchema),
+          versions: z.array(AnyObjectSchema),
+          decisions: z.array(AnyObjectSchema),
+        })
+        .openapi("Trace"),
+      "the trace",
+    ),
+    404: notFound,
+    ...errorResponses,
+  },
+});
+
+const decisionsRoute = createRoute({
+  method: "get",
+  path: "/v1/decisions",
+  tags: ["investigation"],
+  summary: "Page through the decision log, newest first",
+  security,
+  request: { query: DecisionQuerySchema },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({ items: z.array(AnyObjectSchema), next: z.number().int().nullable() })
+        .openapi("DecisionPage"),
+      "one page; pass next as cursor",
+    ),
+    ...errorResponses,
+  },
+});
+
+/** Registers the investigation routes. */
+export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext): void {
+  operatorOnly(app, ctx, "GET", ["/v1/delegations/:did", "/v1/decisions"]);
+  app.openapi(traceRoute, (c) => {
+    const { did } = c.req.valid("param");
+    const delegation = ctx.store.getDelegation(did);
+    if (delegation === undefined) throw problems.notFound(`delegation ${did} does not exist`);
+    const ancestors = ctx.store.ancestors(did).filter((record) => record.did !== did);
+    const descendants = ctx.store.descendants(did);
+    const versions = ctx.store.tokenVersions(did);
+    // The decisions about this delegation, the path above it, and everything below it.
+    const related = new Set([
+      did,
+      ...ancestors.map((record) => record.did),
+      ...descendants.map((record) => record.did),
+    ]);
+    const decisions = ctx.store
+      .queryDecisions({ task: delegation.task, limit: TRACE_DECISIONS })
+      .items.filter((decision) => decision.did !== null && related.has(decision.did));
+    return c.json({ delegation, ancestors, descendants, versions, decisions }, 200);
+  });
+
+  app.openapi(decisionsRoute, (c) => {
+    const query = c.req.valid("query");
+    const page = ctx.store.queryDecisions({
+      limit: query.limit ?? 100,
+      ...(query.task === undefined ? {} : { task: query.task }),
+      ...(query.agent === undefined ? {} : { agent: query.agent }),
+      ...(query.did === undefined ? {} : { did: query.did }),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      ...(query.order === undefined ? {} : { order: query.order }),
+    });
+    return c.json({ items: page.items, next: page.next }, 200);
+  });
+}

@@ -1,0 +1,303 @@
+/**
+ * Operator routes: register and disable agents, register audiences, grant root delegations, and
+ * decide step-up approvals. All take `Authorization: Bearer <operator token>`, and each appends a
+ * decision in the same transaction as its write.
+ */
+
+import { getRandomValues } from "node:crypto";
+import { type Capability, parseAgentJwk, parseCapability, signToken } from "@baton/token";
+import { createRoute } from "@hono/zod-openapi";
+import { operatorOnly } from "../auth.ts";
+import { rootClaims } from "../issuance.ts";
+import {
+  conflict,
+  errorResponses,
+  forbidden,
+  jsonBody,
+  jsonResponse,
+  notFound,
+  type ServiceApp,
+  tooLarge,
+  z,
+} from "../openapi.ts";
+import { problems } from "../problem.ts";
+import {
+  AgentParam,
+  AnyObjectSchema,
+  ApprovalParam,
+  ApprovalsQuery,
+  AudienceBody,
+  DisableAgentBody,
+  GrantBody,
+  IssuedGrantSchema,
+  RegisterAgentBody,
+  RevokedListSchema,
+} from "../schemas.ts";
+import { generateAudienceSecret, hashSecret } from "../secrets.ts";
+import { jsonDetail, type ServiceContext } from "../service-context.ts";
+
+const security = [{ operator: [] }];
+
+const registerAgentRoute = createRoute({
+  method: "post",
+  path: "/v1/agents",
+  tags: ["operator"],
+  summary: "Register an agent and its Ed25519 public key",
+  security,
+  request: { body: jsonBody(RegisterAgentBody) },
+  responses: {
+    201: jsonResponse(z.object({ id: z.string(), jkt: z.string() }).openapi("RegisteredAgent"), "registered"),
+    409: conflict,
+    413: tooLarge,
+    ...errorResponses,
+  },
+});
+
+const disableAgentRoute = createRoute({
+  method: "post",
+  path: "/v1/agents/{id}/disable",
+  tags: ["operator"],
+  summary: "Disable an agent and revoke every delegation it holds or made",
+  security,
+  request: { params: AgentParam, body: { ...jsonBody(DisableAgentBody), required: false } },
+  responses: { 200: jsonResponse(RevokedListSchema, "disabled"), 404: notFound, ...errorResponses },
+});
+
+const audienceRoute = createRoute({
+  method: "post",
+  path: "/v1/audiences",
+  tags: ["operator"],
+  summary: "Register a tool server's audience; its bearer secret is returned once",
+  security,
+  request: { body: jsonBody(AudienceBody) },
+  responses: {
+    201: jsonResponse(
+      z.object({ id: z.string(), secret: z.string() }).openapi("RegisteredAudience"),
+      "registered",
+    ),
+    409: conflict,
+    ...errorResponses,
+  },
+});
+
+const grantRoute = createRoute({
+  method: "post",
+  path: "/v1/grants",
+  tags: ["operator"],
+  summary: "Grant a root delegation to an agent for a new task",
+  security,
+  request: { body: jsonBody(GrantBody) },
+  responses: {
+    201: jsonResponse(IssuedGrantSchema, "granted"),
+    403: forbidden,
+    404: notFound,
+    409: conflict,
+    ...errorResponses,
+  },
+});
+
+const approvalsRoute = createRoute({
+  method: "get",
+  path: "/v1/approvals",
+  tags: ["operator"],
+  summary: "List step-up approval requests",
+  security,
+  request: { query: ApprovalsQuery },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(AnyObjectSchema) }), "approvals"),
+    ...errorResponses,
+  },
+});
+
+const decideRoute = (decision: "approve" | "deny") =>
+  createRoute({
+    method: "post",
+    path: `/v1/approvals/{id}/${decision}`,
+    tags: ["operator"],
+    summary: decision === "approve" ? "Approve a pending step-up request" : "Deny a pending step-up request",
+    security,
+    request: { params: ApprovalParam },
+    responses: {
+      200: jsonResponse(AnyObjectSchema, "decided"),
+      404: notFound,
+      409: conflict,
+      ...errorResponses,
+    },
+  });
+
+/** Validated capabilities in canonical form (the schema already refused anything malformed). */
+export function canonicalCaps(raw: readonly unknown[]): Capability[] {
+  return raw.map((value, i) => {
+    const parsed = parseCapability(value, `cap[${i}]`);
+    if (!parsed.ok) throw problems.invalid(parsed.error.message);
+    return parsed.value;
+  });
+}
+
+function newTaskId(): string {
+  return `task-${Buffer.from(getRandomValues(new Uint8Array(12))).toString("hex")}`;
+}
+
+/** Registers the operator routes. */
+export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): void {
+  // Authenticate before the body is validated, so an anonymous caller learns nothing from errors.
+  operatorOnly(app, ctx, "POST", ["/v1/agents", "/v1/agents/:id/disable", "/v1/audiences", "/v1/grants"]);
+  operatorOnly(app, ctx, "POST", ["/v1/approvals/:id/approve", "/v1/approvals/:id/deny"]);
+  operatorOnly(app, ctx, "GET", ["/v1/approvals"]);
+  app.openapi(registerAgentRoute, (c) => {
+    const body = c.req.valid("json");
+    const key = parseAgentJwk(body.jwk);
+    if (!key.ok) throw problems.invalid(key.error.message);
+    if (ctx.store.getAgent(body.id) !== undefined)
+      throw problems.conflict(`agent ${body.id} is already registered`);
+    const now = ctx.now();
+    const agent = ctx.store.registerAgent({
+      id: body.id,
+      jwk: key.value.jwk,
+      jkt: key.value.thumbprint,
+      ...(body.name === undefined ? {} : { name: body.name }),
+      ...(body.owner === undefined ? {} : { owner: body.owner }),
+      at: now,
+      audit: {
+        at: now,
+        kind: "register",
+        decision: "allow",
+        agent: body.id,
+        reasons: [],
+        detail: { jkt: key.value.thumbprint },
+      },
+    });
+    return c.json({ id: agent.id, jkt: agent.jkt }, 201);
+  });
+
+  app.openapi(disableAgentRoute, (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json") as { reason?: string };
+    if (ctx.store.getAgent(id) === undefined) throw problems.notFound(`agent ${id} is not registered`);
+    const now = ctx.now();
+    const reason = body.reason ?? "disabled by an operator";
+    const result = ctx.store.disableAgent(id, {
+      reason,
+      at: now,
+      audit: { at: now, kind: "disable", decision: "allow", agent: id, reasons: [], detail: { reason } },
+    });
+    return c.json({ revoked: [...result.revoked] }, 200);
+  });
+
+  app.openapi(audienceRoute, (c) => {
+    const body = c.req.valid("json");
+    if (ctx.store.getAudience(body.id) !== undefined)
+      throw problems.conflict(`audience ${body.id} is already registered`);
+    const secret = generateAudienceSecret(body.id);
+    const now = ctx.now();
+    ctx.store.registerAudience({
+      id: body.id,
+      secretHash: hashSecret(secret),
+      ...(body.name === undefined ? {} : { name: body.name }),
+      at: now,
+    });
+    ctx.audit({
+      at: now,
+      kind: "register",
+      decision: "allow",
+      audience: body.id,
+      reasons: [],
+      detail: { audience: body.id },
+    });
+    c.header("cache-control", "no-store");
+    return c.json({ id: body.id, secret }, 201);
+  });
+
+  app.openapi(grantRoute, async (c) => {
+    const body = c.req.valid("json");
+    const { config } = ctx;
+    const agent = ctx.store.getAgent(body.agent);
+    if (agent === undefined) throw problems.notFound(`agent ${body.agent} is not registered`);
+    if (agent.status !== "active") throw problems.forbidden(`agent ${body.agent} is disabled`);
+    const ttl = body.ttl ?? config.defaultTtl;
+    if (ttl > config.maxTtl)
+      throw problems.invalid(`ttl: must not exceed the service maximum of ${config.maxTtl} s`);
+    const mdp = body.mdp ?? config.maxDepth;
+    if (mdp > config.maxDepth)
+      throw problems.invalid(`mdp: must not exceed the service maximum depth of ${config.maxDepth}`);
+    const rvi = body.rvi ?? config.revalidationInterval;
+    const taskId = body.task.id ?? newTaskId();
+    if (ctx.store.getTask(taskId) !== undefined) throw problems.conflict(`task ${taskId} already exists`);
+    const now = ctx.now();
+    const claims = rootClaims({
+      issuer: config.issuer,
+      agent: agent.id,
+      jkt: agent.jkt,
+      task: taskId,
+      cap: canonicalCaps(body.cap),
+      aud: body.aud,
+      now,
+      ttl,
+      rvi,
+      mdp,
+    });
+    const token = await signToken(claims, ctx.signingKeys.active());
+    ctx.store.recordGrant({
+      delegation: {
+        did: claims.did,
+        task: { id: taskId, intent: body.task.intent },
+        to: agent.id,
+        cap: claims.cap,
+        aud: claims.aud,
+        mdp,
+        exp: claims.exp,
+        rvi,
+      },
+      token: { jti: claims.jti, compact: token, iat: claims.iat, exp: claims.exp, rvl: claims.rvl },
+      at: now,
+      audit: {
+        at: now,
+        kind: "grant",
+        decision: "allow",
+        task: taskId,
+        did: claims.did,
+        jti: claims.jti,
+        agent: agent.id,
+        reasons: [],
+        detail: jsonDetail({ cap: claims.cap, aud: claims.aud, exp: claims.exp, mdp }),
+      },
+    });
+    return c.json({ did: claims.did, jti: claims.jti, token, chain: token, task: taskId }, 201);
+  });
+
+  app.openapi(approvalsRoute, (c) => {
+    const query = c.req.valid("query");
+    const items = ctx.store.listApprovals({
+      ...(query.status === undefined ? {} : { status: query.status }),
+      ...(query.limit === undefined ? {} : { limit: query.limit }),
+    });
+    return c.json({ items }, 200);
+  });
+
+  for (const decision of ["approve", "deny"] as const) {
+    app.openapi(decideRoute(decision), (c) => {
+      const { id } = c.req.valid("param");
+      const approval = ctx.store.getApproval(id);
+      if (approval === undefined) throw problems.notFound(`approval ${id} does not exist`);
+      const now = ctx.now();
+      const decided = ctx.store.decideApproval(id, {
+        decision: decision === "approve" ? "approved" : "denied",
+        by: "operator",
+        at: now,
+        audit: {
+          at: now,
+          kind: decision === "approve" ? "approve" : "deny_approval",
+          decision: decision === "approve" ? "allow" : "deny",
+          task: approval.task,
+          did: approval.did,
+          agent: approval.agent,
+          action: approval.action,
+          resource: approval.resource,
+          reasons: [],
+          detail: { approval: id },
+        },
+      });
+      return c.json(decided, 200);
+    });
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Request and response schemas. The same zod schemas validate requests and generate
+ * `/openapi.json`. Objects are strict (an unknown field is a 400), strings and arrays are bounded,
+ * and anything with a grammar of its own (agent ids, task ids, audiences, capabilities, JWKs) is
+ * checked with the @baton/token parser that tokens are checked with, so the service never issues
+ * what a verifier would refuse.
+ */
+
+import { CLAIM_LIMITS, isAgentId, isAudience, isTaskId, parseAgentJwk, parseCapability } from "@baton/token";
+import { z } from "@hono/zod-openapi";
+
+/** Longest free text (intent, reason) accepted; the store keeps at most this much. */
+export const MAX_TEXT = 1024;
+/** Most decisions in one `POST /v1/decisions` batch. */
+export const MAX_DECISION_BATCH = 500;
+/** Largest request body. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Largest `POST /v1/decisions` body: a full batch of reports with deep chains. */
+export const MAX_REPORT_BODY_BYTES = 1024 * 1024;
+
+const text = (max = MAX_TEXT) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    // Control characters other than tab and newline confuse logs and have no place in these fields.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+    .regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, "must not contain control characters");
+
+export const AgentIdSchema = z
+  .string()
+  .max(CLAIM_LIMITS.maxAgentIdLength)
+  .refine(isAgentId, "must be an agent id: agent:name or spiffe://trust-domain/path")
+  .openapi({ example: "agent:planner" });
+
+export const TaskIdSchema = z
+  .string()
+  .max(CLAIM_LIMITS.maxTaskIdLength)
+  .refine(isTaskId, "must be a task id of [A-Za-z0-9._:-], starting with a letter or digit")
+  .openapi({ example: "task-42" });
+
+export const AudienceSchema = z
+  .string()
+  .max(CLAIM_LIMITS.maxAudienceLength)
+  .refine(isAudience, "must be an audience name ([A-Za-z0-9._~:/@+-]) or *")
+  .openapi({ example: "repo-tool" });
+
+const RandomIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{22}$/, "must be a delegation id (22 base64url characters)")
+  .openapi({ example: "3q2-7wAAAAAAAAAAAAAAAA" });
+
+const ArgumentLimitSchema = z.strictObject({
+  max: z.number().optional(),
+  min: z.number().optional(),
+  in: z
+    .array(z.union([z.string().max(512), z.number()]))
+    .max(64)
+    .optional(),
+});
+
+export const CapabilitySchema = z
+  .strictObject({
+    act: z.string().min(1).max(512),
+    res: z.string().min(1).max(512),
+    lim: z.record(z.string().max(64), ArgumentLimitSchema).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const parsed = parseCapability(value);
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error.message });
+  })
+  .openapi("Capability", { example: { act: "repo.issues.*", res: "repo:acme/web/**" } });
+
+const CapabilitiesSchema = z.array(CapabilitySchema).min(1).max(CLAIM_LIMITS.maxCapabilities);
+const AudiencesSchema = z
+  .array(AudienceSchema)
+  .min(1)
+  .max(CLAIM_LIMITS.maxAudiences)
+  .refine((list) => new Set(list).size === list.length, "audiences must be distinct");
+
+const SecondsSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(366 * 86_400);
+const DepthSchema = z.number().int().min(0).max(CLAIM_LIMITS.maxDepth);
+
+export const JwkSchema = z
+  .record(z.string().max(16), z.unknown())
+  .superRefine((value, ctx) => {
+    const key = parseAgentJwk(value);
+    if (!key.ok) ctx.addIssue({ code: "custom", message: key.error.message });
+  })
+  .openapi("Ed25519PublicJwk", {
+    example: { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" },
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export const RegisterAgentBody = z
+  .strictObject({
+    id: AgentIdSchema,
+    jwk: JwkSchema,
+    name: text(255).optional(),
+    owner: text(255).optional(),
+  })
+  .openapi("RegisterAgentRequest");
+
+export const DisableAgentBody = z.strictObject({ reason: text().optional() }).openapi("DisableAgentRequest");
+
+export const GrantBody = z
+  .strictObject({
+    agent: AgentIdSchema,
+    task: z.strictObject({ id: TaskIdSchema.optional(), intent: text() }),
+    cap: CapabilitiesSchema,
+    aud: AudiencesSchema,
+    ttl: SecondsSchema.optional(),
+    rvi: SecondsSchema.optional(),
+    mdp: DepthSchema.optional(),
+  })
+  .openapi("GrantRequest");
+
+export const DelegationBody = z
+  .strictObject({
+    to: AgentIdSchema,
+    cap: CapabilitiesSchema,
+    aud: AudiencesSchema.optional(),
+    ttl: SecondsSchema.optional(),
+    rvi: SecondsSchema.optional(),
+    mdp: DepthSchema.optional(),
+    intent: text().optional(),
+  })
+  .openapi("DelegationRequest");
+
+const ArgsSchema = z.record(z.string().max(64), z.unknown());
+
+export const VerifyBody = z
+  .strictObject({
+    chain: z
+      .string()
+      .min(1)
+      .max(256 * 1024),
+    proof: z.string().min(1).max(4096).optional(),
+    htm: z
+      .string()
+      .regex(/^[A-Za-z]{1,16}$/, "must be an HTTP method")
+      .optional(),
+    htu: z.string().url().max(2048).optional(),
+    audience: AudienceSchema.refine((value) => value !== "*", "must name one audience, not *"),
+    action: z.string().min(1).max(512),
+    resource: z.string().min(1).max(512),
+    args: ArgsSchema.optional(),
+    context: z.record(z.string().max(64), z.unknown()).optional(),
+  })
+  .openapi("VerifyRequest");
+
+const ReasonSchema = z.strictObject({
+  hop: z.number().int().min(0).max(64).nullable(),
+  code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be a reason code"),
+  message: z.string().max(MAX_TEXT),
+  policies: z.array(z.string().max(128)).max(16).optional(),
+});
+
+const ChainEntrySchema = z.strictObject({
+  did: RandomIdSchema,
+  jti: RandomIdSchema,
+  sub: AgentIdSchema,
+  dlg: AgentIdSchema.nullable(),
+  dpt: z.number().int().min(0).max(64),
+});
+
+export const DecisionSchema = z
+  .strictObject({
+    decision: z.enum(["allow", "deny", "step_up"]),
+    reasons: z.array(ReasonSchema).max(64),
+    chain: z.array(ChainEntrySchema).max(64),
+    task: TaskIdSchema.nullable(),
+  })
+  .openapi("Decision");
+
+export const DecisionReportSchema = z.strictObject({
+  at: z.number().int().min(0).max(CLAIM_LIMITS.maxTime),
+  audience: AudienceSchema,
+  method: z.string().max(16),
+  path: z.string().max(2048),
+  action: z.string().max(512),
+  resource: z.string().max(512),
+  decision: DecisionSchema,
+});
+
+export const DecisionsBody = z
+  .strictObject({ decisions: z.array(DecisionReportSchema).min(1).max(MAX_DECISION_BATCH) })
+  .openapi("DecisionReports");
+
+export const RevocationBody = z
+  .strictObject({
+    did: RandomIdSchema.optional(),
+    agent: AgentIdSchema.optional(),
+    task: TaskIdSchema.optional(),
+    reason: text(),
+  })
+  .refine(
+    (body) => [body.did, body.agent, body.task].filter((target) => target !== undefined).length === 1,
+    "name exactly one of did, agent or task",
+  )
+  .openapi("RevocationRequest");
+
+export const AudienceBody = z
+  .strictObject({
+    id: AudienceSchema.refine((value) => value !== "*", "an audience id cannot be *"),
+    name: text(255).optional(),
+  })
+  .openapi("RegisterAudienceRequest");
+
+const IntegerQuery = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a non-negative integer")
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, `must be from ${min} to ${max}`);
+
+export const RevocationFeedQuery = z.strictObject({
+  since: IntegerQuery(0, Number.MAX_SAFE_INTEGER).optional(),
+  limit: IntegerQuery(1, 10_000).optional(),
+});
+
+export const DecisionQuerySchema = z.strictObject({
+  task: TaskIdSchema.optional(),
+  agent: AgentIdSchema.optional(),
+  did: RandomIdSchema.optional(),
+  limit: IntegerQuery(1, 1000).optional(),
+  cursor: IntegerQuery(0, Number.MAX_SAFE_INTEGER).optional(),
+  order: z.enum(["newest", "oldest"]).optional(),
+});
+
+export const ApprovalsQuery = z.strictObject({
+  status: z.enum(["pending", "approved", "denied"]).optional(),
+  limit: IntegerQuery(1, 1000).optional(),
+});
+
+export const EmptyQuery = z.strictObject({});
+
+export const DidParam = z.strictObject({ did: RandomIdSchema });
+export const AgentParam = z.strictObject({ id: AgentIdSchema });
+export const TaskParam = z.strictObject({ id: TaskIdSchema });
+export const ApprovalParam = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an approval id"),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Responses (documentation only; handlers build them from store records)
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().openapi({
+      description: "A reason code (scope_widening, revoked, …) or a service code (invalid_request, …)",
+    }),
+    reasons: z.array(ReasonSchema).optional(),
+    instance: z.string().optional(),
+  })
+  .openapi("Problem");
+
+export const IssuedSchema = z
+  .object({ did: z.string(), jti: z.string(), token: z.string(), chain: z.string() })
+  .openapi("IssuedDelegation");
+export const IssuedGrantSchema = IssuedSchema.extend({ task: z.string() }).openapi("IssuedGrant");
+export const RevokedListSchema = z.object({ revoked: z.array(z.string()) }).openapi("Revoked");
+export const RevokedCountSchema = z.object({ revoked: z.number().int() }).openapi("RevokedCount");
+export const ChainSchema = z.object({ chain: z.string() }).openapi("Chain");
+export const FeedSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        seq: z.number().int(),
+        did: z.string(),
+        at: z.number().int(),
+        reason: z.string().nullable(),
+      }),
+    ),
+    next: z.number().int().nullable(),
+    head: z.number().int(),
+  })
+  .openapi("RevocationFeed");
+export const AnyObjectSchema = z.record(z.string(), z.unknown());

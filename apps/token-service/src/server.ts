@@ -1,0 +1,148 @@
+/**
+ * Running the service: open the store, make sure the operator token hash and a signing key are in
+ * it, listen, and shut down gracefully (stop accepting, finish in-flight requests, close the
+ * database). The first line written to stdout is the URL the service listens on.
+ */
+import type { AddressInfo } from "node:net";
+import { openSqliteStore, type Store } from "@baton/store";
+import { type ServerType, serve } from "@hono/node-server";
+import pino, { type Logger } from "pino";
+import { createApp } from "./app.ts";
+import { OPERATOR_TOKEN_SETTING } from "./auth.ts";
+import { checkIssuer, type ServiceConfig } from "./config.ts";
+import { generateOperatorToken, hashSecret } from "./secrets.ts";
+import { SigningKeys } from "./signing-keys.ts";
+
+/** What {@link prepareStore} did about the operator token. */
+export interface PreparedStore {
+  readonly signingKeys: SigningKeys;
+  /** A token generated on this start, to be shown once; undefined when one already existed or was configured. */
+  readonly generatedOperatorToken: string | undefined;
+}
+
+/**
+ * Stores the operator token's hash (a configured token replaces the stored one; with none
+ * configured and none stored, a fresh token is generated) and loads or creates the signing key.
+ */
+export function prepareStore(store: Store, config: ServiceConfig, now: number): PreparedStore {
+  let generatedOperatorToken: string | undefined;
+  if (config.operatorToken !== undefined) {
+    const hash = hashSecret(config.operatorToken);
+    if (store.getSetting(OPERATOR_TOKEN_SETTING) !== hash)
+      store.setSetting(OPERATOR_TOKEN_SETTING, hash, now);
+  } else if (store.getSetting(OPERATOR_TOKEN_SETTING) === undefined) {
+    generatedOperatorToken = generateOperatorToken();
+    store.setSetting(OPERATOR_TOKEN_SETTING, hashSecret(generatedOperatorToken), now);
+  }
+  const signingKeys = SigningKeys.load(store, now, { maxTtl: config.maxTtl, clockSkew: config.clockSkew });
+  return { signingKeys, generatedOperatorToken };
+}
+
+/** A running service. */
+export interface RunningServer {
+  readonly url: string;
+  readonly issuer: string;
+  readonly store: Store;
+  /** Stops accepting connections, waits for in-flight requests, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  /** Where human-readable lines (the URL, a generated token) go. Default: stdout. */
+  readonly print?: (line: string) => void;
+  readonly logger?: Logger;
+  /** Seconds since the epoch. Default: the system clock. */
+  readonly clock?: () => number;
+  /** How long to wait for in-flight requests on close before cutting connections. Default 10 s. */
+  readonly shutdownTimeoutMs?: number;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+/**
+ * Opens the store and serves the app. Resolves once the server listens; the URL line has been
+ * printed by then. Logs (JSON, pino) go to stderr so stdout stays machine-readable.
+ */
+export async function startServer(
+  config: ServiceConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const logger =
+    options.logger ??
+    pino({ level: config.logLevel, base: { service: "baton-token-service" } }, pino.destination(2));
+  const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  const store = openSqliteStore({ path: config.db });
+  let prepared: PreparedStore;
+  try {
+    prepared = prepareStore(store, config, clock());
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+
+  // The app needs the issuer, which with port 0 is known only once listening: requests are
+  // routed to it through this indirection (none can arrive before listen resolves).
+  let handler: ((request: Request) => Response | Promise<Response>) | undefined;
+  let server: ServerType | undefined;
+  const address = await new Promise<AddressInfo>((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: (request) =>
+          handler === undefined ? new Response("starting", { status: 503 }) : handler(request),
+        hostname: config.host,
+        port: config.port,
+      },
+      (info) => resolve(info),
+    );
+    s.once("error", reject);
+    server = s;
+  }).catch((error: unknown) => {
+    store.close();
+    throw error;
+  });
+  const url = `http://${hostForUrl(config.host)}:${address.port}`;
+  const issuer = config.issuer ?? checkIssuer(url);
+  const app = createApp({
+    store,
+    config: { ...config, issuer },
+    clock,
+    signingKeys: prepared.signingKeys,
+    logger,
+  });
+  handler = (request) => app.fetch(request);
+  print(url);
+  if (prepared.generatedOperatorToken !== undefined) {
+    print(`operator token (shown once; only its hash is stored): ${prepared.generatedOperatorToken}`);
+  }
+  logger.info({ url, issuer, db: config.db, kid: prepared.signingKeys.active().kid }, "listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      const s = server as ServerType;
+      const timer = setTimeout(() => {
+        // Idle keep-alive sockets would hold close() open forever; in-flight ones had their chance.
+        (s as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }, options.shutdownTimeoutMs ?? 10_000);
+      timer.unref();
+      // A keep-alive connection turns idle once its in-flight request is answered; close those
+      // as they appear instead of waiting for the keep-alive timeout.
+      const closeIdle = () => (s as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      const sweeper = setInterval(closeIdle, 50);
+      sweeper.unref();
+      s.close(() => {
+        clearTimeout(timer);
+        clearInterval(sweeper);
+        store.close();
+        logger.info("stopped");
+        resolve();
+      });
+      closeIdle();
+    });
+    return closing;
+  };
+  return { url, issuer, store, close };
+}

@@ -1,0 +1,228 @@
+/**
+ * What every route needs: the injected dependencies, the per-app caches, and the two checks that
+ * recur across routes: re-authorizing a presented chain against the store (DESIGN.md,
+ * "Re-authorizing a chain", steps 1 to 9, plus the DPoP proof), and mapping store problems to
+ * reason codes.
+ */
+import type { ChainLinkStatus, DecisionDetail, DecisionInput, Store } from "@baton/store";
+import {
+  type ChainToken,
+  DEFAULT_MAX_CHAIN_LENGTH,
+  DEFAULT_MAX_TOKEN_BYTES,
+  decodeChain,
+  decodeToken,
+  parseTokenPayload,
+} from "@baton/token";
+import {
+  authenticateChain,
+  type ChainEnvironment,
+  checkProof,
+  type HopStatus,
+  type PolicyHook,
+  type Reason,
+  ReplayCache,
+  SignatureCache,
+} from "@baton/verifier";
+import type { Logger } from "pino";
+import type { ServiceConfig } from "./config.ts";
+import type { SigningKeys } from "./signing-keys.ts";
+
+/** The configuration createApp needs: the service settings with the issuer known. */
+export type AppConfig = ServiceConfig & { readonly issuer: string };
+
+/** What createApp is built from. Tests pass a controllable clock and their own store. */
+export interface AppDeps {
+  readonly store: Store;
+  readonly config: AppConfig;
+  /** Seconds since the epoch. */
+  readonly clock: () => number;
+  readonly signingKeys: SigningKeys;
+  readonly logger: Logger;
+  /** Runtime policy consulted at delegation and use time; allow-all when absent. */
+  readonly policy?: PolicyHook;
+}
+
+/** The result of authenticating a presented chain. */
+export type ChainCheck =
+  | { readonly ok: true; readonly hops: readonly ChainToken[] }
+  | { readonly ok: false; readonly hops: readonly ChainToken[]; readonly reasons: readonly Reason[] };
+
+/** A presentation to check: the chain, its proof, and the request the proof must be for. */
+export interface PresentedChain {
+  readonly chain: string;
+  readonly proof: string | undefined;
+  readonly method: string;
+  readonly url: string;
+}
+
+/** Allows everything: the default until runtime policy (a later issue) is wired in. */
+export const allowAll: PolicyHook = () => ({ decision: "allow" });
+
+/** Per-app state shared by the routes. */
+export class ServiceContext {
+  readonly store: Store;
+  readonly config: AppConfig;
+  readonly clock: () => number;
+  readonly signingKeys: SigningKeys;
+  readonly logger: Logger;
+  readonly policy: PolicyHook;
+  /** One replay cache per app: a proof accepted by any endpoint is never accepted again. */
+  readonly replayCache: ReplayCache;
+  /** One signature cache per app, keyed by exact token bytes. */
+  readonly signatureCache: SignatureCache;
+  readonly maxChainLength = DEFAULT_MAX_CHAIN_LENGTH;
+  readonly maxTokenBytes = DEFAULT_MAX_TOKEN_BYTES;
+
+  constructor(deps: AppDeps) {
+    this.store = deps.store;
+    this.config = deps.config;
+    this.clock = deps.clock;
+    this.signingKeys = deps.signingKeys;
+    this.logger = deps.logger;
+    this.policy = deps.policy ?? allowAll;
+    this.replayCache = new ReplayCache(100_000, deps.config.proofMaxAge + deps.config.clockSkew);
+    this.signatureCache = new SignatureCache();
+  }
+
+  /** Seconds since the epoch, as an integer. */
+  now(): number {
+    return Math.floor(this.clock());
+  }
+
+  /** The public URL of a service path: what a DPoP proof's `htu` must name. */
+  publicUrl(path: string): string {
+    return `${this.config.issuer}${path}`;
+  }
+
+  /**
+   * A status check backed by one `chainStatus` query for the whole chain. The dids are read from
+   * the unverified payloads first (cheap, no signature), so the query runs before the hop loop;
+   * the verifier still checks every signature before it asks about a hop.
+   */
+  statusCheck(chainText: string): (hop: ChainToken) => HopStatus {
+    const dids: string[] = [];
+    const split = decodeChain(chainText, {
+      maxTokens: this.maxChainLength,
+      maxTokenBytes: this.maxTokenBytes,
+    });
+    if (split.ok) {
+      for (const compact of split.value) {
+        const decoded = decodeToken(compact, { maxTokenBytes: this.maxTokenBytes });
+        if (!decoded.ok) break;
+        const claims = parseTokenPayload(decoded.value);
+        if (!claims.ok) break;
+        dids.push(claims.value.did);
+      }
+    }
+    let statuses: Map<string, ChainLinkStatus> | undefined;
+    const lookup = (did: string): ChainLinkStatus | undefined => {
+      if (statuses === undefined) {
+        const known = [...new Set(dids)];
+        statuses = new Map(
+          known.length === 0 ? [] : this.store.chainStatus(known).map((status) => [status.did, status]),
+        );
+      }
+      let status = statuses.get(did);
+      if (status === undefined) {
+        status = this.store.chainStatus([did])[0];
+        if (status !== undefined) statuses.set(did, status);
+      }
+      return status;
+    };
+    return (hop) => hopStatusOf(hop.claims.did, lookup(hop.claims.did));
+  }
+
+  /** The verifier environment for chains presented to this service at `now`. */
+  chainEnvironment(chainText: string, now: number, acceptRevalidationDue = false): ChainEnvironment {
+    return {
+      now,
+      issuer: this.config.issuer,
+      resolveKey: (kid) => this.signingKeys.resolve(kid, now),
+      status: this.statusCheck(chainText),
+      clockSkewSeconds: this.config.clockSkew,
+      maxChainLength: this.maxChainLength,
+      maxTokenBytes: this.maxTokenBytes,
+      signatureCache: this.signatureCache,
+      acceptRevalidationDue,
+    };
+  }
+
+  /**
+   * Re-authorizes a chain presented to one of this service's own endpoints: every hop against the
+   * graph as it is now, then the leaf holder's DPoP proof for this request.
+   */
+  authenticatePresented(presented: PresentedChain, now: number, acceptRevalidationDue = false): ChainCheck {
+    const chain = authenticateChain(
+      presented.chain,
+      this.chainEnvironment(presented.chain, now, acceptRevalidationDue),
+    );
+    if (!chain.ok) return chain;
+    const leafIndex = chain.hops.length - 1;
+    const leaf = chain.hops[leafIndex] as ChainToken;
+    const reasons = checkProof({
+      proof: presented.proof,
+      method: presented.method,
+      url: presented.url,
+      chain: presented.chain,
+      thumbprint: leaf.claims.cnf.jkt,
+      now,
+      maxAgeSeconds: this.config.proofMaxAge,
+      skewSeconds: this.config.clockSkew,
+      replayCache: this.replayCache,
+      hop: leafIndex,
+    });
+    return reasons.length > 0 ? { ok: false, hops: chain.hops, reasons } : chain;
+  }
+
+  /** Appends a decision. A decision that cannot be logged fails the request: nothing goes unrecorded. */
+  audit(input: DecisionInput): void {
+    try {
+      this.store.appendDecision(input);
+    } catch (error) {
+      this.logger.error({ err: error, kind: input.kind }, "could not append a decision");
+      throw error;
+    }
+  }
+}
+
+/** Maps a store status to the verifier's `revoked`, with a message saying which problem it is. */
+export function hopStatusOf(did: string, status: ChainLinkStatus | undefined): HopStatus {
+  if (status === undefined)
+    return { code: "revoked", message: `delegation ${did} has no status; treat it as revoked` };
+  if (status.live) return undefined;
+  const why = status.reason === null ? "" : `: ${status.reason}`;
+  switch (status.problem) {
+    case "revoked":
+      return { code: "revoked", message: `delegation ${did} was revoked${why}` };
+    case "task_closed":
+      return { code: "revoked", message: `the task of delegation ${did} is closed${why}` };
+    case "agent_disabled":
+      return { code: "revoked", message: `an agent of delegation ${did} is disabled${why}` };
+    case "not_found":
+      return { code: "revoked", message: `delegation ${did} is unknown to this service` };
+  }
+}
+
+/** Decision reasons in the store's shape. */
+export function storeReasons(
+  reasons: readonly Reason[],
+): { hop: number | null; code: string; message: string }[] {
+  return reasons.map((reason) => ({
+    hop: reason.hop,
+    code: reason.code,
+    message: reason.message.slice(0, 1024),
+  }));
+}
+
+/** Largest `detail` the service writes; the store's own limit is 16 KiB. */
+const MAX_DETAIL_CHARS = 8192;
+
+/**
+ * Any JSON-serializable value as a decision's `detail` (drops undefined members). An oversized
+ * detail is replaced by a marker, so a large request can never make its own decision unloggable.
+ */
+export function jsonDetail(value: unknown): DecisionDetail {
+  const text = JSON.stringify(value);
+  if (text.length > MAX_DETAIL_CHARS) return { truncated: true, chars: text.length };
+  return JSON.parse(text) as DecisionDetail;
+}

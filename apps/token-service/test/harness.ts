@@ -1,0 +1,176 @@
+/**
+ * Test harness: a token service app over a real SQLite file in a temp directory, with a clock the
+ * test controls, called in-process with `app.request` (issuer `http://localhost`, which is the
+ * origin `app.request` uses, so DPoP `htu` values line up).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AgentKeyPair, createDpopProof } from "@baton/client";
+import { openSqliteStore, type Store } from "@baton/store";
+import type { Capability } from "@baton/token";
+import type { PolicyHook } from "@baton/verifier";
+import pino from "pino";
+import { createApp } from "../src/app.ts";
+import { loadConfig, type ServiceConfig } from "../src/config.ts";
+import type { ServiceApp } from "../src/openapi.ts";
+import { prepareStore } from "../src/server.ts";
+
+export const OPERATOR_TOKEN = "test-operator-token-0123456789abcdef";
+export const ORIGIN = "http://localhost";
+/** A fixed start time (2026-01-01), so tests never depend on the wall clock. */
+export const T0 = 1_767_225_600;
+
+export interface Harness {
+  app: ServiceApp;
+  readonly store: Store;
+  readonly config: ServiceConfig;
+  /** Seconds since the epoch, as the service sees it. */
+  now: number;
+  /** Operator call: JSON body in, the response out. */
+  op(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  close(): void;
+}
+
+export interface HarnessOptions {
+  readonly env?: Record<string, string>;
+  readonly policy?: PolicyHook;
+}
+
+/** A fresh service over a fresh database file. */
+export function createHarness(options: HarnessOptions = {}): Harness {
+  const dir = mkdtempSync(join(tmpdir(), "baton-service-"));
+  const config = loadConfig({
+    BATON_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    BATON_DB: join(dir, "baton.db"),
+    ...options.env,
+  });
+  const store = openSqliteStore({ path: config.db });
+  const harness: Harness = {
+    now: T0,
+    store,
+    config,
+    app: undefined as unknown as ServiceApp,
+    op: async (method, path, body, headers = {}) =>
+      await harness.app.request(`${ORIGIN}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${OPERATOR_TOKEN}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      }),
+    close: () => {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const { signingKeys } = prepareStore(store, config, harness.now);
+  harness.app = createApp({
+    store,
+    config: { ...config, issuer: ORIGIN },
+    clock: () => harness.now,
+    signingKeys,
+    logger: pino({ level: "silent" }),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+  });
+  return harness;
+}
+
+/** An agent under test: its id, key and (once granted) chain. */
+export interface TestAgent {
+  readonly id: string;
+  readonly key: AgentKeyPair;
+  chain: string;
+  did: string;
+}
+
+/** Registers an agent with a fresh key. */
+export async function registerAgent(h: Harness, id: string): Promise<TestAgent> {
+  const key = await AgentKeyPair.generate();
+  const response = await h.op("POST", "/v1/agents", { id, jwk: key.publicJwk });
+  if (response.status !== 201)
+    throw new Error(`registering ${id}: ${response.status} ${await response.text()}`);
+  return { id, key, chain: "", did: "" };
+}
+
+/** Grants `agent` a root delegation for a new task. */
+export async function grant(
+  h: Harness,
+  agent: TestAgent,
+  body: { cap: Capability[]; aud: string[]; ttl?: number; rvi?: number; mdp?: number; task?: string },
+): Promise<{ did: string; task: string }> {
+  const response = await h.op("POST", "/v1/grants", {
+    agent: agent.id,
+    task: { intent: "test task", ...(body.task === undefined ? {} : { id: body.task }) },
+    cap: body.cap,
+    aud: body.aud,
+    ...(body.ttl === undefined ? {} : { ttl: body.ttl }),
+    ...(body.rvi === undefined ? {} : { rvi: body.rvi }),
+    ...(body.mdp === undefined ? {} : { mdp: body.mdp }),
+  });
+  if (response.status !== 201) throw new Error(`grant: ${response.status} ${await response.text()}`);
+  const issued = (await response.json()) as { did: string; chain: string; task: string };
+  agent.chain = issued.chain;
+  agent.did = issued.did;
+  return { did: issued.did, task: issued.task };
+}
+
+/** A call by an agent with its chain and a fresh DPoP proof. */
+export async function agentCall(
+  h: Harness,
+  agent: TestAgent,
+  method: string,
+  path: string,
+  body?: unknown,
+  overrides: { chain?: string; proof?: string | null; proofUrl?: string } = {},
+): Promise<Response> {
+  const chain = overrides.chain ?? agent.chain;
+  const proof =
+    overrides.proof === undefined
+      ? await createDpopProof(agent.key, {
+          method,
+          url: overrides.proofUrl ?? `${ORIGIN}${path}`,
+          chain,
+          now: h.now,
+        })
+      : overrides.proof;
+  return h.app.request(`${ORIGIN}${path}`, {
+    method,
+    headers: {
+      authorization: `Baton ${chain}`,
+      ...(proof === null ? {} : { dpop: proof }),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** Delegates from `from` to `to`; on success `to` adopts the returned chain. */
+export async function delegate(
+  h: Harness,
+  from: TestAgent,
+  to: TestAgent,
+  body: Record<string, unknown>,
+): Promise<Response> {
+  const response = await agentCall(h, from, "POST", "/v1/delegations", { to: to.id, ...body });
+  if (response.status === 201) {
+    const issued = (await response.clone().json()) as { did: string; chain: string };
+    to.chain = issued.chain;
+    to.did = issued.did;
+  }
+  return response;
+}
+
+/** Registers an audience and returns its secret. */
+export async function registerAudience(h: Harness, id: string): Promise<string> {
+  const response = await h.op("POST", "/v1/audiences", { id });
+  if (response.status !== 201) throw new Error(`audience: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { secret: string }).secret;
+}
+
+/** The JSON body of a response, typed loosely for assertions. */
+export async function json(response: Response): Promise<Record<string, unknown> & { code?: string }> {
+  return (await response.json()) as Record<string, unknown> & { code?: string };
+}

@@ -1,0 +1,17 @@
+export { AgentKeyPair, type Ed25519PrivateJwk } from "./agent-key.ts";
+export {
+  BatonAgent,
+  type BatonAgentOptions,
+  type DelegationRequest,
+  type IssuedDelegation,
+  type Presentation,
+} from "./baton-agent.ts";
+export { BatonError } from "./baton-error.ts";
+export {
+  BatonOperator,
+  type BatonOperatorOptions,
+  type GrantRequest,
+  type IssuedGrant,
+  type RevocationTarget,
+} from "./baton-operator.ts";
+export { createDpopProof, type DpopProofOptions } from "./dpop-proof.ts";

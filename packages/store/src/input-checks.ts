@@ -1,0 +1,282 @@
+/**
+ * Boundary checks for store inputs. Callers are TypeScript, but the values often come straight
+ * from JSON bodies, so every check looks at the runtime type too. A failed check throws
+ * `StoreError("invalid")` naming the field, before any statement runs.
+ */
+import {
+  type Capability,
+  CLAIM_LIMITS,
+  DEFAULT_MAX_TOKEN_BYTES,
+  isAgentId,
+  isAudience,
+  isBase64urlOfLength,
+  isRandomId,
+  isTaskId,
+  parseCapability,
+} from "@baton/token";
+import type { DecisionDetail, DecisionReason } from "./store.ts";
+import { StoreError } from "./store-error.ts";
+
+/** Longest free text (intent, reason, message) the store keeps. */
+export const MAX_TEXT_LENGTH = 1024;
+/** Longest short name (display name, owner, operator). */
+export const MAX_NAME_LENGTH = 255;
+/** Largest serialized decision `detail`. */
+export const MAX_DETAIL_BYTES = 16 * 1024;
+/** Most reasons on one decision. */
+export const MAX_REASONS = 64;
+/** Longest setting value. */
+export const MAX_SETTING_BYTES = 64 * 1024;
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const REASON_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+const DECISION_KIND = /^[a-z][a-z0-9_]{0,31}$/;
+const APPROVAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const KEY_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+const SETTING_KEY = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const SECRET_HASH = /^[\x21-\x7e]{16,256}$/;
+// Control characters other than tab and newline have no business in stored text and confuse logs.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+/** The `invalid` error for `field`, also used for graph rules checked after the shape checks. */
+export function invalidInput(field: string, message: string): StoreError {
+  return new StoreError("invalid", `${field}: ${message}`, { field });
+}
+
+const invalid = invalidInput;
+
+/** An agent id: `agent:name` or a SPIFFE ID. */
+export function checkAgentId(value: unknown, field: string): string {
+  if (!isAgentId(value))
+    throw invalid(field, "must be an agent id (agent:name or spiffe://…), at most 255 characters");
+  return value;
+}
+
+/** A task id. */
+export function checkTaskId(value: unknown, field: string): string {
+  if (!isTaskId(value)) throw invalid(field, "must be a task id of [A-Za-z0-9._:-], at most 128 characters");
+  return value;
+}
+
+/** A `did` or `jti`: 16 random bytes in canonical base64url. */
+export function checkRandomId(value: unknown, field: string): string {
+  if (!isRandomId(value))
+    throw invalid(field, "must be 16 random bytes in canonical base64url (22 characters)");
+  return value;
+}
+
+/** A base64url SHA-256 digest (`prf`, `jkt`). */
+export function checkDigest(value: unknown, field: string): string {
+  if (typeof value !== "string" || !isBase64urlOfLength(value, 32)) {
+    throw invalid(field, "must be a base64url SHA-256 digest (43 characters)");
+  }
+  return value;
+}
+
+/** Integer seconds since the epoch, within the token format's range. */
+export function checkTime(value: unknown, field: string): number {
+  if (
+    typeof value !== "number" ||
+    !Number.isSafeInteger(value) ||
+    value < 0 ||
+    value > CLAIM_LIMITS.maxTime
+  ) {
+    throw invalid(field, "must be an integer number of seconds since the epoch");
+  }
+  return value;
+}
+
+/** A non-negative integer up to `max`. */
+export function checkCount(value: unknown, field: string, max: number): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw invalid(field, `must be an integer from 0 to ${max}`);
+  }
+  return value;
+}
+
+/** Free text: a string of 1 to `max` characters without control characters. */
+export function checkText(value: unknown, field: string, max = MAX_TEXT_LENGTH): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > max) {
+    throw invalid(field, `must be a string of 1 to ${max} characters`);
+  }
+  if (CONTROL.test(value)) throw invalid(field, "must not contain control characters");
+  return value;
+}
+
+/** Optional free text: undefined becomes null. */
+export function checkOptionalText(value: unknown, field: string, max = MAX_TEXT_LENGTH): string | null {
+  return value === undefined ? null : checkText(value, field, max);
+}
+
+/** A non-empty list of canonical capabilities, as the token format allows. */
+export function checkCapabilities(value: unknown, field: string): Capability[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > CLAIM_LIMITS.maxCapabilities) {
+    throw invalid(field, `must be an array of 1 to ${CLAIM_LIMITS.maxCapabilities} capabilities`);
+  }
+  return value.map((raw, i) => {
+    const parsed = parseCapability(raw, `${field}[${i}]`);
+    if (!parsed.ok) throw invalid(`${field}[${i}]`, parsed.error.message);
+    return parsed.value;
+  });
+}
+
+/** A non-empty list of distinct audiences. */
+export function checkAudiences(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > CLAIM_LIMITS.maxAudiences) {
+    throw invalid(field, `must be an array of 1 to ${CLAIM_LIMITS.maxAudiences} audiences`);
+  }
+  if (!value.every(isAudience) || new Set(value).size !== value.length) {
+    throw invalid(field, "entries must be distinct audience names or *");
+  }
+  return value;
+}
+
+/** One audience name, `*` excluded: a tool server registers a concrete name. */
+export function checkAudienceName(value: unknown, field: string): string {
+  if (value === "*" || !isAudience(value)) throw invalid(field, "must be an audience name (not *)");
+  return value;
+}
+
+/** A compact JWS of at most 8 KiB. The store keeps it opaque; the service signed it. */
+export function checkCompactToken(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.length > DEFAULT_MAX_TOKEN_BYTES || !COMPACT_JWS.test(value)) {
+    throw invalid(field, `must be a compact JWS of at most ${DEFAULT_MAX_TOKEN_BYTES} characters`);
+  }
+  return value;
+}
+
+/** An approval id, as it travels in a token's `apv`. */
+export function checkApprovalId(value: unknown, field: string): string {
+  if (typeof value !== "string" || !APPROVAL_ID.test(value))
+    throw invalid(field, "must match [A-Za-z0-9_-]{1,64}");
+  return value;
+}
+
+/** A signing key id. */
+export function checkKeyId(value: unknown, field: string): string {
+  if (typeof value !== "string" || !KEY_ID.test(value))
+    throw invalid(field, "must match [A-Za-z0-9._~-]{1,128}");
+  return value;
+}
+
+/** A setting name. */
+export function checkSettingKey(value: unknown, field: string): string {
+  if (typeof value !== "string" || !SETTING_KEY.test(value))
+    throw invalid(field, "must match [a-z0-9][a-z0-9_.:-]{0,63}");
+  return value;
+}
+
+/** A setting value: any string up to 64 KiB. */
+export function checkSettingValue(value: unknown, field: string): string {
+  if (typeof value !== "string" || Buffer.byteLength(value) > MAX_SETTING_BYTES) {
+    throw invalid(field, `must be a string of at most ${MAX_SETTING_BYTES} bytes`);
+  }
+  return value;
+}
+
+/** Standard base64 (PKCS#8 DER of a private key), at most 4096 characters. */
+export function checkBase64(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.length > 4096 || value.length % 4 !== 0 || !BASE64.test(value)) {
+    throw invalid(field, "must be standard padded base64, at most 4096 characters");
+  }
+  return value;
+}
+
+/** A hash of a secret: printable ASCII, 16 to 256 characters (never the secret itself). */
+export function checkSecretHash(value: unknown, field: string): string {
+  if (typeof value !== "string" || !SECRET_HASH.test(value)) {
+    throw invalid(field, "must be a hash of the secret in printable ASCII, 16 to 256 characters");
+  }
+  return value;
+}
+
+/** A decision kind such as `verify`. */
+export function checkDecisionKind(value: unknown, field: string): string {
+  if (typeof value !== "string" || !DECISION_KIND.test(value))
+    throw invalid(field, "must match [a-z][a-z0-9_]{0,31}");
+  return value;
+}
+
+/** allow, deny or step_up. */
+export function checkDecisionOutcome(value: unknown, field: string): "allow" | "deny" | "step_up" {
+  if (value !== "allow" && value !== "deny" && value !== "step_up") {
+    throw invalid(field, "must be allow, deny or step_up");
+  }
+  return value;
+}
+
+/**
+ * Decision reasons, normalized to a fixed key order (`hop`, `code`, `message`, `policies`) so the
+ * stored JSON, and so the hash, does not depend on how the caller built the objects.
+ */
+export function checkReasons(value: unknown, field: string): DecisionReason[] {
+  if (!Array.isArray(value) || value.length > MAX_REASONS) {
+    throw invalid(field, `must be an array of at most ${MAX_REASONS} reasons`);
+  }
+  return value.map((raw: unknown, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalid(at, "must be an object");
+    const reason = raw as Record<string, unknown>;
+    for (const key of Object.keys(reason)) {
+      if (key !== "hop" && key !== "code" && key !== "message" && key !== "policies") {
+        throw invalid(at, `has an unknown member ${JSON.stringify(key.slice(0, 32))}`);
+      }
+    }
+    const hop =
+      reason.hop === undefined || reason.hop === null ? null : checkCount(reason.hop, `${at}.hop`, 64);
+    if (typeof reason.code !== "string" || !REASON_CODE.test(reason.code)) {
+      throw invalid(`${at}.code`, "must match [a-z][a-z0-9_]{0,63}");
+    }
+    const message = reason.message;
+    if (typeof message !== "string" || message.length > MAX_TEXT_LENGTH || CONTROL.test(message)) {
+      throw invalid(`${at}.message`, `must be a string of at most ${MAX_TEXT_LENGTH} characters`);
+    }
+    const normalized: DecisionReason = { hop, code: reason.code, message };
+    if (reason.policies === undefined) return normalized;
+    if (!Array.isArray(reason.policies) || reason.policies.length > 32) {
+      throw invalid(`${at}.policies`, "must be an array of at most 32 policy ids");
+    }
+    const policies = reason.policies.map((policy, j) => checkText(policy, `${at}.policies[${j}]`, 128));
+    return { ...normalized, policies };
+  });
+}
+
+/** Free-form JSON detail, at most 16 KiB serialized; returns the text to store, or null. */
+export function checkDetail(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    throw invalid(field, "must be JSON-serializable");
+  }
+  // JSON.stringify drops functions and symbols silently; a round trip must give the same text.
+  if (text === undefined || JSON.stringify(JSON.parse(text)) !== text)
+    throw invalid(field, "must be plain JSON");
+  if (Buffer.byteLength(text) > MAX_DETAIL_BYTES)
+    throw invalid(field, `must be at most ${MAX_DETAIL_BYTES} bytes of JSON`);
+  return text;
+}
+
+/** Parses stored detail text back into a value. */
+export function parseDetail(text: string | null): DecisionDetail | null {
+  return text === null ? null : (JSON.parse(text) as DecisionDetail);
+}
+
+/** Requires a plain object, so `undefined` or a string never reaches a property access. */
+export function checkObject(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw invalid(field, "must be an object");
+  return value as Record<string, unknown>;
+}
+
+/** A positive page size up to `max`, or `fallback` when absent. */
+export function checkLimit(value: unknown, field: string, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw invalid(field, `must be an integer from 1 to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,597 @@
+/**
+ * The delegation graph as a contract (DESIGN.md, "Delegation graph"): what the token service,
+ * the CLI and the inspector may ask of a store. Types only, so it can be imported without
+ * better-sqlite3; `SqliteStore` implements it.
+ *
+ * Conventions: every time is integer seconds since the epoch and is passed in by the caller (the
+ * store never reads the clock for data it records). Every write is one transaction, committed
+ * before the method returns. Expected failures throw a `StoreError` with a stable code and write
+ * nothing. Nullable fields are `null`, never absent, so records serialize to JSON unchanged.
+ */
+import type { Capability, Ed25519PublicJwk, ServicePublicJwk } from "@baton/token";
+
+// ---------------------------------------------------------------------------------------------
+// Records (what the store returns)
+
+/** An agent's state: active agents may hold and make delegations; disabled ones never again. */
+export type AgentStatus = "active" | "disabled";
+
+/** A registered agent. */
+export interface AgentRecord {
+  readonly id: string;
+  readonly jwk: Ed25519PublicJwk;
+  /** RFC 7638 thumbprint of `jwk`: what `cnf.jkt` binds a token to. */
+  readonly jkt: string;
+  readonly name: string | null;
+  readonly owner: string | null;
+  readonly status: AgentStatus;
+  readonly createdAt: number;
+  readonly disabledAt: number | null;
+  readonly disabledReason: string | null;
+}
+
+/** `open` until completed or revoked; a closed task never reopens. */
+export type TaskStatus = "open" | "completed" | "revoked";
+
+/** A task: one unit of work, opened by its root grant. */
+export interface TaskRecord {
+  readonly id: string;
+  readonly intent: string;
+  readonly rootAgent: string;
+  readonly rootDid: string;
+  readonly status: TaskStatus;
+  readonly openedAt: number;
+  readonly closedAt: number | null;
+  readonly closeReason: string | null;
+}
+
+/** A task with the size of its tree, as {@link Store.listTasks} returns it. */
+export interface TaskSummary extends TaskRecord {
+  readonly liveDelegations: number;
+  readonly revokedDelegations: number;
+}
+
+/** `live` until revoked; revocation is final. */
+export type DelegationStatus = "live" | "revoked";
+
+/** One edge of the graph, stable across revalidations. */
+export interface DelegationRecord {
+  readonly did: string;
+  /** The parent's `did`; null on a root grant. */
+  readonly parent: string | null;
+  /** The root grant's `did` of this chain. */
+  readonly root: string;
+  readonly task: string;
+  readonly depth: number;
+  /** The delegating agent; null on a root grant (issued by an operator). */
+  readonly from: string | null;
+  /** The holder. */
+  readonly to: string;
+  /** The hop's own statement of purpose, when the delegating agent gave one. */
+  readonly intent: string | null;
+  readonly cap: readonly Capability[];
+  readonly aud: readonly string[];
+  readonly mdp: number;
+  readonly exp: number;
+  /** Revalidation interval in seconds, for re-issuing: rvl = min(now + rvi, exp, parent rvl). */
+  readonly rvi: number | null;
+  readonly createdAt: number;
+  readonly status: DelegationStatus;
+  readonly revokedAt: number | null;
+  readonly revokeReason: string | null;
+  /** What the revocation targeted: `delegation:<did>`, `agent:<id>` or `task:<id>`. */
+  readonly revokeCause: string | null;
+  /** Position in the revocation feed; null while live. */
+  readonly revocationSeq: number | null;
+}
+
+/** One issued token version of a delegation. */
+export interface TokenRecord {
+  readonly jti: string;
+  readonly did: string;
+  /** 1 for the first issuance, +1 per revalidation. */
+  readonly version: number;
+  /** The `jti` this version replaced; null for version 1. */
+  readonly supersedes: string | null;
+  readonly prf: string | null;
+  /** base64url SHA-256 of `compact` (what a child's `prf` names). */
+  readonly hash: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly rvl: number;
+  readonly compact: string;
+  readonly recordedAt: number;
+}
+
+/** Why a delegation cannot be used right now. */
+export type ChainLinkProblem = "not_found" | "revoked" | "task_closed" | "agent_disabled";
+
+/** The status of one `did` as online verification needs it. */
+export type ChainLinkStatus =
+  | { readonly did: string; readonly live: true }
+  | {
+      readonly did: string;
+      readonly live: false;
+      readonly problem: ChainLinkProblem;
+      /** When it was revoked (or its task closed, or its agent disabled), if known. */
+      readonly since: number | null;
+      readonly reason: string | null;
+      readonly revocationSeq: number | null;
+    };
+
+/** The outcome of a revocation: every `did` newly revoked, in feed order. */
+export interface RevocationResult {
+  readonly revoked: readonly string[];
+  /** The feed's last sequence number after this revocation. */
+  readonly lastSeq: number;
+}
+
+/** One entry of the revocation feed. */
+export interface RevocationFeedItem {
+  readonly seq: number;
+  readonly did: string;
+  readonly at: number;
+  readonly reason: string | null;
+}
+
+/** A page of the revocation feed. */
+export interface RevocationFeedPage {
+  readonly items: readonly RevocationFeedItem[];
+  /** Pass as `since` to read the next page; null when this page reached the end of the feed. */
+  readonly next: number | null;
+  /** The feed's last sequence number when the page was read. */
+  readonly head: number;
+}
+
+/** allow, deny or step_up (DESIGN.md, "Re-authorizing a chain"). */
+export type DecisionOutcome = "allow" | "deny" | "step_up";
+
+/** One machine-readable reason attached to a decision. */
+export interface DecisionReason {
+  /** Hop index (root = 0); null or absent for the chain or request as a whole. */
+  readonly hop?: number | null;
+  /** A reason code (`scope_widening`, `revoked`, …): lowercase letters, digits and `_`. */
+  readonly code: string;
+  readonly message: string;
+  /** Policy ids that determined a policy outcome. */
+  readonly policies?: readonly string[];
+}
+
+/** Any JSON value, for a decision's free-form `detail`. */
+export type DecisionDetail =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly DecisionDetail[]
+  | { readonly [key: string]: DecisionDetail };
+
+/**
+ * Conventional decision kinds. Others are accepted if they match `[a-z][a-z0-9_]*` (at most 32
+ * characters), so a new kind of event does not need a store release.
+ */
+export const DECISION_KINDS = [
+  "register",
+  "grant",
+  "delegate",
+  "verify",
+  "revalidate",
+  "revoke",
+  "disable",
+  "request_approval",
+  "approve",
+  "deny_approval",
+  "complete",
+  "report",
+] as const;
+
+/** One entry of the tamper-evident decision log. */
+export interface DecisionRecord {
+  readonly id: number;
+  readonly at: number;
+  readonly kind: string;
+  readonly decision: DecisionOutcome;
+  readonly task: string | null;
+  readonly did: string | null;
+  readonly jti: string | null;
+  readonly agent: string | null;
+  readonly audience: string | null;
+  readonly action: string | null;
+  readonly resource: string | null;
+  readonly reasons: readonly DecisionReason[];
+  readonly detail: DecisionDetail | null;
+  /** The previous row's `hash`; 64 zeros for the first row. */
+  readonly prevHash: string;
+  /** Hex SHA-256 over this row's canonical serialization, `prevHash` included. */
+  readonly hash: string;
+}
+
+/** A page of decisions. */
+export interface DecisionPage {
+  readonly items: readonly DecisionRecord[];
+  /** Pass as `cursor` for the next page; null when there is none. */
+  readonly next: number | null;
+}
+
+/** What {@link Store.verifyDecisionLog} found. */
+export type DecisionLogVerification =
+  | {
+      readonly ok: true;
+      readonly rows: number;
+      /** The last row's hash: anchor it elsewhere to also detect a truncated tail later. */
+      readonly headHash: string;
+    }
+  | {
+      readonly ok: false;
+      readonly rows: number;
+      /** The first row that fails; for a deleted tail, the first missing id. */
+      readonly firstBrokenId: number;
+      readonly problem: DecisionLogProblem;
+      readonly reason: string;
+    };
+
+/**
+ * How the log is broken: a row's content no longer matches its hash (`hash_mismatch`), its
+ * `prevHash` does not name the row before it (`chain_broken`: deleted or reordered rows), an id is
+ * missing (`id_gap`), or rows were removed from the end (`truncated`).
+ */
+export type DecisionLogProblem = "hash_mismatch" | "chain_broken" | "id_gap" | "truncated";
+
+/** pending until an operator decides; decided once. */
+export type ApprovalStatus = "pending" | "approved" | "denied";
+
+/** A step-up approval request. */
+export interface ApprovalRecord {
+  readonly id: string;
+  readonly did: string;
+  readonly agent: string;
+  readonly task: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly reason: string;
+  readonly status: ApprovalStatus;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly decidedAt: number | null;
+  readonly decidedBy: string | null;
+}
+
+/** One of the service's token-signing keys. */
+export interface SigningKeyRecord {
+  readonly kid: string;
+  readonly publicJwk: ServicePublicJwk;
+  /** base64 PKCS#8 DER of the Ed25519 private key, stored as given (protect the file). */
+  readonly privateKeyPkcs8: string;
+  readonly createdAt: number;
+  readonly retiredAt: number | null;
+}
+
+/** A tool server's audience. */
+export interface AudienceRecord {
+  readonly id: string;
+  readonly secretHash: string;
+  readonly name: string | null;
+  readonly createdAt: number;
+}
+
+/** What {@link Store.health} reports. */
+export interface StoreHealth {
+  readonly ok: boolean;
+  /** `wal` for a file database; `memory` for `:memory:`. */
+  readonly journalMode: string;
+  readonly synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA";
+  /** Tag of the last applied migration, e.g. `0001_integrity_triggers`. */
+  readonly schemaVersion: string;
+}
+
+/** One delegation reached by a graph walk, with its depth below the walk's start. */
+export interface WalkedDelegation extends DelegationRecord {
+  /** 1 for a child of the start, 2 for a grandchild, and so on. */
+  readonly distance: number;
+}
+
+/** Everything an agent could still reach through live delegations. */
+export interface BlastRadius {
+  readonly agent: string;
+  /** Live delegations the agent holds. */
+  readonly held: readonly DelegationRecord[];
+  /** Live delegations below those, breadth first. */
+  readonly reachable: readonly DelegationRecord[];
+  /** Distinct holders of `reachable`, sorted. */
+  readonly agents: readonly string[];
+  /** Distinct tasks of `held` and `reachable`, sorted. */
+  readonly tasks: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+/** A decision to append, alone or in the same transaction as a write. */
+export interface DecisionInput {
+  readonly at: number;
+  readonly kind: string;
+  readonly decision: DecisionOutcome;
+  readonly task?: string;
+  readonly did?: string;
+  readonly jti?: string;
+  readonly agent?: string;
+  readonly audience?: string;
+  readonly action?: string;
+  readonly resource?: string;
+  readonly reasons: readonly DecisionReason[];
+  /** Free-form JSON, at most 16 KiB serialized. */
+  readonly detail?: DecisionDetail;
+}
+
+/** Options every logged write accepts: a decision appended in the same transaction. */
+export interface WithAudit {
+  /**
+   * A decision appended atomically with the write, so the log never misses an acknowledged
+   * change. Read it back with {@link Store.queryDecisions}.
+   */
+  readonly audit?: DecisionInput;
+}
+
+export interface RegisterAgentInput extends WithAudit {
+  /** `agent:name` or a SPIFFE ID. */
+  readonly id: string;
+  /** The agent's Ed25519 public key; refused unless canonical and of prime order. */
+  readonly jwk: Ed25519PublicJwk;
+  /** Its RFC 7638 thumbprint; must match `jwk`. */
+  readonly jkt: string;
+  readonly name?: string;
+  readonly owner?: string;
+  readonly at: number;
+}
+
+/** The token half of an issuance: one signed version of a delegation. */
+export interface TokenInput {
+  readonly jti: string;
+  /** The compact JWS, at most 8 KiB. */
+  readonly compact: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly rvl: number;
+  /** base64url SHA-256 of the parent token this one was issued under; required on a hop, absent on a root. */
+  readonly prf?: string;
+}
+
+export interface GrantInput extends WithAudit {
+  readonly delegation: {
+    readonly did: string;
+    /** The task this grant opens; its id must be new. */
+    readonly task: { readonly id: string; readonly intent: string };
+    readonly to: string;
+    readonly cap: readonly Capability[];
+    readonly aud: readonly string[];
+    readonly mdp: number;
+    readonly exp: number;
+    readonly rvi?: number;
+    readonly depth?: 0;
+  };
+  readonly token: TokenInput;
+  readonly at: number;
+}
+
+export interface HopInput extends WithAudit {
+  readonly delegation: {
+    readonly did: string;
+    readonly parent: string;
+    /** The delegating agent: the parent's holder. */
+    readonly from: string;
+    readonly to: string;
+    readonly task: string;
+    readonly cap: readonly Capability[];
+    readonly aud: readonly string[];
+    readonly mdp: number;
+    readonly exp: number;
+    /** The parent's depth + 1. */
+    readonly depth: number;
+    readonly rvi?: number;
+    readonly intent?: string;
+  };
+  readonly token: TokenInput & { readonly prf: string };
+  readonly at: number;
+}
+
+export interface RevalidationInput extends WithAudit {
+  readonly did: string;
+  readonly token: TokenInput;
+  readonly at: number;
+}
+
+/** What a grant wrote. */
+export interface GrantRecord {
+  readonly task: TaskRecord;
+  readonly delegation: DelegationRecord;
+  readonly token: TokenRecord;
+}
+
+/** What a hop wrote. */
+export interface HopRecord {
+  readonly delegation: DelegationRecord;
+  readonly token: TokenRecord;
+}
+
+export interface RevokeOptions extends WithAudit {
+  /** Why, for the feed and the investigator (at most 1024 characters). */
+  readonly reason: string;
+  readonly at: number;
+}
+
+export interface CompleteTaskOptions extends WithAudit {
+  readonly at: number;
+  readonly reason?: string;
+}
+
+export interface DescendantsOptions {
+  /** Deepest distance below the start to return (1 = children only). Unlimited when absent. */
+  readonly maxDepth?: number;
+  /** Only live delegations, and nothing below a revoked one. */
+  readonly liveOnly?: boolean;
+}
+
+export interface ListTasksOptions {
+  readonly status?: TaskStatus;
+  /** At most 1000; 100 when absent. */
+  readonly limit?: number;
+}
+
+export interface DecisionQuery {
+  readonly task?: string;
+  readonly agent?: string;
+  readonly did?: string;
+  /** At most 1000. */
+  readonly limit: number;
+  /** The `next` of the previous page. */
+  readonly cursor?: number;
+  /** `newest` (default) pages from the latest row back; `oldest` from the first row on. */
+  readonly order?: "newest" | "oldest";
+}
+
+export interface VerifyDecisionLogOptions {
+  /** Called every `progressEvery` rows with how many rows were checked so far. */
+  readonly onProgress?: (rowsChecked: number) => void;
+  readonly progressEvery?: number;
+}
+
+export interface CreateApprovalInput extends WithAudit {
+  /** `[A-Za-z0-9_-]{1,64}`: it travels in a token's `apv`. */
+  readonly id: string;
+  readonly did: string;
+  readonly agent: string;
+  readonly task: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly reason: string;
+  readonly at: number;
+  readonly expiresAt: number;
+}
+
+export interface DecideApprovalInput extends WithAudit {
+  readonly decision: "approved" | "denied";
+  /** Who decided (an operator name), at most 255 characters. */
+  readonly by: string;
+  readonly at: number;
+}
+
+export interface AddSigningKeyInput {
+  readonly kid: string;
+  readonly publicJwk: ServicePublicJwk;
+  readonly privateKeyPkcs8: string;
+  readonly createdAt: number;
+}
+
+export interface RegisterAudienceInput {
+  /** An audience name (not `*`). */
+  readonly id: string;
+  /** A hash of the tool server's bearer secret; never the secret itself. */
+  readonly secretHash: string;
+  readonly name?: string;
+  readonly at: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+
+/**
+ * The delegation graph and decision log. Every method is synchronous; every write is a single
+ * transaction committed (and, with `synchronous=FULL`, durable) before it returns. Expected
+ * failures throw a `StoreError` (codes in `STORE_ERROR_CODES`) and leave the store unchanged.
+ */
+export interface Store {
+  // agents
+  /** Registers an agent. `conflict` if the id exists; `invalid` if the key is unsound or `jkt` does not match it. */
+  registerAgent(input: RegisterAgentInput): AgentRecord;
+  getAgent(id: string): AgentRecord | undefined;
+  listAgents(): AgentRecord[];
+  /**
+   * Disables an agent for good and revokes every live delegation it holds or made, with their
+   * subtrees, in one transaction. Idempotent: disabling a disabled agent revokes nothing new.
+   */
+  disableAgent(id: string, options: RevokeOptions): RevocationResult;
+
+  // tasks
+  getTask(id: string): TaskRecord | undefined;
+  listTasks(options?: ListTasksOptions): TaskSummary[];
+  /** Closes an open task as completed and revokes its whole tree. `conflict` if already closed. */
+  completeTask(id: string, options: CompleteTaskOptions): RevocationResult;
+
+  // issuance
+  /** Opens a task with its root delegation and first token. */
+  recordGrant(input: GrantInput): GrantRecord;
+  /**
+   * Records one hop and its first token. Checked at commit time: the parent is live, the task is
+   * open and both agents are active (`revoked`), so a hop racing a revocation is either refused
+   * or revoked with the rest, never a live orphan.
+   */
+  recordHop(input: HopInput): HopRecord;
+  /** Records a new token version of a live delegation, superseding the latest one. */
+  recordRevalidation(input: RevalidationInput): TokenRecord;
+
+  // delegations
+  getDelegation(did: string): DelegationRecord | undefined;
+  latestToken(did: string): TokenRecord | undefined;
+  /** Every version, oldest first. */
+  tokenVersions(did: string): TokenRecord[];
+  /** Status of each `did`, in the order given, from one indexed query (at most 64). */
+  chainStatus(dids: readonly string[]): ChainLinkStatus[];
+
+  // revocation
+  /** Revokes a delegation and its live subtree. Already-revoked ones are skipped. */
+  revokeDelegation(did: string, options: RevokeOptions): RevocationResult;
+  /**
+   * Revokes every live delegation an agent holds or made, with their subtrees, but leaves the
+   * agent active: it may be granted again. Use {@link Store.disableAgent} to also shut it out.
+   */
+  revokeAgent(id: string, options: RevokeOptions): RevocationResult;
+  /** Revokes a task's whole tree and closes it as `revoked` (if still open). Idempotent. */
+  revokeTask(id: string, options: RevokeOptions): RevocationResult;
+  /** Revoked `did`s with a sequence number above `since`, in order (limit at most 10,000). */
+  revocationsSince(since: number, limit?: number): RevocationFeedPage;
+
+  // decisions
+  appendDecision(input: DecisionInput): DecisionRecord;
+  queryDecisions(query: DecisionQuery): DecisionPage;
+  /** Recomputes the whole hash chain and reports the first broken row. */
+  verifyDecisionLog(options?: VerifyDecisionLogOptions): DecisionLogVerification;
+
+  // graph walks
+  /** The chain from the root grant down to `did` itself, root first. Empty if unknown. */
+  ancestors(did: string): DelegationRecord[];
+  /** Everything below `did` (not `did` itself), breadth first. */
+  descendants(did: string, options?: DescendantsOptions): WalkedDelegation[];
+  /** A task's whole tree, by depth. */
+  taskTree(taskId: string): DelegationRecord[];
+  /** What an agent could still reach: its live delegations and every live one below them. */
+  blastRadius(agentId: string): BlastRadius;
+
+  // approvals
+  /** `not_found` for an unknown delegation, agent or task; `invalid` if they do not belong together. */
+  createApproval(input: CreateApprovalInput): ApprovalRecord;
+  getApproval(id: string): ApprovalRecord | undefined;
+  listApprovals(options?: { readonly status?: ApprovalStatus; readonly limit?: number }): ApprovalRecord[];
+  /** Decides a pending, unexpired approval; `conflict` otherwise. */
+  decideApproval(id: string, input: DecideApprovalInput): ApprovalRecord;
+  /** Approvals for `did` that are approved and not expired at `at`. */
+  activeApprovals(did: string, at: number): ApprovalRecord[];
+
+  // signing keys
+  addSigningKey(input: AddSigningKeyInput): SigningKeyRecord;
+  /** Every key, newest first. */
+  listSigningKeys(): SigningKeyRecord[];
+  /** The newest key that is not retired. */
+  activeSigningKey(): SigningKeyRecord | undefined;
+  retireSigningKey(kid: string, at: number): SigningKeyRecord;
+
+  // audiences
+  registerAudience(input: RegisterAudienceInput): AudienceRecord;
+  getAudience(id: string): AudienceRecord | undefined;
+
+  // settings
+  getSetting(key: string): string | undefined;
+  setSetting(key: string, value: string, at: number): void;
+
+  health(): StoreHealth;
+  close(): void;
+}

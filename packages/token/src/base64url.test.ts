@@ -1,0 +1,73 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
+
+describe("base64url", () => {
+  it("encodes without padding in the URL-safe alphabet", () => {
+    expect(encodeBase64url(new Uint8Array([0xfb, 0xff]))).toBe("-_8");
+    expect(encodeBase64url(new Uint8Array([]))).toBe("");
+    expect(encodeBase64url(new TextEncoder().encode("abc"))).toBe("YWJj");
+  });
+
+  it("encodes a view into a larger buffer by its own bytes only", () => {
+    const whole = new Uint8Array([1, 2, 3, 4, 5]);
+    expect(encodeBase64url(whole.subarray(1, 3))).toBe(encodeBase64url(new Uint8Array([2, 3])));
+  });
+
+  it("decodes canonical text", () => {
+    expect(decodeBase64url("-_8")).toEqual(new Uint8Array([0xfb, 0xff]));
+    expect(decodeBase64url("AA")).toEqual(new Uint8Array([0]));
+    expect(decodeBase64url("")).toEqual(new Uint8Array([]));
+  });
+
+  it("refuses padding", () => {
+    expect(decodeBase64url("AA==")).toBeUndefined();
+    expect(decodeBase64url("AAA=")).toBeUndefined();
+    expect(decodeBase64url("YWJj=")).toBeUndefined();
+  });
+
+  it("refuses characters outside the base64url alphabet", () => {
+    for (const text of ["+/8", "AA+A", "AA/A", "AA A", "AA\nA", "AA.A", "AA~A", "ÀAAA", "AA\u0000A"]) {
+      expect(decodeBase64url(text)).toBeUndefined();
+    }
+  });
+
+  it("refuses non-zero trailing bits: AB and AA cannot both mean one zero byte", () => {
+    expect(decodeBase64url("AA")).toEqual(new Uint8Array([0]));
+    expect(decodeBase64url("AB")).toBeUndefined();
+    expect(decodeBase64url("AP")).toBeUndefined();
+    expect(decodeBase64url("AAA")).toEqual(new Uint8Array([0, 0]));
+    expect(decodeBase64url("AAB")).toBeUndefined();
+  });
+
+  it("refuses a length that no byte string encodes to (length % 4 == 1)", () => {
+    for (const text of ["A", "AAAAA", "AAAAAAAAA"]) expect(decodeBase64url(text)).toBeUndefined();
+  });
+
+  it("checks a canonical encoding of an exact byte length", () => {
+    const sixteen = encodeBase64url(new Uint8Array(16).fill(7));
+    expect(sixteen).toHaveLength(22);
+    expect(isBase64urlOfLength(sixteen, 16)).toBe(true);
+    expect(isBase64urlOfLength(sixteen, 15)).toBe(false);
+    expect(isBase64urlOfLength(`${sixteen}A`, 16)).toBe(false);
+    expect(isBase64urlOfLength(`${sixteen.slice(0, 21)}B`, 16)).toBe(false);
+    expect(isBase64urlOfLength(`${sixteen}==`, 16)).toBe(false);
+  });
+
+  test.prop([fc.uint8Array({ maxLength: 100 })])("round-trips any bytes", (bytes) => {
+    const text = encodeBase64url(bytes);
+    expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+    expect(decodeBase64url(text)).toEqual(bytes);
+    expect(isBase64urlOfLength(text, bytes.byteLength)).toBe(true);
+  });
+
+  test.prop([
+    fc.string({
+      unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ "),
+      maxLength: 12,
+    }),
+  ])("accepts a text only when it is the one encoding of the bytes it decodes to", (text) => {
+    const bytes = decodeBase64url(text);
+    if (bytes !== undefined) expect(encodeBase64url(bytes)).toBe(text);
+  });
+});

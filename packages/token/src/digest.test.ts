@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { isRandomId } from "./claims.ts";
+import { randomId, sha256Base64url } from "./digest.ts";
+
+describe("digest", () => {
+  it("hashes the UTF-8 bytes of a string with SHA-256 into base64url", () => {
+    // FIPS 180-2 "abc" test vector, ba7816bf…15ad, in base64url.
+    expect(sha256Base64url("abc")).toBe("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+    expect(sha256Base64url("é")).not.toBe(sha256Base64url("\u0065\u0301"));
+  });
+
+  it("makes random ids that are 128-bit canonical base64url and distinct", () => {
+    const ids = new Set(Array.from({ length: 100 }, () => randomId()));
+    expect(ids.size).toBe(100);
+    for (const id of ids) expect(isRandomId(id)).toBe(true);
+  });
+});

@@ -1,0 +1,155 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import { parseStrictJson } from "./strict-json.ts";
+
+function refuses(text: string, maxDepth?: number): void {
+  const result = parseStrictJson(text, maxDepth === undefined ? {} : { maxDepth });
+  expect(result.ok).toBe(false);
+}
+
+describe("parseStrictJson", () => {
+  it("parses every kind of JSON value", () => {
+    const result = parseStrictJson(' {"a": [1, -2.5e3, "x\\n\\u00e9", true, false, null], "b": {}} ');
+    expect(result).toEqual({ ok: true, value: { a: [1, -2500, "x\né", true, false, null], b: {} } });
+  });
+
+  it("refuses a duplicate key", () => {
+    refuses('{"sub":"agent:alice","sub":"agent:mallory"}');
+  });
+
+  it("refuses a duplicate key inside a nested object", () => {
+    refuses('{"cap":[{"act":"a","act":"b"}]}');
+    refuses('{"cnf":{"jkt":"x","jkt":"y"}}');
+  });
+
+  it("refuses keys that are equal only after unescaping", () => {
+    refuses('{"sub":"agent:alice","\\u0073ub":"agent:mallory"}');
+    refuses('{"s\\u0075b":1,"sub":2}');
+    refuses('{"a\\/b":1,"a/b":2}');
+  });
+
+  it("keeps keys that differ only in case as distinct keys", () => {
+    expect(parseStrictJson('{"sub":1,"Sub":2}')).toEqual({ ok: true, value: { sub: 1, Sub: 2 } });
+  });
+
+  it("accepts nesting up to the depth limit and refuses one level more", () => {
+    expect(parseStrictJson("[[[1]]]", { maxDepth: 3 }).ok).toBe(true);
+    refuses("[[[[1]]]]", 3);
+    expect(parseStrictJson('{"a":{"b":{}}}', { maxDepth: 3 }).ok).toBe(true);
+    refuses('{"a":{"b":{"c":{}}}}', 3);
+  });
+
+  it("limits nesting to 8 levels by default", () => {
+    expect(parseStrictJson(`${"[".repeat(8)}${"]".repeat(8)}`).ok).toBe(true);
+    refuses(`${"[".repeat(9)}${"]".repeat(9)}`);
+  });
+
+  it("refuses hostile nesting without exhausting the stack", () => {
+    refuses("[".repeat(100_000));
+    refuses('{"a":'.repeat(100_000));
+  });
+
+  it("refuses numbers that overflow to infinity", () => {
+    refuses("1e400");
+    refuses("-1e400");
+    refuses('{"exp":1e400}');
+  });
+
+  it("refuses numbers JSON does not allow", () => {
+    for (const text of ["01", "+1", ".5", "1.", "1e", "0x10", "NaN", "Infinity", "-", "1_000"]) refuses(text);
+  });
+
+  it("refuses text after the value", () => {
+    refuses('{"a":1}x');
+    refuses('{"a":1}{"a":2}');
+    refuses("1 2");
+    refuses("truex");
+  });
+
+  it("allows JSON whitespace around the value but nothing else", () => {
+    expect(parseStrictJson(' \t\n\r{"a":1}\r\n\t ').ok).toBe(true);
+    refuses('\u00a0{"a":1}');
+    refuses('\ufeff{"a":1}');
+    refuses('{"a":1}\u000b');
+  });
+
+  it("refuses raw control characters inside strings", () => {
+    refuses('"a\u0000b"');
+    refuses('"a\nb"');
+    refuses('"a\tb"');
+    refuses('{"a\u001fb":1}');
+  });
+
+  it("refuses invalid escapes", () => {
+    for (const text of ['"\\x41"', '"\\u00"', '"\\u00g1"', '"\\a"', '"\\', '"\\U0041"', '"\\\'"'])
+      refuses(text);
+  });
+
+  it("refuses unterminated and empty documents", () => {
+    for (const text of [
+      "",
+      " ",
+      '"abc',
+      "[1,",
+      '{"a":1',
+      '{"a"}',
+      '{"a":}',
+      "[1,]",
+      '{"a":1,}',
+      "{a:1}",
+      "'a'",
+    ]) {
+      refuses(text);
+    }
+  });
+
+  it("treats __proto__ as a plain key, without touching any prototype", () => {
+    const result = parseStrictJson('{"__proto__":{"admin":true},"a":1}');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const value = result.value as Record<string, unknown>;
+    expect(Object.keys(value)).toEqual(["__proto__", "a"]);
+    expect(Object.hasOwn(value, "__proto__")).toBe(true);
+    expect(Object.getPrototypeOf(value)).toBeNull();
+    expect((value as { admin?: unknown }).admin).toBeUndefined();
+    expect(({} as { admin?: unknown }).admin).toBeUndefined();
+  });
+
+  it("refuses a duplicate __proto__ key", () => {
+    refuses('{"__proto__":1,"__proto__":2}');
+  });
+
+  it("does not confuse keys with Object.prototype members", () => {
+    expect(parseStrictJson('{"constructor":1,"toString":2,"hasOwnProperty":3}')).toEqual({
+      ok: true,
+      value: { constructor: 1, toString: 2, hasOwnProperty: 3 },
+    });
+  });
+
+  test.prop([fc.jsonValue({ maxDepth: 6 })], { numRuns: 300 })(
+    "agrees with JSON.parse on everything JSON.stringify writes within the depth limit",
+    (value) => {
+      const text = JSON.stringify(value);
+      const result = parseStrictJson(text, { maxDepth: 8 });
+      expect(result.ok).toBe(true);
+      if (result.ok) expect(result.value).toEqual(JSON.parse(text));
+    },
+  );
+
+  test.prop([fc.string({ unit: "binary", maxLength: 40 })], { numRuns: 300 })(
+    "agrees with JSON.parse on arbitrary strings, except that it may refuse more",
+    (text) => {
+      let expected: { ok: true; value: unknown } | { ok: false };
+      try {
+        expected = { ok: true, value: JSON.parse(text) };
+      } catch {
+        expected = { ok: false };
+      }
+      const result = parseStrictJson(text);
+      if (result.ok) {
+        expect(expected.ok).toBe(true);
+        if (expected.ok) expect(result.value).toEqual(expected.value);
+      }
+    },
+  );
+});

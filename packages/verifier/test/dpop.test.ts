@@ -1,0 +1,102 @@
+/**
+ * DPoP proof checks (RFC 9449) below the verifier: htu normalization, and the shape limits of a
+ * proof. Every refusal is `pop_invalid`, and a refused proof never consumes its id.
+ */
+import { describe, expect, it } from "vitest";
+import { checkProof, normalizeHtu, type ProofExpectation } from "../src/dpop.ts";
+import { ReplayCache } from "../src/replay-cache.ts";
+import { carol, makeProof, NOW, type RawClaims, REQUEST_URL, randomId } from "./fixtures.ts";
+
+const CHAIN = "t0.t0.t0~t1.t1.t1";
+
+function expectation(proof: string | undefined, replayCache = new ReplayCache(100, 90)): ProofExpectation {
+  return {
+    proof,
+    method: "POST",
+    url: REQUEST_URL,
+    chain: CHAIN,
+    thumbprint: carol.thumbprint,
+    now: NOW,
+    maxAgeSeconds: 60,
+    skewSeconds: 30,
+    replayCache,
+    hop: 1,
+  };
+}
+
+const codes = (proof: string | undefined, cache?: ReplayCache) =>
+  checkProof(expectation(proof, cache)).map((reason) => [reason.hop, reason.code]);
+
+describe("normalizeHtu", () => {
+  it("lowercases scheme and host, drops the default port, query and fragment, resolves dot segments", () => {
+    expect(normalizeHtu("HTTPS://Tools.Test:443/a/./b/../c?x=1#f")).toBe("https://tools.test/a/c");
+    expect(normalizeHtu("http://tools.test:80/")).toBe("http://tools.test/");
+    expect(normalizeHtu("http://tools.test:8080/x")).toBe("http://tools.test:8080/x");
+  });
+
+  it("refuses anything but an absolute http(s) URL", () => {
+    for (const url of ["/relative", "ftp://tools.test/x", "javascript:alert(1)", "not a url", ""]) {
+      expect(normalizeHtu(url)).toBeUndefined();
+    }
+  });
+});
+
+describe("checkProof", () => {
+  it("accepts a good proof once", () => {
+    const cache = new ReplayCache(100, 90);
+    const proof = makeProof({ key: carol, chain: CHAIN });
+    expect(codes(proof, cache)).toEqual([]);
+    expect(codes(proof, cache)).toEqual([[1, "pop_replayed"]]);
+  });
+
+  it("refuses proofs of the wrong shape (pop_invalid)", () => {
+    const variants: { claims?: RawClaims; header?: RawClaims }[] = [
+      { claims: { jti: "short" } },
+      { claims: { jti: 42 } },
+      { claims: { jti: undefined } },
+      { claims: { iat: NOW + 0.5 } },
+      { claims: { iat: String(NOW) } },
+      { claims: { iat: undefined } },
+      { claims: { htm: undefined } },
+      { claims: { htu: undefined } },
+      { claims: { htu: "/repos/acme/web/issues" } },
+      { claims: { extra: true } },
+      { claims: { ath: 42 } },
+      { header: { typ: "DPOP+JWT" } },
+      { header: { x5c: ["AAAA"] } },
+    ];
+    for (const variant of variants) {
+      const proof = makeProof({ key: carol, chain: CHAIN, ...variant });
+      expect(codes(proof), JSON.stringify(variant)).toEqual([[1, "pop_invalid"]]);
+    }
+  });
+
+  it("refuses text that is not a compact JWS, or an oversized one (pop_invalid)", () => {
+    const good = makeProof({ key: carol, chain: CHAIN });
+    const huge = makeProof({ key: carol, chain: CHAIN, claims: { nonce: "n".repeat(2048) } });
+    for (const proof of ["x", "a.b", `${good}.x`, `${good}=`, huge, good.replace(".", ". ")]) {
+      expect(codes(proof)).toEqual([[1, "pop_invalid"]]);
+    }
+  });
+
+  it("reports every failed claim of a signed proof together, and keeps its id unused", () => {
+    const cache = new ReplayCache(100, 90);
+    const jti = randomId();
+    const wrong = makeProof({
+      key: carol,
+      chain: "other",
+      method: "GET",
+      url: "https://evil.test/",
+      iat: NOW - 600,
+      jti,
+    });
+    expect(codes(wrong, cache)).toEqual([
+      [1, "pop_invalid"],
+      [1, "pop_invalid"],
+      [1, "pop_invalid"],
+      [1, "pop_invalid"],
+    ]);
+    expect(cache.size).toBe(0);
+    expect(codes(makeProof({ key: carol, chain: CHAIN, jti }), cache)).toEqual([]);
+  });
+});

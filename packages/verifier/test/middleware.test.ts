@@ -1,0 +1,346 @@
+/**
+ * The Hono middleware (issue 3), through `app.request(new Request(…))` with no server: routes map
+ * to an action and a resource, allowed calls reach the handler with the decision on the context,
+ * refusals are RFC 9457 problem+json with an RFC 6750 challenge, and every decision is reported.
+ */
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import type { Decision } from "../src/decision.ts";
+import { createDecisionSink, type DecisionReport } from "../src/decision-sink.ts";
+import { type BatonMiddlewareOptions, batonMiddleware, type RouteRule } from "../src/middleware.ts";
+import type { PolicyHook } from "../src/policy-hook.ts";
+import {
+  alice,
+  bob,
+  carol,
+  type MintedChain,
+  makeProof,
+  makeVerifier,
+  mallory,
+  mintChain,
+  NOW,
+  randomId,
+} from "./fixtures.ts";
+
+const ORIGIN = "https://tools.test";
+
+const ROUTES: RouteRule[] = [
+  {
+    method: "POST",
+    path: "/repos/:owner/:repo/issues",
+    action: "repo.issues.create",
+    resource: "repo:{owner}/{repo}/issues",
+  },
+  {
+    method: "GET",
+    path: "/repos/:owner/:repo/issues/:number",
+    action: "repo.issues.read",
+    resource: "repo:{owner}/{repo}/issues/{number}",
+  },
+  {
+    method: "POST",
+    path: "/mail/:box/send",
+    action: "mail.send",
+    resource: "mailbox:acme/{box}",
+    args: async (c) => (await c.req.json()) as Record<string, unknown>,
+    sensitivity: "high",
+    reversible: false,
+  },
+];
+
+/** carol may create and read issues in acme/web only, and send mail to ops to at most 5 people. */
+function carolChain(): MintedChain {
+  return mintChain(
+    { holder: alice },
+    { holder: bob },
+    {
+      holder: carol,
+      cap: [
+        { act: "repo.issues.*", res: "repo:acme/web/**" },
+        { act: "mail.send", res: "mailbox:acme/ops", lim: { recipients: { max: 5 } } },
+      ],
+    },
+  );
+}
+
+function makeApp(options: Partial<BatonMiddlewareOptions> & { policy?: PolicyHook } = {}) {
+  const { policy, ...rest } = options;
+  const app = new Hono();
+  const seen: Decision[] = [];
+  app.use(
+    "*",
+    batonMiddleware({
+      verifier: makeVerifier(policy === undefined ? {} : { policy }),
+      routes: ROUTES,
+      audience: "repo-tool",
+      ...rest,
+    }),
+  );
+  app.all("*", (c) => {
+    seen.push(c.get("baton"));
+    return c.json({ ok: true });
+  });
+  return { app, seen };
+}
+
+/** A request presenting `chain` with a proof for this method and URL, unless told otherwise. */
+function request(
+  method: string,
+  path: string,
+  chain: MintedChain | undefined,
+  extra: { proofBy?: typeof carol; body?: unknown; authorization?: string; proof?: string | null } = {},
+): Request {
+  const url = `${ORIGIN}${path}`;
+  const headers = new Headers();
+  if (extra.authorization !== undefined) headers.set("authorization", extra.authorization);
+  else if (chain !== undefined) headers.set("authorization", `Baton ${chain.chain}`);
+  if (chain !== undefined && extra.proof !== null) {
+    const proof =
+      extra.proof ??
+      makeProof({ key: extra.proofBy ?? chain.leaf.holder, chain: chain.chain, method, url, iat: NOW });
+    headers.set("dpop", proof);
+  }
+  const init: RequestInit = { method, headers };
+  if (extra.body !== undefined) {
+    headers.set("content-type", "application/json");
+    init.body = JSON.stringify(extra.body);
+  }
+  return new Request(url, init);
+}
+
+async function problemOf(response: Response): Promise<{
+  code: string;
+  status: number;
+  decision: string;
+  reasons: { hop: number | null; code: string }[];
+}> {
+  expect(response.headers.get("content-type")).toBe("application/problem+json");
+  return (await response.json()) as never;
+}
+
+describe("batonMiddleware", () => {
+  it("lets an in-scope call through and hands the decision to the handler", async () => {
+    const { app, seen } = makeApp();
+    const chain = carolChain();
+    const response = await app.request(request("POST", "/repos/acme/web/issues", chain));
+    expect(response.status).toBe(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.decision).toBe("allow");
+    expect(seen[0]?.chain.map((entry) => entry.sub)).toEqual([alice.id, bob.id, carol.id]);
+  });
+
+  it("refuses an out-of-scope call with 403 problem+json and an insufficient_scope challenge", async () => {
+    const { app, seen } = makeApp();
+    const response = await app.request(request("POST", "/repos/acme/api/issues", carolChain()));
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
+    const problem = await problemOf(response);
+    expect(problem).toMatchObject({ code: "action_not_permitted", status: 403, decision: "deny" });
+    expect(problem.reasons).toEqual([expect.objectContaining({ hop: 2, code: "action_not_permitted" })]);
+    expect(seen).toHaveLength(0);
+  });
+
+  it("applies argument limits read from the request", async () => {
+    const { app } = makeApp();
+    const chain = carolChain();
+    expect(
+      (await app.request(request("POST", "/mail/ops/send", chain, { body: { recipients: 5 } }))).status,
+    ).toBe(200);
+    const over = await app.request(request("POST", "/mail/ops/send", chain, { body: { recipients: 6 } }));
+    expect(over.status).toBe(403);
+    expect((await problemOf(over)).code).toBe("action_not_permitted");
+  });
+
+  it("refuses a bad token with 401 and an invalid_token challenge", async () => {
+    const { app, seen } = makeApp();
+    const forged = mintChain({ holder: alice }, { holder: mallory, signWith: mallory.privateKey });
+    const response = await app.request(request("POST", "/repos/acme/web/issues", forged));
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    const problem = await problemOf(response);
+    expect(problem.code).toBe("bad_signature");
+    expect(problem.reasons).toEqual([expect.objectContaining({ hop: 1, code: "bad_signature" })]);
+    expect(seen).toHaveLength(0);
+  });
+
+  it("refuses a request without Authorization, or with another scheme, with 401", async () => {
+    const { app, seen } = makeApp();
+    for (const authorization of [undefined, "Bearer abc", "Baton", "Baton a b"]) {
+      const response = await app.request(
+        request(
+          "POST",
+          "/repos/acme/web/issues",
+          undefined,
+          authorization === undefined ? {} : { authorization },
+        ),
+      );
+      expect(response.status).toBe(401);
+      const challenge = response.headers.get("www-authenticate");
+      // RFC 6750 §3.1: no credentials at all get a bare challenge; wrong ones get an error code.
+      if (authorization === undefined) expect(challenge).toBe("Baton");
+      else expect(challenge).toContain('error="invalid_token"');
+      expect((await problemOf(response)).code).toBe("malformed");
+    }
+    expect(seen).toHaveLength(0);
+  });
+
+  it("refuses a missing or foreign proof with 401 and a DPoP challenge", async () => {
+    const { app } = makeApp();
+    const chain = carolChain();
+    const missing = await app.request(request("POST", "/repos/acme/web/issues", chain, { proof: null }));
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get("www-authenticate")).toContain('DPoP algs="EdDSA"');
+    expect((await problemOf(missing)).code).toBe("pop_missing");
+    const foreign = await app.request(request("POST", "/repos/acme/web/issues", chain, { proofBy: mallory }));
+    expect((await problemOf(foreign)).code).toBe("pop_binding_mismatch");
+  });
+
+  it("refuses a route with no mapped capability with 403 action_not_permitted (fail closed)", async () => {
+    const { app, seen } = makeApp();
+    const chain = carolChain();
+    for (const [method, path] of [
+      ["DELETE", "/repos/acme/web/issues"],
+      ["POST", "/admin/shutdown"],
+      ["POST", "/repos/acme/web/issues/"],
+      ["POST", "/repos/acme//issues"],
+    ] as const) {
+      const response = await app.request(request(method, path, chain));
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect((await problemOf(response)).code).toBe("action_not_permitted");
+    }
+    expect(seen).toHaveLength(0);
+  });
+
+  it("never decodes a percent-encoded path segment into a different, allowed resource", async () => {
+    const { app, seen } = makeApp();
+    // carol holds repo.issues.* on repo:acme/web/**. Decoded, each of these would name a resource
+    // inside or next to it; raw, they contain `%`, which the scope grammar refuses.
+    const chain = carolChain();
+    for (const path of [
+      "/repos/acme/web%2Fissues%2F1/issues",
+      "/repos/acme%2Fweb/x/issues",
+      "/repos/%61cme/web/issues",
+      "/repos/acme/web%2F..%2F..%2Fglobex/issues",
+      "/repos/acme/web/issues/%2e%2e",
+    ]) {
+      const method = path.endsWith("%2e%2e") ? "GET" : "POST";
+      const response = await app.request(request(method, path, chain));
+      expect(response.status, path).toBeGreaterThanOrEqual(400);
+      expect(response.status, path).toBeLessThan(500);
+    }
+    expect(seen).toHaveLength(0);
+  });
+
+  it("answers 400 invalid_request, not 401, when the route names a non-canonical resource", async () => {
+    const { app } = makeApp();
+    const response = await app.request(request("POST", "/repos/acme/web%2Fissues%2F1/issues", carolChain()));
+    expect(response.status).toBe(400);
+    expect(response.headers.get("www-authenticate")).toContain('error="invalid_request"');
+    expect((await problemOf(response)).code).toBe("malformed");
+  });
+
+  it("answers 403 with decision step_up when policy asks for approval, and passes the route's declared facts", async () => {
+    const contexts: Record<string, unknown>[] = [];
+    const policy: PolicyHook = (context) => {
+      contexts.push({ ...context.context });
+      return context.context.sensitivity === "high" ? { decision: "step_up" } : { decision: "allow" };
+    };
+    const { app } = makeApp({ policy });
+    const chain = carolChain();
+    const response = await app.request(request("POST", "/mail/ops/send", chain, { body: { recipients: 1 } }));
+    expect(response.status).toBe(403);
+    expect(await problemOf(response)).toMatchObject({ code: "step_up_required", decision: "step_up" });
+    expect(contexts[0]).toEqual({ sensitivity: "high", reversible: false });
+  });
+
+  it("checks the proof against publicUrl when a proxy rewrote the URL", async () => {
+    const chain = carolChain();
+    const publicUrl = "https://public.example/repos/acme/web/issues";
+    const { app } = makeApp({ publicUrl: () => publicUrl });
+    const proof = makeProof({ key: carol, chain: chain.chain, method: "POST", url: publicUrl, iat: NOW });
+    expect((await app.request(request("POST", "/repos/acme/web/issues", chain, { proof }))).status).toBe(200);
+    expect((await app.request(request("POST", "/repos/acme/web/issues", chain))).status).toBe(401);
+  });
+
+  it("throws at build time on a template parameter the path does not capture, or a relative path", () => {
+    const verifier = makeVerifier();
+    const build = (route: RouteRule) => () =>
+      batonMiddleware({ verifier, audience: "repo-tool", routes: [route] });
+    expect(
+      build({ method: "GET", path: "/repos/:owner", action: "repo.read", resource: "repo:{owner}/{repo}" }),
+    ).toThrow(TypeError);
+    expect(
+      build({ method: "GET", path: "/repos/:owner", action: "repo.{verb}", resource: "repo:{owner}" }),
+    ).toThrow(TypeError);
+    expect(
+      build({ method: "GET", path: "repos/:owner", action: "repo.read", resource: "repo:{owner}" }),
+    ).toThrow(TypeError);
+    expect(
+      build({ method: "GET", path: "/repos/:owner", action: "repo.read", resource: "repo:{owner}" }),
+    ).not.toThrow();
+  });
+
+  it("reports every decision, allowed or refused, to the sink", async () => {
+    const batches: (readonly DecisionReport[])[] = [];
+    const sink = createDecisionSink({
+      send: async (batch) => void batches.push(batch),
+      flushIntervalMs: 60_000,
+    });
+    const { app } = makeApp({ sink });
+    const chain = carolChain();
+    await app.request(request("POST", "/repos/acme/web/issues", chain));
+    await app.request(request("POST", "/repos/acme/api/issues", chain));
+    await app.request(request("POST", "/nowhere", chain));
+    await sink.close();
+    const reports = batches.flat();
+    expect(
+      reports.map((report) => [
+        report.method,
+        report.path,
+        report.action,
+        report.resource,
+        report.decision.decision,
+      ]),
+    ).toEqual([
+      ["POST", "/repos/acme/web/issues", "repo.issues.create", "repo:acme/web/issues", "allow"],
+      ["POST", "/repos/acme/api/issues", "repo.issues.create", "repo:acme/api/issues", "deny"],
+      ["POST", "/nowhere", "", "", "deny"],
+    ]);
+    expect(reports.every((report) => report.audience === "repo-tool")).toBe(true);
+    expect(reports[1]?.decision.reasons[0]?.code).toBe("action_not_permitted");
+  });
+
+  it("keeps serving when the sink's destination hangs", async () => {
+    const sink = createDecisionSink({
+      send: () => new Promise<void>(() => {}),
+      maxBatch: 1,
+      maxQueue: 2,
+      flushIntervalMs: 60_000,
+    });
+    const { app } = makeApp({ sink });
+    const chain = carolChain();
+    for (let i = 0; i < 5; i++) {
+      expect((await app.request(request("POST", "/repos/acme/web/issues", chain))).status).toBe(200);
+    }
+    expect(sink.stats.queued).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("proof ids in the middleware", () => {
+  it("refuses a replayed request", async () => {
+    const { app } = makeApp();
+    const chain = carolChain();
+    const proof = makeProof({
+      key: carol,
+      chain: chain.chain,
+      method: "POST",
+      url: `${ORIGIN}/repos/acme/web/issues`,
+      iat: NOW,
+      jti: randomId(),
+    });
+    expect((await app.request(request("POST", "/repos/acme/web/issues", chain, { proof }))).status).toBe(200);
+    const replay = await app.request(request("POST", "/repos/acme/web/issues", chain, { proof }));
+    expect(replay.status).toBe(401);
+    expect((await problemOf(replay)).code).toBe("pop_replayed");
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The pure core without createVerifier: everything comes in as arguments (keys, status, caches,
+ * now), and the revalidation endpoint's one exception (`acceptRevalidationDue`) stays narrow.
+ */
+import { describe, expect, it } from "vitest";
+import { ReplayCache } from "../src/replay-cache.ts";
+import { authenticateChain, type ChainEnvironment, verifyPresentation } from "../src/verify-chain.ts";
+import { expectAllowed, expectExactly } from "./expect-decision.ts";
+import {
+  alice,
+  bob,
+  carol,
+  ISSUER,
+  mintChain,
+  NOW,
+  presentation,
+  service,
+  standardChain,
+} from "./fixtures.ts";
+
+function environment(overrides: Partial<ChainEnvironment> = {}): ChainEnvironment {
+  return {
+    now: NOW,
+    issuer: ISSUER,
+    resolveKey: (kid) => (kid === service.kid ? service.publicKey : undefined),
+    status: () => undefined,
+    clockSkewSeconds: 30,
+    maxChainLength: 16,
+    maxTokenBytes: 8192,
+    ...overrides,
+  };
+}
+
+describe("authenticateChain", () => {
+  it("returns the verified hops of a good chain, root first", () => {
+    const chain = standardChain();
+    const result = authenticateChain(chain.chain, environment());
+    expect(result.ok).toBe(true);
+    expect(result.hops.map((hop) => hop.claims.sub)).toEqual([alice.id, bob.id, carol.id]);
+  });
+
+  it("asks the status check about every hop, in order, with its index", () => {
+    const chain = standardChain();
+    const asked: [string, number][] = [];
+    authenticateChain(
+      chain.chain,
+      environment({ status: (hop, index) => void asked.push([hop.claims.did, index]) }),
+    );
+    expect(asked).toEqual(chain.tokens.map((token, i) => [token.claims.did, i]));
+  });
+
+  it("lets a revalidation-due hop through only when asked to, and never an expired one", () => {
+    const due = mintChain({ holder: alice }, { holder: bob, claims: { rvl: NOW - 1 } });
+    expect(authenticateChain(due.chain, environment()).ok).toBe(false);
+    expect(authenticateChain(due.chain, environment({ acceptRevalidationDue: true })).ok).toBe(true);
+    const expired = mintChain({ holder: alice }, { holder: bob, claims: { exp: NOW - 31, rvl: NOW - 40 } });
+    const result = authenticateChain(expired.chain, environment({ acceptRevalidationDue: true }));
+    expect(result.ok ? [] : result.reasons.map((reason) => [reason.hop, reason.code])).toEqual([
+      [1, "expired"],
+    ]);
+  });
+});
+
+describe("verifyPresentation", () => {
+  it("skips the proof only when told to (offline inspection)", () => {
+    const chain = standardChain();
+    const env = {
+      ...environment(),
+      audience: "repo-tool",
+      replayCache: new ReplayCache(10, 90),
+      proofMaxAgeSeconds: 60,
+    };
+    const request = presentation(chain, { proof: undefined });
+    expectExactly(verifyPresentation(request, env), [[2, "pop_missing"]]);
+    expectAllowed(verifyPresentation(request, { ...env, skipProof: true }));
+  });
+});
