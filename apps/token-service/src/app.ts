@@ -44,6 +44,15 @@ function validationMessage(error: unknown): string {
  * The code of a `StoreError`, recognized by shape rather than by class so that two copies of the
  * store module (or another backend) map the same way.
  */
+/** How a store refusal reads over HTTP. Codes not listed here are bugs and become 500 `internal`. */
+const STORE_ERROR_RESPONSES: Readonly<Record<string, { status: number; code: string }>> = {
+  invalid: { status: 400, code: "invalid_request" },
+  not_found: { status: 404, code: "not_found" },
+  conflict: { status: 409, code: "conflict" },
+  revoked: { status: 403, code: "revoked" },
+  busy: { status: 503, code: "busy" },
+};
+
 function storeErrorCode(error: unknown): string | undefined {
   if (!(error instanceof Error) || error.name !== "StoreError") return undefined;
   const code = (error as { code?: unknown }).code;
@@ -80,32 +89,15 @@ function errorResponse(ctx: ServiceContext, error: unknown, c: Context<ServiceEn
     return problemResponse(new ProblemError({ status: Math.min(status, 500), code, detail }), requestId);
   }
   const storeCode = storeErrorCode(error);
-  if (storeCode !== undefined) {
-    const message = (error as Error).message;
-    switch (storeCode) {
-      case "invalid":
-        return problemResponse(
-          new ProblemError({ status: 400, code: "invalid_request", detail: message }),
-          requestId,
-        );
-      case "not_found":
-        return problemResponse(
-          new ProblemError({ status: 404, code: "not_found", detail: message }),
-          requestId,
-        );
-      case "conflict":
-        return problemResponse(
-          new ProblemError({ status: 409, code: "conflict", detail: message }),
-          requestId,
-        );
-      case "revoked":
-        return problemResponse(
-          new ProblemError({ status: 403, code: "revoked", detail: message }),
-          requestId,
-        );
-      default:
-        break;
-    }
+  const mapped = storeCode === undefined ? undefined : STORE_ERROR_RESPONSES[storeCode];
+  if (mapped !== undefined) {
+    const response = problemResponse(
+      new ProblemError({ status: mapped.status, code: mapped.code, detail: (error as Error).message }),
+      requestId,
+    );
+    // A write that could not get the database lock in time wrote nothing and is safe to retry.
+    if (storeCode === "busy") response.headers.set("Retry-After", "1");
+    return response;
   }
   ctx.logger.error({ err: error, requestId }, "unhandled error");
   return problemResponse(

@@ -1,4 +1,5 @@
 import { AgentKeyPair, createDpopProof } from "@baton/client";
+import { StoreError } from "@baton/store";
 import type { PolicyHook } from "@baton/verifier";
 import { afterEach, describe, expect, test } from "vitest";
 import {
@@ -79,6 +80,21 @@ describe("runtime policy and error handling", () => {
     const text = await response.text();
     expect(JSON.parse(text).code).toBe("internal");
     expect(text).not.toContain("hunter2");
+  });
+
+  test("a store that cannot get its lock in time answers 503 busy with Retry-After, not 500", async () => {
+    h = createHarness({
+      policy: () => {
+        throw new StoreError("busy", "the database is locked; retry");
+      },
+    });
+    const alice = await registerAgent(h, "agent:alice");
+    const bob = await registerAgent(h, "agent:bob");
+    await grant(h, alice, { cap: [ISSUES], aud: ["repo-tool"] });
+    const response = await delegate(h, alice, bob, { cap: [ISSUES] });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(((await response.json()) as { code: string }).code).toBe("busy");
   });
 
   test("answers 400 for a malformed DPoP header without consuming anything", async () => {

@@ -14,6 +14,7 @@ import {
   isTaskId,
   parseCapability,
 } from "@baton/token";
+import type { DecisionRowFields } from "./decision-chain.ts";
 import type { DecisionDetail, DecisionReason } from "./store.ts";
 import { StoreError } from "./store-error.ts";
 
@@ -279,4 +280,77 @@ export function checkLimit(value: unknown, field: string, max: number, fallback:
     throw invalid(field, `must be an integer from 1 to ${max}`);
   }
   return value;
+}
+
+// Whole inputs --------------------------------------------------------------------------------
+
+/** A decision input after its boundary checks: exactly the columns to hash and insert. */
+export type CheckedDecision = Omit<DecisionRowFields, "id" | "prevHash">;
+
+/** Checks a whole decision input and returns the columns to store (reasons and detail as JSON text). */
+export function checkDecisionInput(value: unknown, field: string): CheckedDecision {
+  const input = checkObject(value, field);
+  const optional = (name: string, check: (v: unknown, f: string) => string): string | null =>
+    input[name] === undefined ? null : check(input[name], `${field}.${name}`);
+  const text = (max: number) => (v: unknown, f: string) => checkText(v, f, max);
+  return {
+    at: checkTime(input.at, `${field}.at`),
+    kind: checkDecisionKind(input.kind, `${field}.kind`),
+    decision: checkDecisionOutcome(input.decision, `${field}.decision`),
+    task: optional("task", checkTaskId),
+    did: optional("did", checkRandomId),
+    jti: optional("jti", checkRandomId),
+    agent: optional("agent", checkAgentId),
+    audience: optional("audience", text(CLAIM_LIMITS.maxAudienceLength)),
+    action: optional("action", text(512)),
+    resource: optional("resource", text(512)),
+    reasons: JSON.stringify(checkReasons(input.reasons, `${field}.reasons`)),
+    detail: checkDetail(input.detail, `${field}.detail`),
+  };
+}
+
+/** Checks the shape of a token input; relations to the delegation are checked by the caller. */
+export function checkTokenInput(value: unknown, field: string, prf: "required" | "absent" | "optional") {
+  const token = checkObject(value, field);
+  const jti = checkRandomId(token.jti, `${field}.jti`);
+  const compact = checkCompactToken(token.compact, `${field}.compact`);
+  const iat = checkTime(token.iat, `${field}.iat`);
+  const exp = checkTime(token.exp, `${field}.exp`);
+  const rvl = checkTime(token.rvl, `${field}.rvl`);
+  if (exp <= iat) throw invalid(`${field}.exp`, "must be after iat");
+  if (rvl <= iat || rvl > exp) throw invalid(`${field}.rvl`, "must be after iat and no later than exp");
+  if (prf === "absent" && token.prf !== undefined) {
+    throw invalid(`${field}.prf`, "must be absent on a root grant");
+  }
+  if (prf === "required" && token.prf === undefined) throw invalid(`${field}.prf`, "is required on a hop");
+  const checkedPrf = token.prf === undefined ? null : checkDigest(token.prf, `${field}.prf`);
+  return { jti, compact, iat, exp, rvl, prf: checkedPrf };
+}
+
+/** A token input after its boundary checks. */
+export type CheckedToken = ReturnType<typeof checkTokenInput>;
+
+/** Checks the options of a revocation. */
+export function checkRevokeOptions(
+  value: unknown,
+  field: string,
+): { reason: string; at: number; audit: CheckedDecision | null } {
+  const options = checkObject(value, field);
+  return {
+    reason: checkText(options.reason, `${field}.reason`),
+    at: checkTime(options.at, `${field}.at`),
+    audit: options.audit === undefined ? null : checkDecisionInput(options.audit, `${field}.audit`),
+  };
+}
+
+/** Checks an optional audit decision; null when absent. */
+export function checkAudit(value: unknown, field: string): CheckedDecision | null {
+  return value === undefined ? null : checkDecisionInput(value, field);
+}
+
+/** Positive seconds, within the token format's time range. */
+export function checkInterval(value: unknown, field: string): number {
+  const seconds = checkCount(value, field, CLAIM_LIMITS.maxTime);
+  if (seconds === 0) throw invalid(field, "must be at least 1 second");
+  return seconds;
 }

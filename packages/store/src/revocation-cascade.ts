@@ -21,7 +21,7 @@ export interface CascadeResult {
 
 const RANK_AND_UPDATE = `
 ranked(did, n) as (
-  select s.did, row_number() over (order by d.depth, d.did) from sub s join delegations d on d.did = s.did
+  select s.did, row_number() over (order by d.depth, d.did) from sub s cross join delegations d on d.did = s.did
 )
 update delegations
 set status = 'revoked', revoked_at = @at, revoke_reason = @reason, revoke_cause = @cause,

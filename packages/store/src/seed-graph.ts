@@ -233,11 +233,25 @@ export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGr
   const existing = client.prepare<[], { n: number }>("select count(*) as n from delegations").get()?.n ?? 0;
   const rebuildIndexes = total >= 10_000 && total >= existing;
   const cacheSize = client.pragma("cache_size", { simple: true });
+  const foreignKeys = client.pragma("foreign_keys", { simple: true });
   // A bigger page cache keeps the random-key B-tree inserts of a large seed in memory.
   client.pragma("cache_size = -2097152");
+  // Each row references only rows this generator wrote just before it (or pool agents it wrote or
+  // found), so the per-row foreign-key lookups, a sixth of the cost, prove nothing here. The pragma
+  // is a no-op inside a caller's transaction, where the checks simply stay on.
+  client.pragma("foreign_keys = OFF");
   try {
     client
       .transaction(() => {
+        const indexes = rebuildIndexes
+          ? client
+              .prepare<[], { name: string; sql: string }>(
+                `select name, sql from sqlite_master where type = 'index' and sql is not null
+                 and tbl_name in ('delegations', 'tokens', 'decisions') order by name`,
+              )
+              .all()
+          : [];
+        for (const index of indexes) client.exec(`drop index "${index.name}"`);
         const keyBytes = Buffer.alloc(32);
         for (let i = 0; i < agentCount; i++) {
           for (let j = 0; j < 32; j += 4) keyBytes.writeUInt32LE(random(), j);
@@ -268,7 +282,9 @@ export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGr
             const node = queue[head];
             if (node === undefined || node.depth >= maxDepth) continue;
             const mean = fanout * decay ** node.depth;
-            const children = Math.floor(uniform() * (2 * mean + 1));
+            // A planner that was granted a task delegates at least once; below it, leaves are common.
+            const drawn = Math.floor(uniform() * (2 * mean + 1));
+            const children = node.depth === 0 ? Math.max(1, drawn) : drawn;
             for (let i = 0; i < children && created < total && size < maxTaskSize; i++) {
               const holder = pickHolder(node.chain);
               if (holder === undefined) continue;
@@ -311,10 +327,12 @@ export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGr
             prevHash = hash;
           }
         }
+        for (const index of indexes) client.exec(index.sql);
       })
       .immediate();
   } finally {
     client.pragma(`cache_size = ${Number(cacheSize)}`);
+    client.pragma(`foreign_keys = ${Number(foreignKeys) === 1 ? "ON" : "OFF"}`);
   }
 
   return {

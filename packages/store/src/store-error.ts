@@ -13,6 +13,8 @@ export const STORE_ERROR_CODES = [
   "conflict",
   /** The delegation, its task or one of its agents was revoked, closed or disabled. */
   "revoked",
+  /** Another connection held the write lock past the busy timeout; retry shortly (nothing was written). */
+  "busy",
   /** The database was migrated by a newer version of this package; upgrade the code. */
   "schema_too_new",
   /** The database's applied migrations do not match the ones this code ships. */

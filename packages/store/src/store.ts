@@ -332,6 +332,7 @@ export interface WithAudit {
   readonly audit?: DecisionInput;
 }
 
+/** An agent to register. */
 export interface RegisterAgentInput extends WithAudit {
   /** `agent:name` or a SPIFFE ID. */
   readonly id: string;
@@ -356,6 +357,7 @@ export interface TokenInput {
   readonly prf?: string;
 }
 
+/** A root grant: the task it opens, the root delegation and its first token. */
 export interface GrantInput extends WithAudit {
   readonly delegation: {
     readonly did: string;
@@ -373,6 +375,7 @@ export interface GrantInput extends WithAudit {
   readonly at: number;
 }
 
+/** One delegation hop below a recorded parent, and its first token. */
 export interface HopInput extends WithAudit {
   readonly delegation: {
     readonly did: string;
@@ -394,6 +397,7 @@ export interface HopInput extends WithAudit {
   readonly at: number;
 }
 
+/** A re-issued token for a live delegation. */
 export interface RevalidationInput extends WithAudit {
   readonly did: string;
   readonly token: TokenInput;
@@ -413,17 +417,20 @@ export interface HopRecord {
   readonly token: TokenRecord;
 }
 
+/** Why and when a revocation happens. */
 export interface RevokeOptions extends WithAudit {
   /** Why, for the feed and the investigator (at most 1024 characters). */
   readonly reason: string;
   readonly at: number;
 }
 
+/** When (and optionally why) a task is completed. */
 export interface CompleteTaskOptions extends WithAudit {
   readonly at: number;
   readonly reason?: string;
 }
 
+/** Limits of a {@link Store.descendants} walk. */
 export interface DescendantsOptions {
   /** Deepest distance below the start to return (1 = children only). Unlimited when absent. */
   readonly maxDepth?: number;
@@ -431,12 +438,14 @@ export interface DescendantsOptions {
   readonly liveOnly?: boolean;
 }
 
+/** Filters of {@link Store.listTasks}. */
 export interface ListTasksOptions {
   readonly status?: TaskStatus;
   /** At most 1000; 100 when absent. */
   readonly limit?: number;
 }
 
+/** Filters and paging of {@link Store.queryDecisions}; filters combine with AND. */
 export interface DecisionQuery {
   readonly task?: string;
   readonly agent?: string;
@@ -449,12 +458,14 @@ export interface DecisionQuery {
   readonly order?: "newest" | "oldest";
 }
 
+/** Progress reporting for {@link Store.verifyDecisionLog} on a large log. */
 export interface VerifyDecisionLogOptions {
   /** Called every `progressEvery` rows with how many rows were checked so far. */
   readonly onProgress?: (rowsChecked: number) => void;
   readonly progressEvery?: number;
 }
 
+/** A step-up approval request for one action on one delegation. */
 export interface CreateApprovalInput extends WithAudit {
   /** `[A-Za-z0-9_-]{1,64}`: it travels in a token's `apv`. */
   readonly id: string;
@@ -468,6 +479,7 @@ export interface CreateApprovalInput extends WithAudit {
   readonly expiresAt: number;
 }
 
+/** An operator's decision on a pending approval. */
 export interface DecideApprovalInput extends WithAudit {
   readonly decision: "approved" | "denied";
   /** Who decided (an operator name), at most 255 characters. */
@@ -475,6 +487,7 @@ export interface DecideApprovalInput extends WithAudit {
   readonly at: number;
 }
 
+/** A new token-signing key of the service. */
 export interface AddSigningKeyInput {
   readonly kid: string;
   readonly publicJwk: ServicePublicJwk;
@@ -482,6 +495,7 @@ export interface AddSigningKeyInput {
   readonly createdAt: number;
 }
 
+/** A tool server's audience to register. */
 export interface RegisterAudienceInput {
   /** An audience name (not `*`). */
   readonly id: string;
@@ -534,7 +548,7 @@ export interface Store {
   latestToken(did: string): TokenRecord | undefined;
   /** Every version, oldest first. */
   tokenVersions(did: string): TokenRecord[];
-  /** Status of each `did`, in the order given, from one indexed query (at most 64). */
+  /** Status of each `did`, in the order given, from one indexed query (at most 65: a root and 64 hops). */
   chainStatus(dids: readonly string[]): ChainLinkStatus[];
 
   // revocation
@@ -552,6 +566,8 @@ export interface Store {
 
   // decisions
   appendDecision(input: DecisionInput): DecisionRecord;
+  /** Appends a batch (at most 1000) in one transaction: all or nothing, one commit. */
+  appendDecisions(inputs: readonly DecisionInput[]): DecisionRecord[];
   queryDecisions(query: DecisionQuery): DecisionPage;
   /** Recomputes the whole hash chain and reports the first broken row. */
   verifyDecisionLog(options?: VerifyDecisionLogOptions): DecisionLogVerification;

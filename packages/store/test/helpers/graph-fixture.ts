@@ -6,7 +6,13 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Capability, type Ed25519PublicJwk, jwkThumbprint, randomId, sha256Base64url } from "@baton/token";
+import {
+  type Capability,
+  type Ed25519PublicJwk,
+  jwkThumbprint,
+  randomId,
+  sha256Base64url,
+} from "@baton/token";
 import type { GrantInput, HopInput, Store } from "../../src/index.ts";
 
 /** The clock every test starts from, in seconds. */
@@ -54,7 +60,14 @@ let taskCounter = 0;
 /** A grant input to `to` with sensible defaults. */
 export function grantInput(
   to: string,
-  options: { task?: string; cap?: readonly Capability[]; aud?: readonly string[]; mdp?: number; exp?: number; at?: number } = {},
+  options: {
+    task?: string;
+    cap?: readonly Capability[];
+    aud?: readonly string[];
+    mdp?: number;
+    exp?: number;
+    at?: number;
+  } = {},
 ): GrantInput {
   const did = randomId();
   const jti = randomId();
@@ -100,7 +113,13 @@ export function grant(store: Store, to: string, options: Parameters<typeof grant
 export function hopInput(
   parent: Issued,
   to: string,
-  options: { cap?: readonly Capability[]; aud?: readonly string[]; mdp?: number; exp?: number; at?: number } = {},
+  options: {
+    cap?: readonly Capability[];
+    aud?: readonly string[];
+    mdp?: number;
+    exp?: number;
+    at?: number;
+  } = {},
 ): HopInput {
   const did = randomId();
   const jti = randomId();
@@ -132,7 +151,12 @@ export function hopInput(
 }
 
 /** Records a hop and returns what a hop below it needs. */
-export function hop(store: Store, parent: Issued, to: string, options: Parameters<typeof hopInput>[2] = {}): Issued {
+export function hop(
+  store: Store,
+  parent: Issued,
+  to: string,
+  options: Parameters<typeof hopInput>[2] = {},
+): Issued {
   const input = hopInput(parent, to, options);
   store.recordHop(input);
   const d = input.delegation;

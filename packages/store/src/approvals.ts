@@ -1,0 +1,138 @@
+/**
+ * Step-up approvals: requested when policy says `step_up`, decided once by an operator, and
+ * honoured for one delegation until they expire.
+ */
+import { and, desc, eq, gt } from "drizzle-orm";
+import {
+  checkAgentId,
+  checkApprovalId,
+  checkAudit,
+  checkLimit,
+  checkObject,
+  checkRandomId,
+  checkTaskId,
+  checkText,
+  checkTime,
+  invalidInput,
+  MAX_NAME_LENGTH,
+} from "./input-checks.ts";
+import * as schema from "./schema.ts";
+import type { SqliteContext } from "./sqlite-context.ts";
+import type { ApprovalRecord, ApprovalStatus, CreateApprovalInput, DecideApprovalInput } from "./store.ts";
+import { StoreError } from "./store-error.ts";
+
+/** Records a pending approval request for a live delegation. */
+export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): ApprovalRecord {
+  const value = checkObject(input, "approval");
+  const id = checkApprovalId(value.id, "approval.id");
+  const did = checkRandomId(value.did, "approval.did");
+  const agent = checkAgentId(value.agent, "approval.agent");
+  const task = checkTaskId(value.task, "approval.task");
+  const action = checkText(value.action, "approval.action", 512);
+  const resource = checkText(value.resource, "approval.resource", 512);
+  const reason = checkText(value.reason, "approval.reason");
+  const at = checkTime(value.at, "approval.at");
+  const expiresAt = checkTime(value.expiresAt, "approval.expiresAt");
+  if (expiresAt <= at) throw invalidInput("approval.expiresAt", "must be after at");
+  const audit = checkAudit(value.audit, "approval.audit");
+
+  return ctx.write(() => {
+    if (getApproval(ctx, id) !== undefined) {
+      throw new StoreError("conflict", `approval.id: approval ${id} already exists`, {
+        field: "approval.id",
+      });
+    }
+    const delegation = ctx.requireDelegation(did, "approval.did");
+    ctx.requireAgent(agent, "approval.agent");
+    ctx.requireTask(task, "approval.task");
+    if (delegation.task !== task)
+      throw invalidInput("approval.task", `must be the delegation's task ${delegation.task}`);
+    if (delegation.to !== agent)
+      throw invalidInput("approval.agent", `must be the delegation's holder ${delegation.to}`);
+    const status = ctx.linkStatus([did])[0];
+    if (status !== undefined && !status.live) {
+      throw new StoreError("revoked", `approval.did: delegation ${did} is not live (${status.problem})`, {
+        field: "approval.did",
+      });
+    }
+    const row = ctx.db
+      .insert(schema.approvals)
+      .values({ id, did, agent, task, action, resource, reason, createdAt: at, expiresAt })
+      .returning()
+      .get();
+    ctx.audit(audit);
+    return row;
+  });
+}
+
+/** The approval, if any. */
+export function getApproval(ctx: SqliteContext, id: string): ApprovalRecord | undefined {
+  if (typeof id !== "string") return undefined;
+  return ctx.db.select().from(schema.approvals).where(eq(schema.approvals.id, id)).get();
+}
+
+/** Approvals, newest first, optionally of one status. */
+export function listApprovals(
+  ctx: SqliteContext,
+  options: { readonly status?: ApprovalStatus; readonly limit?: number } = {},
+): ApprovalRecord[] {
+  const input = checkObject(options, "options");
+  const status = input.status;
+  if (status !== undefined && status !== "pending" && status !== "approved" && status !== "denied") {
+    throw invalidInput("options.status", "must be pending, approved or denied");
+  }
+  const limit = checkLimit(input.limit, "options.limit", 1000, 100);
+  const query = ctx.db.select().from(schema.approvals);
+  const filtered = status === undefined ? query : query.where(eq(schema.approvals.status, status));
+  return filtered.orderBy(desc(schema.approvals.createdAt), schema.approvals.id).limit(limit).all();
+}
+
+/** Decides a pending, unexpired approval. */
+export function decideApproval(ctx: SqliteContext, id: string, input: DecideApprovalInput): ApprovalRecord {
+  const approvalId = checkApprovalId(id, "approval");
+  const value = checkObject(input, "input");
+  const decision = value.decision;
+  if (decision !== "approved" && decision !== "denied")
+    throw invalidInput("input.decision", "must be approved or denied");
+  const by = checkText(value.by, "input.by", MAX_NAME_LENGTH);
+  const at = checkTime(value.at, "input.at");
+  const audit = checkAudit(value.audit, "input.audit");
+  return ctx.write(() => {
+    const approval = getApproval(ctx, approvalId);
+    if (approval === undefined) {
+      throw new StoreError("not_found", `approval: no approval ${approvalId}`, { field: "approval" });
+    }
+    if (approval.status !== "pending") {
+      throw new StoreError("conflict", `approval ${approvalId} was already ${approval.status}`, {
+        field: "approval",
+      });
+    }
+    if (at >= approval.expiresAt) {
+      throw new StoreError("conflict", `approval ${approvalId} expired; the agent must ask again`, {
+        field: "approval",
+      });
+    }
+    const row = ctx.db
+      .update(schema.approvals)
+      .set({ status: decision, decidedAt: at, decidedBy: by })
+      .where(eq(schema.approvals.id, approvalId))
+      .returning()
+      .get();
+    ctx.audit(audit);
+    if (row === undefined) throw new Error(`approval ${approvalId} vanished inside its transaction`);
+    return row;
+  });
+}
+
+/** Approvals for `did` that are approved and unexpired at `at`. */
+export function activeApprovals(ctx: SqliteContext, did: string, at: number): ApprovalRecord[] {
+  const target = checkRandomId(did, "did");
+  const now = checkTime(at, "at");
+  const a = schema.approvals;
+  return ctx.db
+    .select()
+    .from(a)
+    .where(and(eq(a.did, target), eq(a.status, "approved"), gt(a.expiresAt, now)))
+    .orderBy(a.createdAt, a.id)
+    .all();
+}

@@ -1,0 +1,313 @@
+import { randomId, sha256Base64url } from "@baton/token";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { openSqliteStore, type SqliteStore } from "../src/index.ts";
+import {
+  CAP_ALL,
+  CAP_ISSUES,
+  codeOf,
+  fakeCompact,
+  grant,
+  grantInput,
+  hop,
+  hopInput,
+  registerAgents,
+  T0,
+} from "./helpers/graph-fixture.ts";
+
+let store: SqliteStore;
+let alice: string;
+let bob: string;
+let carol: string;
+let mallory: string;
+
+beforeEach(() => {
+  store = openSqliteStore({ path: ":memory:" });
+  [alice, bob, carol, mallory] = registerAgents(store, "alice", "bob", "carol", "mallory") as [
+    string,
+    string,
+    string,
+    string,
+  ];
+});
+
+afterEach(() => store.close());
+
+/** Row counts of every table a failed write could have touched. */
+function counts(): Record<string, number> {
+  const count = (table: string) =>
+    (store.database.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  return {
+    tasks: count("tasks"),
+    delegations: count("delegations"),
+    tokens: count("tokens"),
+    decisions: count("decisions"),
+  };
+}
+
+describe("recordGrant", () => {
+  test("opens the task and records the root delegation and its first token together", () => {
+    const input = grantInput(alice);
+    const written = store.recordGrant(input);
+    expect(written.task).toMatchObject({ id: input.delegation.task.id, status: "open", rootAgent: alice });
+    expect(written.delegation).toMatchObject({
+      did: input.delegation.did,
+      depth: 0,
+      parent: null,
+      from: null,
+      to: alice,
+    });
+    expect(written.delegation.root).toBe(input.delegation.did);
+    expect(written.token).toMatchObject({ jti: input.token.jti, version: 1, supersedes: null, prf: null });
+    expect(written.token.hash).toBe(sha256Base64url(input.token.compact));
+    expect(store.getDelegation(input.delegation.did)).toEqual(written.delegation);
+    expect(store.latestToken(input.delegation.did)).toEqual(written.token);
+  });
+
+  test("refuses a task id that already exists", () => {
+    const first = grant(store, alice);
+    expect(codeOf(() => store.recordGrant(grantInput(bob, { task: first.task })))).toBe("conflict");
+  });
+
+  test("refuses a grant to an unknown agent and writes nothing", () => {
+    const before = counts();
+    expect(codeOf(() => store.recordGrant(grantInput("agent:nobody")))).toBe("not_found");
+    expect(counts()).toEqual(before);
+  });
+
+  test("refuses a grant to a disabled agent", () => {
+    store.disableAgent(bob, { reason: "compromised", at: T0 });
+    expect(codeOf(() => store.recordGrant(grantInput(bob)))).toBe("revoked");
+  });
+
+  test("refuses malformed input with invalid and writes nothing", () => {
+    const before = counts();
+    const good = grantInput(alice);
+    const bad: unknown[] = [
+      { ...good, delegation: { ...good.delegation, did: "short" } },
+      { ...good, delegation: { ...good.delegation, to: "alice" } },
+      { ...good, delegation: { ...good.delegation, cap: [] } },
+      { ...good, delegation: { ...good.delegation, cap: [{ act: "../x", res: "repo:a" }] } },
+      { ...good, delegation: { ...good.delegation, aud: ["a", "a"] } },
+      { ...good, delegation: { ...good.delegation, mdp: 1.5 } },
+      { ...good, delegation: { ...good.delegation, exp: "tomorrow" } },
+      { ...good, delegation: { ...good.delegation, task: { id: "t", intent: "x".repeat(5000) } } },
+      { ...good, delegation: { ...good.delegation, task: { id: "bad id", intent: "x" } } },
+      { ...good, token: { ...good.token, compact: "not a jws" } },
+      { ...good, token: { ...good.token, compact: `${"a".repeat(9000)}.b.c` } },
+      { ...good, token: { ...good.token, prf: sha256Base64url("parent") } },
+      { ...good, token: { ...good.token, exp: good.delegation.exp + 1, rvl: good.token.rvl } },
+      { ...good, token: { ...good.token, rvl: good.token.exp + 1 } },
+      { ...good, at: -1 },
+      null,
+      "grant",
+    ];
+    for (const input of bad) {
+      expect(codeOf(() => store.recordGrant(input as never))).toBe("invalid");
+    }
+    expect(counts()).toEqual(before);
+  });
+
+  test("appends its audit decision in the same transaction", () => {
+    const input = grantInput(alice);
+    store.recordGrant({
+      ...input,
+      audit: { at: T0, kind: "grant", decision: "allow", did: input.delegation.did, reasons: [] },
+    });
+    const page = store.queryDecisions({ did: input.delegation.did, limit: 10 });
+    expect(page.items.map((d) => d.kind)).toEqual(["grant"]);
+  });
+
+  test("writes neither the grant nor its audit when the audit is invalid", () => {
+    const before = counts();
+    const input = grantInput(alice);
+    const audit = { at: T0, kind: "Grant!", decision: "allow" as const, reasons: [] };
+    expect(codeOf(() => store.recordGrant({ ...input, audit }))).toBe("invalid");
+    expect(counts()).toEqual(before);
+  });
+});
+
+describe("recordHop", () => {
+  test("records a hop below its parent with the parent's root and task", () => {
+    const root = grant(store, alice);
+    const input = hopInput(root, bob, { cap: CAP_ISSUES, mdp: 3 });
+    const written = store.recordHop(input);
+    expect(written.delegation).toMatchObject({
+      parent: root.did,
+      root: root.did,
+      task: root.task,
+      depth: 1,
+      from: alice,
+    });
+    expect(written.token.prf).toBe(sha256Base64url(root.compact));
+  });
+
+  test("refuses an unknown parent with not_found", () => {
+    const root = grant(store, alice);
+    const input = hopInput({ ...root, did: randomId() }, bob);
+    expect(codeOf(() => store.recordHop(input))).toBe("not_found");
+  });
+
+  test("refuses a hop whose task, depth or delegating agent does not match the parent", () => {
+    const root = grant(store, alice);
+    const other = grant(store, carol);
+    const base = hopInput(root, bob);
+    const d = base.delegation;
+    expect(codeOf(() => store.recordHop({ ...base, delegation: { ...d, task: other.task } }))).toBe(
+      "invalid",
+    );
+    expect(codeOf(() => store.recordHop({ ...base, delegation: { ...d, depth: 2 } }))).toBe("invalid");
+    expect(codeOf(() => store.recordHop({ ...base, delegation: { ...d, from: carol } }))).toBe("invalid");
+  });
+
+  test("refuses a hop wider than its parent in scope, audience, depth or lifetime", () => {
+    const root = grant(store, alice, { cap: CAP_ISSUES, aud: ["github-tools"], mdp: 2 });
+    const base = hopInput(root, bob);
+    const d = base.delegation;
+    const attempts = [
+      { ...d, cap: CAP_ALL },
+      { ...d, aud: ["github-tools", "mail-tools"] },
+      { ...d, aud: ["*"] },
+      { ...d, mdp: 2 },
+      { ...d, exp: root.exp + 1 },
+    ];
+    for (const delegation of attempts) {
+      expect(codeOf(() => store.recordHop({ ...base, delegation }))).toBe("invalid");
+    }
+  });
+
+  test("refuses a hop below a parent with no hops left", () => {
+    const root = grant(store, alice, { mdp: 0 });
+    expect(codeOf(() => store.recordHop(hopInput(root, bob, { mdp: 0 })))).toBe("invalid");
+  });
+
+  test("refuses a hop that hands the chain back to an agent already on it (a cycle)", () => {
+    const root = grant(store, alice);
+    const toBob = hop(store, root, bob);
+    const toCarol = hop(store, toBob, carol);
+    expect(codeOf(() => store.recordHop(hopInput(toCarol, alice)))).toBe("invalid");
+    expect(codeOf(() => store.recordHop(hopInput(toCarol, bob)))).toBe("invalid");
+    expect(codeOf(() => store.recordHop(hopInput(toCarol, carol)))).toBe("invalid");
+  });
+
+  test("refuses a hop whose prf names no recorded token of the parent", () => {
+    const root = grant(store, alice);
+    const input = hopInput(root, bob);
+    const token = { ...input.token, prf: sha256Base64url("some other token") };
+    expect(codeOf(() => store.recordHop({ ...input, token }))).toBe("invalid");
+  });
+
+  test("refuses a reused did or jti with conflict", () => {
+    const root = grant(store, alice);
+    const first = hopInput(root, bob);
+    store.recordHop(first);
+    const again = hopInput(root, carol);
+    expect(
+      codeOf(() =>
+        store.recordHop({ ...again, delegation: { ...again.delegation, did: first.delegation.did } }),
+      ),
+    ).toBe("conflict");
+    expect(codeOf(() => store.recordHop({ ...again, token: { ...again.token, jti: first.token.jti } }))).toBe(
+      "conflict",
+    );
+  });
+
+  test("refuses a hop below a revoked parent with revoked and writes nothing", () => {
+    const root = grant(store, alice);
+    const toBob = hop(store, root, bob);
+    store.revokeDelegation(toBob.did, { reason: "compromised", at: T0 + 1 });
+    const before = counts();
+    expect(codeOf(() => store.recordHop(hopInput(toBob, carol)))).toBe("revoked");
+    expect(counts()).toEqual(before);
+  });
+
+  test("refuses a hop in a closed task, or from or to a disabled agent, with revoked", () => {
+    const closed = grant(store, alice);
+    const toBob = hop(store, closed, bob);
+    store.completeTask(closed.task, { at: T0 + 1 });
+    expect(codeOf(() => store.recordHop(hopInput(toBob, carol)))).toBe("revoked");
+
+    const open = grant(store, alice);
+    store.disableAgent(mallory, { reason: "compromised", at: T0 + 1 });
+    expect(codeOf(() => store.recordHop(hopInput(open, mallory)))).toBe("revoked");
+  });
+
+  test("never leaves a live orphan when a revocation and a hop race", () => {
+    const root = grant(store, alice);
+    const toBob = hop(store, root, bob);
+    // Either order of the two transactions: the hop is refused, or it is revoked with the rest.
+    const pending = hopInput(toBob, carol);
+    store.revokeDelegation(root.did, { reason: "stop", at: T0 + 1 });
+    expect(codeOf(() => store.recordHop(pending))).toBe("revoked");
+
+    const root2 = grant(store, alice);
+    const toBob2 = hop(store, root2, bob);
+    const child = hop(store, toBob2, carol);
+    const result = store.revokeDelegation(root2.did, { reason: "stop", at: T0 + 1 });
+    expect(result.revoked).toContain(child.did);
+    expect(store.getDelegation(child.did)?.status).toBe("revoked");
+  });
+
+  test("refuses self-delegation", () => {
+    const root = grant(store, alice);
+    expect(codeOf(() => store.recordHop(hopInput(root, alice)))).toBe("invalid");
+  });
+});
+
+describe("recordRevalidation", () => {
+  test("adds a version that supersedes the latest one", () => {
+    const root = grant(store, alice);
+    const jti = randomId();
+    const v2 = store.recordRevalidation({
+      did: root.did,
+      token: { jti, compact: fakeCompact({ jti }), iat: T0 + 10, exp: root.exp, rvl: T0 + 3610 },
+      at: T0 + 10,
+    });
+    expect(v2).toMatchObject({ version: 2, supersedes: root.jti });
+    const jti3 = randomId();
+    store.recordRevalidation({
+      did: root.did,
+      token: { jti: jti3, compact: fakeCompact({ jti: jti3 }), iat: T0 + 20, exp: root.exp, rvl: T0 + 3620 },
+      at: T0 + 20,
+    });
+    expect(store.tokenVersions(root.did).map((t) => [t.version, t.supersedes])).toEqual([
+      [1, null],
+      [2, root.jti],
+      [3, jti],
+    ]);
+    expect(store.latestToken(root.did)?.jti).toBe(jti3);
+  });
+
+  test("links a re-issued hop to a re-issued parent through prf", () => {
+    const root = grant(store, alice);
+    const child = hop(store, root, bob);
+    const rootJti = randomId();
+    const rootCompact = fakeCompact({ jti: rootJti });
+    store.recordRevalidation({
+      did: root.did,
+      token: { jti: rootJti, compact: rootCompact, iat: T0 + 10, exp: root.exp, rvl: T0 + 3610 },
+      at: T0 + 10,
+    });
+    const jti = randomId();
+    const token = { jti, compact: fakeCompact({ jti }), iat: T0 + 10, exp: child.exp, rvl: T0 + 3610 };
+    expect(codeOf(() => store.recordRevalidation({ did: child.did, token, at: T0 + 10 }))).toBe("invalid");
+    const v2 = store.recordRevalidation({
+      did: child.did,
+      token: { ...token, prf: sha256Base64url(rootCompact) },
+      at: T0 + 10,
+    });
+    expect(v2.version).toBe(2);
+  });
+
+  test("refuses a revoked delegation, an unknown one, and a reused jti", () => {
+    const root = grant(store, alice);
+    const jti = randomId();
+    const token = { jti, compact: fakeCompact({ jti }), iat: T0 + 10, exp: root.exp, rvl: T0 + 3610 };
+    expect(codeOf(() => store.recordRevalidation({ did: randomId(), token, at: T0 }))).toBe("not_found");
+    expect(
+      codeOf(() => store.recordRevalidation({ did: root.did, token: { ...token, jti: root.jti }, at: T0 })),
+    ).toBe("conflict");
+    store.revokeDelegation(root.did, { reason: "done", at: T0 + 5 });
+    expect(codeOf(() => store.recordRevalidation({ did: root.did, token, at: T0 + 10 }))).toBe("revoked");
+    expect(store.tokenVersions(root.did)).toHaveLength(1);
+  });
+});

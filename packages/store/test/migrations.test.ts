@@ -1,0 +1,216 @@
+import { existsSync } from "node:fs";
+import { randomId } from "@baton/token";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { decisionHash, GENESIS_HASH } from "../src/decision-chain.ts";
+import { isStoreError, knownSchemaVersions, openSqliteStore, readMigrationJournal } from "../src/index.ts";
+import { pendingMigrations } from "../src/migrations.ts";
+import { agentKey, codeOf, grant, hop, registerAgents, T0, tempDir } from "./helpers/graph-fixture.ts";
+import { databaseAtMigration, migrationsUpTo } from "./helpers/migration-steps.ts";
+
+let dir: ReturnType<typeof tempDir>;
+let path: string;
+
+beforeEach(() => {
+  dir = tempDir();
+  path = `${dir.path}/nested/dir/baton.db`;
+});
+
+afterEach(() => dir.cleanup());
+
+const tables = (db: Database.Database) =>
+  (
+    db.prepare("select name from sqlite_master where type = 'table' order by name").all() as {
+      name: string;
+    }[]
+  ).map((t) => t.name);
+
+describe("opening a database", () => {
+  test("creates the file and its directory on first use and applies every migration", () => {
+    const store = openSqliteStore({ path });
+    expect(existsSync(path)).toBe(true);
+    expect(store.health()).toEqual({
+      ok: true,
+      journalMode: "wal",
+      synchronous: "FULL",
+      schemaVersion: knownSchemaVersions().at(-1),
+    });
+    expect(tables(store.database)).toEqual(
+      expect.arrayContaining([
+        "agents",
+        "approvals",
+        "audiences",
+        "decisions",
+        "delegations",
+        "settings",
+        "signing_keys",
+        "tasks",
+        "tokens",
+      ]),
+    );
+    const applied = store.database.prepare("select count(*) as n from __drizzle_migrations").get() as {
+      n: number;
+    };
+    expect(applied.n).toBe(readMigrationJournal().length);
+    store.close();
+  });
+
+  test("reopening is idempotent and keeps the data", () => {
+    const first = openSqliteStore({ path });
+    const [alice, bob] = registerAgents(first, "alice", "bob") as [string, string];
+    const child = hop(first, grant(first, alice), bob);
+    first.appendDecision({ at: T0, kind: "verify", decision: "allow", did: child.did, reasons: [] });
+    first.close();
+
+    for (let i = 0; i < 2; i++) {
+      const again = openSqliteStore({ path });
+      expect(again.getDelegation(child.did)?.to).toBe(bob);
+      expect(again.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+      const applied = again.database.prepare("select count(*) as n from __drizzle_migrations").get() as {
+        n: number;
+      };
+      expect(applied.n).toBe(readMigrationJournal().length);
+      again.close();
+    }
+  });
+
+  test("two stores can open the same new file, one after the other, while the first is open", () => {
+    const a = openSqliteStore({ path });
+    const b = openSqliteStore({ path });
+    registerAgents(a, "alice");
+    expect(b.getAgent("agent:alice")?.id).toBe("agent:alice");
+    a.close();
+    b.close();
+  });
+
+  test("accepts synchronous NORMAL and refuses other settings", () => {
+    const store = openSqliteStore({ path, synchronous: "NORMAL", busyTimeoutMs: 250 });
+    expect(store.health().synchronous).toBe("NORMAL");
+    expect(store.database.pragma("busy_timeout", { simple: true })).toBe(250);
+    expect(store.database.pragma("foreign_keys", { simple: true })).toBe(1);
+    store.close();
+    expect(codeOf(() => openSqliteStore({ path, synchronous: "OFF" as never }))).toBe("invalid");
+    expect(codeOf(() => openSqliteStore({ path: "" }))).toBe("invalid");
+  });
+});
+
+describe("upgrading from the previous version", () => {
+  test("upgrades a database at the first migration in place, keeping its rows and chain", () => {
+    const journal = readMigrationJournal();
+    expect(journal.length).toBeGreaterThanOrEqual(2);
+    const old = databaseAtMigration(path, journal.length - 1);
+    // Write a little of everything through raw SQL, as the old build would have.
+    const key = agentKey();
+    old
+      .prepare("insert into agents (id, jwk, jkt, created_at) values (?, ?, ?, ?)")
+      .run("agent:alice", JSON.stringify(key.jwk), key.jkt, T0);
+    const did = randomId();
+    old
+      .prepare(
+        "insert into tasks (id, intent, root_agent, root_did, opened_at) values ('t1', 'old task', 'agent:alice', ?, ?)",
+      )
+      .run(did, T0);
+    old
+      .prepare(
+        `insert into delegations (did, root, task, depth, to_agent, cap, aud, mdp, exp, created_at)
+         values (?, ?, 't1', 0, 'agent:alice', '[{"act":"*","res":"repo:acme/**"}]', '["tools"]', 3, ?, ?)`,
+      )
+      .run(did, did, T0 + 3600, T0);
+    const row = {
+      id: 1,
+      at: T0,
+      kind: "grant",
+      decision: "allow",
+      task: "t1",
+      did,
+      jti: null,
+      agent: "agent:alice",
+      audience: null,
+      action: null,
+      resource: null,
+      reasons: "[]",
+      detail: null,
+      prevHash: GENESIS_HASH,
+    };
+    old
+      .prepare(
+        `insert into decisions (id, at, kind, decision, task, did, agent, reasons, prev_hash, hash)
+         values (@id, @at, @kind, @decision, @task, @did, @agent, @reasons, @prevHash, @hash)`,
+      )
+      .run({ ...row, hash: decisionHash(row) });
+    // The old schema lets a decision be deleted; the upgraded one must not.
+    expect(tables(old)).toContain("decisions");
+    old.close();
+
+    const store = openSqliteStore({ path });
+    expect(store.health().schemaVersion).toBe(journal.at(-1)?.tag);
+    expect(store.getDelegation(did)).toMatchObject({ task: "t1", status: "live" });
+    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+    expect(() => store.database.prepare("delete from decisions").run()).toThrow(/append-only/);
+    store.revokeDelegation(did, { reason: "after upgrade", at: T0 + 1 });
+    expect(store.chainStatus([did])[0]).toMatchObject({ live: false, problem: "revoked" });
+    store.close();
+  });
+
+  test("refuses a database migrated by newer code, and leaves it untouched", () => {
+    openSqliteStore({ path }).close();
+    const raw = new Database(path);
+    const newest = readMigrationJournal().at(-1)?.when ?? 0;
+    raw
+      .prepare("insert into __drizzle_migrations (hash, created_at) values ('future', ?)")
+      .run(newest + 86_400_000);
+    raw.exec("create table from_the_future (x integer)");
+    raw.close();
+
+    let caught: unknown;
+    try {
+      openSqliteStore({ path });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isStoreError(caught, "schema_too_new")).toBe(true);
+    const after = new Database(path, { readonly: true });
+    expect(tables(after)).toContain("from_the_future");
+    expect((after.prepare("select count(*) as n from __drizzle_migrations").get() as { n: number }).n).toBe(
+      readMigrationJournal().length + 1,
+    );
+    after.close();
+  });
+
+  test("refuses a database with a migration history this build does not know", () => {
+    openSqliteStore({ path }).close();
+    const raw = new Database(path);
+    raw.prepare("insert into __drizzle_migrations (hash, created_at) values ('other-branch', 1)").run();
+    raw.close();
+    expect(codeOf(() => openSqliteStore({ path }))).toBe("schema_mismatch");
+  });
+});
+
+describe("pendingMigrations", () => {
+  const journal = [
+    { tag: "0000_a", when: 100 },
+    { tag: "0001_b", when: 200 },
+    { tag: "0002_c", when: 300 },
+  ];
+
+  test("lists what is left after the last applied migration", () => {
+    expect(pendingMigrations([], journal).map((m) => m.tag)).toEqual(["0000_a", "0001_b", "0002_c"]);
+    expect(pendingMigrations([100], journal).map((m) => m.tag)).toEqual(["0001_b", "0002_c"]);
+    expect(pendingMigrations([100, 200, 300], journal)).toEqual([]);
+  });
+
+  test("refuses a skipped migration, an unknown one and a newer one", () => {
+    expect(codeOf(() => pendingMigrations([100, 300], journal))).toBe("schema_mismatch");
+    expect(codeOf(() => pendingMigrations([100, 150], journal))).toBe("schema_mismatch");
+    expect(codeOf(() => pendingMigrations([100, 200, 300, 400], journal))).toBe("schema_too_new");
+  });
+
+  test("the helper's truncated journal really stops early", () => {
+    const steps = migrationsUpTo(1);
+    try {
+      expect(readMigrationJournal(steps.folder)).toHaveLength(1);
+    } finally {
+      steps.cleanup();
+    }
+  });
+});
