@@ -4,15 +4,8 @@
  * "Re-authorizing a chain", steps 1 to 9, plus the DPoP proof), and mapping store problems to
  * reason codes.
  */
-import type { ChainLinkStatus, DecisionDetail, DecisionInput, Store } from "@baton/store";
-import {
-  type ChainToken,
-  DEFAULT_MAX_CHAIN_LENGTH,
-  DEFAULT_MAX_TOKEN_BYTES,
-  decodeChain,
-  decodeToken,
-  parseTokenPayload,
-} from "@baton/token";
+import type { ChainLinkStatus, DecisionDetail, DecisionInput, DecisionReason, Store } from "@baton/store";
+import { type ChainToken, DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_TOKEN_BYTES } from "@baton/token";
 import {
   authenticateChain,
   type ChainEnvironment,
@@ -22,6 +15,7 @@ import {
   type Reason,
   ReplayCache,
   SignatureCache,
+  type StatusCheck,
 } from "@baton/verifier";
 import type { Logger } from "pino";
 import type { ServiceConfig } from "./config.ts";
@@ -94,51 +88,23 @@ export class ServiceContext {
     return `${this.config.issuer}${path}`;
   }
 
-  /**
-   * A status check backed by one `chainStatus` query for the whole chain. The dids are read from
-   * the unverified payloads first (cheap, no signature), so the query runs before the hop loop;
-   * the verifier still checks every signature before it asks about a hop.
-   */
-  statusCheck(chainText: string): (hop: ChainToken) => HopStatus {
-    const dids: string[] = [];
-    const split = decodeChain(chainText, {
-      maxTokens: this.maxChainLength,
-      maxTokenBytes: this.maxTokenBytes,
-    });
-    if (split.ok) {
-      for (const compact of split.value) {
-        const decoded = decodeToken(compact, { maxTokenBytes: this.maxTokenBytes });
-        if (!decoded.ok) break;
-        const claims = parseTokenPayload(decoded.value);
-        if (!claims.ok) break;
-        dids.push(claims.value.did);
-      }
-    }
-    let statuses: Map<string, ChainLinkStatus> | undefined;
-    const lookup = (did: string): ChainLinkStatus | undefined => {
-      if (statuses === undefined) {
-        const known = [...new Set(dids)];
-        statuses = new Map(
-          known.length === 0 ? [] : this.store.chainStatus(known).map((status) => [status.did, status]),
-        );
-      }
-      let status = statuses.get(did);
-      if (status === undefined) {
-        status = this.store.chainStatus([did])[0];
-        if (status !== undefined) statuses.set(did, status);
-      }
-      return status;
-    };
-    return (hop) => hopStatusOf(hop.claims.did, lookup(hop.claims.did));
-  }
+  /** A status check backed by one `chainStatus` query for every verified hop of a chain. */
+  readonly statusCheck: StatusCheck = (hops) => {
+    const statuses = new Map(
+      this.store
+        .chainStatus([...new Set(hops.map((hop) => hop.claims.did))])
+        .map((status) => [status.did, status]),
+    );
+    return hops.map((hop) => hopStatusOf(hop.claims.did, statuses.get(hop.claims.did)));
+  };
 
   /** The verifier environment for chains presented to this service at `now`. */
-  chainEnvironment(chainText: string, now: number, acceptRevalidationDue = false): ChainEnvironment {
+  chainEnvironment(now: number, acceptRevalidationDue = false): ChainEnvironment {
     return {
       now,
       issuer: this.config.issuer,
       resolveKey: (kid) => this.signingKeys.resolve(kid, now),
-      status: this.statusCheck(chainText),
+      status: this.statusCheck,
       clockSkewSeconds: this.config.clockSkew,
       maxChainLength: this.maxChainLength,
       maxTokenBytes: this.maxTokenBytes,
@@ -152,10 +118,7 @@ export class ServiceContext {
    * graph as it is now, then the leaf holder's DPoP proof for this request.
    */
   authenticatePresented(presented: PresentedChain, now: number, acceptRevalidationDue = false): ChainCheck {
-    const chain = authenticateChain(
-      presented.chain,
-      this.chainEnvironment(presented.chain, now, acceptRevalidationDue),
-    );
+    const chain = authenticateChain(presented.chain, this.chainEnvironment(now, acceptRevalidationDue));
     if (!chain.ok) return chain;
     const leafIndex = chain.hops.length - 1;
     const leaf = chain.hops[leafIndex] as ChainToken;
@@ -176,10 +139,18 @@ export class ServiceContext {
 
   /** Appends a decision. A decision that cannot be logged fails the request: nothing goes unrecorded. */
   audit(input: DecisionInput): void {
+    this.auditAll([input]);
+  }
+
+  /** Appends several decisions in one commit: all of them or none. */
+  auditAll(inputs: readonly DecisionInput[]): void {
     try {
-      this.store.appendDecision(input);
+      this.store.appendDecisions(inputs);
     } catch (error) {
-      this.logger.error({ err: error, kind: input.kind }, "could not append a decision");
+      this.logger.error(
+        { err: error, kinds: inputs.map((input) => input.kind) },
+        "could not append decisions",
+      );
       throw error;
     }
   }
@@ -203,14 +174,18 @@ export function hopStatusOf(did: string, status: ChainLinkStatus | undefined): H
   }
 }
 
-/** Decision reasons in the store's shape. */
+/** Decision reasons in the store's shape (messages capped, policy ids kept). */
 export function storeReasons(
-  reasons: readonly Reason[],
-): { hop: number | null; code: string; message: string }[] {
+  reasons: readonly (Omit<Reason, "code" | "policies"> & {
+    code: string;
+    policies?: readonly string[] | undefined;
+  })[],
+): DecisionReason[] {
   return reasons.map((reason) => ({
     hop: reason.hop,
     code: reason.code,
     message: reason.message.slice(0, 1024),
+    ...(reason.policies === undefined ? {} : { policies: reason.policies }),
   }));
 }
 

@@ -287,6 +287,22 @@ describe("tool-server and investigation routes", () => {
       });
     });
 
+    test("logs a batch whole or not at all: one report the log refuses keeps every report out", async () => {
+      const before = h.store.verifyDecisionLog().rows;
+      const bad = report("repo-tool");
+      const unloggable = {
+        ...bad,
+        decision: {
+          ...bad.decision,
+          reasons: [{ hop: 1, code: "revoked", message: "bell \u0007 in a message" }],
+        },
+      };
+      const response = await post({ decisions: [report("repo-tool"), unloggable] });
+      expect(response.status).toBe(400);
+      expect(((await json(response)) as { code: string }).code).toBe("invalid_request");
+      expect(h.store.verifyDecisionLog().rows).toBe(before);
+    });
+
     test("refuses reports for another audience, an oversized batch and an empty one", async () => {
       expect((await post({ decisions: [report("mail-tool")] })).status).toBe(403);
       expect((await post({ decisions: Array.from({ length: 501 }, () => report("repo-tool")) })).status).toBe(

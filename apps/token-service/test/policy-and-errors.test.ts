@@ -66,6 +66,25 @@ describe("runtime policy and error handling", () => {
     expect((decision.reasons as { code: string }[])[0]?.code).toBe("step_up_required");
   });
 
+  test("a policy refusing a revalidation answers policy_denied naming its policies, and logs them", async () => {
+    h = createHarness({
+      policy: (context) =>
+        context.action === "baton.revalidate"
+          ? { decision: "deny", message: "frozen", policies: ["freeze-window"] }
+          : { decision: "allow" },
+    });
+    const alice = await registerAgent(h, "agent:alice");
+    await grant(h, alice, { cap: [ISSUES], aud: ["repo-tool"] });
+    const response = await agentCall(h, alice, "POST", "/v1/revalidate");
+    expect(response.status).toBe(403);
+    const body = await json(response);
+    expect(body.code).toBe("policy_denied");
+    expect((body.reasons as { policies?: string[] }[])[0]?.policies).toEqual(["freeze-window"]);
+    const logged = h.store.queryDecisions({ limit: 1 }).items[0];
+    expect(logged?.kind).toBe("revalidate");
+    expect(logged?.reasons[0]?.policies).toEqual(["freeze-window"]);
+  });
+
   test("an unexpected error is a 500 with code internal and no detail from the error", async () => {
     h = createHarness({
       policy: () => {

@@ -320,8 +320,7 @@ function argumentSatisfies(limit: ArgumentLimit, value: unknown): boolean {
   return true;
 }
 
-/** Validates a concrete call: a literal action and resource, no wildcards. */
-export function parseCall(call: Call): Result<Call> {
+function parseCallPatterns(call: Call): Result<{ action: Pattern; resource: ResourcePattern }> {
   // A call is often built from request data: check the types the signature promises, so that a
   // number or null is refused as malformed instead of throwing.
   if (typeof call.action !== "string") return malformed("action", "action must be a string");
@@ -330,7 +329,13 @@ export function parseCall(call: Call): Result<Call> {
   if (!action.ok) return action;
   const resource = parseResourcePattern(call.resource, "resource", false);
   if (!resource.ok) return resource;
-  return ok(call);
+  return ok({ action: action.value, resource: resource.value });
+}
+
+/** Validates a concrete call: a literal action and resource, no wildcards. */
+export function parseCall(call: Call): Result<Call> {
+  const patterns = parseCallPatterns(call);
+  return patterns.ok ? ok(call) : patterns;
 }
 
 /**
@@ -342,12 +347,13 @@ export function parseCall(call: Call): Result<Call> {
  *   { action: "mail.send", resource: "mailbox:ops/alerts", args: { count: 3 } }) // true
  */
 export function allows(caps: readonly Capability[], call: Call): boolean {
-  if (!parseCall(call).ok) return false;
-  const c = parsed({ act: call.action, res: call.resource });
+  const c = parseCallPatterns(call);
+  if (!c.ok) return false;
   const args = call.args ?? {};
   return caps.some((capability) => {
     const p = parsed(capability);
-    if (!segmentsCover(p.action, c.action) || !resourceCovers(p.resource, c.resource)) return false;
+    if (!segmentsCover(p.action, c.value.action) || !resourceCovers(p.resource, c.value.resource))
+      return false;
     return Object.entries(p.limits).every(
       ([name, limit]) => Object.hasOwn(args, name) && argumentSatisfies(limit, args[name]),
     );

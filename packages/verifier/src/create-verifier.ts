@@ -102,19 +102,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const statusAt =
     (now: number): StatusCheck =>
-    (hop): HopStatus => {
+    (hops): HopStatus[] => {
       const syncedAt = revocations.syncedAt();
       // "allow" trusts a stale view, never a missing one: without any view there is no check at all.
       const stale = syncedAt === undefined || (!failOpenWhenStale && now - syncedAt > maxStaleness);
       if (stale) {
-        return {
+        const unknown: HopStatus = {
           code: "revocation_unknown",
           message: `the revocation view is ${syncedAt === undefined ? "not loaded" : `${now - syncedAt} s old`}; the limit is ${maxStaleness} s`,
         };
+        return hops.map(() => unknown);
       }
-      return revocations.isRevoked(hop.claims.did)
-        ? { code: "revoked", message: `delegation ${hop.claims.did} is revoked` }
-        : undefined;
+      return hops.map(({ claims }) =>
+        revocations.isRevoked(claims.did)
+          ? { code: "revoked", message: `delegation ${claims.did} is revoked` }
+          : undefined,
+      );
     };
 
   const verifyOnce = (request: VerifyRequest): Decision => {

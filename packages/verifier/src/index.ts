@@ -22,7 +22,7 @@ export {
 } from "./key-sources.ts";
 export { LruCache } from "./lru-cache.ts";
 export { type BatonMiddlewareOptions, batonMiddleware, type RouteRule } from "./middleware.ts";
-export type { PolicyContext, PolicyHook, PolicyOutcome } from "./policy-hook.ts";
+export { type PolicyContext, type PolicyHook, type PolicyOutcome, policyReason } from "./policy-hook.ts";
 export { ReplayCache } from "./replay-cache.ts";
 export {
   followRevocationFeed,

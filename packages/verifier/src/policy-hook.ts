@@ -1,4 +1,5 @@
 import type { TokenClaims } from "@baton/token";
+import type { Reason } from "./decision.ts";
 
 /** What runtime policy sees: the whole verified chain and the call, at `now`. */
 export interface PolicyContext {
@@ -24,3 +25,17 @@ export interface PolicyOutcome {
 
 /** Runtime policy, consulted last, once every other check has passed. Must be synchronous and pure. */
 export type PolicyHook = (context: PolicyContext) => PolicyOutcome;
+
+/**
+ * The reason a refusing policy outcome gives: `step_up_required` or `policy_denied`,
+ * attributed to `hop`, carrying the determining policy ids. `fallback` is the message to use when
+ * the policy gave none.
+ */
+export function policyReason(outcome: PolicyOutcome, hop: number, fallback: string): Reason {
+  return {
+    hop,
+    code: outcome.decision === "step_up" ? "step_up_required" : "policy_denied",
+    message: outcome.message ?? fallback,
+    ...(outcome.policies === undefined ? {} : { policies: outcome.policies }),
+  };
+}

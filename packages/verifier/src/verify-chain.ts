@@ -20,7 +20,7 @@ import {
 import type { ChainEntry, Decision, Reason } from "./decision.ts";
 import { reasonsFrom } from "./decision.ts";
 import { checkProof } from "./dpop.ts";
-import type { PolicyContext, PolicyHook } from "./policy-hook.ts";
+import { type PolicyContext, type PolicyHook, policyReason } from "./policy-hook.ts";
 import type { ReplayCache } from "./replay-cache.ts";
 import type { SignatureCache } from "./signature-cache.ts";
 
@@ -29,8 +29,12 @@ export type HopStatus =
   | { readonly code: "revoked" | "revocation_unknown"; readonly message: string }
   | undefined;
 
-/** Looks up whether a hop's delegation, task and agents are still live. */
-export type StatusCheck = (hop: ChainToken, index: number) => HopStatus;
+/**
+ * Looks up whether each hop's delegation, task and agents are still live. Asked once per chain,
+ * with every hop whose signature and claims verified, root first, so an online store can answer
+ * with one query; returns one status per hop, in the same order.
+ */
+export type StatusCheck = (hops: readonly ChainToken[]) => readonly HopStatus[];
 
 /** Everything the core needs besides the presentation itself. */
 export interface ChainEnvironment {
@@ -68,15 +72,17 @@ export function chainEntries(hops: readonly ChainToken[]): ChainEntry[] {
 }
 
 function verifyHopToken(compact: string, index: number, env: ChainEnvironment): ChainToken | TokenError {
+  // Warm path: these exact bytes decoded, verified and parsed before. The hit counts only while
+  // the key it was verified with is still the key for its kid, so a key that leaves the JWKS stops
+  // verifying at once, cached or not.
+  const cached = env.signatureCache?.get(compact);
+  if (cached !== undefined && env.resolveKey(cached.header.kid) === cached.key) {
+    return { compact, claims: cached.claims };
+  }
   const decoded = decodeToken(compact, { maxTokenBytes: env.maxTokenBytes });
   if (!decoded.ok) return decoded.error;
   const { kid } = decoded.value.header;
   const key = env.resolveKey(kid);
-  const cached = env.signatureCache?.get(compact);
-  // A cached check counts only while the key it was made with is still the key for its kid, so a
-  // key that leaves the JWKS stops verifying at once, cached or not.
-  if (cached !== undefined && key !== undefined && cached.key === key)
-    return { compact, claims: cached.claims };
   if (key === undefined) {
     return tokenError(
       "unknown_key",
@@ -98,38 +104,49 @@ function tokenError(code: TokenError["code"], message: string, hop: number): Tok
 }
 
 /**
- * Steps 1 to 9 of DESIGN.md for every hop, root first. Stops at the first hop that fails and
- * reports every failed check of that hop.
+ * Steps 1 to 9 of DESIGN.md for every hop, root first. Reports the first hop that fails, with
+ * every failed check of that hop.
  */
 export function authenticateChain(chainText: string, env: ChainEnvironment): ChainResult {
   const split = decodeChain(chainText, { maxTokens: env.maxChainLength, maxTokenBytes: env.maxTokenBytes });
   if (!split.ok) {
     return { ok: false, hops: [], reasons: reasonsFrom([split.error], split.error.hop ?? null) };
   }
+  // Signatures and claims first, up to the first token that does not verify: only verified claims
+  // may reach the status lookup, and the lookup then covers the whole verified prefix at once.
   const hops: ChainToken[] = [];
+  let unverified: TokenError | undefined;
   for (const [index, compact] of split.value.entries()) {
     const verified = verifyHopToken(compact, index, env);
-    if (!("claims" in verified)) return { ok: false, hops, reasons: reasonsFrom([verified], index) };
+    if (!("claims" in verified)) {
+      unverified = verified;
+      break;
+    }
+    hops.push(verified);
+  }
+  const statuses = hops.length === 0 ? [] : env.status(hops);
+  if (statuses.length !== hops.length) {
+    throw new Error(`the status check answered ${statuses.length} statuses for ${hops.length} hops`);
+  }
+  for (const [index, hop] of hops.entries()) {
     const errors: TokenError[] = [];
-    if (verified.claims.iss !== env.issuer) {
+    if (hop.claims.iss !== env.issuer) {
       errors.push(
-        tokenError("malformed", `iss ${verified.claims.iss} is not the trusted issuer ${env.issuer}`, index),
+        tokenError("malformed", `iss ${hop.claims.iss} is not the trusted issuer ${env.issuer}`, index),
       );
     }
     const parent = hops[index - 1];
-    errors.push(
-      ...(parent === undefined ? checkRoot(verified) : checkHopAgainstParent(parent, verified, index)),
-    );
-    const timeErrors = checkTime(verified.claims, env.now, env.clockSkewSeconds, index);
+    errors.push(...(parent === undefined ? checkRoot(hop) : checkHopAgainstParent(parent, hop, index)));
+    const timeErrors = checkTime(hop.claims, env.now, env.clockSkewSeconds, index);
     errors.push(
       ...(env.acceptRevalidationDue ? timeErrors.filter((e) => e.code !== "revalidation_due") : timeErrors),
     );
     const reasons = reasonsFrom(errors, index);
-    const status = env.status(verified, index);
+    const status = statuses[index];
     if (status !== undefined) reasons.push({ hop: index, ...status });
-    hops.push(verified);
-    if (reasons.length > 0) return { ok: false, hops, reasons };
+    if (reasons.length > 0) return { ok: false, hops: hops.slice(0, index + 1), reasons };
   }
+  if (unverified !== undefined) return { ok: false, hops, reasons: reasonsFrom([unverified], hops.length) };
   return { ok: true, hops };
 }
 
@@ -176,15 +193,18 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
       message: `this chain is not for audience ${env.audience}`,
     });
   }
-  const call = parseCall(presentation);
-  if (!call.ok) {
-    reasons.push({ hop: null, code: "malformed", message: call.error.message });
-  } else if (!capabilitiesAllow(leaf.claims.cap, presentation)) {
-    reasons.push({
-      hop: leafIndex,
-      code: "action_not_permitted",
-      message: `the leaf's capabilities do not allow ${presentation.action} on ${presentation.resource} with these arguments`,
-    });
+  // `allows` refuses a non-canonical call too; only then is it worth telling the two apart.
+  if (!capabilitiesAllow(leaf.claims.cap, presentation)) {
+    const call = parseCall(presentation);
+    reasons.push(
+      call.ok
+        ? {
+            hop: leafIndex,
+            code: "action_not_permitted",
+            message: `the leaf's capabilities do not allow ${presentation.action} on ${presentation.resource} with these arguments`,
+          }
+        : { hop: null, code: "malformed", message: call.error.message },
+    );
   }
   if (!env.skipProof) {
     reasons.push(
@@ -217,13 +237,10 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
   };
   const outcome = env.policy(context);
   if (outcome.decision === "allow") return { decision: "allow", reasons: [], chain: entries, task };
-  const policyReason: Reason = {
-    hop: leafIndex,
-    code: outcome.decision === "step_up" ? "step_up_required" : "policy_denied",
-    message:
-      outcome.message ??
-      (outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call"),
-    ...(outcome.policies === undefined ? {} : { policies: outcome.policies }),
-  };
-  return { decision: outcome.decision, reasons: [policyReason], chain: entries, task };
+  const reason = policyReason(
+    outcome,
+    leafIndex,
+    outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call",
+  );
+  return { decision: outcome.decision, reasons: [reason], chain: entries, task };
 }

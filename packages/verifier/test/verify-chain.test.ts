@@ -23,7 +23,7 @@ function environment(overrides: Partial<ChainEnvironment> = {}): ChainEnvironmen
     now: NOW,
     issuer: ISSUER,
     resolveKey: (kid) => (kid === service.kid ? service.publicKey : undefined),
-    status: () => undefined,
+    status: (hops) => hops.map(() => undefined),
     clockSkewSeconds: 30,
     maxChainLength: 16,
     maxTokenBytes: 8192,
@@ -39,14 +39,42 @@ describe("authenticateChain", () => {
     expect(result.hops.map((hop) => hop.claims.sub)).toEqual([alice.id, bob.id, carol.id]);
   });
 
-  it("asks the status check about every hop, in order, with its index", () => {
+  it("asks the status check once, about every verified hop, root first", () => {
     const chain = standardChain();
-    const asked: [string, number][] = [];
-    authenticateChain(
-      chain.chain,
-      environment({ status: (hop, index) => void asked.push([hop.claims.did, index]) }),
-    );
-    expect(asked).toEqual(chain.tokens.map((token, i) => [token.claims.did, i]));
+    const asked: string[][] = [];
+    const status: ChainEnvironment["status"] = (hops) => {
+      asked.push(hops.map((hop) => hop.claims.did));
+      return hops.map(() => undefined);
+    };
+    authenticateChain(chain.chain, environment({ status }));
+    expect(asked).toEqual([chain.tokens.map((token) => token.claims.did)]);
+  });
+
+  it("never asks about a hop whose signature failed, and reports an earlier revoked hop first", () => {
+    const chain = standardChain();
+    const tokens = chain.chain.split("~");
+    const leaf = tokens[2] as string;
+    // Flip one signature character of the leaf (keeping the base64url canonical).
+    const flipped = `${leaf.slice(0, -2)}${leaf.at(-2) === "A" ? "B" : "A"}${leaf.at(-1)}`;
+    const asked: string[][] = [];
+    const revokedMiddle: ChainEnvironment["status"] = (hops) => {
+      asked.push(hops.map((hop) => hop.claims.did));
+      return hops.map((_, i) => (i === 1 ? { code: "revoked", message: "revoked" } : undefined));
+    };
+    const tampered = [tokens[0], tokens[1], flipped].join("~");
+    const result = authenticateChain(tampered, environment({ status: revokedMiddle }));
+    expect(asked).toEqual([chain.tokens.slice(0, 2).map((token) => token.claims.did)]);
+    expect(result.ok ? [] : result.reasons.map((reason) => [reason.hop, reason.code])).toEqual([
+      [1, "revoked"],
+    ]);
+    const alive = authenticateChain(tampered, environment());
+    expect(alive.ok ? [] : alive.reasons.map((reason) => [reason.hop, reason.code])).toEqual([
+      [2, "bad_signature"],
+    ]);
+  });
+
+  it("refuses to guess when the status check answers for the wrong number of hops", () => {
+    expect(() => authenticateChain(standardChain().chain, environment({ status: () => [] }))).toThrow();
   });
 
   it("lets a revalidation-due hop through only when asked to, and never an expired one", () => {

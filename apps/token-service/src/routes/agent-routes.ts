@@ -6,7 +6,7 @@
 
 import type { DecisionInput } from "@baton/store";
 import { type ChainToken, signToken, type TokenError } from "@baton/token";
-import { chainEntries, type Reason } from "@baton/verifier";
+import { chainEntries, policyReason, type Reason } from "@baton/verifier";
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { agentPresentation, hasBearer, requireOperator } from "../auth.ts";
@@ -218,14 +218,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
       },
     });
     if (policy.decision !== "allow") {
-      throw refuse(403, [
-        {
-          hop: parentIndex + 1,
-          code: policy.decision === "step_up" ? "step_up_required" : "policy_denied",
-          message: policy.message ?? "policy refuses this delegation",
-          ...(policy.policies === undefined ? {} : { policies: policy.policies }),
-        },
-      ]);
+      throw refuse(403, [policyReason(policy, parentIndex + 1, "policy refuses this delegation")]);
     }
 
     const { claims } = candidate;
@@ -292,13 +285,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
       context: {},
     });
     if (policy.decision !== "allow") {
-      const reasons: Reason[] = [
-        {
-          hop: hops.length - 1,
-          code: policy.decision === "step_up" ? "step_up_required" : "policy_denied",
-          message: policy.message ?? "policy refuses to revalidate this chain",
-        },
-      ];
+      const reasons = [policyReason(policy, hops.length - 1, "policy refuses to revalidate this chain")];
       ctx.audit({
         at: now,
         kind: "revalidate",

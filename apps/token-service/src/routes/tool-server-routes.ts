@@ -4,7 +4,7 @@
  * (which fixes the audience) or the operator token. A deny is a 200 with `decision: "deny"`.
  */
 
-import type { DecisionDetail } from "@baton/store";
+import type { DecisionInput } from "@baton/store";
 import { verifyPresentation } from "@baton/verifier";
 import { createRoute } from "@hono/zod-openapi";
 import { requireToolServerOrOperator } from "../auth.ts";
@@ -89,7 +89,7 @@ export function registerToolServerRoutes(app: ServiceApp, ctx: ServiceContext): 
         ...(body.context === undefined ? {} : { context: body.context }),
       },
       {
-        ...ctx.chainEnvironment(body.chain, now),
+        ...ctx.chainEnvironment(now),
         audience: body.audience,
         replayCache: ctx.replayCache,
         proofMaxAgeSeconds: ctx.config.proofMaxAge,
@@ -123,35 +123,32 @@ export function registerToolServerRoutes(app: ServiceApp, ctx: ServiceContext): 
       if (other !== undefined) throw wrongAudience(other.audience);
     }
     const now = ctx.now();
-    for (const report of decisions) {
-      const leaf = report.decision.chain[report.decision.chain.length - 1];
-      const detail: DecisionDetail = {
-        reported: true,
-        decidedAt: report.at,
-        by: caller.kind === "operator" ? "operator" : caller.audience,
-        method: report.method,
-        path: report.path,
-        chain: report.decision.chain.map((entry) => entry.did),
-      };
-      ctx.audit({
-        // The log's own clock orders its rows; the tool server's time of decision goes in detail.
-        at: now,
-        kind: "report",
-        decision: report.decision.decision,
-        ...(report.decision.task === null ? {} : { task: report.decision.task }),
-        ...(leaf === undefined ? {} : { did: leaf.did, jti: leaf.jti, agent: leaf.sub }),
-        audience: report.audience,
-        action: report.action,
-        resource: report.resource,
-        reasons: report.decision.reasons.map((reason) => ({
-          hop: reason.hop,
-          code: reason.code,
-          message: reason.message,
-          ...(reason.policies === undefined ? {} : { policies: reason.policies }),
-        })),
-        detail,
-      });
-    }
+    // One commit for the whole batch: it is logged entirely or not at all.
+    ctx.auditAll(
+      decisions.map((report): DecisionInput => {
+        const leaf = report.decision.chain[report.decision.chain.length - 1];
+        return {
+          // The log's own clock orders its rows; the tool server's time of decision goes in detail.
+          at: now,
+          kind: "report",
+          decision: report.decision.decision,
+          ...(report.decision.task === null ? {} : { task: report.decision.task }),
+          ...(leaf === undefined ? {} : { did: leaf.did, jti: leaf.jti, agent: leaf.sub }),
+          audience: report.audience,
+          action: report.action,
+          resource: report.resource,
+          reasons: storeReasons(report.decision.reasons),
+          detail: {
+            reported: true,
+            decidedAt: report.at,
+            by: caller.kind === "operator" ? "operator" : caller.audience,
+            method: report.method,
+            path: report.path,
+            chain: report.decision.chain.map((entry) => entry.did),
+          },
+        };
+      }),
+    );
     return c.json({ accepted: decisions.length }, 200);
   });
 }
