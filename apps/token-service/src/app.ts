@@ -66,6 +66,8 @@ function errorResponse(ctx: ServiceContext, error: unknown, c: Context<ServiceEn
     const headers: Record<string, string> = {};
     if (error.status === 401 && error.code === "unauthorized")
       headers["www-authenticate"] = 'Bearer realm="baton"';
+    // The rest of an oversized body is never read, so the connection cannot carry another request.
+    if (error.status === 413) headers.connection = "close";
     return problemResponse(error, requestId, headers);
   }
   if (error instanceof HTTPException) {

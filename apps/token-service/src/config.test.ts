@@ -69,6 +69,81 @@ describe("loadConfig", () => {
     expect(settingOf(() => loadConfig({}, ["--port"]))).toBe("--port");
   });
 
+  describe("runtime policy settings", () => {
+    test("default to the shipped policy set, UTC and one-hour approvals", () => {
+      const config = loadConfig({});
+      expect(config.policyDir).toBeUndefined();
+      expect(config.policyZone).toBe("UTC");
+      expect(config.approvalTtl).toBe(3600);
+      expect(CONFIG_DEFAULTS).toMatchObject({ policyZone: "UTC", approvalTtl: 3600 });
+    });
+
+    test("read BATON_POLICY_DIR, BATON_POLICY_ZONE and BATON_APPROVAL_TTL", () => {
+      expect(
+        loadConfig({
+          BATON_POLICY_DIR: "/etc/baton/policies",
+          BATON_POLICY_ZONE: "Europe/Paris",
+          BATON_APPROVAL_TTL: "600",
+        }),
+      ).toMatchObject({ policyDir: "/etc/baton/policies", policyZone: "Europe/Paris", approvalTtl: 600 });
+    });
+
+    test("let --policy-dir, --policy-zone and --approval-ttl override the environment", () => {
+      const config = loadConfig(
+        { BATON_POLICY_DIR: "/from/env", BATON_POLICY_ZONE: "Europe/Paris", BATON_APPROVAL_TTL: "600" },
+        ["--policy-dir", "/from/flag", "--policy-zone=America/New_York", "--approval-ttl", "120"],
+      );
+      expect(config).toMatchObject({
+        policyDir: "/from/flag",
+        policyZone: "America/New_York",
+        approvalTtl: 120,
+      });
+      expect(loadConfig({}, ["--policy-dir=./policies"]).policyDir).toBe("./policies");
+    });
+
+    test("treat an empty variable as unset", () => {
+      expect(
+        loadConfig({ BATON_POLICY_DIR: "", BATON_POLICY_ZONE: "", BATON_APPROVAL_TTL: "" }),
+      ).toMatchObject({
+        policyDir: undefined,
+        policyZone: "UTC",
+        approvalTtl: 3600,
+      });
+    });
+
+    test("refuse a policy directory that is not a path, naming the setting", () => {
+      expect(settingOf(() => loadConfig({ BATON_POLICY_DIR: "/etc/\0baton" }))).toBe("BATON_POLICY_DIR");
+      expect(settingOf(() => loadConfig({}, ["--policy-dir", "a\0b"]))).toBe("--policy-dir");
+      expect(settingOf(() => loadConfig({}, ["--policy-dir"]))).toBe("--policy-dir");
+    });
+
+    test("refuse a zone that is not an IANA time zone, naming the setting", () => {
+      for (const zone of ["Mars/Olympus_Mons", "Europe/Pariss", "not a zone", "UTC+25"]) {
+        expect({ zone, setting: settingOf(() => loadConfig({ BATON_POLICY_ZONE: zone })) }).toEqual({
+          zone,
+          setting: "BATON_POLICY_ZONE",
+        });
+      }
+      expect(
+        settingOf(() => loadConfig({ BATON_POLICY_ZONE: "Europe/Paris" }, ["--policy-zone", "Nowhere/City"])),
+      ).toBe("--policy-zone");
+    });
+
+    test("refuse an approval TTL that is not a whole number of seconds in range, naming the setting", () => {
+      for (const value of ["1.5", "-5", "-0", "ten", "1e3", "0x10", " 600", "600s", "59", "2592001", "0"]) {
+        expect({ value, setting: settingOf(() => loadConfig({ BATON_APPROVAL_TTL: value })) }).toEqual({
+          value,
+          setting: "BATON_APPROVAL_TTL",
+        });
+      }
+      expect(settingOf(() => loadConfig({}, ["--approval-ttl", "-1"]))).toBe("--approval-ttl");
+      expect(settingOf(() => loadConfig({}, ["--approval-ttl=1.5"]))).toBe("--approval-ttl");
+      // The bounds themselves are accepted: one minute to thirty days.
+      expect(loadConfig({ BATON_APPROVAL_TTL: "60" }).approvalTtl).toBe(60);
+      expect(loadConfig({ BATON_APPROVAL_TTL: "2592000" }).approvalTtl).toBe(2_592_000);
+    });
+  });
+
   test("refuses an operator token on the command line, where ps would show it", () => {
     expect(settingOf(() => loadConfig({}, ["--operator-token", "x".repeat(32)]))).toBe("--operator-token");
   });

@@ -4,6 +4,7 @@
  * start, so a bad setting stops the service with a message naming it instead of surfacing later
  * as a strange refusal.
  */
+import { isKnownZone } from "@baton/policy";
 import { CLAIM_LIMITS, DEFAULT_MAX_CHAIN_LENGTH } from "@baton/token";
 
 /** Log levels pino understands. */
@@ -37,6 +38,12 @@ export interface ServiceConfig {
   /** Oldest DPoP proof accepted. */
   readonly proofMaxAge: number;
   readonly logLevel: LogLevel;
+  /** Directory of `*.cedar` runtime policies; undefined means the shipped default set. */
+  readonly policyDir?: string | undefined;
+  /** IANA zone for policy's local time and business hours. Default `UTC`. */
+  readonly policyZone?: string;
+  /** How long a step-up approval request stays open, and an approval stays usable, in seconds. */
+  readonly approvalTtl?: number;
 }
 
 /** A setting that could not be accepted; `setting` names it as the operator wrote it. */
@@ -67,6 +74,9 @@ const SETTINGS = {
   clockSkew: { env: "BATON_CLOCK_SKEW", flag: "--clock-skew" },
   proofMaxAge: { env: "BATON_PROOF_MAX_AGE", flag: "--proof-max-age" },
   logLevel: { env: "BATON_LOG_LEVEL", flag: "--log-level" },
+  policyDir: { env: "BATON_POLICY_DIR", flag: "--policy-dir" },
+  policyZone: { env: "BATON_POLICY_ZONE", flag: "--policy-zone" },
+  approvalTtl: { env: "BATON_APPROVAL_TTL", flag: "--approval-ttl" },
 } as const satisfies Record<string, SettingSpec>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -83,6 +93,8 @@ export const CONFIG_DEFAULTS = {
   clockSkew: 30,
   proofMaxAge: 60,
   logLevel: "info",
+  policyZone: "UTC",
+  approvalTtl: 3600,
 } as const;
 
 const HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
@@ -203,6 +215,19 @@ export function loadConfig(
     );
   }
 
+  const policyDirSetting = raw("policyDir");
+  if (policyDirSetting?.value.includes("\0"))
+    throw new ConfigError(policyDirSetting.label, "must be a directory path");
+  const zoneSetting = raw("policyZone");
+  const policyZone = zoneSetting?.value ?? CONFIG_DEFAULTS.policyZone;
+  if (!isKnownZone(policyZone)) {
+    throw new ConfigError(
+      zoneSetting?.label ?? "BATON_POLICY_ZONE",
+      "expected an IANA time zone such as Europe/Paris",
+    );
+  }
+  const approvalTtl = integer("approvalTtl", CONFIG_DEFAULTS.approvalTtl, 60, 30 * 86_400);
+
   return {
     host,
     port,
@@ -216,6 +241,9 @@ export function loadConfig(
     clockSkew,
     proofMaxAge,
     logLevel: logLevel as LogLevel,
+    policyDir: policyDirSetting?.value,
+    policyZone,
+    approvalTtl,
   };
 }
 
@@ -241,7 +269,8 @@ export function checkIssuer(value: string, label = "BATON_ISSUER"): string {
 export function configUsage(): string {
   const lines = ["Options (flag / environment variable, default):"];
   for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
-    const fallback = (CONFIG_DEFAULTS as Record<string, unknown>)[name];
+    const fallback =
+      name === "policyDir" ? "the shipped default set" : (CONFIG_DEFAULTS as Record<string, unknown>)[name];
     lines.push(
       `  ${spec.flag.padEnd(26)} ${spec.env.padEnd(30)} ${fallback === undefined ? "" : String(fallback)}`,
     );

@@ -131,7 +131,7 @@ export function hopClaims(
 
 /**
  * The claims of a re-issued token: a new `jti`, the same `did`, `prf` to the (possibly re-issued)
- * parent, and `rvl` = min(now + rvi, exp, parent rvl). Undefined when the token can no longer be
+ * parent, and `rvl` = min(now + rvi, exp, parent rvl, the earliest expiry of its approvals). Undefined when the token can no longer be
  * re-issued (its `exp` has passed).
  */
 export function reissuedClaims(
@@ -140,10 +140,13 @@ export function reissuedClaims(
   now: number,
   rvi: number,
   approvals: readonly string[],
+  approvalsExpireAt = Number.POSITIVE_INFINITY,
 ): TokenClaims | undefined {
   const iat = Math.max(now, parent?.claims.iat ?? now);
   const nbf = Math.max(iat, parent?.claims.nbf ?? iat);
-  const rvl = Math.min(nbf + rvi, current.exp, parent?.claims.rvl ?? current.exp);
+  // A token carrying approvals must be revalidated by the time the first of them expires: that
+  // is how an offline verifier, which only sees approval ids, stops honouring an expired one.
+  const rvl = Math.min(nbf + rvi, current.exp, parent?.claims.rvl ?? current.exp, approvalsExpireAt);
   if (current.exp <= nbf || rvl <= nbf) return undefined;
   const { apv: _apv, ...rest } = current;
   return {

@@ -109,10 +109,33 @@ export const RegisterAgentBody = z
 
 export const DisableAgentBody = z.strictObject({ reason: text().optional() }).openapi("DisableAgentRequest");
 
+const ClockTime = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, "must be HH:MM, 00:00 to 24:00");
+
+/**
+ * A task's business hours in the policy zone: distinct ISO weekdays (1 = Monday) and HH:MM, end
+ * exclusive. The store checks the same rules again (`TaskHours`) and keeps them on the task.
+ */
+export const BusinessHoursSchema = z
+  .strictObject({
+    days: z
+      .array(z.number().int().min(1).max(7))
+      .min(1)
+      .max(7)
+      .refine((days) => new Set(days).size === days.length, "must not repeat a weekday"),
+    start: ClockTime,
+    end: ClockTime,
+  })
+  .refine((hours) => hours.start < hours.end, "start must be before end")
+  .openapi("BusinessHours");
+
 export const GrantBody = z
   .strictObject({
     agent: AgentIdSchema,
-    task: z.strictObject({ id: TaskIdSchema.optional(), intent: text() }),
+    task: z.strictObject({
+      id: TaskIdSchema.optional(),
+      intent: text(),
+      hours: BusinessHoursSchema.optional(),
+    }),
     cap: CapabilitiesSchema,
     aud: AudiencesSchema,
     ttl: SecondsSchema.optional(),
@@ -178,6 +201,11 @@ export const DecisionSchema = z
     task: TaskIdSchema.nullable(),
   })
   .openapi("Decision");
+
+/** The answer of `/v1/verify`: a decision, and for a step_up the approval id that was requested. */
+export const VerifyDecisionSchema = DecisionSchema.extend({
+  approval: z.string().max(64).optional(),
+}).openapi("VerifyDecision");
 
 export const DecisionReportSchema = z.strictObject({
   at: z.number().int().min(0).max(CLAIM_LIMITS.maxTime),

@@ -4,7 +4,9 @@
  * database). The first line written to stdout is the URL the service listens on.
  */
 import type { AddressInfo } from "node:net";
+import { createCedarPolicy, type WatchedPolicySet, watchPolicySet } from "@baton/policy";
 import { openSqliteStore, type Store } from "@baton/store";
+import type { PolicyHook } from "@baton/verifier";
 import { type ServerType, serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
@@ -55,6 +57,11 @@ export interface StartServerOptions {
   readonly clock?: () => number;
   /** How long to wait for in-flight requests on close before cutting connections. Default 10 s. */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * Runtime policy to use instead of the Cedar set in `config.policyDir` (or the shipped default
+   * set), e.g. allow-all in tests that are not about policy.
+   */
+  readonly policy?: PolicyHook;
 }
 
 function hostForUrl(host: string): string {
@@ -74,12 +81,30 @@ export async function startServer(
     options.logger ??
     pino({ level: config.logLevel, base: { service: "baton-token-service" } }, pino.destination(2));
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  // Policies load before anything else: a bad policy file stops the start with its file and line.
+  let watched: WatchedPolicySet | undefined;
+  let policy = options.policy;
+  if (policy === undefined) {
+    watched = watchPolicySet({
+      ...(config.policyDir === undefined ? {} : { dir: config.policyDir }),
+      zone: config.policyZone ?? "UTC",
+      onReload: (set) => logger.info({ policies: set.ids, files: set.files }, "policy set reloaded"),
+      onError: (error) =>
+        logger.error({ err: error.toJSON() }, "policy set refused; the previous set stays in force"),
+    });
+    policy = createCedarPolicy(watched);
+    logger.info(
+      { policies: watched.current().ids, dir: config.policyDir ?? "default", zone: watched.current().zone },
+      "policy set loaded",
+    );
+  }
   const store = openSqliteStore({ path: config.db });
   let prepared: PreparedStore;
   try {
     prepared = prepareStore(store, config, clock());
   } catch (error) {
     store.close();
+    watched?.close();
     throw error;
   }
 
@@ -101,6 +126,7 @@ export async function startServer(
     server = s;
   }).catch((error: unknown) => {
     store.close();
+    watched?.close();
     throw error;
   });
   const url = `http://${hostForUrl(config.host)}:${address.port}`;
@@ -111,6 +137,7 @@ export async function startServer(
     clock,
     signingKeys: prepared.signingKeys,
     logger,
+    policy,
   });
   handler = (request) => app.fetch(request);
   print(url);
@@ -136,6 +163,7 @@ export async function startServer(
       s.close(() => {
         clearTimeout(timer);
         clearInterval(sweeper);
+        watched?.close();
         store.close();
         logger.info("stopped");
         resolve();

@@ -4,7 +4,15 @@
  * "Re-authorizing a chain", steps 1 to 9, plus the DPoP proof), and mapping store problems to
  * reason codes.
  */
-import type { ChainLinkStatus, DecisionDetail, DecisionInput, DecisionReason, Store } from "@baton/store";
+import { type BusinessHours, businessHoursOf } from "@baton/policy";
+import type {
+  ChainLinkStatus,
+  DecisionDetail,
+  DecisionInput,
+  DecisionReason,
+  Store,
+  TaskHours,
+} from "@baton/store";
 import { type ChainToken, DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_TOKEN_BYTES } from "@baton/token";
 import {
   authenticateChain,
@@ -32,7 +40,10 @@ export interface AppDeps {
   readonly clock: () => number;
   readonly signingKeys: SigningKeys;
   readonly logger: Logger;
-  /** Runtime policy consulted at delegation and use time; allow-all when absent. */
+  /**
+   * Runtime policy consulted at delegation and use time; allow-all when absent (`startServer`
+   * passes the Cedar set from `BATON_POLICY_DIR`, or the shipped default set).
+   */
   readonly policy?: PolicyHook;
 }
 
@@ -51,6 +62,33 @@ export interface PresentedChain {
 
 /** Allows everything: the default until runtime policy (a later issue) is wired in. */
 export const allowAll: PolicyHook = () => ({ decision: "allow" });
+
+/** `HH:MM` from 00:00 to 24:00, as the store accepts it. */
+const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
+
+/** Minutes since midnight of an `HH:MM` that matched {@link CLOCK_TIME}. */
+function minuteOfDay(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/**
+ * A task's stored hours as policy reads them (minutes of the day). Hours that were declared but
+ * cannot be read, say from a hand-edited file, become an empty week, which denies delegations:
+ * fail closed rather than act as if no hours were declared.
+ */
+export function policyHoursOf(hours: TaskHours): BusinessHours {
+  const readable =
+    typeof hours === "object" &&
+    hours !== null &&
+    typeof hours.start === "string" &&
+    typeof hours.end === "string" &&
+    CLOCK_TIME.test(hours.start) &&
+    CLOCK_TIME.test(hours.end);
+  const parsed = readable
+    ? businessHoursOf({ days: hours.days, start: minuteOfDay(hours.start), end: minuteOfDay(hours.end) })
+    : undefined;
+  return parsed ?? { days: [], start: 0, end: 0 };
+}
 
 /** Per-app state shared by the routes. */
 export class ServiceContext {
@@ -76,6 +114,25 @@ export class ServiceContext {
     this.policy = deps.policy ?? allowAll;
     this.replayCache = new ReplayCache(100_000, deps.config.proofMaxAge + deps.config.clockSkew);
     this.signatureCache = new SignatureCache();
+  }
+
+  /** How long an approval request stays open and an approval usable. */
+  get approvalTtl(): number {
+    return this.config.approvalTtl ?? 3600;
+  }
+
+  /**
+   * What the graph knows about a task that a token does not carry, for policy: its intent, when
+   * it was opened (the chain's age), and its business hours when the grant declared them.
+   */
+  taskFacts(task: string): Record<string, unknown> {
+    const record = this.store.getTask(task);
+    if (record === undefined) return {};
+    return {
+      taskIntent: record.intent,
+      taskOpenedAt: record.openedAt,
+      ...(record.hours === null ? {} : { taskHours: policyHoursOf(record.hours) }),
+    };
   }
 
   /** Seconds since the epoch, as an integer. */

@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { AgentKeyPair } from "./agent-key.ts";
 import { BatonAgent } from "./baton-agent.ts";
 import { BatonError } from "./baton-error.ts";
-import { BatonOperator } from "./baton-operator.ts";
+import { BatonOperator, type GrantRequest } from "./baton-operator.ts";
 
 interface Call {
   url: string;
@@ -137,6 +137,22 @@ describe("BatonOperator", () => {
     expect(calls[0]?.headers.get("authorization")).toBe("Bearer secret");
     expect(calls[0]?.body).toEqual({ reason: "compromised" });
     expect(calls[1]?.url).toBe("http://svc/v1/decisions?task=t-1&limit=5");
+  });
+
+  test("sends a grant's task business hours as given", async () => {
+    const issued = { did: "d", jti: "j", token: "t", chain: "t", task: "t-1" };
+    const { fetch, calls } = scriptedFetch([ok(issued, 201)]);
+    const operator = new BatonOperator({ serviceUrl: "http://svc", token: "secret", fetch });
+    const request: GrantRequest = {
+      agent: "agent:planner",
+      task: { id: "t-1", intent: "triage", hours: { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" } },
+      cap: [{ act: "repo.issues.*", res: "repo:acme/web/**" }],
+      aud: ["repo-tool"],
+    };
+    expect(await operator.grant(request)).toEqual(issued);
+    expect(calls[0]?.method).toBe("POST");
+    expect(calls[0]?.url).toBe("http://svc/v1/grants");
+    expect(calls[0]?.body).toEqual(request);
   });
 
   test("maps a non-JSON error body to code http_error", async () => {

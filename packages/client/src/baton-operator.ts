@@ -11,9 +11,29 @@ export interface BatonOperatorOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** An ISO weekday: 1 = Monday … 7 = Sunday. */
+export type IsoWeekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+/**
+ * Business hours a task declares, read by runtime policy in the service's policy zone
+ * (`BATON_POLICY_ZONE`): distinct weekdays, and a daily window from `start` (inclusive) to `end`
+ * (exclusive), each `HH:MM` from `00:00` to `24:00`, `start` before `end`. The shipped policy set
+ * refuses delegations outside them (`delegate-outside-business-hours`).
+ *
+ * @example
+ * const hours: TaskHours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
+ */
+export interface TaskHours {
+  readonly days: readonly IsoWeekday[];
+  readonly start: string;
+  readonly end: string;
+}
+
+/** `POST /v1/grants`: a root delegation to `agent` for a new task. */
 export interface GrantRequest {
   readonly agent: string;
-  readonly task: { readonly id?: string; readonly intent: string };
+  /** The task the grant opens; `id` is generated when absent. */
+  readonly task: { readonly id?: string; readonly intent: string; readonly hours?: TaskHours };
   readonly cap: readonly Capability[];
   readonly aud: readonly string[];
   readonly ttl?: number;

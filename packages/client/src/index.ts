@@ -11,7 +11,9 @@ export {
   BatonOperator,
   type BatonOperatorOptions,
   type GrantRequest,
+  type IsoWeekday,
   type IssuedGrant,
   type RevocationTarget,
+  type TaskHours,
 } from "./baton-operator.ts";
 export { createDpopProof, type DpopProofOptions } from "./dpop-proof.ts";

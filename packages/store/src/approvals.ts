@@ -136,3 +136,35 @@ export function activeApprovals(ctx: SqliteContext, did: string, at: number): Ap
     .orderBy(a.createdAt, a.id)
     .all();
 }
+
+/**
+ * The pending, unexpired approval request for exactly this call on `did`, if one exists: a refused
+ * call retried before an operator decides reuses it instead of queueing another request.
+ */
+export function pendingApproval(
+  ctx: SqliteContext,
+  subject: { readonly did: string; readonly action: string; readonly resource: string },
+  at: number,
+): ApprovalRecord | undefined {
+  const value = checkObject(subject, "subject");
+  const did = checkRandomId(value.did, "subject.did");
+  const action = checkText(value.action, "subject.action", 512);
+  const resource = checkText(value.resource, "subject.resource", 512);
+  const now = checkTime(at, "at");
+  const a = schema.approvals;
+  return ctx.db
+    .select()
+    .from(a)
+    .where(
+      and(
+        eq(a.did, did),
+        eq(a.action, action),
+        eq(a.resource, resource),
+        eq(a.status, "pending"),
+        gt(a.expiresAt, now),
+      ),
+    )
+    .orderBy(desc(a.createdAt), a.id)
+    .limit(1)
+    .get();
+}

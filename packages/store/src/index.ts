@@ -51,6 +51,7 @@ export {
   type SigningKeyRecord,
   type Store,
   type StoreHealth,
+  type TaskHours,
   type TaskRecord,
   type TaskStatus,
   type TaskSummary,

@@ -15,7 +15,7 @@ import {
   parseCapability,
 } from "@baton/token";
 import type { DecisionRowFields } from "./decision-chain.ts";
-import type { DecisionDetail, DecisionReason } from "./store.ts";
+import type { DecisionDetail, DecisionReason, TaskHours } from "./store.ts";
 import { StoreError } from "./store-error.ts";
 
 /** Longest free text (intent, reason, message) the store keeps. */
@@ -37,6 +37,8 @@ const KEY_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 const SETTING_KEY = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const SECRET_HASH = /^[\x21-\x7e]{16,256}$/;
+// HH:MM from 00:00 to 23:59, or 24:00 (the end of the day, for a window that runs to midnight).
+const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 // Control characters other than tab and newline have no business in stored text and confuse logs.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
@@ -264,6 +266,45 @@ export function checkDetail(value: unknown, field: string): string | null {
 /** Parses stored detail text back into a value. */
 export function parseDetail(text: string | null): DecisionDetail | null {
   return text === null ? null : (JSON.parse(text) as DecisionDetail);
+}
+
+/**
+ * A task's business hours: exactly `{days, start, end}`, with 1 to 7 distinct ISO weekdays and
+ * `start` before `end` (both `HH:MM`, 00:00 to 24:00). Returns a fresh object in that key order,
+ * so the stored JSON does not depend on how the caller built it.
+ */
+export function checkTaskHours(value: unknown, field: string): TaskHours {
+  const hours = checkObject(value, field);
+  for (const key of Object.keys(hours)) {
+    if (key !== "days" && key !== "start" && key !== "end") {
+      throw invalid(field, `has an unknown member ${JSON.stringify(key.slice(0, 32))}`);
+    }
+  }
+  const days = hours.days;
+  if (
+    !Array.isArray(days) ||
+    days.length === 0 ||
+    days.length > 7 ||
+    !days.every((day) => Number.isSafeInteger(day) && day >= 1 && day <= 7)
+  ) {
+    throw invalid(
+      `${field}.days`,
+      "must be an array of 1 to 7 ISO weekdays (integers, 1 = Monday to 7 = Sunday)",
+    );
+  }
+  if (new Set(days).size !== days.length) throw invalid(`${field}.days`, "must not repeat a weekday");
+  const clock = (name: "start" | "end"): string => {
+    const time = hours[name];
+    if (typeof time !== "string" || !CLOCK_TIME.test(time)) {
+      throw invalid(`${field}.${name}`, "must be HH:MM, from 00:00 to 24:00");
+    }
+    return time;
+  };
+  const start = clock("start");
+  const end = clock("end");
+  // Fixed-width HH:MM strings compare as times.
+  if (start >= end) throw invalid(`${field}.end`, "must be after start (a window does not cross midnight)");
+  return { days: [...(days as number[])], start, end };
 }
 
 /** Requires a plain object, so `undefined` or a string never reaches a property access. */

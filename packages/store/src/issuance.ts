@@ -15,6 +15,7 @@ import {
   checkObject,
   checkOptionalText,
   checkRandomId,
+  checkTaskHours,
   checkTaskId,
   checkText,
   checkTime,
@@ -41,6 +42,8 @@ export function recordGrant(ctx: SqliteContext, input: GrantInput): GrantRecord 
   const taskInput = checkObject(d.task, "grant.delegation.task");
   const taskId = checkTaskId(taskInput.id, "grant.delegation.task.id");
   const intent = checkText(taskInput.intent, "grant.delegation.task.intent");
+  const hours =
+    taskInput.hours === undefined ? null : checkTaskHours(taskInput.hours, "grant.delegation.task.hours");
   const to = checkAgentId(d.to, "grant.delegation.to");
   const cap = checkCapabilities(d.cap, "grant.delegation.cap");
   const aud = checkAudiences(d.aud, "grant.delegation.aud");
@@ -78,7 +81,7 @@ export function recordGrant(ctx: SqliteContext, input: GrantInput): GrantRecord 
     }
     const task = ctx.db
       .insert(schema.tasks)
-      .values({ id: taskId, intent, rootAgent: to, rootDid: did, openedAt: at })
+      .values({ id: taskId, intent, hours, rootAgent: to, rootDid: did, openedAt: at })
       .returning()
       .get();
     const delegation = ctx.insertDelegation({

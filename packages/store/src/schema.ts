@@ -18,6 +18,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import type { TaskHours } from "./store.ts";
 
 /** Registered agents: a stable id and the Ed25519 key that proves it on every call. */
 export const agents = sqliteTable(
@@ -52,6 +53,9 @@ export const tasks = sqliteTable(
       .references(() => agents.id),
     // No foreign key: the task row is written before its root delegation, in the same transaction.
     rootDid: text("root_did").notNull(),
+    // Business hours the grant declared, for runtime policy; null when it declared none.
+    // Checked at the boundary (checkTaskHours) before it is written.
+    hours: text("hours", { mode: "json" }).$type<TaskHours>(),
     status: text("status", { enum: ["open", "completed", "revoked"] })
       .notNull()
       .default("open"),

@@ -139,8 +139,12 @@ export function prepareStatements(client: Database.Database) {
     allDecisions: client.prepare<[], DecisionRow>(`select ${DECISION_COLUMNS} from decisions order by id`),
     taskSummaries: client.prepare<
       { status: string | null; limit: number },
-      TaskRecord & { liveDelegations: number; revokedDelegations: number }
-    >(`select t.id as id, t.intent as intent, t.root_agent as rootAgent, t.root_did as rootDid, t.status as status,
+      Omit<TaskRecord, "hours"> & {
+        hours: string | null;
+        liveDelegations: number;
+        revokedDelegations: number;
+      }
+    >(`select t.id as id, t.intent as intent, t.hours as hours, t.root_agent as rootAgent, t.root_did as rootDid, t.status as status,
         t.opened_at as openedAt, t.closed_at as closedAt, t.close_reason as closeReason,
         (select count(*) from delegations d where d.task = t.id and d.status = 'live') as liveDelegations,
         (select count(*) from delegations d where d.task = t.id and d.status = 'revoked') as revokedDelegations

@@ -67,6 +67,7 @@ import type {
   SigningKeyRecord,
   Store,
   StoreHealth,
+  TaskHours,
   TaskRecord,
   TaskSummary,
   TokenRecord,
@@ -232,7 +233,9 @@ export class SqliteStore implements Store {
       throw invalidInput("options.status", "must be open, completed or revoked");
     }
     const limit = checkLimit(input.limit, "options.limit", 1000, 100);
-    return this.ctx.statements.taskSummaries.all({ status: status ?? null, limit });
+    return this.ctx.statements.taskSummaries
+      .all({ status: status ?? null, limit })
+      .map((row) => ({ ...row, hours: row.hours === null ? null : (JSON.parse(row.hours) as TaskHours) }));
   }
 
   completeTask(id: string, options: CompleteTaskOptions): RevocationResult {
@@ -436,6 +439,13 @@ export class SqliteStore implements Store {
 
   activeApprovals(did: string, at: number): ApprovalRecord[] {
     return approvals.activeApprovals(this.ctx, did, at);
+  }
+
+  pendingApproval(
+    subject: { readonly did: string; readonly action: string; readonly resource: string },
+    at: number,
+  ): ApprovalRecord | undefined {
+    return approvals.pendingApproval(this.ctx, subject, at);
   }
 
   // signing keys, audiences, settings ------------------------------------------------------------

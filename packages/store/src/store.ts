@@ -33,10 +33,26 @@ export interface AgentRecord {
 /** `open` until completed or revoked; a closed task never reopens. */
 export type TaskStatus = "open" | "completed" | "revoked";
 
+/**
+ * A task's declared business hours, in the service's policy zone: ISO weekdays (1 = Monday to
+ * 7 = Sunday, distinct) and a daily window from `start` (inclusive) to `end` (exclusive), each
+ * `HH:MM` from `00:00` to `24:00`, with `start` before `end`.
+ *
+ * @example
+ * const weekdays: TaskHours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
+ */
+export interface TaskHours {
+  readonly days: readonly number[];
+  readonly start: string;
+  readonly end: string;
+}
+
 /** A task: one unit of work, opened by its root grant. */
 export interface TaskRecord {
   readonly id: string;
   readonly intent: string;
+  /** Business hours the grant declared; null when it declared none. */
+  readonly hours: TaskHours | null;
   readonly rootAgent: string;
   readonly rootDid: string;
   readonly status: TaskStatus;
@@ -361,8 +377,8 @@ export interface TokenInput {
 export interface GrantInput extends WithAudit {
   readonly delegation: {
     readonly did: string;
-    /** The task this grant opens; its id must be new. */
-    readonly task: { readonly id: string; readonly intent: string };
+    /** The task this grant opens; its id must be new. `hours` is kept for runtime policy. */
+    readonly task: { readonly id: string; readonly intent: string; readonly hours?: TaskHours };
     readonly to: string;
     readonly cap: readonly Capability[];
     readonly aud: readonly string[];
@@ -591,6 +607,11 @@ export interface Store {
   decideApproval(id: string, input: DecideApprovalInput): ApprovalRecord;
   /** Approvals for `did` that are approved and not expired at `at`. */
   activeApprovals(did: string, at: number): ApprovalRecord[];
+  /** The pending, unexpired request for exactly this action and resource on `did`, if any. */
+  pendingApproval(
+    subject: { readonly did: string; readonly action: string; readonly resource: string },
+    at: number,
+  ): ApprovalRecord | undefined;
 
   // signing keys
   addSigningKey(input: AddSigningKeyInput): SigningKeyRecord;

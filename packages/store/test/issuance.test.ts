@@ -1,6 +1,6 @@
 import { randomId, sha256Base64url } from "@baton/token";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { openSqliteStore, type SqliteStore } from "../src/index.ts";
+import { isStoreError, openSqliteStore, type SqliteStore, type TaskHours } from "../src/index.ts";
 import {
   CAP_ALL,
   CAP_ISSUES,
@@ -12,6 +12,7 @@ import {
   hopInput,
   registerAgents,
   T0,
+  tempDir,
 } from "./helpers/graph-fixture.ts";
 
 let store: SqliteStore;
@@ -123,6 +124,101 @@ describe("recordGrant", () => {
     const audit = { at: T0, kind: "Grant!", decision: "allow" as const, reasons: [] };
     expect(codeOf(() => store.recordGrant({ ...input, audit }))).toBe("invalid");
     expect(counts()).toEqual(before);
+  });
+});
+
+describe("task business hours", () => {
+  const WEEKDAYS: TaskHours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
+
+  /** A grant whose task declares `hours`, as the service passes it. */
+  function withHours(hours: unknown, to = alice) {
+    const input = grantInput(to);
+    return { ...input, delegation: { ...input.delegation, task: { ...input.delegation.task, hours } } };
+  }
+
+  /** The field a refused call names, or fails the test when it does not throw a StoreError. */
+  function fieldOf(fn: () => unknown): string | undefined {
+    try {
+      fn();
+    } catch (error) {
+      if (isStoreError(error, "invalid")) return error.field;
+      throw error;
+    }
+    throw new Error("expected the call to throw a StoreError");
+  }
+
+  test("a grant that declares hours keeps them on its task, across a reopen of the file", () => {
+    const dir = tempDir();
+    try {
+      const path = `${dir.path}/baton.db`;
+      const first = openSqliteStore({ path });
+      const [owner] = registerAgents(first, "owner") as [string];
+      const input = withHours({ end: "18:00", days: [5, 1, 3], start: "08:30" }, owner);
+      const written = first.recordGrant(input as never);
+      // Stored in a fixed key order, whatever order the caller used.
+      const expected = { days: [5, 1, 3], start: "08:30", end: "18:00" };
+      expect(written.task.hours).toEqual(expected);
+      first.close();
+
+      const again = openSqliteStore({ path });
+      const task = again.getTask(input.delegation.task.id);
+      expect(task?.hours).toEqual(expected);
+      expect(Object.keys(task?.hours ?? {})).toEqual(["days", "start", "end"]);
+      expect(again.listTasks().find((t) => t.id === task?.id)?.hours).toEqual(expected);
+      const raw = again.database.prepare("select hours from tasks where id = ?").get(task?.id) as {
+        hours: string;
+      };
+      expect(raw.hours).toBe(JSON.stringify(expected));
+      again.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("a grant without hours opens a task whose hours are null", () => {
+    const written = store.recordGrant(grantInput(alice));
+    expect(written.task.hours).toBeNull();
+    expect(store.getTask(written.task.id)?.hours).toBeNull();
+    expect(store.listTasks()[0]?.hours).toBeNull();
+  });
+
+  test("accepts a window that runs to midnight (end 24:00) and a single day", () => {
+    const written = store.recordGrant(withHours({ days: [7], start: "00:00", end: "24:00" }) as never);
+    expect(written.task.hours).toEqual({ days: [7], start: "00:00", end: "24:00" });
+  });
+
+  test("refuses malformed hours with invalid naming the field, and writes nothing", () => {
+    const before = counts();
+    const bad: [unknown, string][] = [
+      [null, "grant.delegation.task.hours"],
+      ["08:00-18:00", "grant.delegation.task.hours"],
+      [[1, 2], "grant.delegation.task.hours"],
+      [{ ...WEEKDAYS, zone: "UTC" }, "grant.delegation.task.hours"],
+      [{ start: "08:00", end: "18:00" }, "grant.delegation.task.hours.days"],
+      [{ ...WEEKDAYS, days: [] }, "grant.delegation.task.hours.days"],
+      [{ ...WEEKDAYS, days: [0, 1] }, "grant.delegation.task.hours.days"],
+      [{ ...WEEKDAYS, days: [8] }, "grant.delegation.task.hours.days"],
+      [{ ...WEEKDAYS, days: [1.5] }, "grant.delegation.task.hours.days"],
+      [{ ...WEEKDAYS, days: ["1"] }, "grant.delegation.task.hours.days"],
+      [{ ...WEEKDAYS, days: [1, 1] }, "grant.delegation.task.hours.days"],
+      [{ ...WEEKDAYS, days: [1, 2, 3, 4, 5, 6, 7, 1] }, "grant.delegation.task.hours.days"],
+      [{ ...WEEKDAYS, start: "8:00" }, "grant.delegation.task.hours.start"],
+      [{ ...WEEKDAYS, start: 480 }, "grant.delegation.task.hours.start"],
+      [{ ...WEEKDAYS, start: "24:01" }, "grant.delegation.task.hours.start"],
+      [{ ...WEEKDAYS, end: "18:60" }, "grant.delegation.task.hours.end"],
+      [{ ...WEEKDAYS, end: "25:00" }, "grant.delegation.task.hours.end"],
+      [{ ...WEEKDAYS, end: " 18:00" }, "grant.delegation.task.hours.end"],
+      [{ ...WEEKDAYS, start: "18:00", end: "08:00" }, "grant.delegation.task.hours.end"],
+      [{ ...WEEKDAYS, start: "08:00", end: "08:00" }, "grant.delegation.task.hours.end"],
+    ];
+    for (const [hours, field] of bad) {
+      expect({ hours, field: fieldOf(() => store.recordGrant(withHours(hours) as never)) }).toEqual({
+        hours,
+        field,
+      });
+    }
+    expect(counts()).toEqual(before);
+    expect(store.listTasks()).toEqual([]);
   });
 });
 

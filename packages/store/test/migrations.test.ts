@@ -5,7 +5,16 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { decisionHash, GENESIS_HASH } from "../src/decision-chain.ts";
 import { isStoreError, knownSchemaVersions, openSqliteStore, readMigrationJournal } from "../src/index.ts";
 import { pendingMigrations } from "../src/migrations.ts";
-import { agentKey, codeOf, grant, hop, registerAgents, T0, tempDir } from "./helpers/graph-fixture.ts";
+import {
+  agentKey,
+  codeOf,
+  grant,
+  grantInput,
+  hop,
+  registerAgents,
+  T0,
+  tempDir,
+} from "./helpers/graph-fixture.ts";
 import { databaseAtMigration, migrationsUpTo } from "./helpers/migration-steps.ts";
 
 let dir: ReturnType<typeof tempDir>;
@@ -94,51 +103,71 @@ describe("opening a database", () => {
   });
 });
 
-describe("upgrading from the previous version", () => {
+/** Journal position (1-based count of applied migrations) of the migration tagged `tag`. */
+function countThrough(tag: string): number {
+  const index = readMigrationJournal().findIndex((entry) => entry.tag === tag);
+  expect(index).toBeGreaterThanOrEqual(0);
+  return index + 1;
+}
+
+const columns = (db: Database.Database, table: string) =>
+  (db.prepare(`select name from pragma_table_info('${table}')`).all() as { name: string }[]).map(
+    (c) => c.name,
+  );
+
+/**
+ * Writes a little of everything through raw SQL, as an old build would have: an agent, a task, its
+ * root delegation and a logged decision. Returns the root's `did`.
+ */
+function writeOldRows(old: Database.Database): string {
+  const key = agentKey();
+  old
+    .prepare("insert into agents (id, jwk, jkt, created_at) values (?, ?, ?, ?)")
+    .run("agent:alice", JSON.stringify(key.jwk), key.jkt, T0);
+  const did = randomId();
+  old
+    .prepare(
+      "insert into tasks (id, intent, root_agent, root_did, opened_at) values ('t1', 'old task', 'agent:alice', ?, ?)",
+    )
+    .run(did, T0);
+  old
+    .prepare(
+      `insert into delegations (did, root, task, depth, to_agent, cap, aud, mdp, exp, created_at)
+       values (?, ?, 't1', 0, 'agent:alice', '[{"act":"*","res":"repo:acme/**"}]', '["tools"]', 3, ?, ?)`,
+    )
+    .run(did, did, T0 + 3600, T0);
+  const row = {
+    id: 1,
+    at: T0,
+    kind: "grant",
+    decision: "allow",
+    task: "t1",
+    did,
+    jti: null,
+    agent: "agent:alice",
+    audience: null,
+    action: null,
+    resource: null,
+    reasons: "[]",
+    detail: null,
+    prevHash: GENESIS_HASH,
+  };
+  old
+    .prepare(
+      `insert into decisions (id, at, kind, decision, task, did, agent, reasons, prev_hash, hash)
+       values (@id, @at, @kind, @decision, @task, @did, @agent, @reasons, @prevHash, @hash)`,
+    )
+    .run({ ...row, hash: decisionHash(row) });
+  return did;
+}
+
+describe("upgrading from an older version", () => {
   test("upgrades a database at the first migration in place, keeping its rows and chain", () => {
     const journal = readMigrationJournal();
     expect(journal.length).toBeGreaterThanOrEqual(2);
-    const old = databaseAtMigration(path, journal.length - 1);
-    // Write a little of everything through raw SQL, as the old build would have.
-    const key = agentKey();
-    old
-      .prepare("insert into agents (id, jwk, jkt, created_at) values (?, ?, ?, ?)")
-      .run("agent:alice", JSON.stringify(key.jwk), key.jkt, T0);
-    const did = randomId();
-    old
-      .prepare(
-        "insert into tasks (id, intent, root_agent, root_did, opened_at) values ('t1', 'old task', 'agent:alice', ?, ?)",
-      )
-      .run(did, T0);
-    old
-      .prepare(
-        `insert into delegations (did, root, task, depth, to_agent, cap, aud, mdp, exp, created_at)
-         values (?, ?, 't1', 0, 'agent:alice', '[{"act":"*","res":"repo:acme/**"}]', '["tools"]', 3, ?, ?)`,
-      )
-      .run(did, did, T0 + 3600, T0);
-    const row = {
-      id: 1,
-      at: T0,
-      kind: "grant",
-      decision: "allow",
-      task: "t1",
-      did,
-      jti: null,
-      agent: "agent:alice",
-      audience: null,
-      action: null,
-      resource: null,
-      reasons: "[]",
-      detail: null,
-      prevHash: GENESIS_HASH,
-    };
-    old
-      .prepare(
-        `insert into decisions (id, at, kind, decision, task, did, agent, reasons, prev_hash, hash)
-         values (@id, @at, @kind, @decision, @task, @did, @agent, @reasons, @prevHash, @hash)`,
-      )
-      .run({ ...row, hash: decisionHash(row) });
-    // The old schema lets a decision be deleted; the upgraded one must not.
+    const old = databaseAtMigration(path, countThrough("0000_initial"));
+    const did = writeOldRows(old);
+    // The first schema lets a decision be deleted; the upgraded one must not.
     expect(tables(old)).toContain("decisions");
     old.close();
 
@@ -150,6 +179,47 @@ describe("upgrading from the previous version", () => {
     store.revokeDelegation(did, { reason: "after upgrade", at: T0 + 1 });
     expect(store.chainStatus([did])[0]).toMatchObject({ live: false, problem: "revoked" });
     store.close();
+  });
+
+  test("upgrades a database at 0001 (before task hours) in place: old tasks keep their rows with no hours", () => {
+    const old = databaseAtMigration(path, countThrough("0001_integrity_triggers"));
+    expect(columns(old, "tasks")).not.toContain("hours");
+    const did = writeOldRows(old);
+    old.close();
+
+    const store = openSqliteStore({ path });
+    expect(store.health().schemaVersion).toBe(readMigrationJournal().at(-1)?.tag);
+    expect(columns(store.database, "tasks")).toContain("hours");
+    expect(store.getTask("t1")).toMatchObject({
+      id: "t1",
+      intent: "old task",
+      rootAgent: "agent:alice",
+      rootDid: did,
+      status: "open",
+      openedAt: T0,
+      hours: null,
+    });
+    expect(store.listTasks()).toEqual([
+      expect.objectContaining({ id: "t1", hours: null, liveDelegations: 1 }),
+    ]);
+    expect(store.getDelegation(did)).toMatchObject({ task: "t1", status: "live" });
+    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+    // The triggers 0001 added survive the upgrade.
+    expect(() => store.database.prepare("delete from decisions").run()).toThrow(/append-only/);
+
+    // And the upgraded file takes grants that declare hours.
+    const [bob] = registerAgents(store, "bob") as [string];
+    const input = grantInput(bob);
+    const hours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
+    store.recordGrant({
+      ...input,
+      delegation: { ...input.delegation, task: { ...input.delegation.task, hours } },
+    });
+    store.close();
+    const reopened = openSqliteStore({ path });
+    expect(reopened.getTask(input.delegation.task.id)?.hours).toEqual(hours);
+    expect(reopened.getTask("t1")?.hours).toBeNull();
+    reopened.close();
   });
 
   test("refuses a database migrated by newer code, and leaves it untouched", () => {

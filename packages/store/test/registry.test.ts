@@ -127,6 +127,20 @@ describe("approvals", () => {
     expect(store.activeApprovals(randomId(), T0)).toEqual([]);
   });
 
+  test("finds the pending, unexpired request for exactly one call on a did, and nothing else", () => {
+    const call = { did: leaf.did, action: "github.repo.delete", resource: "repo:acme/web" };
+    expect(store.pendingApproval(call, T0)).toBeUndefined();
+    store.createApproval(request("p1"));
+    expect(store.pendingApproval(call, T0 + 1)?.id).toBe("p1");
+    expect(store.pendingApproval({ ...call, action: "github.repo.archive" }, T0 + 1)).toBeUndefined();
+    expect(store.pendingApproval({ ...call, resource: "repo:acme/api" }, T0 + 1)).toBeUndefined();
+    expect(store.pendingApproval({ ...call, did: randomId() }, T0 + 1)).toBeUndefined();
+    expect(store.pendingApproval(call, T0 + 600)).toBeUndefined();
+    store.decideApproval("p1", { decision: "denied", by: "ops", at: T0 + 2 });
+    expect(store.pendingApproval(call, T0 + 3)).toBeUndefined();
+    expect(codeOf(() => store.pendingApproval({ ...call, did: "not a did" }, T0))).toBe("invalid");
+  });
+
   test("refuses an approval that does not fit its delegation, or for a revoked one", () => {
     expect(codeOf(() => store.createApproval(request("a1", { did: randomId() })))).toBe("not_found");
     expect(codeOf(() => store.createApproval(request("a1", { agent: "agent:alice" })))).toBe("invalid");

@@ -1,6 +1,7 @@
-import { createPublicKey, verify } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { Point } from "@noble/ed25519";
+import { describe, expect, it, vi } from "vitest";
 import {
   type Ed25519PublicJwk,
   ed25519KeyProblem,
@@ -235,5 +236,38 @@ describe("ed25519KeyProblem", () => {
         expect(parseAgentJwk(jwk)).toMatchObject({ ok: false, error: { code: "malformed" } });
       }
     });
+  });
+});
+
+describe("parseAgentJwk's memory of key verdicts", () => {
+  const jwkOf = (hexKey: string) => ({ kty: "OKP", crv: "Ed25519", x: encodeBase64url(hex(hexKey)) });
+
+  it("runs the point checks once per key, however often the key is presented", () => {
+    const fresh = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+    const decode = vi.spyOn(Point, "fromBytes");
+    try {
+      for (let i = 0; i < 5; i++)
+        expect(parseAgentJwk({ kty: "OKP", crv: "Ed25519", x: fresh }).ok).toBe(true);
+      expect(decode).toHaveBeenCalledTimes(1);
+    } finally {
+      decode.mockRestore();
+    }
+  });
+
+  it("keeps refusing an unsound key on every presentation, and keeps accepting a sound one after eviction", () => {
+    const lowOrder = unsoundKeys.find((vector) => keyFlags(vector).includes("low_order_A"));
+    expect(lowOrder).toBeDefined();
+    for (let i = 0; i < 3; i++) expect(parseAgentJwk(jwkOf((lowOrder as CctvVector).key)).ok).toBe(false);
+    const sound = alice.jwk;
+    expect(parseAgentJwk(sound).ok).toBe(true);
+    // Push the first verdicts out of the bounded memory with 5,000 other (unsound, cheap) keys.
+    for (let i = 0; i < 5000; i++) {
+      const bytes = new Uint8Array(32).fill(0xff);
+      bytes[0] = i & 0xff;
+      bytes[1] = (i >> 8) & 0xff;
+      parseAgentJwk({ kty: "OKP", crv: "Ed25519", x: encodeBase64url(bytes) });
+    }
+    expect(parseAgentJwk(sound).ok).toBe(true);
+    expect(parseAgentJwk(jwkOf((lowOrder as CctvVector).key)).ok).toBe(false);
   });
 });

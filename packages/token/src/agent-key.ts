@@ -54,6 +54,27 @@ export function ed25519KeyProblem(publicKey: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** Most key verdicts remembered; an agent presents one key on every call. */
+const KEY_VERDICT_CACHE_SIZE = 4096;
+const keyVerdicts = new Map<string, string | undefined>();
+
+/**
+ * `ed25519KeyProblem`, remembered by the key's canonical encoding. The subgroup check is a full
+ * scalar multiplication in JavaScript (about a millisecond, several Ed25519 verifications' worth),
+ * and every DPoP proof carries its key, so without this a warm chain would cost more than a cold
+ * one. The verdict depends only on the 32 bytes, so a remembered one is exact.
+ */
+function checkedKeyProblem(x: string, publicKey: Uint8Array): string | undefined {
+  if (keyVerdicts.has(x)) return keyVerdicts.get(x);
+  const problem = ed25519KeyProblem(publicKey);
+  if (keyVerdicts.size >= KEY_VERDICT_CACHE_SIZE) {
+    const oldest = keyVerdicts.keys().next();
+    if (!oldest.done) keyVerdicts.delete(oldest.value);
+  }
+  keyVerdicts.set(x, problem);
+  return problem;
+}
+
 /**
  * Validates untrusted input as an agent's Ed25519 public JWK, refusing private keys, other key
  * types and unsound points. `claim` names the field in error messages.
@@ -78,7 +99,7 @@ export function parseAgentJwk(value: unknown, claim = "jwk"): Result<AgentKey> {
   if (typeof jwk.x !== "string") return refuse("x must be a base64url string");
   const publicKey = decodeBase64url(jwk.x);
   if (publicKey === undefined) return refuse("x is not canonical base64url");
-  const problem = ed25519KeyProblem(publicKey);
+  const problem = checkedKeyProblem(jwk.x, publicKey);
   if (problem !== undefined) return refuse(problem);
   const canonical: Ed25519PublicJwk = { kty: "OKP", crv: "Ed25519", x: jwk.x };
   return ok({ jwk: canonical, publicKey, thumbprint: jwkThumbprint(canonical) });

@@ -223,10 +223,17 @@ export function parseCapability(value: unknown, claim = "cap"): Result<Capabilit
   if (!action.ok) return action;
   const resource = parseResourcePattern(res, `${claim}.res`, true);
   if (!resource.ok) return resource;
-  if (lim === undefined) return ok({ act, res });
-  const limits = parseLimits(lim, `${claim}.lim`);
-  if (!limits.ok) return limits;
-  return ok({ act, res, lim: limits.value });
+  let capability: Capability = { act, res };
+  let limits: ArgumentLimits = {};
+  if (lim !== undefined) {
+    const parsedLimits = parseLimits(lim, `${claim}.lim`);
+    if (!parsedLimits.ok) return parsedLimits;
+    limits = parsedLimits.value;
+    capability = { act, res, lim: limits };
+  }
+  // Hand the parsed form to the coverage checks, so a token's capabilities are parsed once.
+  parsedCache.set(capability, { action: action.value, resource: resource.value, limits });
+  return ok(capability);
 }
 
 // Parsing is cheap but not free, and the verifier asks about the same capabilities of a hot chain

@@ -1,3 +1,4 @@
+export { type ApprovalSubject, approvalCovers, approvalsFor, newApprovalId } from "./approvals.ts";
 export {
   createVerifier,
   type Verifier,

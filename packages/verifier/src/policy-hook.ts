@@ -14,6 +14,11 @@ export interface PolicyContext {
   readonly args: Readonly<Record<string, unknown>>;
   /** Facts the caller declares: sensitivity, reversibility, the delegate, intent, … */
   readonly context: Readonly<Record<string, unknown>>;
+  /**
+   * Approval ids in the leaf's `apv` that cover exactly this action and resource for the leaf's
+   * `did` (see approvals.ts). A policy may let these lift a step-up; never anything else.
+   */
+  readonly approved?: readonly string[];
 }
 
 /** A policy's answer. `policies` names the policies that determined it, for the audit log. */

@@ -17,6 +17,7 @@ import {
   parseTokenPayload,
   TokenError,
 } from "@baton/token";
+import { approvalsFor } from "./approvals.ts";
 import type { ChainEntry, Decision, Reason } from "./decision.ts";
 import { reasonsFrom } from "./decision.ts";
 import { checkProof } from "./dpop.ts";
@@ -234,6 +235,7 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
     resource: presentation.resource,
     args: presentation.args ?? {},
     context: presentation.context ?? {},
+    approved: approvalsFor(leaf.claims, presentation.action, presentation.resource),
   };
   const outcome = env.policy(context);
   if (outcome.decision === "allow") return { decision: "allow", reasons: [], chain: entries, task };

@@ -6,7 +6,7 @@
 
 import type { DecisionInput } from "@baton/store";
 import { type ChainToken, signToken, type TokenError } from "@baton/token";
-import { chainEntries, policyReason, type Reason } from "@baton/verifier";
+import { approvalsFor, chainEntries, newApprovalId, policyReason, type Reason } from "@baton/verifier";
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { agentPresentation, hasBearer, requireOperator } from "../auth.ts";
@@ -142,6 +142,82 @@ function authenticate(
   return { chain: presented.chain, hops: check.hops };
 }
 
+/** What a step-up is about: the hop or call, who asks, and the policy's reason. */
+export interface ApprovalRequest {
+  readonly now: number;
+  /** The decision-log kind of the refused request (`delegate`, `verify`). */
+  readonly kind: string;
+  /** The claims of the token whose `did` the approval is for (the presenting leaf). */
+  readonly leaf: { readonly did: string; readonly sub: string; readonly tsk: string; readonly jti: string };
+  readonly action: string;
+  readonly resource: string;
+  readonly reason: Reason;
+  readonly detail?: Record<string, unknown>;
+  readonly audience?: string;
+}
+
+/**
+ * Records a step-up: a pending approval for this `did`, action and resource, and the `step_up`
+ * decision in the same transaction. Returns the approval id.
+ */
+export function recordApprovalRequest(ctx: ServiceContext, request: ApprovalRequest): string {
+  const { now, leaf } = request;
+  const action = request.action.slice(0, 512);
+  const resource = request.resource.slice(0, 512);
+  // A retry before the operator decides reuses the pending request: one call, one request, so an
+  // agent cannot flood the approvals queue by repeating a refused call.
+  const pending = ctx.store.pendingApproval({ did: leaf.did, action, resource }, now);
+  const id =
+    pending?.id ?? newApprovalId({ did: leaf.did, action: request.action, resource: request.resource });
+  const audit: DecisionInput = {
+    at: now,
+    kind: request.kind,
+    decision: "step_up",
+    task: leaf.tsk,
+    did: leaf.did,
+    jti: leaf.jti,
+    agent: leaf.sub,
+    ...(request.audience === undefined ? {} : { audience: request.audience }),
+    action,
+    resource,
+    reasons: storeReasons([request.reason]),
+    detail: jsonDetail({
+      ...request.detail,
+      approval: id,
+      ...(pending === undefined ? {} : { reused: true }),
+    }),
+  };
+  if (pending !== undefined) {
+    ctx.audit(audit);
+    return id;
+  }
+  ctx.store.createApproval({
+    id,
+    did: leaf.did,
+    agent: leaf.sub,
+    task: leaf.tsk,
+    action,
+    resource,
+    reason: request.reason.message.slice(0, 1024),
+    at: now,
+    expiresAt: now + ctx.approvalTtl,
+    audit,
+  });
+  return id;
+}
+
+/** A step-up at an agent endpoint: the approval is recorded and the 403 names it. */
+function requestApproval(ctx: ServiceContext, request: ApprovalRequest): ProblemError {
+  const approval = recordApprovalRequest(ctx, request);
+  return new ProblemError({
+    status: 403,
+    code: "step_up_required",
+    detail: `${request.reason.message}; approval ${approval} is pending`,
+    reasons: [request.reason],
+    extra: { decision: "step_up", approval },
+  });
+}
+
 /** Registers the agent routes. */
 export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void {
   app.openapi(delegationRoute, async (c) => {
@@ -202,21 +278,35 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
     );
     if (!candidate.ok) throw refuse(403, reasonsOf(candidate.errors, parentIndex + 1));
 
+    const resource = delegate.id;
     const policy = ctx.policy({
       kind: "delegate",
       now,
       hops: hops.map((hop) => hop.claims),
       audience: "",
       action: "baton.delegate",
-      resource: `agent:${delegate.id}`,
+      resource,
       args: {},
       context: {
         to: delegate.id,
         cap: candidate.claims.cap,
         aud: candidate.claims.aud,
         intent: body.intent ?? null,
+        ...ctx.taskFacts(p.tsk),
       },
+      approved: approvalsFor(p, "baton.delegate", resource),
     });
+    if (policy.decision === "step_up") {
+      throw requestApproval(ctx, {
+        now,
+        kind: "delegate",
+        leaf: p,
+        action: "baton.delegate",
+        resource,
+        reason: policyReason(policy, parentIndex + 1, "an operator must approve this delegation"),
+        detail: { to: body.to, cap: body.cap },
+      });
+    }
     if (policy.decision !== "allow") {
       throw refuse(403, [policyReason(policy, parentIndex + 1, "policy refuses this delegation")]);
     }
@@ -280,9 +370,10 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
       hops: hops.map((hop) => hop.claims),
       audience: "",
       action: "baton.revalidate",
-      resource: `agent:${leaf.sub}`,
+      resource: leaf.sub,
       args: {},
-      context: {},
+      context: ctx.taskFacts(leaf.tsk),
+      approved: approvalsFor(leaf, "baton.revalidate", leaf.sub),
     });
     if (policy.decision !== "allow") {
       const reasons = [policyReason(policy, hops.length - 1, "policy refuses to revalidate this chain")];
@@ -304,15 +395,27 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
     let changed = false;
     for (const [index, hop] of hops.entries()) {
       const parent = reissued[index - 1];
-      if (!changed && now < hop.claims.rvl) {
+      // Approvals decided since this token was issued (or expired since) re-issue it too, so a
+      // step-up takes effect on the next revalidation rather than the next due date.
+      const active = ctx.store.activeApprovals(hop.claims.did, now).slice(0, 16);
+      const approvals = active.map((approval) => approval.id);
+      const held = hop.claims.apv ?? [];
+      const approvalsChanged = approvals.length !== held.length || approvals.some((id) => !held.includes(id));
+      if (!changed && !approvalsChanged && now < hop.claims.rvl) {
         reissued.push(hop);
         continue;
       }
       changed = true;
       const record = ctx.store.getDelegation(hop.claims.did);
       const rvi = record?.rvi ?? ctx.config.revalidationInterval;
-      const approvals = ctx.store.activeApprovals(hop.claims.did, now).map((approval) => approval.id);
-      const claims = reissuedClaims(hop.claims, parent, now, rvi, approvals.slice(0, 16));
+      const claims = reissuedClaims(
+        hop.claims,
+        parent,
+        now,
+        rvi,
+        approvals,
+        Math.min(...active.map((approval) => approval.expiresAt)),
+      );
       if (claims === undefined) {
         const reasons: Reason[] = [
           { hop: index, code: "expired", message: "the token expires now; ask for a new delegation" },

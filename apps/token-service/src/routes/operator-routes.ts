@@ -240,7 +240,13 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
     ctx.store.recordGrant({
       delegation: {
         did: claims.did,
-        task: { id: taskId, intent: body.task.intent },
+        // Business hours live on the task row, written in the grant's transaction: a refused grant
+        // leaves no hours behind, and policy reads them with the task (ServiceContext.taskFacts).
+        task: {
+          id: taskId,
+          intent: body.task.intent,
+          ...(body.task.hours === undefined ? {} : { hours: body.task.hours }),
+        },
         to: agent.id,
         cap: claims.cap,
         aud: claims.aud,
@@ -259,7 +265,13 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
         jti: claims.jti,
         agent: agent.id,
         reasons: [],
-        detail: jsonDetail({ cap: claims.cap, aud: claims.aud, exp: claims.exp, mdp }),
+        detail: jsonDetail({
+          cap: claims.cap,
+          aud: claims.aud,
+          exp: claims.exp,
+          mdp,
+          hours: body.task.hours,
+        }),
       },
     });
     return c.json({ did: claims.did, jti: claims.jti, token, chain: token, task: taskId }, 201);

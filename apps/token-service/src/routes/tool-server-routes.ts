@@ -5,7 +5,7 @@
  */
 
 import type { DecisionInput } from "@baton/store";
-import { verifyPresentation } from "@baton/verifier";
+import { type PolicyHook, type Reason, verifyPresentation } from "@baton/verifier";
 import { createRoute } from "@hono/zod-openapi";
 import { requireToolServerOrOperator } from "../auth.ts";
 import {
@@ -18,8 +18,9 @@ import {
   z,
 } from "../openapi.ts";
 import { ProblemError } from "../problem.ts";
-import { DecisionSchema, DecisionsBody, VerifyBody } from "../schemas.ts";
+import { DecisionsBody, VerifyBody, VerifyDecisionSchema } from "../schemas.ts";
 import { type ServiceContext, storeReasons } from "../service-context.ts";
+import { recordApprovalRequest } from "./agent-routes.ts";
 
 const security = [{ audienceSecret: [] }, { operator: [] }];
 
@@ -31,7 +32,10 @@ const verifyRoute = createRoute({
   security,
   request: { body: jsonBody(VerifyBody) },
   responses: {
-    200: jsonResponse(DecisionSchema, "the decision (allow, deny or step_up)"),
+    200: jsonResponse(
+      VerifyDecisionSchema,
+      "the decision (allow, deny or step_up); a step_up names the pending approval",
+    ),
     403: forbidden,
     413: tooLarge,
     ...errorResponses,
@@ -77,6 +81,14 @@ export function registerToolServerRoutes(app: ServiceApp, ctx: ServiceContext): 
     const body = c.req.valid("json");
     if (caller.kind === "audience" && caller.audience !== body.audience) throw wrongAudience(body.audience);
     const now = ctx.now();
+    // Policy sees what the graph knows about the task (intent, age, business hours) besides what
+    // the tool server declared; the graph's facts win.
+    const withTaskFacts: PolicyHook = (input) => {
+      const task = input.hops[0]?.tsk;
+      return ctx.policy(
+        task === undefined ? input : { ...input, context: { ...input.context, ...ctx.taskFacts(task) } },
+      );
+    };
     const decision = verifyPresentation(
       {
         chain: body.chain,
@@ -93,10 +105,32 @@ export function registerToolServerRoutes(app: ServiceApp, ctx: ServiceContext): 
         audience: body.audience,
         replayCache: ctx.replayCache,
         proofMaxAgeSeconds: ctx.config.proofMaxAge,
-        policy: ctx.policy,
+        policy: withTaskFacts,
       },
     );
     const leaf = decision.chain[decision.chain.length - 1];
+    if (decision.decision === "step_up" && leaf !== undefined && decision.task !== null) {
+      // The approval is for this call by this delegation; the step_up decision is logged with it.
+      const reason: Reason = decision.reasons[0] ?? {
+        hop: null,
+        code: "step_up_required",
+        message: "an operator must approve this call",
+      };
+      const approval = recordApprovalRequest(ctx, {
+        now,
+        kind: "verify",
+        leaf: { did: leaf.did, sub: leaf.sub, tsk: decision.task, jti: leaf.jti },
+        action: body.action,
+        resource: body.resource,
+        reason,
+        audience: body.audience,
+        detail: {
+          by: caller.kind === "operator" ? "operator" : caller.audience,
+          chain: decision.chain.map((entry) => entry.did),
+        },
+      });
+      return c.json({ ...decision, approval }, 200);
+    }
     ctx.audit({
       at: now,
       kind: "verify",

@@ -1,0 +1,54 @@
+/** `baton grant`: a root grant to a planner agent for a new task. */
+
+import { parseCapabilityArguments } from "../capability-arguments.ts";
+import { usageError } from "../cli-error.ts";
+import type { Command } from "../command.ts";
+import { EXIT_CODES } from "../exit-codes.ts";
+
+export const grant: Command = {
+  name: "grant",
+  summary: "grant a root delegation to an agent for a new task",
+  usage:
+    "--agent <id> --intent <text> --cap <action=resource>… --aud <audience>… [--task <id>] [--ttl <s>] [--rvi <s>] [--mdp <n>] [--caps-json <json>]",
+  options: {
+    agent: { type: "string" },
+    intent: { type: "string" },
+    task: { type: "string" },
+    cap: { type: "string", multiple: true },
+    "caps-json": { type: "string" },
+    aud: { type: "string", multiple: true },
+    ttl: { type: "string" },
+    rvi: { type: "string" },
+    mdp: { type: "string" },
+  },
+  help: [
+    "Prints the root chain: hand it to the agent (BatonAgent's `chain`). --json prints did, jti, task and chain.",
+  ],
+  async run(ctx) {
+    ctx.refuseDatabaseWrite("grant");
+    if (ctx.args.positionals.length > 0)
+      throw usageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
+    const agent = ctx.required("agent", "the agent that receives the grant");
+    const intent = ctx.required("intent", "what the task is for, in a sentence");
+    const cap = parseCapabilityArguments(ctx.strings("cap"), ctx.string("caps-json"));
+    const aud = ctx.strings("aud");
+    if (aud.length === 0)
+      throw usageError("--aud is required: the tool servers (audiences) the grant may be used at");
+    const task = ctx.string("task");
+    const ttl = ctx.integer("ttl", 1);
+    const rvi = ctx.integer("rvi", 1);
+    const mdp = ctx.integer("mdp", 0, 64);
+    const issued = await ctx.operator().grant({
+      agent,
+      task: { intent, ...(task === undefined ? {} : { id: task }) },
+      cap,
+      aud,
+      ...(ttl === undefined ? {} : { ttl }),
+      ...(rvi === undefined ? {} : { rvi }),
+      ...(mdp === undefined ? {} : { mdp }),
+    });
+    if (ctx.json) ctx.printJson(issued);
+    else ctx.print(`granted ${issued.did} to ${agent} for task ${issued.task}`, `chain: ${issued.chain}`);
+    return EXIT_CODES.ok;
+  },
+};

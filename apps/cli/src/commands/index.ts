@@ -1,0 +1,36 @@
+/** Every `baton` command, in the order `baton help` lists them. */
+import type { Command } from "../command.ts";
+import { agentsAdd, agentsDisable, agentsList } from "./agents.ts";
+import { approvalsApprove, approvalsDeny, approvalsList } from "./approvals.ts";
+import { auditVerify } from "./audit.ts";
+import { decisions } from "./decisions.ts";
+import { demo } from "./demo.ts";
+import { grant } from "./grant.ts";
+import { graph } from "./graph.ts";
+import { inspect } from "./inspect.ts";
+import { keysList, keysRotate } from "./keys.ts";
+import { revoke } from "./revoke.ts";
+import { tasksComplete, tasksList } from "./tasks.ts";
+import { trace } from "./trace.ts";
+
+/** The commands other than `serve` and `help`, which the dispatcher handles itself. */
+export const COMMANDS: readonly Command[] = [
+  demo,
+  agentsAdd,
+  agentsList,
+  agentsDisable,
+  grant,
+  revoke,
+  tasksComplete,
+  tasksList,
+  approvalsList,
+  approvalsApprove,
+  approvalsDeny,
+  keysRotate,
+  keysList,
+  inspect,
+  trace,
+  graph,
+  decisions,
+  auditVerify,
+];

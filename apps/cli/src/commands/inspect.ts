@@ -1,0 +1,247 @@
+/**
+ * `baton inspect <chain|->`: decode every hop of a chain, say what narrowed at each hop, and
+ * re-authorize the chain offline against the service's JWKS (a file or a URL), printing the
+ * decision and its reasons. With `--revocations` (or `--url`), the revocation feed is read too.
+ */
+import { readFileSync } from "node:fs";
+import {
+  type ChainToken,
+  checkHopAgainstParent,
+  checkRoot,
+  checkTime,
+  decodeChain,
+  decodeToken,
+  parseTokenPayload,
+  type TokenHeader,
+} from "@baton/token";
+import { authenticateChain, followRevocationFeed, type Reason, staticKeys } from "@baton/verifier";
+import { describeNarrowing } from "../chain-narrowing.ts";
+import { CliError, usageError } from "../cli-error.ts";
+import type { Command } from "../command.ts";
+import type { CommandContext } from "../command-context.ts";
+import { describeCapabilities, isoTime, relativeTime } from "../describe.ts";
+import { EXIT_CODES } from "../exit-codes.ts";
+
+async function readChain(ctx: CommandContext): Promise<string> {
+  const [given, ...rest] = ctx.args.positionals;
+  if (given === undefined || rest.length > 0)
+    throw usageError("give one chain (t0~t1~…), or - to read it from stdin");
+  let text = given;
+  if (given === "-") {
+    if (ctx.io.readStdin === undefined) throw usageError("no standard input to read the chain from");
+    text = await ctx.io.readStdin();
+  }
+  // Accept a pasted header value as well as the bare chain.
+  return text.trim().replace(/^(authorization:\s*)?baton\s+/i, "");
+}
+
+async function loadJwks(ctx: CommandContext, where: string): Promise<unknown> {
+  if (/^https?:\/\//.test(where)) {
+    let response: Response;
+    try {
+      response = await (ctx.io.fetch ?? fetch)(where);
+    } catch {
+      throw new CliError("unreachable", `could not fetch the JWKS at ${where}`, EXIT_CODES.unavailable);
+    }
+    if (!response.ok)
+      throw new CliError("unreachable", `${where} answered ${response.status}`, EXIT_CODES.unavailable);
+    return response.json();
+  }
+  try {
+    return JSON.parse(readFileSync(ctx.path(where), "utf8"));
+  } catch (error) {
+    throw usageError(`--jwks ${where}: could not read a JSON JWKS (${(error as Error).message})`);
+  }
+}
+
+function parseAt(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (/^\d{1,12}$/.test(value)) return Number(value);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw usageError("--at must be seconds since the epoch or an ISO-8601 time");
+  return Math.floor(ms / 1000);
+}
+
+interface DecodedHop {
+  readonly hop: number;
+  readonly bytes: number;
+  readonly header?: TokenHeader;
+  readonly claims?: ChainToken["claims"];
+  readonly error?: { code: string; message: string };
+}
+
+export const inspect: Command = {
+  name: "inspect",
+  summary: "decode a chain hop by hop, show what narrowed, and verify it offline against a JWKS",
+  usage:
+    "<chain|-> [--jwks <file|url>] [--revocations <url>] [--url <service>] [--issuer <url>] [--at <time>]",
+  options: {
+    jwks: { type: "string" },
+    revocations: { type: "string" },
+    issuer: { type: "string" },
+    at: { type: "string" },
+    skew: { type: "string" },
+  },
+  help: [
+    "--url <service> is short for --jwks <service>/.well-known/jwks.json --revocations <service>/v1/revocations.",
+    "Without --jwks, signatures are not checked: only links, attenuation and time (exit 0 unless those fail).",
+    "--issuer defaults to the root token's iss; --at (seconds or ISO-8601) checks the chain at another time.",
+    "Exit code 1 when the chain is denied.",
+  ],
+  async run(ctx) {
+    const text = await readChain(ctx);
+    const url = ctx.string("url")?.replace(/\/+$/, "");
+    const jwksWhere = ctx.string("jwks") ?? (url === undefined ? undefined : `${url}/.well-known/jwks.json`);
+    const feedUrl = ctx.string("revocations") ?? (url === undefined ? undefined : `${url}/v1/revocations`);
+    const now = parseAt(ctx.string("at"), ctx.now());
+    const skew = ctx.integer("skew", 0, 600) ?? 30;
+    const { style } = ctx;
+
+    const split = decodeChain(text);
+    const hops: DecodedHop[] = [];
+    if (split.ok) {
+      for (const [hop, compact] of split.value.entries()) {
+        const decoded = decodeToken(compact);
+        if (!decoded.ok) {
+          hops.push({ hop, bytes: compact.length, error: decoded.error.toJSON() });
+          continue;
+        }
+        const claims = parseTokenPayload(decoded.value);
+        hops.push(
+          claims.ok
+            ? { hop, bytes: compact.length, header: decoded.value.header, claims: claims.value }
+            : { hop, bytes: compact.length, header: decoded.value.header, error: claims.error.toJSON() },
+        );
+      }
+    }
+
+    let reasons: Reason[];
+    let verified: "signatures" | "structure";
+    let revocationsChecked = false;
+    if (!split.ok) {
+      reasons = [{ hop: split.error.hop ?? null, code: split.error.code, message: split.error.message }];
+      verified = "structure";
+    } else if (jwksWhere !== undefined) {
+      let keys: ReturnType<typeof staticKeys>;
+      try {
+        keys = staticKeys(await loadJwks(ctx, jwksWhere));
+      } catch (error) {
+        if (error instanceof CliError) throw error;
+        throw usageError(`${jwksWhere} is not a valid JWKS: ${(error as Error).message}`);
+      }
+      const revoked = new Set<string>();
+      if (feedUrl !== undefined) {
+        const feed = followRevocationFeed({
+          url: feedUrl,
+          ...(ctx.io.fetch === undefined ? {} : { fetch: ctx.io.fetch }),
+        });
+        try {
+          await feed.syncOnce();
+        } catch (error) {
+          throw new CliError(
+            "unreachable",
+            `could not read the revocation feed at ${feedUrl}: ${(error as Error).message}`,
+            EXIT_CODES.unavailable,
+          );
+        }
+        for (const hop of hops)
+          if (hop.claims !== undefined && feed.isRevoked(hop.claims.did)) revoked.add(hop.claims.did);
+        revocationsChecked = true;
+      }
+      const issuer = ctx.string("issuer") ?? hops[0]?.claims?.iss ?? "";
+      const result = authenticateChain(text, {
+        now,
+        issuer,
+        resolveKey: (kid) => keys.resolve(kid),
+        status: (verifiedHops) =>
+          verifiedHops.map(({ claims }) =>
+            revoked.has(claims.did)
+              ? { code: "revoked" as const, message: `delegation ${claims.did} is revoked` }
+              : undefined,
+          ),
+        clockSkewSeconds: skew,
+        maxChainLength: 16,
+        maxTokenBytes: 8192,
+      });
+      reasons = result.ok ? [] : [...result.reasons];
+      verified = "signatures";
+    } else {
+      reasons = [];
+      const parsed: ChainToken[] = [];
+      for (const hop of hops) {
+        if (hop.claims === undefined) {
+          reasons.push({
+            hop: hop.hop,
+            code: (hop.error?.code ?? "malformed") as Reason["code"],
+            message: hop.error?.message ?? "",
+          });
+          break;
+        }
+        const token = { compact: split.value[hop.hop] ?? "", claims: hop.claims };
+        const parent = parsed[hop.hop - 1];
+        const errors = [
+          ...(parent === undefined ? checkRoot(token) : checkHopAgainstParent(parent, token, hop.hop)),
+          ...checkTime(hop.claims, now, skew, hop.hop),
+        ];
+        parsed.push(token);
+        if (errors.length > 0) {
+          reasons.push(...errors.map((e) => ({ hop: e.hop ?? hop.hop, code: e.code, message: e.message })));
+          break;
+        }
+      }
+      verified = "structure";
+    }
+    const decision = reasons.length === 0 ? "allow" : "deny";
+
+    if (ctx.json) {
+      ctx.printJson({
+        hops: hops.map((h, i) => {
+          const parent = hops[i - 1]?.claims;
+          return {
+            ...h,
+            narrowing:
+              parent === undefined || h.claims === undefined ? [] : describeNarrowing(parent, h.claims),
+          };
+        }),
+        verification: { checked: verified, revocationsChecked, at: now, decision, reasons },
+      });
+      return decision === "allow" ? EXIT_CODES.ok : EXIT_CODES.failed;
+    }
+
+    ctx.print(`${hops.length} token(s), ${text.length} bytes`);
+    for (const [i, h] of hops.entries()) {
+      const c = h.claims;
+      if (c === undefined) {
+        ctx.print(`hop ${h.hop}: ${style.red(`${h.error?.code}: ${h.error?.message}`)}`);
+        continue;
+      }
+      ctx.print(
+        `${style.bold(`hop ${h.hop}`)}: ${c.dlg ?? "operator"} → ${style.bold(c.sub)}  ${style.dim(`did ${c.did} · jti ${c.jti} · kid ${h.header?.kid} · ${h.bytes} bytes`)}`,
+        `   can: ${describeCapabilities(c.cap)}`,
+        `   for: ${c.aud.join(", ")}   task ${c.tsk}`,
+        `   expires ${isoTime(c.exp)} (${relativeTime(c.exp, now)}), revalidate by ${isoTime(c.rvl)} (${relativeTime(c.rvl, now)}), may delegate ${c.mdp} more`,
+      );
+      const parent = hops[i - 1]?.claims;
+      if (parent !== undefined) {
+        for (const change of describeNarrowing(parent, c)) {
+          ctx.print(`   ${change.widening ? style.red(`✗ ${change.text}`) : `↓ ${change.text}`}`);
+        }
+      }
+    }
+    const checked =
+      verified === "signatures"
+        ? `signatures checked against ${jwksWhere}; revocations ${revocationsChecked ? `checked against ${feedUrl}` : "not checked (pass --revocations or --url)"}`
+        : "signatures NOT checked (pass --jwks <file|url> or --url)";
+    ctx.print("", style.dim(`${checked}; at ${isoTime(now)}`));
+    if (decision === "allow")
+      ctx.print(style.green(`decision: allow${verified === "structure" ? " (structure only)" : ""}`));
+    else {
+      ctx.print(style.red("decision: deny"));
+      for (const reason of reasons)
+        ctx.print(
+          `  ${style.bold(reason.code)}${reason.hop === null ? "" : ` at hop ${reason.hop}`}: ${reason.message}`,
+        );
+    }
+    return decision === "allow" ? EXIT_CODES.ok : EXIT_CODES.failed;
+  },
+};

@@ -1,0 +1,63 @@
+/** `baton tasks complete|list`. */
+import { usageError } from "../cli-error.ts";
+import type { Command } from "../command.ts";
+import { isoTime } from "../describe.ts";
+import { EXIT_CODES } from "../exit-codes.ts";
+import { formatTable } from "../table.ts";
+
+export const tasksComplete: Command = {
+  name: "tasks complete",
+  summary: "close a task and revoke everything issued under it",
+  usage: "<task-id>",
+  options: {},
+  async run(ctx) {
+    ctx.refuseDatabaseWrite("tasks complete");
+    const [task, ...rest] = ctx.args.positionals;
+    if (task === undefined || rest.length > 0) throw usageError("give exactly one task id");
+    const result = await ctx.operator().completeTask(task);
+    if (ctx.json) ctx.printJson(result);
+    else ctx.print(`completed ${task}; revoked ${result.revoked} delegation(s)`);
+    return EXIT_CODES.ok;
+  },
+};
+
+export const tasksList: Command = {
+  name: "tasks list",
+  summary: "list tasks with the size of their trees (--db)",
+  usage: "--db <file> [--status open|completed|revoked] [--limit <n>]",
+  options: { status: { type: "string" }, limit: { type: "string" } },
+  async run(ctx) {
+    if (!ctx.usesDatabase())
+      throw usageError("the service has no endpoint that lists tasks yet: pass --db <file>");
+    const status = ctx.string("status");
+    if (status !== undefined && !["open", "completed", "revoked"].includes(status)) {
+      throw usageError("--status must be open, completed or revoked");
+    }
+    const limit = ctx.integer("limit", 1, 1000) ?? 100;
+    const store = ctx.openDatabase();
+    try {
+      const tasks = store.listTasks({ limit, ...(status === undefined ? {} : { status: status as "open" }) });
+      if (ctx.json) {
+        ctx.printJson({ items: tasks });
+        return EXIT_CODES.ok;
+      }
+      ctx.print(
+        ...formatTable(
+          ["TASK", "STATUS", "ROOT AGENT", "LIVE", "REVOKED", "OPENED", "INTENT"],
+          tasks.map((t) => [
+            t.id,
+            t.status,
+            t.rootAgent,
+            String(t.liveDelegations),
+            String(t.revokedDelegations),
+            isoTime(t.openedAt),
+            t.intent,
+          ]),
+        ),
+      );
+      return EXIT_CODES.ok;
+    } finally {
+      store.close();
+    }
+  },
+};

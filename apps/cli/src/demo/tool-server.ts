@@ -1,0 +1,83 @@
+/**
+ * A small tool server for the demo: a Hono app on loopback with the Baton verifier middleware,
+ * the service's JWKS and revocation feed followed over HTTP, and decisions reported back to the
+ * service. Its clock is the demo's, so "time passes" for the tool server as for everyone else.
+ */
+import type { AddressInfo } from "node:net";
+import {
+  batonMiddleware,
+  createVerifier,
+  type DecisionSink,
+  followRevocationFeed,
+  httpDecisionSink,
+  type RevocationFeed,
+  type RouteRule,
+  remoteJwks,
+} from "@baton/verifier";
+import { type ServerType, serve } from "@hono/node-server";
+import { Hono } from "hono";
+
+/** What the demo needs to know to start a tool server. */
+export interface DemoToolServerOptions {
+  readonly audience: string;
+  readonly serviceUrl: string;
+  readonly issuer: string;
+  readonly audienceSecret: string;
+  /** Seconds since the epoch: the demo clock. */
+  readonly clock: () => number;
+  readonly routes: readonly RouteRule[];
+  /** Registers the tool's own handlers, which run only after the middleware allowed the call. */
+  readonly handlers: (app: Hono) => void;
+}
+
+/** A running demo tool server. */
+export interface DemoToolServer {
+  readonly url: string;
+  readonly feed: RevocationFeed;
+  readonly sink: DecisionSink;
+  close(): Promise<void>;
+}
+
+/** Starts a tool server on 127.0.0.1 with a free port. */
+export async function startDemoToolServer(options: DemoToolServerOptions): Promise<DemoToolServer> {
+  const msClock = () => options.clock() * 1000;
+  const keys = remoteJwks({ url: `${options.serviceUrl}/.well-known/jwks.json`, clock: msClock });
+  await keys.ready();
+  const feed = followRevocationFeed({ url: `${options.serviceUrl}/v1/revocations`, clock: msClock });
+  await feed.syncOnce();
+  // Reports are flushed by the demo before it prints the trace, not on a timer.
+  const sink = httpDecisionSink({
+    url: `${options.serviceUrl}/v1/decisions`,
+    audienceSecret: options.audienceSecret,
+    flushIntervalMs: 3_600_000,
+  });
+  const verifier = createVerifier({
+    issuer: options.issuer,
+    audience: options.audience,
+    keys,
+    revocations: feed,
+    maxStalenessSeconds: 3600,
+    clock: options.clock,
+  });
+  const app = new Hono();
+  app.use("*", batonMiddleware({ verifier, audience: options.audience, sink, routes: options.routes }));
+  options.handlers(app);
+  const { server, url } = await new Promise<{ server: ServerType; url: string }>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) =>
+      resolve({ server: s, url: `http://127.0.0.1:${info.port}` }),
+    );
+    s.once("error", reject);
+  });
+  return {
+    url,
+    feed,
+    sink,
+    async close() {
+      await sink.close();
+      await new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Where investigation commands read the graph and the decision log: the running service
+ * (operator endpoints) or a database file opened directly. Both give the same shapes, so
+ * `trace`, `graph` and `decisions` render the same way whichever is used.
+ */
+import type { BatonOperator } from "@baton/client";
+import type {
+  ApprovalRecord,
+  DecisionPage,
+  DecisionRecord,
+  DelegationRecord,
+  Store,
+  TokenRecord,
+  WalkedDelegation,
+} from "@baton/store";
+import { CliError } from "./cli-error.ts";
+import { EXIT_CODES } from "./exit-codes.ts";
+
+/** A delegation with everything around it, as `GET /v1/delegations/{did}` returns it. */
+export interface Trace {
+  readonly delegation: DelegationRecord;
+  /** Root first, without the delegation itself. */
+  readonly ancestors: readonly DelegationRecord[];
+  readonly descendants: readonly WalkedDelegation[];
+  readonly versions: readonly TokenRecord[];
+  /** Decisions about the delegation, its ancestors and its descendants, newest first. */
+  readonly decisions: readonly DecisionRecord[];
+}
+
+/** A task's whole tree and its decisions. */
+export interface TaskGraph {
+  readonly task: string;
+  /** Root first, then by depth. */
+  readonly delegations: readonly DelegationRecord[];
+  readonly decisions: readonly DecisionRecord[];
+}
+
+/** Filters and paging for the decision log. */
+export interface DecisionFilter {
+  readonly task?: string;
+  readonly agent?: string;
+  readonly did?: string;
+  readonly limit: number;
+  readonly cursor?: number;
+  readonly order?: "newest" | "oldest";
+}
+
+/** Read access to the graph. */
+export interface InvestigationSource {
+  trace(did: string): Promise<Trace>;
+  taskGraph(task: string): Promise<TaskGraph>;
+  decisions(filter: DecisionFilter): Promise<DecisionPage>;
+  approvals(status?: ApprovalRecord["status"]): Promise<readonly ApprovalRecord[]>;
+}
+
+/** Most decisions a trace or a task graph carries (as the service's trace does). */
+const TRACE_DECISIONS = 1000;
+
+function notFound(what: string): CliError {
+  return new CliError(
+    "not_found",
+    `${what} does not exist: check the id (and --db or --url)`,
+    EXIT_CODES.refused,
+  );
+}
+
+/** Reads a database file (or an open store) directly. */
+export function storeSource(store: Store): InvestigationSource {
+  return {
+    async trace(did) {
+      const delegation = store.getDelegation(did);
+      if (delegation === undefined) throw notFound(`delegation ${did}`);
+      const ancestors = store.ancestors(did).filter((record) => record.did !== did);
+      const descendants = store.descendants(did);
+      const related = new Set([did, ...ancestors.map((r) => r.did), ...descendants.map((r) => r.did)]);
+      const decisions = store
+        .queryDecisions({ task: delegation.task, limit: TRACE_DECISIONS })
+        .items.filter((decision) => decision.did !== null && related.has(decision.did));
+      return { delegation, ancestors, descendants, versions: store.tokenVersions(did), decisions };
+    },
+    async taskGraph(task) {
+      if (store.getTask(task) === undefined) throw notFound(`task ${task}`);
+      return {
+        task,
+        delegations: store.taskTree(task),
+        decisions: store.queryDecisions({ task, limit: TRACE_DECISIONS }).items,
+      };
+    },
+    async decisions(filter) {
+      return store.queryDecisions(filter);
+    },
+    async approvals(status) {
+      return store.listApprovals(status === undefined ? {} : { status });
+    },
+  };
+}
+
+/** Reads through the service's operator endpoints. */
+export function serviceSource(operator: BatonOperator): InvestigationSource {
+  const decisions = (filter: DecisionFilter): Promise<DecisionPage> => {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(filter))
+      if (value !== undefined) query.set(name, String(value));
+    return operator.request<DecisionPage>("GET", `/v1/decisions?${query}`);
+  };
+  const trace = (did: string) => operator.trace(did) as Promise<Trace>;
+  return {
+    trace,
+    async taskGraph(task) {
+      // The service has no task endpoint: the task's first decisions name its root grant, and
+      // the root's trace holds the whole tree.
+      const first = await decisions({ task, limit: 100, order: "oldest" });
+      const grant = first.items.find((decision) => decision.kind === "grant" && decision.did !== null);
+      if (grant?.did == null) throw notFound(`task ${task}`);
+      const root = await trace(grant.did);
+      return {
+        task,
+        delegations: [root.delegation, ...root.descendants],
+        decisions: root.decisions,
+      };
+    },
+    decisions,
+    async approvals(status) {
+      const page = (await operator.approvals(status)) as { items: ApprovalRecord[] };
+      return page.items;
+    },
+  };
+}

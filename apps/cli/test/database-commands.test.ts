@@ -1,0 +1,91 @@
+/**
+ * Commands that work on the database file alone: auditing the hash-chained decision log
+ * (including a row edited behind the store's back) and rotating the signing key.
+ */
+import { join } from "node:path";
+import { openSqliteStore } from "@baton/store";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, test } from "vitest";
+import { EXIT_CODES } from "../src/exit-codes.ts";
+import { baton, tempDir } from "./helpers.ts";
+
+let temp: ReturnType<typeof tempDir> | undefined;
+afterEach(() => temp?.remove());
+
+function seedLog(path: string, rows: number): void {
+  const store = openSqliteStore({ path });
+  for (let i = 0; i < rows; i++) {
+    store.appendDecision({
+      at: 1_767_225_600 + i,
+      kind: "verify",
+      decision: "allow",
+      action: "repo.issues.read",
+      reasons: [],
+    });
+  }
+  store.close();
+}
+
+describe("audit verify", () => {
+  test("verifies an intact log and exits 0", async () => {
+    temp = tempDir("baton-audit-");
+    const db = join(temp.dir, "log.db");
+    seedLog(db, 5);
+    const result = await baton(["audit", "verify", "--db", db, "--json"]);
+    expect(result.code).toBe(EXIT_CODES.ok);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, rows: 5 });
+  });
+
+  test("reports the first tampered row and exits 1", async () => {
+    temp = tempDir("baton-audit-");
+    const db = join(temp.dir, "log.db");
+    seedLog(db, 5);
+    // Someone with the file can drop the append-only trigger; the hash chain still catches the edit.
+    const raw = new Database(db);
+    raw.exec("DROP TRIGGER decisions_append_only_update");
+    raw.prepare("UPDATE decisions SET decision = 'deny' WHERE id = 3").run();
+    raw.close();
+    const json = await baton(["audit", "verify", "--db", db, "--json"]);
+    expect(json.code).toBe(EXIT_CODES.failed);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, firstBrokenId: 3, problem: "hash_mismatch" });
+    const human = await baton(["audit", "verify", "--db", db]);
+    expect(human.code).toBe(EXIT_CODES.failed);
+    expect(human.stdout).toContain("row 3");
+  });
+
+  test("a head hash other than the one expected fails", async () => {
+    temp = tempDir("baton-audit-");
+    const db = join(temp.dir, "log.db");
+    seedLog(db, 2);
+    const result = await baton(["audit", "verify", "--db", db, "--expect-head", "0".repeat(64)]);
+    expect(result.code).toBe(EXIT_CODES.failed);
+  });
+
+  test("needs --db", async () => {
+    expect((await baton(["audit", "verify"])).code).toBe(EXIT_CODES.usage);
+  });
+});
+
+describe("keys rotate", () => {
+  test("adds an active key and retires the previous one on the database file", async () => {
+    temp = tempDir("baton-keys-");
+    const db = join(temp.dir, "keys.db");
+    openSqliteStore({ path: db }).close();
+    const first = await baton(["keys", "rotate", "--db", db, "--json"]);
+    expect(first.code).toBe(EXIT_CODES.ok);
+    const second = JSON.parse((await baton(["keys", "rotate", "--db", db, "--json"])).stdout);
+    expect(second).toMatchObject({ retired: expect.any(String), restartRequired: true });
+    const keys = JSON.parse((await baton(["keys", "list", "--db", db, "--json"])).stdout).items as {
+      kid: string;
+      retiredAt: number | null;
+      privateKeyPkcs8?: string;
+    }[];
+    expect(keys.filter((k) => k.retiredAt === null).map((k) => k.kid)).toEqual([second.kid]);
+    expect(keys.some((k) => k.kid === second.retired && k.retiredAt !== null)).toBe(true);
+    expect(keys.every((k) => k.privateKeyPkcs8 === undefined)).toBe(true);
+  });
+
+  test("is refused without --db, since the service has no rotation endpoint", async () => {
+    expect((await baton(["keys", "rotate"])).code).toBe(EXIT_CODES.usage);
+  });
+});

@@ -1,0 +1,61 @@
+/** The demo is the README's first command: it must run the whole story and exit 0. */
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { EXIT_CODES } from "../src/exit-codes.ts";
+import { baton, tempDir } from "./helpers.ts";
+
+describe("baton demo", () => {
+  const temp = tempDir("baton-demo-");
+  afterAll(() => temp.remove());
+  const db = join(temp.dir, "demo.db");
+  let leafDid = "";
+
+  test("plays the scenario with every refusal Baton should make, and verifies the audit log", async () => {
+    const result = await baton(["demo", "--db", "demo.db"], { cwd: temp.dir });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(EXIT_CODES.ok);
+    for (const outcome of [
+      "scope_widening",
+      "audience_mismatch",
+      "revalidation_due",
+      "revoked",
+      "audit log verified",
+    ])
+      expect(result.stdout).toContain(outcome);
+    expect(result.stdout).not.toContain("UNEXPECTED");
+    expect(result.stdout).toContain("The database is demo.db");
+    leafDid = /pnpm baton trace (?:--did=)?(\S+) --db demo\.db/.exec(result.stdout)?.[1] ?? "";
+    expect(leafDid).not.toBe("");
+  });
+
+  test("leaves a database that the investigation commands read", async () => {
+    const trace = await baton(["trace", `--did=${leafDid}`, "--db", db, "--json"]);
+    expect(trace.code).toBe(EXIT_CODES.ok);
+    const parsed = JSON.parse(trace.stdout);
+    expect(parsed.delegation).toMatchObject({ to: "agent:notifier", status: "revoked" });
+    expect(parsed.ancestors.map((a: { to: string }) => a.to)).toEqual(["agent:planner", "agent:triager"]);
+    expect((await baton(["audit", "verify", "--db", db])).code).toBe(EXIT_CODES.ok);
+  });
+
+  test("refuses to reuse an existing database file", async () => {
+    expect((await baton(["demo", "--db", db])).code).toBe(EXIT_CODES.usage);
+  });
+
+  test("with --json prints a summary whose every outcome holds", async () => {
+    const json = await baton(["demo", "--db", join(temp.dir, "second.db"), "--json"]);
+    expect(json.code).toBe(EXIT_CODES.ok);
+    const summary = JSON.parse(json.stdout) as {
+      outcomes: { ok: boolean; actual: string }[];
+      audit: { ok: boolean };
+    };
+    expect(summary.outcomes.length).toBeGreaterThanOrEqual(10);
+    expect(summary.outcomes.filter((o) => !o.ok)).toEqual([]);
+    expect(summary.audit.ok).toBe(true);
+  });
+
+  test("the offline walkthrough still runs without a service", async () => {
+    const offline = await baton(["demo", "--offline"]);
+    expect(offline.code).toBe(EXIT_CODES.ok);
+    expect(offline.stdout).toContain("scope_widening");
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * The root README's examples are real: the SDK and middleware snippets are the files in
+ * apps/cli/examples verbatim (this test fails when they diverge) and run here against a real
+ * service; every `pnpm baton` line names a command and options that exist.
+ */
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { RunningServer } from "@baton/token-service";
+import { type ServerType, serve } from "@hono/node-server";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { delegateAndCall } from "../examples/agent-sdk.ts";
+import { createRepoTool } from "../examples/tool-server.ts";
+import { EXIT_CODES } from "../src/exit-codes.ts";
+import { baton, OPERATOR_TOKEN, startService, tempDir } from "./helpers.ts";
+
+const ROOT = new URL("../../../", import.meta.url);
+const readme = readFileSync(new URL("README.md", ROOT), "utf8");
+
+/** The fenced block that follows `<!-- example: <path>` in the README. */
+function exampleBlock(path: string): string | undefined {
+  const marker = readme.indexOf(`<!-- example: ${path}`);
+  if (marker < 0) return undefined;
+  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(marker));
+  return match?.[1];
+}
+
+/** Splits a shell line into words, honouring single and double quotes. */
+function words(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
+}
+
+describe("README examples", () => {
+  test.each(["apps/cli/examples/agent-sdk.ts", "apps/cli/examples/tool-server.ts"])(
+    "the README shows %s verbatim",
+    (path) => {
+      expect(exampleBlock(path)).toBe(readFileSync(fileURLToPath(new URL(path, ROOT)), "utf8"));
+    },
+  );
+
+  test("keeps the install-and-demo and install-and-test commands first", () => {
+    const first = /```sh\n([^\n]*)\n([^\n]*)\n/.exec(readme);
+    expect(first?.[1]).toMatch(/^npx -y pnpm@[\d.]+ install --frozen-lockfile && npx -y pnpm@[\d.]+ demo\b/);
+    expect(first?.[2]).toMatch(/^npx -y pnpm@[\d.]+ install --frozen-lockfile && npx -y pnpm@[\d.]+ test\b/);
+  });
+
+  test("every `pnpm baton` line names a command and options that exist", async () => {
+    const lines = readme.split("\n").filter((line) => line.startsWith("pnpm baton "));
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      const result = await baton([...words(line).slice(2), "--help"]);
+      expect({ line, code: result.code }).toEqual({ line, code: EXIT_CODES.ok });
+    }
+  });
+
+  describe("run against a real service", () => {
+    let temp: ReturnType<typeof tempDir>;
+    let service: RunningServer;
+    let tool: { server: ServerType; url: string; stop: () => void };
+
+    beforeAll(async () => {
+      temp = tempDir("baton-readme-");
+      service = await startService(temp.dir);
+      await fetch(`${service.url}/v1/audiences`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ id: "repo-tool" }),
+      });
+      const { app, stop } = await createRepoTool(service.url, service.issuer);
+      tool = await new Promise((resolve) => {
+        const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) =>
+          resolve({ server, url: `http://127.0.0.1:${info.port}`, stop }),
+        );
+      });
+    });
+
+    afterAll(async () => {
+      tool?.stop();
+      await new Promise<void>((resolve) => {
+        if (tool === undefined) return resolve();
+        (tool.server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        tool.server.close(() => resolve());
+      });
+      await service?.close();
+      temp?.remove();
+    });
+
+    test("the SDK example's sub-agent is allowed by the middleware example", async () => {
+      const response = await delegateAndCall(service.url, OPERATOR_TOKEN, tool.url);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ issues: [], for: "agent:coder" });
+    });
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * Task business hours (issue 7): a grant may declare them; they are kept on the task row, written
+ * in the grant's own transaction, and runtime policy reads them from there at every delegation.
+ */
+import { createCedarPolicy, loadPolicySet } from "@baton/policy";
+import type { SqliteStore } from "@baton/store";
+import type { PolicyContext, PolicyHook } from "@baton/verifier";
+import { afterEach, describe, expect, test } from "vitest";
+import { createHarness, delegate, type Harness, json, registerAgent, T0, type TestAgent } from "./harness.ts";
+
+const ISSUES = { act: "repo.issues.*", res: "repo:acme/web/**" };
+// T0 (2026-01-01 00:00 UTC) is a Thursday: ISO weekday 4.
+const THURSDAY_DAYTIME = { days: [4, 5], start: "08:00", end: "18:30" };
+
+/** The shipped Cedar set, as `startServer` loads it by default. */
+function shippedPolicy(): PolicyHook {
+  const loaded = loadPolicySet();
+  if (!loaded.ok) throw loaded.error;
+  return createCedarPolicy(loaded.value);
+}
+
+/**
+ * A policy that remembers the context of every delegation it is asked about, and answers as `inner`
+ * does (allow-all by default).
+ */
+function recordingPolicy(inner: PolicyHook = () => ({ decision: "allow" })): {
+  hook: PolicyHook;
+  delegations: PolicyContext[];
+} {
+  const delegations: PolicyContext[] = [];
+  return {
+    delegations,
+    hook: (context) => {
+      if (context.action === "baton.delegate") delegations.push(context);
+      return inner(context);
+    },
+  };
+}
+
+/** Grants `agent` a root delegation for a new task, declaring `hours` when given. */
+async function grantWithHours(h: Harness, agent: TestAgent, hours?: unknown): Promise<Response> {
+  const response = await h.op("POST", "/v1/grants", {
+    agent: agent.id,
+    task: { intent: "triage", ...(hours === undefined ? {} : { hours }) },
+    cap: [ISSUES],
+    aud: ["repo-tool"],
+    ttl: 43_200,
+    rvi: 43_200,
+  });
+  if (response.status === 201) {
+    const issued = (await response.clone().json()) as { did: string; chain: string };
+    agent.chain = issued.chain;
+    agent.did = issued.did;
+  }
+  return response;
+}
+
+const rowCount = (h: Harness, table: string) =>
+  (
+    (h.store as SqliteStore).database.prepare(`select count(*) as n from ${table}`).get() as {
+      n: number;
+    }
+  ).n;
+
+describe("task business hours", () => {
+  let h: Harness | undefined;
+  afterEach(() => h?.close());
+
+  test("a grant's hours are kept on its task, and policy sees them at delegation in minutes of the day", async () => {
+    const policy = recordingPolicy();
+    h = createHarness({ policy: policy.hook });
+    const alice = await registerAgent(h, "agent:alice");
+    const bob = await registerAgent(h, "agent:bob");
+    const settingsBefore = rowCount(h, "settings");
+
+    const granted = await grantWithHours(h, alice, THURSDAY_DAYTIME);
+    expect(granted.status).toBe(201);
+    const { task } = (await json(granted)) as { task: string };
+    expect(h.store.getTask(task)?.hours).toEqual(THURSDAY_DAYTIME);
+    // The hours live on the task, not beside it.
+    expect(rowCount(h, "settings")).toBe(settingsBefore);
+
+    expect((await delegate(h, alice, bob, { cap: [ISSUES] })).status).toBe(201);
+    expect(policy.delegations).toHaveLength(1);
+    expect(policy.delegations[0]?.context.taskHours).toEqual({ days: [4, 5], start: 480, end: 1110 });
+    expect(policy.delegations[0]?.context.taskIntent).toBe("triage");
+  });
+
+  test("a grant without hours gives policy no hours", async () => {
+    const policy = recordingPolicy();
+    h = createHarness({ policy: policy.hook });
+    const alice = await registerAgent(h, "agent:alice");
+    const bob = await registerAgent(h, "agent:bob");
+    const granted = await grantWithHours(h, alice);
+    expect(granted.status).toBe(201);
+    expect(h.store.getTask(((await json(granted)) as { task: string }).task)?.hours).toBeNull();
+    expect((await delegate(h, alice, bob, { cap: [ISSUES] })).status).toBe(201);
+    expect(policy.delegations[0]?.context).not.toHaveProperty("taskHours");
+  });
+
+  test("under the shipped Cedar set, a delegation outside the task's hours is policy_denied, inside them issued", async () => {
+    h = createHarness({ policy: shippedPolicy() });
+    const alice = await registerAgent(h, "agent:alice");
+    const bob = await registerAgent(h, "agent:bob");
+    expect((await grantWithHours(h, alice, THURSDAY_DAYTIME)).status).toBe(201);
+
+    // 00:00 on a Thursday: before the window opens.
+    const refused = await delegate(h, alice, bob, { cap: [ISSUES] });
+    expect(refused.status).toBe(403);
+    const problem = (await json(refused)) as { code: string; reasons: { policies?: string[] }[] };
+    expect(problem.code).toBe("policy_denied");
+    expect(problem.reasons[0]?.policies).toEqual(["delegate-outside-business-hours"]);
+
+    h.now = T0 + 9 * 3600; // 09:00
+    expect((await delegate(h, alice, bob, { cap: [ISSUES] })).status).toBe(201);
+  });
+
+  test("refuses malformed hours with 400 and writes no task, delegation or decision", async () => {
+    h = createHarness({ policy: recordingPolicy().hook });
+    const alice = await registerAgent(h, "agent:alice");
+    const before = ["tasks", "delegations", "tokens", "decisions", "settings"].map((t) =>
+      rowCount(h as Harness, t),
+    );
+    for (const hours of [
+      { ...THURSDAY_DAYTIME, days: [1, 1] },
+      { ...THURSDAY_DAYTIME, days: [] },
+      { ...THURSDAY_DAYTIME, days: [0] },
+      { ...THURSDAY_DAYTIME, start: "18:30", end: "08:00" },
+      { ...THURSDAY_DAYTIME, start: "8:00" },
+      { ...THURSDAY_DAYTIME, end: "24:30" },
+      { ...THURSDAY_DAYTIME, zone: "UTC" },
+      { days: [1], start: 480, end: 1080 },
+    ]) {
+      const response = await grantWithHours(h, alice, hours);
+      expect({ hours, status: response.status, code: (await json(response)).code }).toEqual({
+        hours,
+        status: 400,
+        code: "invalid_request",
+      });
+    }
+    expect(
+      ["tasks", "delegations", "tokens", "decisions", "settings"].map((t) => rowCount(h as Harness, t)),
+    ).toEqual(before);
+  });
+
+  test("stored hours the service cannot read reach policy as an empty week, which denies, never as no hours", async () => {
+    const policy = recordingPolicy(shippedPolicy());
+    h = createHarness({ policy: policy.hook });
+    const alice = await registerAgent(h, "agent:alice");
+    const bob = await registerAgent(h, "agent:bob");
+    const granted = await grantWithHours(h, alice, THURSDAY_DAYTIME);
+    const { task } = (await json(granted)) as { task: string };
+    // As if someone edited the file by hand: well-formed JSON, but not hours.
+    (h.store as SqliteStore).database
+      .prepare("update tasks set hours = ? where id = ?")
+      .run(JSON.stringify({ days: [4], start: "8", end: "x" }), task);
+    h.now = T0 + 9 * 3600; // inside the hours the grant declared
+    const refused = await delegate(h, alice, bob, { cap: [ISSUES] });
+    expect(refused.status).toBe(403);
+    expect((await json(refused)).code).toBe("policy_denied");
+    expect(policy.delegations[0]?.context.taskHours).toEqual({ days: [], start: 0, end: 0 });
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * `pnpm bench`: runs every figure and writes bench/results/latest.md and latest.json.
+ *
+ *   pnpm bench                      # full run (a few minutes; seeds a 1M-delegation graph)
+ *   pnpm bench --quick              # smoke test (< 60 s): few samples, 10k graph only
+ *   pnpm bench --only=chain,peers   # some sections: limit/chain, peers, policy, service, graph
+ *   pnpm bench --graph-sizes=10000,100000 --cascade-sizes=1000,10000
+ *   pnpm bench --out=bench/results/other   # write other.md / other.json instead of latest.*
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { machineInfo, type RunReport, renderMarkdown, type Section } from "./lib/report.ts";
+import { chainSection, limitSection, measureChains } from "./suites/chain-verification.ts";
+import { graphSection, measureCascades, measureWalks } from "./suites/graph.ts";
+import { measurePeers, peersSection } from "./suites/peers.ts";
+import { measurePolicy, policySection } from "./suites/policy.ts";
+import { measureService, serviceSection } from "./suites/service-http.ts";
+
+const SECTIONS = ["chain", "peers", "policy", "service", "graph"] as const;
+type SectionName = (typeof SECTIONS)[number];
+
+interface Options {
+  readonly quick: boolean;
+  readonly only: ReadonlySet<SectionName>;
+  readonly graphSizes: readonly number[];
+  readonly cascadeSizes: readonly number[];
+  readonly out: string;
+}
+
+function parseSizes(value: string, flag: string): number[] {
+  const sizes = value.split(",").map((part) => Number(part.replaceAll("_", "")));
+  if (sizes.some((size) => !Number.isSafeInteger(size) || size < 1))
+    throw new Error(`${flag}: expected positive integers`);
+  return sizes;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const quick = argv.includes("--quick");
+  const value = (flag: string) => argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+  const only = value("--only");
+  const selected = only === undefined ? [...SECTIONS] : only.split(",");
+  for (const name of selected) {
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name}`);
+  }
+  for (const arg of argv) {
+    if (!["--quick"].includes(arg) && !/^--(only|graph-sizes|cascade-sizes|out)=/.test(arg)) {
+      throw new Error(`unknown argument ${arg}`);
+    }
+  }
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return {
+    quick,
+    only: new Set(selected as SectionName[]),
+    graphSizes: parseSizes(
+      value("--graph-sizes") ?? (quick ? "10000" : "10000,100000,1000000"),
+      "--graph-sizes",
+    ),
+    cascadeSizes: parseSizes(
+      value("--cascade-sizes") ?? (quick ? "1000,10000" : "1000,10000,100000"),
+      "--cascade-sizes",
+    ),
+    out: path.resolve(value("--out") ?? path.join(here, "results", "latest")),
+  };
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const machine = machineInfo();
+  const sections: Section[] = [];
+  const skipped: string[] = [];
+  log(
+    `${options.quick ? "quick" : "full"} run on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}`,
+  );
+
+  let chains: Awaited<ReturnType<typeof measureChains>> | undefined;
+  if (options.only.has("chain") || options.only.has("peers")) {
+    log("limit and chain verification…");
+    chains = await measureChains({ quick: options.quick });
+    sections.push(limitSection(chains));
+    if (options.only.has("chain")) sections.push(chainSection(chains));
+  }
+  if (options.only.has("peers") && chains !== undefined) {
+    log("peers (jose, Biscuit, ucanto)…");
+    const peers = await measurePeers(options.quick);
+    const at5 = (variant: string) =>
+      chains?.figures.find((f) => f.depth === 5 && f.cache === "cold" && f.variant === variant);
+    const reference = [at5("sig+links"), at5("+revocation+proof")].flatMap((f) =>
+      f === undefined
+        ? []
+        : [{ label: `Baton depth 5, cold, ${f.variant}`, summary: f.summary, signatures: f.signatures }],
+    );
+    sections.push(peersSection(peers, reference, chains.limit.medianUs));
+    for (const peer of peers) if (peer.summary === undefined) skipped.push(`${peer.name}: ${peer.error}`);
+  }
+  if (options.only.has("policy")) {
+    log("policy hook…");
+    sections.push(policySection(measurePolicy(options.quick)));
+    skipped.push(
+      "Cedar policy evaluation: TODO, the Cedar evaluator (@baton/policy) is not benched yet; only the PolicyHook overhead is measured.",
+    );
+  }
+  if (options.only.has("service")) {
+    log("service over HTTP (child process + autocannon)…");
+    sections.push(serviceSection(await measureService(options.quick)));
+  }
+  if (options.only.has("graph")) {
+    log(`graph walks on ${options.graphSizes.join(", ")} delegations…`);
+    const walks = measureWalks(options.graphSizes, options.quick);
+    log(`cascade revocations of ${options.cascadeSizes.join(", ")} descendants…`);
+    const cascades = measureCascades(options.cascadeSizes, options.quick);
+    sections.push(graphSection(walks, cascades));
+  }
+
+  const report: RunReport = {
+    date: new Date().toISOString(),
+    mode: options.quick ? "quick" : "full",
+    durationSeconds: (performance.now() - started) / 1000,
+    machine,
+    loadAverageAtEnd: machineInfo().loadAverage,
+    command: `pnpm bench ${process.argv.slice(2).join(" ")}`.trim(),
+    sections,
+    skipped,
+  };
+  mkdirSync(path.dirname(options.out), { recursive: true });
+  writeFileSync(`${options.out}.md`, renderMarkdown(report));
+  writeFileSync(`${options.out}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  log(
+    `wrote ${path.relative(process.cwd(), options.out)}.md and .json in ${report.durationSeconds.toFixed(0)} s`,
+  );
+}
+
+await main();

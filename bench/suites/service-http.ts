@@ -1,0 +1,301 @@
+/**
+ * The token service over HTTP on loopback, loaded with autocannon: delegations per second
+ * (`POST /v1/delegations`, one hop recorded per request) and verifications per second
+ * (`POST /v1/verify` of a depth-3 chain, one decision logged per request), at 1, 16 and 64
+ * concurrent connections, with the store at synchronous=FULL and NORMAL.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createPrivateKey, type JsonWebKey, type KeyObject, randomBytes, sign } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { AgentKeyPair, BatonAgent, BatonOperator } from "@baton/client";
+import { sha256Base64url } from "@baton/token";
+import autocannon from "autocannon";
+import type { Section } from "../lib/report.ts";
+import { formatRate } from "../lib/stats.ts";
+
+const OPERATOR_TOKEN = "bench-operator-token-0123456789abcdef";
+const TOOL_URL = "https://tools.bench/repos/acme/web/issues";
+const CONCURRENCY = [1, 16, 64] as const;
+/** Under the service's replay cache (100,000 proof ids) for the whole run of one process. */
+const MAX_REQUESTS_PER_RUN = 15_000;
+
+export interface HttpFigure {
+  readonly sync: "FULL" | "NORMAL";
+  readonly endpoint: "delegations" | "verify";
+  readonly connections: number;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  /** Responses that were not the expected success (201 for a hop, 200 `allow` for a verify). */
+  readonly unexpected: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+interface Proofer {
+  readonly jwk: unknown;
+  readonly key: KeyObject;
+}
+
+function proofer(pair: AgentKeyPair): Proofer {
+  return {
+    jwk: pair.publicJwk,
+    key: createPrivateKey({ key: { ...pair.toPrivateJwk() } as JsonWebKey, format: "jwk" }),
+  };
+}
+
+/** A DPoP proof signed with node:crypto (fast enough to pre-mint thousands before a run). */
+function dpop(p: Proofer, method: string, url: string, chain: string): string {
+  const header = Buffer.from(JSON.stringify({ typ: "dpop+jwt", alg: "EdDSA", jwk: p.jwk })).toString(
+    "base64url",
+  );
+  const claims = Buffer.from(
+    JSON.stringify({
+      jti: randomBytes(16).toString("base64url"),
+      htm: method,
+      htu: url,
+      iat: Math.floor(Date.now() / 1000),
+      ath: sha256Base64url(chain),
+    }),
+  ).toString("base64url");
+  const input = `${header}.${claims}`;
+  return `${input}.${sign(null, Buffer.from(input), p.key).toString("base64url")}`;
+}
+
+async function startChild(
+  sync: "FULL" | "NORMAL",
+  db: string,
+): Promise<{ child: ChildProcess; url: string }> {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/service/child.ts")], {
+    cwd: root,
+    env: {
+      ...process.env,
+      BENCH_SYNC: sync,
+      BATON_DB: db,
+      BATON_OPERATOR_TOKEN: OPERATOR_TOKEN,
+      BATON_PROOF_MAX_AGE: "600",
+      BATON_REVALIDATION_INTERVAL: "3600",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split("\n")[0];
+      if (buffered.includes("\n") && line !== undefined) {
+        const [address, mode] = line.split(" ");
+        if (mode !== sync) reject(new Error(`service opened with synchronous=${mode}, wanted ${sync}`));
+        resolve(address ?? "");
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`service exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+interface Load {
+  readonly path: string;
+  readonly headers: (proof: string) => Record<string, string>;
+  readonly body: (proof: string) => string;
+  readonly proof: () => string;
+  readonly ok: (status: number, body: string) => boolean;
+}
+
+async function runLoad(url: string, load: Load, connections: number, amount: number) {
+  const proofs = Array.from({ length: amount }, () => load.proof());
+  let next = 0;
+  let unexpected = 0;
+  // autocannon notices that `amount` is reached only on its once-a-second tick, so its duration
+  // (and anything timed around it) is rounded up to whole seconds. Time the responses instead:
+  // from the start to the last response.
+  const started = performance.now();
+  let last = started;
+  const result = await autocannon({
+    url,
+    connections,
+    amount,
+    timeout: 30,
+    requests: [
+      {
+        method: "POST",
+        path: load.path,
+        setupRequest: (request) => {
+          const proof = proofs[next++ % proofs.length] as string;
+          return { ...request, headers: load.headers(proof), body: load.body(proof) };
+        },
+        onResponse: (status, body) => {
+          last = performance.now();
+          if (!load.ok(status, body)) unexpected++;
+        },
+      },
+    ],
+  });
+  return { result, unexpected, seconds: (last - started) / 1000 };
+}
+
+export async function measureService(quick: boolean): Promise<HttpFigure[]> {
+  const figures: HttpFigure[] = [];
+  const seconds = quick ? 1 : 5;
+  for (const sync of ["FULL", "NORMAL"] as const) {
+    const dir = mkdtempSync(path.join(tmpdir(), "baton-bench-http-"));
+    const { child, url } = await startChild(sync, path.join(dir, "baton.db"));
+    try {
+      const operator = new BatonOperator({ serviceUrl: url, token: OPERATOR_TOKEN });
+      const keys = new Map<string, AgentKeyPair>();
+      for (const name of ["planner", "researcher", "summarizer", "worker"]) {
+        const pair = await AgentKeyPair.generate();
+        keys.set(name, pair);
+        await operator.registerAgent({ id: `agent:${name}`, jwk: pair.publicJwk });
+      }
+      const { secret } = await operator.registerAudience({ id: "repo-tool" });
+      const granted = await operator.grant({
+        agent: "agent:planner",
+        task: { intent: "benchmark" },
+        cap: [{ act: "repo.issues.*", res: "repo:acme/web/**" }],
+        aud: ["repo-tool"],
+        ttl: 7200,
+        rvi: 3600,
+        mdp: 4,
+      });
+      const agentFor = (name: string, chain: string) =>
+        new BatonAgent({ serviceUrl: url, id: `agent:${name}`, key: keys.get(name) as AgentKeyPair, chain });
+      const toResearcher = await agentFor("planner", granted.chain).delegate({
+        to: "agent:researcher",
+        cap: [{ act: "repo.issues.*", res: "repo:acme/web/**" }],
+      });
+      const toSummarizer = await agentFor("researcher", toResearcher.chain).delegate({
+        to: "agent:summarizer",
+        cap: [{ act: "repo.issues.create", res: "repo:acme/web/**" }],
+      });
+      const planner = proofer(keys.get("planner") as AgentKeyPair);
+      const summarizer = proofer(keys.get("summarizer") as AgentKeyPair);
+      const hopBody = JSON.stringify({
+        to: "agent:worker",
+        cap: [{ act: "repo.issues.read", res: "repo:acme/web/**" }],
+      });
+      const loads: Record<HttpFigure["endpoint"], Load> = {
+        delegations: {
+          path: "/v1/delegations",
+          proof: () => dpop(planner, "POST", `${url}/v1/delegations`, granted.chain),
+          headers: (proof) => ({
+            authorization: `Baton ${granted.chain}`,
+            dpop: proof,
+            "content-type": "application/json",
+          }),
+          body: () => hopBody,
+          ok: (status) => status === 201,
+        },
+        verify: {
+          path: "/v1/verify",
+          proof: () => dpop(summarizer, "POST", TOOL_URL, toSummarizer.chain),
+          headers: () => ({ authorization: `Bearer ${secret}`, "content-type": "application/json" }),
+          body: (proof) =>
+            JSON.stringify({
+              chain: toSummarizer.chain,
+              proof,
+              htm: "POST",
+              htu: TOOL_URL,
+              audience: "repo-tool",
+              action: "repo.issues.create",
+              resource: "repo:acme/web/issues",
+            }),
+          ok: (status, body) => status === 200 && body.includes('"decision":"allow"'),
+        },
+      };
+      for (const endpoint of ["delegations", "verify"] as const) {
+        for (const connections of CONCURRENCY) {
+          // A short pilot warms the process and estimates the rate, so the measured run can use
+          // exactly as many pre-minted proofs as it needs for about `seconds`.
+          const pilotAmount = quick ? Math.max(50, connections * 2) : Math.max(100, connections * 4);
+          const pilot = await runLoad(url, loads[endpoint], connections, pilotAmount);
+          const rate = pilot.result.requests.sent / pilot.seconds;
+          const amount = Math.min(
+            MAX_REQUESTS_PER_RUN,
+            Math.max(quick ? 100 : 200, Math.round(rate * seconds)),
+          );
+          const {
+            result,
+            unexpected,
+            seconds: took,
+          } = await runLoad(url, loads[endpoint], connections, amount);
+          figures.push({
+            sync,
+            endpoint,
+            connections,
+            requests: result.requests.sent,
+            seconds: took,
+            perSecond: result.requests.sent / took,
+            latencyP50Ms: result.latency.p50,
+            latencyP99Ms: result.latency.p99,
+            unexpected,
+            non2xx: result.non2xx,
+            errors: result.errors + result.timeouts,
+          });
+        }
+      }
+    } finally {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return figures;
+}
+
+export function serviceSection(figures: readonly HttpFigure[]): Section {
+  const bad = figures.filter((f) => f.unexpected > 0 || f.errors > 0);
+  return {
+    id: "service",
+    title: "The token service over HTTP (loopback, autocannon)",
+    intro:
+      "The service runs in a child process (`bench/service/child.ts`: `createApp` + @hono/node-server, SQLite WAL with the synchronous mode shown); autocannon runs in the parent, so the two share the machine's cores but not an event loop. delegations: `POST /v1/delegations` by the root holder (depth-1 chain + a fresh DPoP proof), each recording a hop. verify: `POST /v1/verify` of a depth-3 chain with a fresh proof, each logging a decision. Proofs are minted before each run; a pilot run warms up and sizes the measured run.",
+    headers: [
+      "synchronous",
+      "endpoint",
+      "connections",
+      "requests",
+      "req/s",
+      "p50 latency",
+      "p99 latency",
+      "unexpected",
+      "non-2xx",
+      "errors",
+    ],
+    rows: figures.map((f) => [
+      f.sync,
+      f.endpoint,
+      String(f.connections),
+      String(f.requests),
+      formatRate(f.perSecond),
+      `${f.latencyP50Ms} ms`,
+      `${f.latencyP99Ms} ms`,
+      String(f.unexpected),
+      String(f.non2xx),
+      String(f.errors),
+    ]),
+    notes: [
+      "unexpected counts responses that were not the success asked for (201 for a hop; 200 with decision allow for a verify). Every one of them is a benchmark fault to investigate, not a throughput figure.",
+      "Latency is autocannon's (1 ms resolution); requests/s is requests completed ÷ the time from the start to the last response (autocannon's own duration is rounded up to whole seconds).",
+      ...(bad.length > 0
+        ? [
+            `**${bad.length} runs had unexpected responses or errors**: ${bad.map((f) => `${f.sync}/${f.endpoint}/${f.connections}`).join(", ")}.`,
+          ]
+        : []),
+    ],
+    targets: [],
+    data: figures,
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * A validated, pre-parsed Cedar policy set and its evaluator. Built by {@link compilePolicySet}
+ * (pure: sources in, set or error out); `loadPolicySet` reads the sources from files first.
+ */
+import {
+  checkParsePolicySet,
+  checkParseSchema,
+  type DetailedError,
+  policySetTextToParts,
+  policyToJson,
+  preparsePolicySet,
+  preparseSchema,
+  statefulIsAuthorized,
+  validate,
+} from "@cedar-policy/cedar-wasm/nodejs";
+import { cedarRequest } from "./cedar-request.ts";
+import { clockIn, isKnownZone } from "./clock-reading.ts";
+import { PolicyLoadError, type PolicyLoadErrorCode } from "./policy-load-error.ts";
+import type { PolicyDecision, PolicyInput } from "./policy-types.ts";
+
+/** One policy file's text and the name to report errors under. */
+export interface PolicySource {
+  readonly file: string;
+  readonly text: string;
+}
+
+/** What {@link compilePolicySet} needs. */
+export interface CompilePolicySetOptions {
+  readonly sources: readonly PolicySource[];
+  /** The Cedar schema (human-readable syntax) policies are validated and requests checked against. */
+  readonly schema: PolicySource;
+  /** IANA zone for `context.local` and business hours. Default `UTC`. */
+  readonly zone?: string;
+}
+
+/** A loaded policy set. `evaluate` is synchronous and does no I/O. */
+export interface CedarPolicySet {
+  /** Every policy id (`@id` annotations), in file order. */
+  readonly ids: readonly string[];
+  /** The ids of `@step_up` policies. */
+  readonly stepUpIds: ReadonlySet<string>;
+  readonly files: readonly string[];
+  readonly zone: string;
+  /** Decides one question: allow, deny (naming the policies), or step_up. */
+  evaluate(input: PolicyInput): PolicyDecision;
+}
+
+/** A result value: the set, or why it was refused. */
+export type CompileResult =
+  | { readonly ok: true; readonly value: CedarPolicySet }
+  | { readonly ok: false; readonly error: PolicyLoadError };
+
+// Pre-parsed sets live in the wasm module's memory under a name; each load gets a fresh name so
+// a reload never disturbs the set that is serving until the new one is ready.
+let generation = 0;
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lines = before.split("\n");
+  return { line: lines.length, column: (lines[lines.length - 1]?.length ?? 0) + 1 };
+}
+
+function refuse(
+  code: PolicyLoadErrorCode,
+  source: PolicySource,
+  error: DetailedError | undefined,
+  fallback: string,
+  baseOffset = 0,
+): { ok: false; error: PolicyLoadError } {
+  const location = error?.sourceLocations?.[0];
+  const where =
+    location === undefined
+      ? { file: source.file }
+      : { file: source.file, ...lineAndColumn(source.text, baseOffset + location.start) };
+  const help = error?.help ? ` (${error.help})` : "";
+  const label = location?.label ? `: ${location.label}` : "";
+  return {
+    ok: false,
+    error: new PolicyLoadError(code, `${error?.message ?? fallback}${label}${help}`, where),
+  };
+}
+
+interface ParsedPolicy {
+  readonly id: string;
+  readonly text: string;
+  readonly stepUp: boolean;
+  readonly effect: "permit" | "forbid";
+}
+
+/**
+ * Parses, validates (strict mode, against the schema) and pre-parses a policy set. Every policy
+ * must carry a unique `@id("…")`: ids are what decisions and the decision log name.
+ */
+export function compilePolicySet(options: CompilePolicySetOptions): CompileResult {
+  const zone = options.zone ?? "UTC";
+  if (!isKnownZone(zone)) {
+    return {
+      ok: false,
+      error: new PolicyLoadError("zone_invalid", `${zone} is not an IANA time zone this runtime knows`),
+    };
+  }
+  const schema = options.schema;
+  const schemaCheck = checkParseSchema(schema.text);
+  if (schemaCheck.type === "failure") {
+    return refuse("schema_invalid", schema, schemaCheck.errors[0], "the schema does not parse");
+  }
+
+  const policies: ParsedPolicy[] = [];
+  const seen = new Map<string, string>();
+  for (const source of options.sources) {
+    const parsed = checkParsePolicySet({ staticPolicies: source.text });
+    if (parsed.type === "failure") {
+      return refuse("policy_syntax", source, parsed.errors[0], "the policy file does not parse");
+    }
+    const validation = validate({
+      schema: schema.text,
+      policies: { staticPolicies: source.text },
+      validationSettings: { mode: "strict" },
+    });
+    if (validation.type === "failure") {
+      return refuse("policy_schema", source, validation.errors[0], "the policy file does not validate");
+    }
+    const invalid = validation.validationErrors[0];
+    if (invalid !== undefined) {
+      return refuse("policy_schema", source, invalid.error, "the policy file does not match the schema");
+    }
+    const parts = policySetTextToParts(source.text);
+    if (parts.type === "failure") {
+      return refuse("policy_syntax", source, parts.errors[0], "the policy file does not parse");
+    }
+    if (parts.policy_templates.length > 0) {
+      return refuse(
+        "policy_syntax",
+        source,
+        undefined,
+        "policy templates are not supported; write static policies",
+      );
+    }
+    let cursor = 0;
+    for (const text of parts.policies) {
+      const offset = source.text.indexOf(text, cursor);
+      cursor = offset < 0 ? cursor : offset + text.length;
+      const where = { file: source.file, ...lineAndColumn(source.text, Math.max(offset, 0)) };
+      const json = policyToJson(text);
+      if (json.type === "failure") {
+        return refuse(
+          "policy_syntax",
+          source,
+          json.errors[0],
+          "a policy does not parse",
+          Math.max(offset, 0),
+        );
+      }
+      const id = json.json.annotations?.id;
+      if (typeof id !== "string" || id.length === 0) {
+        return {
+          ok: false,
+          error: new PolicyLoadError("policy_id_missing", 'every policy needs an @id("…") annotation', where),
+        };
+      }
+      const previous = seen.get(id);
+      if (previous !== undefined) {
+        return {
+          ok: false,
+          error: new PolicyLoadError(
+            "policy_id_duplicate",
+            `policy id ${id} is already used in ${previous}`,
+            where,
+          ),
+        };
+      }
+      seen.set(id, `${where.file}:${where.line}`);
+      policies.push({
+        id,
+        text,
+        stepUp: json.json.annotations !== undefined && "step_up" in json.json.annotations,
+        effect: json.json.effect,
+      });
+    }
+  }
+  if (policies.length === 0) {
+    return {
+      ok: false,
+      error: new PolicyLoadError(
+        "policy_set_empty",
+        "no policies found: Cedar would deny everything; add at least a permit",
+        options.sources[0] === undefined ? {} : { file: options.sources[0].file },
+      ),
+    };
+  }
+
+  generation++;
+  const setName = `baton-policies-${generation}`;
+  const schemaName = `baton-schema-${generation}`;
+  const preparsed = preparsePolicySet(setName, {
+    staticPolicies: Object.fromEntries(policies.map((policy) => [policy.id, policy.text])),
+  });
+  if (preparsed.type === "failure") {
+    return refuse(
+      "policy_syntax",
+      options.sources[0] ?? schema,
+      preparsed.errors[0],
+      "the policy set does not parse",
+    );
+  }
+  const schemaPreparsed = preparseSchema(schemaName, schema.text);
+  if (schemaPreparsed.type === "failure") {
+    return refuse("schema_invalid", schema, schemaPreparsed.errors[0], "the schema does not parse");
+  }
+
+  const stepUpIds = new Set(policies.filter((policy) => policy.stepUp).map((policy) => policy.id));
+  const forbidIds = new Set(
+    policies.filter((policy) => policy.effect === "forbid").map((policy) => policy.id),
+  );
+  const readUtc = clockIn("UTC");
+  const readLocal = clockIn(zone);
+
+  const evaluate = (input: PolicyInput): PolicyDecision => {
+    const request = cedarRequest(input, readUtc, readLocal);
+    const answer = statefulIsAuthorized({
+      ...request,
+      preparsedPolicySetId: setName,
+      preparsedSchemaName: schemaName,
+      validateRequest: true,
+    });
+    if (answer.type === "failure") {
+      // A request the schema refuses is a bug in the caller or the schema, never a reason to allow.
+      return {
+        decision: "deny",
+        message: `policy evaluation failed: ${answer.errors[0]?.message ?? "unknown error"}`,
+      };
+    }
+    const { decision, diagnostics } = answer.response;
+    // Cedar skips a policy whose condition errors. A forbid that errored might have applied, so
+    // it denies instead (fail closed); an errored permit only grants less.
+    const erroredForbids = diagnostics.errors.map((e) => e.policyId).filter((id) => forbidIds.has(id));
+    if (erroredForbids.length > 0) {
+      return {
+        decision: "deny",
+        message: `policy ${erroredForbids.join(", ")} failed to evaluate; fix it or the request`,
+        policies: erroredForbids,
+      };
+    }
+    if (decision === "allow") return { decision: "allow", policies: diagnostics.reason };
+    const determining = diagnostics.reason;
+    if (determining.length === 0) {
+      return { decision: "deny", message: "no policy permits this", policies: [] };
+    }
+    const hard = determining.filter((id) => !stepUpIds.has(id));
+    if (hard.length > 0) {
+      return { decision: "deny", message: `denied by policy ${hard.join(", ")}`, policies: hard };
+    }
+    // Every determining forbid asks for step-up: an approval held for exactly this call lifts them.
+    const approved = input.approved ?? [];
+    if (approved.length > 0) return { decision: "allow", policies: [...determining, ...approved] };
+    return {
+      decision: "step_up",
+      message: `an operator must approve this (policy ${determining.join(", ")}); then revalidate the chain`,
+      policies: determining,
+    };
+  };
+
+  return {
+    ok: true,
+    value: {
+      ids: policies.map((policy) => policy.id),
+      stepUpIds,
+      files: options.sources.map((source) => source.file),
+      zone,
+      evaluate,
+    },
+  };
+}
