@@ -100,11 +100,8 @@ async function main(): Promise<void> {
     for (const peer of peers) if (peer.summary === undefined) skipped.push(`${peer.name}: ${peer.error}`);
   }
   if (options.only.has("policy")) {
-    log("policy hook…");
+    log("policy evaluation…");
     sections.push(policySection(measurePolicy(options.quick)));
-    skipped.push(
-      "Cedar policy evaluation: TODO, the Cedar evaluator (@baton/policy) is not benched yet; only the PolicyHook overhead is measured.",
-    );
   }
   if (options.only.has("service")) {
     log("service over HTTP (child process + autocannon)…");

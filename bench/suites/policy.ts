@@ -1,12 +1,12 @@
 /**
- * Policy evaluation cost per call. The Cedar evaluator (@baton/policy) is not available yet, so
- * this measures the verifier's PolicyHook overhead: a warm depth-5 call through the pure core with
- * and without a trivial hook that allows everything. The difference is what the hook plumbing
- * (building the PolicyContext, the call) adds on top of whatever the policy itself costs.
+ * Policy evaluation cost per call: the shipped Cedar set (@baton/policy) evaluated on its own, for
+ * an allow and a step_up, and a warm depth-5 verification through the pure core with no policy,
+ * with a trivial allow hook, and with the Cedar hook the verifier and the service both use.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { createCedarPolicy, loadPolicySet } from "@baton/policy";
+import type { TokenClaims } from "@baton/token";
 import {
+  type PolicyContext,
   type PolicyHook,
   ReplayCache,
   type RequestEnvironment,
@@ -19,17 +19,18 @@ import type { Section } from "../lib/report.ts";
 import { formatTime, measureSync, type Summary, TIMING_HEADERS, timingCells } from "../lib/stats.ts";
 
 export interface PolicyResults {
-  readonly cedarAvailable: boolean;
   readonly without: Summary;
   readonly trivialHook: Summary;
-}
-
-/** Whether @baton/policy has an entry point yet (it is being written in parallel). */
-export function cedarEvaluatorAvailable(): boolean {
-  return existsSync(fileURLToPath(new URL("../../packages/policy/src/index.ts", import.meta.url)));
+  readonly cedarHook: Summary;
+  readonly cedarAllow: Summary;
+  readonly cedarStepUp: Summary;
 }
 
 export function measurePolicy(quick: boolean): PolicyResults {
+  const loaded = loadPolicySet();
+  if (!loaded.ok)
+    throw new Error(`policy bench: the shipped policy set does not load: ${loaded.error.message}`);
+  const cedar = createCedarPolicy(loaded.value);
   const chain = benchChain(5);
   const keys = staticKeys(jwks);
   const allowAll: PolicyHook = () => ({ decision: "allow" });
@@ -48,7 +49,14 @@ export function measurePolicy(quick: boolean): PolicyResults {
     skipProof: true,
     policy,
   });
-  const presentation = { ...DEFAULT_CALL, chain: chain.chain, method: "POST", url: REQUEST_URL };
+  // A reversible, low-sensitivity call is allowed by the default set at any depth.
+  const presentation = {
+    ...DEFAULT_CALL,
+    chain: chain.chain,
+    method: "POST",
+    url: REQUEST_URL,
+    context: { reversible: true, sensitivity: "low" },
+  };
   const samples = quick ? 300 : 3_000;
   const run = (env: RequestEnvironment) =>
     measureSync(
@@ -58,32 +66,60 @@ export function measurePolicy(quick: boolean): PolicyResults {
       },
       { samples, batch: 10 },
     );
-  // Interleave the two so drift in machine load hits both alike.
+  // The evaluator alone, on the policy context of this chain: an allow, and an irreversible call
+  // below the first hop, which the default set answers with step_up.
+  const question = (reversible: boolean): PolicyContext => ({
+    kind: "use",
+    now: NOW,
+    hops: chain.tokens.map((token) => token.claims as unknown as TokenClaims),
+    audience: AUDIENCE,
+    action: DEFAULT_CALL.action,
+    resource: DEFAULT_CALL.resource,
+    args: {},
+    context: { reversible, sensitivity: "low" },
+  });
+  const evaluate = (context: PolicyContext, expected: string) =>
+    measureSync(
+      () => {
+        if (cedar(context).decision !== expected) throw new Error(`policy bench: expected ${expected}`);
+      },
+      { samples, batch: 10 },
+    );
   const withoutEnv = environment(undefined);
   const hookEnv = environment(allowAll);
+  const cedarEnv = environment(cedar);
+  // Warm up each, then measure them one after the other so drift in machine load hits all alike.
   run(withoutEnv);
   run(hookEnv);
-  return { cedarAvailable: cedarEvaluatorAvailable(), without: run(withoutEnv), trivialHook: run(hookEnv) };
+  run(cedarEnv);
+  return {
+    without: run(withoutEnv),
+    trivialHook: run(hookEnv),
+    cedarHook: run(cedarEnv),
+    cedarAllow: evaluate(question(true), "allow"),
+    cedarStepUp: evaluate(question(false), "step_up"),
+  };
 }
 
 export function policySection(results: PolicyResults): Section {
-  const overhead = results.trivialHook.medianUs - results.without.medianUs;
+  const hookOverhead = results.trivialHook.medianUs - results.without.medianUs;
+  const cedarOverhead = results.cedarHook.medianUs - results.without.medianUs;
   return {
     id: "policy",
     title: "Policy evaluation cost per call",
     intro:
-      "A warm depth-5 call through the pure core (signatures cached, no proof), with no policy and with a trivial `PolicyHook` that allows everything; samples are batches of 10 calls.",
+      "The shipped Cedar policy set (`@baton/policy`, pre-parsed once) evaluated alone on a depth-5 chain's policy context, and a warm depth-5 call through the pure core (signatures cached, no proof) with no policy, a trivial allow hook, and the Cedar hook; samples are batches of 10 calls.",
     headers: ["figure", ...TIMING_HEADERS],
     rows: [
+      ["Cedar evaluation, allow", ...timingCells(results.cedarAllow)],
+      ["Cedar evaluation, step_up", ...timingCells(results.cedarStepUp)],
       ["warm depth 5, no policy", ...timingCells(results.without)],
       ["warm depth 5, trivial allow hook", ...timingCells(results.trivialHook)],
-      ["Cedar policy evaluation (@baton/policy)", "TODO", "", "", "", "", ""],
+      ["warm depth 5, Cedar hook", ...timingCells(results.cedarHook)],
     ],
     notes: [
-      `Hook overhead (difference of medians): ${formatTime(overhead)} per call. It is within the noise when it is near zero or negative.`,
-      results.cedarAvailable
-        ? "TODO: Cedar evaluator not yet benched. @baton/policy had an entry point in the working tree when this ran (being written in parallel, not yet committed); add its evaluator to bench/suites/policy.ts once it lands. No Cedar figure is reported; none is estimated."
-        : "TODO: Cedar evaluator not yet available (@baton/policy has no entry point when this ran). No Cedar figure is reported; none is estimated.",
+      `Hook plumbing (difference of medians, trivial hook − none): ${formatTime(hookOverhead)} per call; within the noise when near zero or negative.`,
+      `Cedar on the warm path (difference of medians, Cedar hook − none): ${formatTime(cedarOverhead)} per call.`,
     ],
     targets: [],
     data: results,
