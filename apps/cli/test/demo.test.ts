@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { EXIT_CODES } from "../src/exit-codes.ts";
+import { run } from "../src/run.ts";
 import { baton, tempDir } from "./helpers.ts";
 
 describe("baton demo", () => {
@@ -51,6 +52,29 @@ describe("baton demo", () => {
     expect(summary.outcomes.length).toBeGreaterThanOrEqual(10);
     expect(summary.outcomes.filter((o) => !o.ok)).toEqual([]);
     expect(summary.audit.ok).toBe(true);
+  });
+
+  test("with --inspect keeps the service running, prints the inspector URL, and stops on abort", async () => {
+    let stdout = "";
+    const controller = new AbortController();
+    const done = run(["demo", "--db", join(temp.dir, "inspect.db"), "--inspect", "--no-color"], {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+      env: {},
+      signal: controller.signal,
+    });
+    await expect
+      .poll(() => /inspector: (\S+)\/inspect#token=(\S+)/.exec(stdout), { timeout: 20_000 })
+      .not.toBeNull();
+    const [, url, token] = /inspector: (\S+)\/inspect#token=(\S+)/.exec(stdout) ?? [];
+    expect((await fetch(`${url}/inspect`)).status).toBe(200);
+    const tasks = await fetch(`${url}/v1/tasks`, { headers: { authorization: `Bearer ${token}` } });
+    expect(tasks.status).toBe(200);
+    expect(((await tasks.json()) as { items: { status: string }[] }).items.map((t) => t.status)).toEqual([
+      "completed",
+    ]);
+    controller.abort();
+    expect(await done).toBe(EXIT_CODES.ok);
   });
 
   test("the offline walkthrough still runs without a service", async () => {

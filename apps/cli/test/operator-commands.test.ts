@@ -205,14 +205,25 @@ describe("operator and investigation commands", () => {
     expect(JSON.parse(twice.stderr).error.code).toBe("conflict");
   });
 
-  test("agents list needs the database; approvals list works on both", async () => {
-    expect((await baton(["agents", "list"], { env })).code).toBe(EXIT_CODES.usage);
-    const listed = await baton(["agents", "list", "--db", db, "--json"]);
-    expect(
-      JSON.parse(listed.stdout)
-        .items.map((a: { id: string }) => a.id)
-        .sort(),
-    ).toEqual(["agent:coder", "agent:planner"]);
+  test("agents list, tasks list and approvals list work on the service and on the database", async () => {
+    for (const source of [
+      { args: [], env },
+      { args: ["--db", db], env: {} },
+    ]) {
+      const listed = await baton(["agents", "list", ...source.args, "--json"], { env: source.env });
+      expect(listed.code).toBe(EXIT_CODES.ok);
+      expect(
+        JSON.parse(listed.stdout)
+          .items.map((a: { id: string }) => a.id)
+          .sort(),
+      ).toEqual(["agent:coder", "agent:planner"]);
+      const tasks = await baton(["tasks", "list", ...source.args, "--status", "completed", "--json"], {
+        env: source.env,
+      });
+      expect(tasks.code).toBe(EXIT_CODES.ok);
+      expect(JSON.parse(tasks.stdout).items.map((t: { status: string }) => t.status)).toContain("completed");
+    }
+    expect((await baton(["tasks", "list", "--status", "closed"], { env })).code).toBe(EXIT_CODES.usage);
     expect((await baton(["approvals", "list", "--json"], { env })).code).toBe(EXIT_CODES.ok);
     expect((await baton(["approvals", "list", "--db", db, "--status", "pending"])).code).toBe(EXIT_CODES.ok);
     const missing = await baton(["approvals", "approve", "no-such-approval", "--json"], { env });

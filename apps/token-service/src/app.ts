@@ -8,9 +8,11 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { registerInspector } from "./inspector-assets.ts";
 import type { ServiceApp, ServiceEnv } from "./openapi.ts";
 import { ProblemError, problemResponse } from "./problem.ts";
 import { registerAgentRoutes } from "./routes/agent-routes.ts";
+import { registerGraphRoutes } from "./routes/graph-routes.ts";
 import { registerInvestigationRoutes } from "./routes/investigation-routes.ts";
 import { registerOperatorRoutes } from "./routes/operator-routes.ts";
 import { registerPublicRoutes } from "./routes/public-routes.ts";
@@ -185,6 +187,8 @@ export function createApp(deps: AppDeps): ServiceApp {
   registerAgentRoutes(app, ctx);
   registerToolServerRoutes(app, ctx);
   registerInvestigationRoutes(app, ctx);
+  registerGraphRoutes(app, ctx);
+  registerInspector(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -9,6 +9,7 @@ export {
   loadConfig,
   type ServiceConfig,
 } from "./config.ts";
+export { compareHop, type HopChange, type HopTerms } from "./narrowing.ts";
 export { generateAudienceSecret, generateOperatorToken, hashSecret, secretMatches } from "./secrets.ts";
 export {
   type PreparedStore,

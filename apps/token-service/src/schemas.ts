@@ -269,6 +269,11 @@ export const ApprovalsQuery = z.strictObject({
 
 export const EmptyQuery = z.strictObject({});
 
+export const TasksQuery = z.strictObject({
+  status: z.enum(["open", "completed", "revoked"]).optional(),
+  limit: IntegerQuery(1, 1000).optional(),
+});
+
 export const DidParam = z.strictObject({ did: RandomIdSchema });
 export const AgentParam = z.strictObject({ id: AgentIdSchema });
 export const TaskParam = z.strictObject({ id: TaskIdSchema });

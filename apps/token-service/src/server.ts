@@ -12,6 +12,7 @@ import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import { OPERATOR_TOKEN_SETTING } from "./auth.ts";
 import { checkIssuer, type ServiceConfig } from "./config.ts";
+import { INSPECTOR_PATH } from "./inspector-assets.ts";
 import { generateOperatorToken, hashSecret } from "./secrets.ts";
 import { SigningKeys } from "./signing-keys.ts";
 
@@ -144,6 +145,7 @@ export async function startServer(
   if (prepared.generatedOperatorToken !== undefined) {
     print(`operator token (shown once; only its hash is stored): ${prepared.generatedOperatorToken}`);
   }
+  print(`inspector: ${url}${INSPECTOR_PATH} (asks for the operator token)`);
   logger.info({ url, issuer, db: config.db, kid: prepared.signingKeys.active().kid }, "listening");
 
   let closing: Promise<void> | undefined;

@@ -26,6 +26,7 @@ describe("startServer", () => {
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const token = /operator token .*: (\S+)$/.exec(lines[1] ?? "")?.[1] ?? "";
     expect(token).not.toBe("");
+    expect(lines[2]).toBe(`inspector: ${first.url}/inspect (asks for the operator token)`);
     const jwks1 = (await (await fetch(`${first.url}/.well-known/jwks.json`)).json()) as {
       keys: { kid: string }[];
     };
@@ -37,7 +38,7 @@ describe("startServer", () => {
 
     const again: string[] = [];
     const second = await startServer(config, { print: (line) => again.push(line), logger: silent });
-    expect(again).toHaveLength(1);
+    expect(again).toEqual([second.url, `inspector: ${second.url}/inspect (asks for the operator token)`]);
     const jwks2 = (await (await fetch(`${second.url}/.well-known/jwks.json`)).json()) as {
       keys: { kid: string }[];
     };

@@ -1,8 +1,9 @@
 /** `baton agents add|list|disable`: register, list and shut out agents. */
 import { readFileSync, writeFileSync } from "node:fs";
 import { AgentKeyPair } from "@baton/client";
+import type { AgentRecord } from "@baton/store";
 import type { Ed25519PublicJwk } from "@baton/token";
-import { CliError, usageError } from "../cli-error.ts";
+import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import type { CommandContext } from "../command-context.ts";
 import { isoTime } from "../describe.ts";
@@ -79,37 +80,35 @@ export const agentsAdd: Command = {
 
 export const agentsList: Command = {
   name: "agents list",
-  summary: "list registered agents (--db)",
-  usage: "--db <file>",
+  summary: "list registered agents",
+  usage: "",
   options: {},
   async run(ctx) {
-    if (!ctx.usesDatabase()) {
-      throw new CliError(
-        "unsupported",
-        "the service has no endpoint that lists agents yet: run `baton agents list --db <file>` on its database",
-        EXIT_CODES.usage,
-      );
-    }
-    const store = ctx.openDatabase();
-    try {
-      const agents = store.listAgents();
-      if (ctx.json) {
-        ctx.printJson({ items: agents });
-        return EXIT_CODES.ok;
+    let agents: readonly AgentRecord[];
+    if (ctx.usesDatabase()) {
+      const store = ctx.openDatabase();
+      try {
+        agents = store.listAgents();
+      } finally {
+        store.close();
       }
-      const rows = agents.map((agent) => [
-        agent.id,
-        agent.status === "active" ? ctx.style.green("active") : ctx.style.red("disabled"),
-        agent.name ?? "",
-        agent.owner ?? "",
-        isoTime(agent.createdAt),
-        agent.jkt,
-      ]);
-      ctx.print(...formatTable(["AGENT", "STATUS", "NAME", "OWNER", "REGISTERED", "KEY THUMBPRINT"], rows));
-      return EXIT_CODES.ok;
-    } finally {
-      store.close();
+    } else {
+      agents = (await ctx.operator().request<{ items: AgentRecord[] }>("GET", "/v1/agents")).items;
     }
+    if (ctx.json) {
+      ctx.printJson({ items: agents });
+      return EXIT_CODES.ok;
+    }
+    const rows = agents.map((agent) => [
+      agent.id,
+      agent.status === "active" ? ctx.style.green("active") : ctx.style.red("disabled"),
+      agent.name ?? "",
+      agent.owner ?? "",
+      isoTime(agent.createdAt),
+      agent.jkt,
+    ]);
+    ctx.print(...formatTable(["AGENT", "STATUS", "NAME", "OWNER", "REGISTERED", "KEY THUMBPRINT"], rows));
+    return EXIT_CODES.ok;
   },
 };
 

@@ -1,4 +1,5 @@
 /** `baton tasks complete|list`. */
+import type { TaskSummary } from "@baton/store";
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { isoTime } from "../describe.ts";
@@ -23,41 +24,48 @@ export const tasksComplete: Command = {
 
 export const tasksList: Command = {
   name: "tasks list",
-  summary: "list tasks with the size of their trees (--db)",
-  usage: "--db <file> [--status open|completed|revoked] [--limit <n>]",
+  summary: "list tasks with the size of their trees",
+  usage: "[--status open|completed|revoked] [--limit <n>]",
   options: { status: { type: "string" }, limit: { type: "string" } },
   async run(ctx) {
-    if (!ctx.usesDatabase())
-      throw usageError("the service has no endpoint that lists tasks yet: pass --db <file>");
     const status = ctx.string("status");
     if (status !== undefined && !["open", "completed", "revoked"].includes(status)) {
       throw usageError("--status must be open, completed or revoked");
     }
     const limit = ctx.integer("limit", 1, 1000) ?? 100;
-    const store = ctx.openDatabase();
-    try {
-      const tasks = store.listTasks({ limit, ...(status === undefined ? {} : { status: status as "open" }) });
-      if (ctx.json) {
-        ctx.printJson({ items: tasks });
-        return EXIT_CODES.ok;
+    let tasks: readonly TaskSummary[];
+    if (ctx.usesDatabase()) {
+      const store = ctx.openDatabase();
+      try {
+        tasks = store.listTasks({ limit, ...(status === undefined ? {} : { status: status as "open" }) });
+      } finally {
+        store.close();
       }
-      ctx.print(
-        ...formatTable(
-          ["TASK", "STATUS", "ROOT AGENT", "LIVE", "REVOKED", "OPENED", "INTENT"],
-          tasks.map((t) => [
-            t.id,
-            t.status,
-            t.rootAgent,
-            String(t.liveDelegations),
-            String(t.revokedDelegations),
-            isoTime(t.openedAt),
-            t.intent,
-          ]),
-        ),
-      );
-      return EXIT_CODES.ok;
-    } finally {
-      store.close();
+    } else {
+      const query = new URLSearchParams({
+        limit: String(limit),
+        ...(status === undefined ? {} : { status }),
+      });
+      tasks = (await ctx.operator().request<{ items: TaskSummary[] }>("GET", `/v1/tasks?${query}`)).items;
     }
+    if (ctx.json) {
+      ctx.printJson({ items: tasks });
+      return EXIT_CODES.ok;
+    }
+    ctx.print(
+      ...formatTable(
+        ["TASK", "STATUS", "ROOT AGENT", "LIVE", "REVOKED", "OPENED", "INTENT"],
+        tasks.map((t) => [
+          t.id,
+          t.status,
+          t.rootAgent,
+          String(t.liveDelegations),
+          String(t.revokedDelegations),
+          isoTime(t.openedAt),
+          t.intent,
+        ]),
+      ),
+    );
+    return EXIT_CODES.ok;
   },
 };

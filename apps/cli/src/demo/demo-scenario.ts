@@ -337,6 +337,9 @@ export async function runDemoScenario(ctx: CommandContext): Promise<number> {
         "",
         style.bold(`The service keeps running at ${serviceUrl} until Ctrl-C.`),
         `   export BATON_URL=${serviceUrl} BATON_OPERATOR_TOKEN=${operatorToken}`,
+        // The token rides in the fragment, which never reaches the server; the page moves it to
+        // sessionStorage and drops it from the address bar.
+        `   inspector: ${serviceUrl}/inspect#token=${operatorToken}`,
         style.dim("   its clock stays where the demo left it"),
       );
       await new Promise<void>((resolve) => {

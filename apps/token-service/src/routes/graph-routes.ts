@@ -1,0 +1,233 @@
+/**
+ * Graph reads for the inspector and the CLI (issue 10), operator only: the task list with the
+ * size of each tree and its last decision, one task's tree with each hop's current state and
+ * what narrowed at it, the agent list, and an agent's blast radius. Writes stay where they were
+ * (`POST /v1/revocations`, `POST /v1/approvals/{id}/approve|deny`).
+ */
+import type { DecisionRecord, DelegationRecord, Store, TokenRecord } from "@baton/store";
+import { createRoute } from "@hono/zod-openapi";
+import { operatorOnly } from "../auth.ts";
+import { compareHop, type HopChange } from "../narrowing.ts";
+import { errorResponses, jsonResponse, notFound, type ServiceApp, z } from "../openapi.ts";
+import { problems } from "../problem.ts";
+import { AgentParam, AnyObjectSchema, TaskParam, TasksQuery } from "../schemas.ts";
+import type { ServiceContext } from "../service-context.ts";
+
+const security = [{ operator: [] }];
+
+/**
+ * A hop's state right now, for colouring: `revoked` (revocation is final; a closed task or a
+ * disabled agent revokes the tree), `expired` (now ≥ exp), `revalidation_due` (the latest token's
+ * rvl ≤ now < exp: usable again only after `/v1/revalidate`), otherwise `live`. Clock skew is not
+ * applied: this is what the service's clock says.
+ */
+export type HopState = "live" | "revalidation_due" | "expired" | "revoked";
+
+/** The latest token version of a hop, without the compact token itself. */
+export interface LatestTokenView {
+  readonly jti: string;
+  readonly version: number;
+  readonly iat: number;
+  readonly exp: number;
+  readonly rvl: number;
+}
+
+/** One node of a task's tree as `GET /v1/tasks/{id}` returns it. */
+export type TaskNode = DelegationRecord & {
+  readonly state: HopState;
+  readonly token: LatestTokenView | null;
+  /** What narrowed against the parent (null for the root grant). */
+  readonly narrowing: readonly HopChange[] | null;
+};
+
+/** Computes a hop's {@link HopState} at `now`. */
+export function hopState(record: DelegationRecord, token: TokenRecord | undefined, now: number): HopState {
+  if (record.status === "revoked") return "revoked";
+  const exp = token?.exp ?? record.exp;
+  if (now >= exp) return "expired";
+  if (token !== undefined && token.rvl <= now) return "revalidation_due";
+  return "live";
+}
+
+function lastDecision(store: Store, task: string): DecisionRecord | null {
+  return store.queryDecisions({ task, limit: 1 }).items[0] ?? null;
+}
+
+/** A task's tree with states, latest token times and narrowing, root first then by depth. */
+export function taskNodes(store: Store, task: string, now: number): TaskNode[] {
+  const records = store.taskTree(task);
+  const byDid = new Map<string, { record: DelegationRecord; token: TokenRecord | undefined }>();
+  for (const record of records) byDid.set(record.did, { record, token: store.latestToken(record.did) });
+  return records.map((record) => {
+    const { token } = byDid.get(record.did) ?? { token: undefined };
+    const parent = record.parent === null ? undefined : byDid.get(record.parent);
+    const narrowing =
+      parent === undefined
+        ? null
+        : compareHop(
+            {
+              cap: parent.record.cap,
+              aud: parent.record.aud,
+              exp: parent.record.exp,
+              mdp: parent.record.mdp,
+            },
+            { cap: record.cap, aud: record.aud, exp: record.exp, mdp: record.mdp },
+          );
+    return {
+      ...record,
+      state: hopState(record, token, now),
+      token:
+        token === undefined
+          ? null
+          : { jti: token.jti, version: token.version, iat: token.iat, exp: token.exp, rvl: token.rvl },
+      narrowing,
+    };
+  });
+}
+
+const HopStateSchema = z.enum(["live", "revalidation_due", "expired", "revoked"]).openapi("HopState");
+
+const TaskSummarySchema = z
+  .object({
+    id: z.string(),
+    intent: z.string(),
+    status: z.enum(["open", "completed", "revoked"]),
+    rootAgent: z.string(),
+    rootDid: z.string(),
+    openedAt: z.number().int(),
+    closedAt: z.number().int().nullable(),
+    liveDelegations: z.number().int(),
+    revokedDelegations: z.number().int(),
+    lastDecision: AnyObjectSchema.nullable(),
+  })
+  .passthrough()
+  .openapi("TaskSummary");
+
+const TaskNodeSchema = z
+  .object({
+    did: z.string(),
+    parent: z.string().nullable(),
+    depth: z.number().int(),
+    from: z.string().nullable(),
+    to: z.string(),
+    status: z.enum(["live", "revoked"]),
+    state: HopStateSchema,
+    token: z
+      .object({
+        jti: z.string(),
+        version: z.number().int(),
+        iat: z.number().int(),
+        exp: z.number().int(),
+        rvl: z.number().int(),
+      })
+      .nullable(),
+    narrowing: z.array(AnyObjectSchema).nullable(),
+  })
+  .passthrough()
+  .openapi("TaskNode");
+
+const tasksRoute = createRoute({
+  method: "get",
+  path: "/v1/tasks",
+  tags: ["investigation"],
+  summary: "List tasks, newest first, with live and revoked counts and the last decision",
+  security,
+  request: { query: TasksQuery },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(TaskSummarySchema) }).openapi("TaskList"), "tasks"),
+    ...errorResponses,
+  },
+});
+
+const taskRoute = createRoute({
+  method: "get",
+  path: "/v1/tasks/{id}",
+  tags: ["investigation"],
+  summary: "A task and its delegation tree: each hop's state, latest token times and what narrowed",
+  security,
+  request: { params: TaskParam },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({
+          task: AnyObjectSchema,
+          now: z.number().int(),
+          lastDecision: AnyObjectSchema.nullable(),
+          nodes: z.array(TaskNodeSchema),
+        })
+        .openapi("TaskTree"),
+      "the task and its tree, root first then by depth",
+    ),
+    404: notFound,
+    ...errorResponses,
+  },
+});
+
+const agentsRoute = createRoute({
+  method: "get",
+  path: "/v1/agents",
+  tags: ["investigation"],
+  summary: "List registered agents",
+  security,
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(AnyObjectSchema) }).openapi("AgentList"), "agents"),
+    ...errorResponses,
+  },
+});
+
+const blastRadiusRoute = createRoute({
+  method: "get",
+  path: "/v1/agents/{id}/blast-radius",
+  tags: ["investigation"],
+  summary: "Everything an agent could still reach through live delegations",
+  security,
+  request: { params: AgentParam },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({
+          agent: z.string(),
+          held: z.array(AnyObjectSchema),
+          reachable: z.array(AnyObjectSchema),
+          agents: z.array(z.string()),
+          tasks: z.array(z.string()),
+        })
+        .openapi("BlastRadius"),
+      "the agent's live delegations, everything live below them, and the agents and tasks involved",
+    ),
+    404: notFound,
+    ...errorResponses,
+  },
+});
+
+/** Registers the graph routes. */
+export function registerGraphRoutes(app: ServiceApp, ctx: ServiceContext): void {
+  operatorOnly(app, ctx, "GET", ["/v1/tasks", "/v1/tasks/:id", "/v1/agents", "/v1/agents/:id/blast-radius"]);
+
+  app.openapi(tasksRoute, (c) => {
+    const query = c.req.valid("query");
+    const tasks = ctx.store.listTasks({
+      limit: query.limit ?? 100,
+      ...(query.status === undefined ? {} : { status: query.status }),
+    });
+    const items = tasks.map((task) => ({ ...task, lastDecision: lastDecision(ctx.store, task.id) }));
+    return c.json({ items }, 200);
+  });
+
+  app.openapi(taskRoute, (c) => {
+    const { id } = c.req.valid("param");
+    const task = ctx.store.getTask(id);
+    if (task === undefined) throw problems.notFound(`task ${id} does not exist`);
+    const now = ctx.now();
+    const nodes = taskNodes(ctx.store, id, now);
+    return c.json({ task, now, lastDecision: lastDecision(ctx.store, id), nodes }, 200);
+  });
+
+  app.openapi(agentsRoute, (c) => c.json({ items: ctx.store.listAgents() }, 200));
+
+  app.openapi(blastRadiusRoute, (c) => {
+    const { id } = c.req.valid("param");
+    if (ctx.store.getAgent(id) === undefined) throw problems.notFound(`agent ${id} is not registered`);
+    return c.json(ctx.store.blastRadius(id), 200);
+  });
+}
