@@ -12,7 +12,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore, type SqliteStore } from "@baton/store";
 import { REASON_CODES, sha256Base64url } from "@baton/token";
-import { type AppDeps, createApp, loadConfig, prepareStore, type SigningKeys } from "@baton/token-service";
+import {
+  type AppDeps,
+  createApp,
+  loadConfig,
+  prepareStore,
+  SERVICE_ERROR_CODES,
+  type SigningKeys,
+} from "@baton/token-service";
 import { type ServerType, serve } from "@hono/node-server";
 import { makeKey, makeProof, type TestKey } from "../../packages/verifier/test/fixtures.ts";
 
@@ -25,17 +32,13 @@ export const TOOL_URL = "https://tools.test/repos/acme/web/issues";
 export const ROOT_CAP = [{ act: "repo.issues.*", res: "repo:acme/web/**" }] as const;
 export const CALL = { action: "repo.issues.create", resource: "repo:acme/web/issues/42" } as const;
 
-/** Every reason code the verifier may give, plus the service's own HTTP problem codes. */
+/**
+ * Every reason code the verifier may give, plus the service's own HTTP problem codes, except
+ * `internal`: a fuzzed request must never reach an unexpected error.
+ */
 export const KNOWN_CODES: ReadonlySet<string> = new Set<string>([
   ...REASON_CODES,
-  "invalid_request",
-  "unauthorized",
-  "forbidden",
-  "not_found",
-  "conflict",
-  "payload_too_large",
-  "unsupported_media_type",
-  "busy",
+  ...SERVICE_ERROR_CODES.filter((code) => code !== "internal"),
 ]);
 
 /** A silent stand-in for the service's pino logger (test/ does not depend on pino). */

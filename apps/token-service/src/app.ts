@@ -10,7 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { registerInspector } from "./inspector-assets.ts";
 import type { ServiceApp, ServiceEnv } from "./openapi.ts";
-import { ProblemError, problemResponse } from "./problem.ts";
+import { type ProblemCode, ProblemError, problemResponse } from "./problem.ts";
 import { registerAgentRoutes } from "./routes/agent-routes.ts";
 import { registerGraphRoutes } from "./routes/graph-routes.ts";
 import { registerInvestigationRoutes } from "./routes/investigation-routes.ts";
@@ -42,12 +42,8 @@ function validationMessage(error: unknown): string {
     .join("; ");
 }
 
-/**
- * The code of a `StoreError`, recognized by shape rather than by class so that two copies of the
- * store module (or another backend) map the same way.
- */
 /** How a store refusal reads over HTTP. Codes not listed here are bugs and become 500 `internal`. */
-const STORE_ERROR_RESPONSES: Readonly<Record<string, { status: number; code: string }>> = {
+const STORE_ERROR_RESPONSES: Readonly<Record<string, { status: number; code: ProblemCode }>> = {
   invalid: { status: 400, code: "invalid_request" },
   not_found: { status: 404, code: "not_found" },
   conflict: { status: 409, code: "conflict" },
@@ -55,6 +51,10 @@ const STORE_ERROR_RESPONSES: Readonly<Record<string, { status: number; code: str
   busy: { status: 503, code: "busy" },
 };
 
+/**
+ * The code of a `StoreError`, recognized by shape rather than by class so that two copies of the
+ * store module (or another backend) map the same way.
+ */
 function storeErrorCode(error: unknown): string | undefined {
   if (!(error instanceof Error) || error.name !== "StoreError") return undefined;
   const code = (error as { code?: unknown }).code;

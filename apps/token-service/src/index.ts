@@ -10,6 +10,7 @@ export {
   type ServiceConfig,
 } from "./config.ts";
 export { compareHop, type HopChange, type HopTerms } from "./narrowing.ts";
+export { type ProblemCode, SERVICE_ERROR_CODES } from "./problem.ts";
 export { generateAudienceSecret, generateOperatorToken, hashSecret, secretMatches } from "./secrets.ts";
 export {
   type PreparedStore,

@@ -4,6 +4,7 @@
  * service codes below. Unknown errors become `internal` with no message (their detail goes to the
  * log, never to the client).
  */
+import type { ReasonCode } from "@baton/token";
 import type { Reason } from "@baton/verifier";
 
 /** Service error codes that are not reason codes. */
@@ -15,13 +16,17 @@ export const SERVICE_ERROR_CODES = [
   "conflict",
   "payload_too_large",
   "unsupported_media_type",
+  "busy",
   "internal",
 ] as const;
+
+/** A stable `code` of a problem response: a reason code, or a service error code. */
+export type ProblemCode = ReasonCode | (typeof SERVICE_ERROR_CODES)[number];
 
 /** The status and code of an expected refusal. */
 export interface ProblemInit {
   readonly status: number;
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly detail: string;
   readonly reasons?: readonly Reason[];
   /** Extra members, e.g. the decision for a refused chain. */
@@ -46,7 +51,7 @@ const TITLES: Readonly<Record<number, string>> = {
 export class ProblemError extends Error {
   override readonly name = "ProblemError";
   readonly status: number;
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly reasons: readonly Reason[] | undefined;
   readonly extra: Readonly<Record<string, unknown>> | undefined;
 
