@@ -6,6 +6,7 @@
 import type { TokenClaims } from "@baton/token";
 import { compareHop, type HopChange } from "@baton/token-service";
 import { describeCapability, describeDuration } from "./describe.ts";
+import { printable } from "./printable.ts";
 
 /** One change between a parent and its child. `widening` marks what a verifier refuses. */
 export interface Narrowing {
@@ -24,8 +25,8 @@ function sentence(change: HopChange): string {
       return `dropped ${describeCapability(change.parent)}`;
     case "aud":
       return change.change === "removed"
-        ? `audiences dropped: ${change.audiences.join(", ")}`
-        : `audiences ADDED: ${change.audiences.join(", ")}`;
+        ? `audiences dropped: ${printable(change.audiences.join(", "))}`
+        : `audiences ADDED: ${printable(change.audiences.join(", "))}`;
     case "exp":
     case "rvl": {
       const name = change.what === "exp" ? "expires" : "revalidate-by";

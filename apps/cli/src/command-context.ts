@@ -10,6 +10,7 @@ import { openSqliteStore, type SqliteStore } from "@baton/store";
 import { CliError, usageError } from "./cli-error.ts";
 import type { CliIo } from "./cli-io.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
+import { printableJson, printableLine } from "./printable.ts";
 import { colourWanted, createStyle, type Style } from "./style.ts";
 
 /** The default service URL when neither --url nor BATON_URL is given. */
@@ -66,14 +67,18 @@ export class CommandContext {
     return this.io.clock?.() ?? Math.floor(Date.now() / 1000);
   }
 
-  /** Writes one line (or several) to stdout. */
+  /**
+   * Writes one line (or several) to stdout. Views escape what they print from the graph or a
+   * token with `printable`; anything non-printable still left (other than the styles' colours) is
+   * escaped here too, so no line can drive the terminal.
+   */
   print(...lines: string[]): void {
-    for (const line of lines) this.io.stdout.write(`${line}\n`);
+    for (const line of lines) this.io.stdout.write(`${printableLine(line)}\n`);
   }
 
-  /** Writes a value as JSON to stdout (for `--json`). */
+  /** Writes a value as JSON to stdout (for `--json`), non-printable characters as `\uXXXX`. */
   printJson(value: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.io.stdout.write(`${printableJson(JSON.stringify(value, null, 2))}\n`);
   }
 
   /** A string option, or undefined. */

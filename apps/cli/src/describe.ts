@@ -1,9 +1,12 @@
 /** How capabilities, times and outcomes read in human output. */
 import type { Capability } from "@baton/token";
+import { printable } from "./printable.ts";
 
 /** `repo.issues.* on repo:acme/web/**` (with limits as JSON when there are any). */
 export function describeCapability(cap: Capability): string {
-  return `${cap.act} on ${cap.res}${cap.lim === undefined ? "" : ` limited by ${JSON.stringify(cap.lim)}`}`;
+  return printable(
+    `${cap.act} on ${cap.res}${cap.lim === undefined ? "" : ` limited by ${JSON.stringify(cap.lim)}`}`,
+  );
 }
 
 /** Capabilities joined with `; `. */

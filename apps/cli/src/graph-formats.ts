@@ -5,13 +5,15 @@
 import type { DelegationRecord } from "@baton/store";
 import { describeCapabilities } from "./describe.ts";
 import type { TaskGraph } from "./investigation-source.ts";
+import { printable } from "./printable.ts";
 
 /** The formats `baton graph` writes. */
 export const GRAPH_FORMATS = ["mermaid", "dot", "json"] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
 
+// Each part is escaped on its own: the newlines between them are the label's own line breaks.
 function label(d: DelegationRecord): string {
-  return `${d.to} (${d.status})\n${describeCapabilities(d.cap)}\naud: ${d.aud.join(", ")}`;
+  return `${printable(d.to)} (${printable(d.status)})\n${describeCapabilities(d.cap)}\naud: ${printable(d.aud.join(", "))}`;
 }
 
 function edges(graph: TaskGraph): { from: string | null; to: string }[] {
@@ -46,17 +48,17 @@ export function toDot(graph: TaskGraph): string {
   const quote = (s: string) =>
     `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`;
   const lines = [
-    `digraph ${quote(`task ${graph.task}`)} {`,
+    `digraph ${quote(`task ${printable(graph.task)}`)} {`,
     "  node [shape=box, fontname=monospace];",
     "  operator [shape=oval];",
   ];
   for (const d of graph.delegations) {
     lines.push(
-      `  ${quote(d.did)} [label=${quote(label(d))}${d.status === "revoked" ? ", style=dashed, color=red" : ""}];`,
+      `  ${quote(printable(d.did))} [label=${quote(label(d))}${d.status === "revoked" ? ", style=dashed, color=red" : ""}];`,
     );
   }
   for (const e of edges(graph))
-    lines.push(`  ${e.from === null ? "operator" : quote(e.from)} -> ${quote(e.to)};`);
+    lines.push(`  ${e.from === null ? "operator" : quote(printable(e.from))} -> ${quote(printable(e.to))};`);
   lines.push("}");
   return `${lines.join("\n")}\n`;
 }

@@ -11,6 +11,7 @@ import { CommandContext, parseCommandArgs } from "./command-context.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { runServe } from "./commands/serve.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
+import { printable, printableJson } from "./printable.ts";
 
 const GLOBAL_HELP = [
   "options for every command:",
@@ -62,12 +63,13 @@ function findCommand(argv: readonly string[]): { command: Command; rest: readonl
 }
 
 function report(io: CliIo, json: boolean, error: CliError): number {
-  if (json) io.stderr.write(`${JSON.stringify(error.toJSON())}\n`);
+  // Messages may quote what a service or a token said: escaped like every view's output.
+  if (json) io.stderr.write(`${printableJson(JSON.stringify(error.toJSON()))}\n`);
   else {
-    io.stderr.write(`baton: ${error.message}\n`);
+    io.stderr.write(`baton: ${printable(error.message)}\n`);
     for (const reason of error.reasons) {
       io.stderr.write(
-        `  ${reason.code}${reason.hop === null ? "" : ` at hop ${reason.hop}`}: ${reason.message}\n`,
+        `  ${printable(reason.code)}${reason.hop === null ? "" : ` at hop ${reason.hop}`}: ${printable(reason.message)}\n`,
       );
     }
   }

@@ -5,6 +5,7 @@
 import type { DecisionRecord, DelegationRecord } from "@baton/store";
 import { describeCapabilities, isoTime, relativeTime, shortId } from "./describe.ts";
 import type { Trace } from "./investigation-source.ts";
+import { printable } from "./printable.ts";
 import type { Style } from "./style.ts";
 import { renderTree, type TreeNode } from "./tree.ts";
 
@@ -26,15 +27,17 @@ export function describeDecision(decision: DecisionRecord, style: Style): string
       : decision.decision === "step_up"
         ? style.yellow("? step_up")
         : style.red("✗ deny");
-  const what = [
-    decision.kind,
-    decision.action ?? "",
-    decision.resource === null ? "" : `on ${decision.resource}`,
-    decision.audience === null ? "" : `at ${decision.audience}`,
-  ]
-    .filter((part) => part !== "")
-    .join(" ");
-  const codes = decision.reasons.map((reason) => reason.code);
+  const what = printable(
+    [
+      decision.kind,
+      decision.action ?? "",
+      decision.resource === null ? "" : `on ${decision.resource}`,
+      decision.audience === null ? "" : `at ${decision.audience}`,
+    ]
+      .filter((part) => part !== "")
+      .join(" "),
+  );
+  const codes = decision.reasons.map((reason) => printable(reason.code));
   return `${mark} ${what}${codes.length === 0 ? "" : ` ${style.bold(`(${codes.join(", ")})`)}`} ${style.dim(isoTime(decision.at))}`;
 }
 
@@ -51,18 +54,18 @@ function nodeFor(
   options: TreeViewOptions,
 ): TreeNode {
   const { style, now } = options;
-  const from = delegation.from ?? "operator";
+  const from = printable(delegation.from ?? "operator");
   const marker = options.highlight === delegation.did ? style.cyan("  ◀ traced") : "";
-  const label = `${style.bold(delegation.to)} ${style.dim(`from ${from}`)}  ${statusText(delegation, now, style)}  did ${delegation.did}${marker}`;
+  const label = `${style.bold(printable(delegation.to))} ${style.dim(`from ${from}`)}  ${statusText(delegation, now, style)}  did ${printable(delegation.did)}${marker}`;
   const details = [
     `can: ${describeCapabilities(delegation.cap)}`,
-    `for: ${delegation.aud.join(", ")}   expires ${isoTime(delegation.exp)} (${relativeTime(delegation.exp, now)})   may delegate ${delegation.mdp} more`,
+    `for: ${printable(delegation.aud.join(", "))}   expires ${isoTime(delegation.exp)} (${relativeTime(delegation.exp, now)})   may delegate ${delegation.mdp} more`,
   ];
-  if (delegation.intent !== null) details.push(`intent: ${delegation.intent}`);
+  if (delegation.intent !== null) details.push(`intent: ${printable(delegation.intent)}`);
   if (delegation.status === "revoked") {
     details.push(
       style.red(
-        `revoked ${delegation.revokedAt === null ? "" : isoTime(delegation.revokedAt)}${delegation.revokeReason === null ? "" : `: ${delegation.revokeReason}`}${delegation.revokeCause === null ? "" : ` (${delegation.revokeCause})`}`,
+        `revoked ${delegation.revokedAt === null ? "" : isoTime(delegation.revokedAt)}${delegation.revokeReason === null ? "" : `: ${printable(delegation.revokeReason)}`}${delegation.revokeCause === null ? "" : ` (${printable(delegation.revokeCause)})`}`,
       ),
     );
   }
@@ -112,7 +115,7 @@ export function renderTrace(trace: Trace, options: Omit<TreeViewOptions, "highli
   const versions = trace.versions.length;
   lines.push(
     "",
-    `task ${trace.delegation.task}; ${trace.ancestors.length} hop(s) above, ${trace.descendants.length} below; ${versions} token version(s) of ${shortId(trace.delegation.did)}; ${trace.decisions.length} decision(s)`,
+    `task ${printable(trace.delegation.task)}; ${trace.ancestors.length} hop(s) above, ${trace.descendants.length} below; ${versions} token version(s) of ${shortId(trace.delegation.did)}; ${trace.decisions.length} decision(s)`,
   );
   return lines;
 }

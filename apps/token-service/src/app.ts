@@ -17,7 +17,7 @@ import { registerInvestigationRoutes } from "./routes/investigation-routes.ts";
 import { registerOperatorRoutes } from "./routes/operator-routes.ts";
 import { registerPublicRoutes } from "./routes/public-routes.ts";
 import { registerToolServerRoutes } from "./routes/tool-server-routes.ts";
-import { MAX_BODY_BYTES, MAX_REPORT_BODY_BYTES } from "./schemas.ts";
+import { MALFORMED_ISSUE, MAX_BODY_BYTES, MAX_REPORT_BODY_BYTES } from "./schemas.ts";
 import { type AppDeps, ServiceContext } from "./service-context.ts";
 
 export type { AppConfig, AppDeps } from "./service-context.ts";
@@ -40,6 +40,18 @@ function validationMessage(error: unknown): string {
       return path === "" ? message : `${path}: ${message}`;
     })
     .join("; ");
+}
+
+/**
+ * `malformed` when every issue is text that is not well-formed Unicode (issue 13: such text would
+ * not read back as it was hashed), `invalid_request` otherwise.
+ */
+function validationCode(error: unknown): ProblemCode {
+  const issues = (error as { issues?: { params?: { problem?: unknown } }[] })?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return "invalid_request";
+  return issues.every((issue) => issue.params?.problem === MALFORMED_ISSUE.problem)
+    ? "malformed"
+    : "invalid_request";
 }
 
 /** How a store refusal reads over HTTP. Codes not listed here are bugs and become 500 `internal`. */
@@ -125,7 +137,7 @@ export function createApp(deps: AppDeps): ServiceApp {
       if (!result.success) {
         throw new ProblemError({
           status: 400,
-          code: "invalid_request",
+          code: validationCode(result.error),
           detail: validationMessage(result.error),
         });
       }

@@ -6,6 +6,7 @@
  * what a verifier would refuse.
  */
 
+import { TEXT_PROBLEM_MESSAGES, textProblem } from "@baton/store";
 import { CLAIM_LIMITS, isAgentId, isAudience, isTaskId, parseAgentJwk, parseCapability } from "@baton/token";
 import { z } from "@hono/zod-openapi";
 
@@ -18,14 +19,37 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** Largest `POST /v1/decisions` body: a full batch of reports with deep chains. */
 export const MAX_REPORT_BODY_BYTES = 1024 * 1024;
 
-const text = (max = MAX_TEXT) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    // Control characters other than tab and newline confuse logs and have no place in these fields.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-    .regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, "must not contain control characters");
+/**
+ * Marks a validation issue as `malformed` (text that is not well-formed Unicode) rather than
+ * `invalid_request`; the app's validation hook reads it.
+ */
+export const MALFORMED_ISSUE = { problem: "malformed" } as const;
+
+/**
+ * Refuses text the store would refuse ({@link textProblem}, the one text check): ill-formed
+ * Unicode as `malformed`, control, line-break and bidi-control characters as `invalid_request`,
+ * so such a request is a 400 naming the field, never a 500 from the store.
+ */
+const storable = <T extends z.ZodString>(schema: T) =>
+  schema.superRefine((value, ctx) => {
+    const problem = textProblem(value);
+    if (problem === undefined) return;
+    ctx.addIssue({
+      code: "custom",
+      message: TEXT_PROBLEM_MESSAGES[problem],
+      ...(problem === "ill_formed" ? { params: MALFORMED_ISSUE } : {}),
+    });
+  });
+
+/** Text that is stored or hashed as is, where a control character is not an attack: only well-formed. */
+const wellFormed = <T extends z.ZodString>(schema: T) =>
+  schema.refine((value) => value.isWellFormed(), {
+    message: TEXT_PROBLEM_MESSAGES.ill_formed,
+    params: MALFORMED_ISSUE,
+  });
+
+/** Free text (names, intents, reasons): 1 to `max` characters the store accepts. */
+const text = (max = MAX_TEXT) => storable(z.string().min(1).max(max));
 
 export const AgentIdSchema = z
   .string()
@@ -171,8 +195,8 @@ export const VerifyBody = z
       .optional(),
     htu: z.string().url().max(2048).optional(),
     audience: AudienceSchema.refine((value) => value !== "*", "must name one audience, not *"),
-    action: z.string().min(1).max(512),
-    resource: z.string().min(1).max(512),
+    action: storable(z.string().min(1).max(512)),
+    resource: storable(z.string().min(1).max(512)),
     args: ArgsSchema.optional(),
     context: z.record(z.string().max(64), z.unknown()).optional(),
   })
@@ -181,8 +205,11 @@ export const VerifyBody = z
 const ReasonSchema = z.strictObject({
   hop: z.number().int().min(0).max(64).nullable(),
   code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be a reason code"),
-  message: z.string().max(MAX_TEXT),
-  policies: z.array(z.string().max(128)).max(16).optional(),
+  message: wellFormed(z.string().max(MAX_TEXT)),
+  policies: z
+    .array(wellFormed(z.string().max(128)))
+    .max(16)
+    .optional(),
 });
 
 const ChainEntrySchema = z.strictObject({
@@ -210,10 +237,10 @@ export const VerifyDecisionSchema = DecisionSchema.extend({
 export const DecisionReportSchema = z.strictObject({
   at: z.number().int().min(0).max(CLAIM_LIMITS.maxTime),
   audience: AudienceSchema,
-  method: z.string().max(16),
-  path: z.string().max(2048),
-  action: z.string().max(512),
-  resource: z.string().max(512),
+  method: wellFormed(z.string().max(16)),
+  path: wellFormed(z.string().max(2048)),
+  action: storable(z.string().max(512)),
+  resource: storable(z.string().max(512)),
   decision: DecisionSchema,
 });
 

@@ -1,6 +1,13 @@
 export { GENESIS_HASH } from "./decision-chain.ts";
 export { MAX_DECISION_BATCH } from "./decision-log.ts";
-export { MAX_DETAIL_BYTES, MAX_NAME_LENGTH, MAX_REASONS, MAX_TEXT_LENGTH } from "./input-checks.ts";
+export {
+  MAX_DETAIL_BYTES,
+  MAX_NAME_LENGTH,
+  MAX_REASONS,
+  MAX_TEXT_LENGTH,
+  TEXT_PROBLEM_MESSAGES,
+  textProblem,
+} from "./input-checks.ts";
 export { MIGRATIONS_FOLDER, type MigrationEntry, readMigrationJournal } from "./migrations.ts";
 export { type SeedGraphOptions, type SeedGraphResult, seedGraph } from "./seed-graph.ts";
 export { MAX_CHAIN_STATUS_DIDS } from "./sqlite-context.ts";

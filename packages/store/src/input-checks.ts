@@ -42,6 +42,30 @@ const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 // Control characters other than tab and newline have no business in stored text and confuse logs.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+// What free text may not hold: C0 and C1 controls (ESC, CSI U+009B and OSC U+009D rewrite a
+// terminal), DEL, line and paragraph breaks, and the bidirectional marks, embeddings, overrides
+// and isolates that reorder what a reader sees ("Trojan Source", CVE-2021-42574). Issue 14.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE_IN_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+
+/**
+ * Why a text may not be stored: `ill_formed` when it is not well-formed Unicode (a lone UTF-16
+ * surrogate, which SQLite would store as U+FFFD, so what was hashed is not what is read back:
+ * issue 13), `control` when it holds a control, line-break or bidi-control character (issue 14).
+ * Undefined when it may be stored. The token service's request schemas use this same check.
+ */
+export function textProblem(value: string): "ill_formed" | "control" | undefined {
+  if (!value.isWellFormed()) return "ill_formed";
+  if (UNSAFE_IN_TEXT.test(value)) return "control";
+  return undefined;
+}
+
+/** What {@link textProblem}'s answers mean, as a field's error message says it. */
+export const TEXT_PROBLEM_MESSAGES = {
+  ill_formed: "must be well-formed Unicode (a lone UTF-16 surrogate is not)",
+  control:
+    "must not contain control characters, line breaks or bidirectional-text controls (U+0000-U+001F, U+007F-U+009F, U+061C, U+200E, U+200F, U+2028-U+202E, U+2066-U+2069)",
+} as const;
 
 /** The `invalid` error for `field`, also used for graph rules checked after the shape checks. */
 export function invalidInput(field: string, message: string): StoreError {
@@ -99,12 +123,17 @@ export function checkCount(value: unknown, field: string, max: number): number {
   return value;
 }
 
-/** Free text: a string of 1 to `max` characters without control characters. */
+/**
+ * Free text: a string of 1 to `max` characters, well-formed Unicode, without control, line-break
+ * or bidi-control characters ({@link textProblem}). Every text column the store writes goes
+ * through here, so the check is made once for every write path.
+ */
 export function checkText(value: unknown, field: string, max = MAX_TEXT_LENGTH): string {
   if (typeof value !== "string" || value.length === 0 || value.length > max) {
     throw invalid(field, `must be a string of 1 to ${max} characters`);
   }
-  if (CONTROL.test(value)) throw invalid(field, "must not contain control characters");
+  const problem = textProblem(value);
+  if (problem !== undefined) throw invalid(field, TEXT_PROBLEM_MESSAGES[problem]);
   return value;
 }
 
@@ -176,6 +205,7 @@ export function checkSettingValue(value: unknown, field: string): string {
   if (typeof value !== "string" || Buffer.byteLength(value) > MAX_SETTING_BYTES) {
     throw invalid(field, `must be a string of at most ${MAX_SETTING_BYTES} bytes`);
   }
+  if (!value.isWellFormed()) throw invalid(field, TEXT_PROBLEM_MESSAGES.ill_formed);
   return value;
 }
 
@@ -236,6 +266,7 @@ export function checkReasons(value: unknown, field: string): DecisionReason[] {
     if (typeof message !== "string" || message.length > MAX_TEXT_LENGTH || CONTROL.test(message)) {
       throw invalid(`${at}.message`, `must be a string of at most ${MAX_TEXT_LENGTH} characters`);
     }
+    if (!message.isWellFormed()) throw invalid(`${at}.message`, TEXT_PROBLEM_MESSAGES.ill_formed);
     const normalized: DecisionReason = { hop, code: reason.code, message };
     if (reason.policies === undefined) return normalized;
     if (!Array.isArray(reason.policies) || reason.policies.length > 32) {

@@ -8,6 +8,7 @@ import type { Command } from "../command.ts";
 import type { CommandContext } from "../command-context.ts";
 import { isoTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
+import { printable, printableOrEmpty } from "../printable.ts";
 import { formatTable } from "../table.ts";
 
 function readPublicJwk(ctx: CommandContext, file: string): Ed25519PublicJwk {
@@ -73,7 +74,7 @@ export const agentsAdd: Command = {
       ...(owner === undefined ? {} : { owner }),
     });
     if (ctx.json) ctx.printJson(registered);
-    else ctx.print(`registered ${registered.id} (key thumbprint ${registered.jkt})`);
+    else ctx.print(`registered ${printable(registered.id)} (key thumbprint ${printable(registered.jkt)})`);
     return EXIT_CODES.ok;
   },
 };
@@ -100,12 +101,12 @@ export const agentsList: Command = {
       return EXIT_CODES.ok;
     }
     const rows = agents.map((agent) => [
-      agent.id,
+      printable(agent.id),
       agent.status === "active" ? ctx.style.green("active") : ctx.style.red("disabled"),
-      agent.name ?? "",
-      agent.owner ?? "",
+      printableOrEmpty(agent.name),
+      printableOrEmpty(agent.owner),
       isoTime(agent.createdAt),
-      agent.jkt,
+      printable(agent.jkt),
     ]);
     ctx.print(...formatTable(["AGENT", "STATUS", "NAME", "OWNER", "REGISTERED", "KEY THUMBPRINT"], rows));
     return EXIT_CODES.ok;
@@ -126,8 +127,8 @@ export const agentsDisable: Command = {
     if (ctx.json) ctx.printJson(result);
     else
       ctx.print(
-        `disabled ${id}; revoked ${result.revoked.length} delegation(s)`,
-        ...result.revoked.map((did) => `  ${did}`),
+        `disabled ${printable(id)}; revoked ${result.revoked.length} delegation(s)`,
+        ...result.revoked.map((did) => `  ${printable(did)}`),
       );
     return EXIT_CODES.ok;
   },

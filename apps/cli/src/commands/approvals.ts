@@ -6,6 +6,7 @@ import type { CommandContext } from "../command-context.ts";
 import { isoTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
 import { serviceSource, storeSource } from "../investigation-source.ts";
+import { printable } from "../printable.ts";
 import { formatTable } from "../table.ts";
 
 const STATUSES = ["pending", "approved", "denied"] as const;
@@ -39,7 +40,15 @@ export const approvalsList: Command = {
     ctx.print(
       ...formatTable(
         ["APPROVAL", "STATUS", "AGENT", "ACTION", "RESOURCE", "EXPIRES", "REASON"],
-        items.map((a) => [a.id, a.status, a.agent, a.action, a.resource, isoTime(a.expiresAt), a.reason]),
+        items.map((a) => [
+          printable(a.id),
+          printable(a.status),
+          printable(a.agent),
+          printable(a.action),
+          printable(a.resource),
+          isoTime(a.expiresAt),
+          printable(a.reason),
+        ]),
       ),
     );
     return EXIT_CODES.ok;
@@ -58,7 +67,7 @@ function decide(decision: "approve" | "deny"): Command {
       if (id === undefined || rest.length > 0) throw usageError("give exactly one approval id");
       const result = await ctx.operator().decideApproval(id, decision);
       if (ctx.json) ctx.printJson(result);
-      else ctx.print(`${decision === "approve" ? "approved" : "denied"} ${id}`);
+      else ctx.print(`${decision === "approve" ? "approved" : "denied"} ${printable(id)}`);
       return EXIT_CODES.ok;
     },
   };

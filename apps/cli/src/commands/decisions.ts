@@ -3,6 +3,7 @@ import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { isoTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
+import { printable, printableOrEmpty } from "../printable.ts";
 import { formatTable } from "../table.ts";
 import { withSource } from "./with-source.ts";
 
@@ -41,17 +42,21 @@ export const decisions: Command = {
     const rows = page.items.map((d) => [
       String(d.id),
       isoTime(d.at),
-      d.kind,
+      printable(d.kind),
       d.decision === "allow"
         ? style.green("allow")
         : d.decision === "deny"
           ? style.red("deny")
-          : style.yellow(d.decision),
-      d.agent ?? "",
-      d.audience ?? "",
-      d.action ?? "",
-      d.resource ?? "",
-      d.reasons.map((r) => (r.hop === null || r.hop === undefined ? r.code : `${r.code}@${r.hop}`)).join(","),
+          : style.yellow(printable(d.decision)),
+      printableOrEmpty(d.agent),
+      printableOrEmpty(d.audience),
+      printableOrEmpty(d.action),
+      printableOrEmpty(d.resource),
+      printable(
+        d.reasons
+          .map((r) => (r.hop === null || r.hop === undefined ? r.code : `${r.code}@${r.hop}`))
+          .join(","),
+      ),
     ]);
     ctx.print(
       ...formatTable(

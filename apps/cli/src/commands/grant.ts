@@ -4,6 +4,7 @@ import { parseCapabilityArguments } from "../capability-arguments.ts";
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
+import { printable } from "../printable.ts";
 
 export const grant: Command = {
   name: "grant",
@@ -48,7 +49,11 @@ export const grant: Command = {
       ...(mdp === undefined ? {} : { mdp }),
     });
     if (ctx.json) ctx.printJson(issued);
-    else ctx.print(`granted ${issued.did} to ${agent} for task ${issued.task}`, `chain: ${issued.chain}`);
+    else
+      ctx.print(
+        `granted ${printable(issued.did)} to ${printable(agent)} for task ${printable(issued.task)}`,
+        `chain: ${printable(issued.chain)}`,
+      );
     return EXIT_CODES.ok;
   },
 };

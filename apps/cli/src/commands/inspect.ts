@@ -21,6 +21,7 @@ import type { Command } from "../command.ts";
 import type { CommandContext } from "../command-context.ts";
 import { describeCapabilities, isoTime, relativeTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
+import { printable } from "../printable.ts";
 
 async function readChain(ctx: CommandContext): Promise<string> {
   const [given, ...rest] = ctx.args.positionals;
@@ -212,13 +213,13 @@ export const inspect: Command = {
     for (const [i, h] of hops.entries()) {
       const c = h.claims;
       if (c === undefined) {
-        ctx.print(`hop ${h.hop}: ${style.red(`${h.error?.code}: ${h.error?.message}`)}`);
+        ctx.print(`hop ${h.hop}: ${style.red(printable(`${h.error?.code}: ${h.error?.message}`))}`);
         continue;
       }
       ctx.print(
-        `${style.bold(`hop ${h.hop}`)}: ${c.dlg ?? "operator"} → ${style.bold(c.sub)}  ${style.dim(`did ${c.did} · jti ${c.jti} · kid ${h.header?.kid} · ${h.bytes} bytes`)}`,
+        `${style.bold(`hop ${h.hop}`)}: ${printable(c.dlg ?? "operator")} → ${style.bold(printable(c.sub))}  ${style.dim(printable(`did ${c.did} · jti ${c.jti} · kid ${h.header?.kid} · ${h.bytes} bytes`))}`,
         `   can: ${describeCapabilities(c.cap)}`,
-        `   for: ${c.aud.join(", ")}   task ${c.tsk}`,
+        `   for: ${printable(c.aud.join(", "))}   task ${printable(c.tsk)}`,
         `   expires ${isoTime(c.exp)} (${relativeTime(c.exp, now)}), revalidate by ${isoTime(c.rvl)} (${relativeTime(c.rvl, now)}), may delegate ${c.mdp} more`,
       );
       const parent = hops[i - 1]?.claims;
@@ -239,7 +240,7 @@ export const inspect: Command = {
       ctx.print(style.red("decision: deny"));
       for (const reason of reasons)
         ctx.print(
-          `  ${style.bold(reason.code)}${reason.hop === null ? "" : ` at hop ${reason.hop}`}: ${reason.message}`,
+          `  ${style.bold(printable(reason.code))}${reason.hop === null ? "" : ` at hop ${reason.hop}`}: ${printable(reason.message)}`,
         );
     }
     return decision === "allow" ? EXIT_CODES.ok : EXIT_CODES.failed;

@@ -3,6 +3,7 @@ import type { RevocationTarget } from "@baton/client";
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
+import { printable } from "../printable.ts";
 
 export const revoke: Command = {
   name: "revoke",
@@ -24,7 +25,10 @@ export const revoke: Command = {
     const result = await ctx.operator().revoke(target, ctx.string("reason") ?? "revoked with baton revoke");
     if (ctx.json) ctx.printJson(result);
     else
-      ctx.print(`revoked ${result.revoked.length} delegation(s)`, ...result.revoked.map((did) => `  ${did}`));
+      ctx.print(
+        `revoked ${result.revoked.length} delegation(s)`,
+        ...result.revoked.map((did) => `  ${printable(did)}`),
+      );
     return EXIT_CODES.ok;
   },
 };

@@ -4,6 +4,7 @@ import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { isoTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
+import { printable } from "../printable.ts";
 import { formatTable } from "../table.ts";
 
 export const tasksComplete: Command = {
@@ -17,7 +18,7 @@ export const tasksComplete: Command = {
     if (task === undefined || rest.length > 0) throw usageError("give exactly one task id");
     const result = await ctx.operator().completeTask(task);
     if (ctx.json) ctx.printJson(result);
-    else ctx.print(`completed ${task}; revoked ${result.revoked} delegation(s)`);
+    else ctx.print(`completed ${printable(task)}; revoked ${result.revoked} delegation(s)`);
     return EXIT_CODES.ok;
   },
 };
@@ -56,13 +57,13 @@ export const tasksList: Command = {
       ...formatTable(
         ["TASK", "STATUS", "ROOT AGENT", "LIVE", "REVOKED", "OPENED", "INTENT"],
         tasks.map((t) => [
-          t.id,
-          t.status,
-          t.rootAgent,
+          printable(t.id),
+          printable(t.status),
+          printable(t.rootAgent),
           String(t.liveDelegations),
           String(t.revokedDelegations),
           isoTime(t.openedAt),
-          t.intent,
+          printable(t.intent),
         ]),
       ),
     );
