@@ -17,7 +17,10 @@ import { baton, tempDir } from "./helpers.ts";
 const T0 = 1_767_225_600;
 /** Clears the screen (CSI), opens a hyperlink (OSC) and flips the rest of the line (RLO). */
 const HOSTILE = "ok\u009b2J\u009d8;;https://evil.example\u0007\u202egnp.exe\nforged line";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const RAW = /[\u0007\u009b\u009d\u202e\n]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const RAW_IN_JSON = /[\u0007\u009b\u009d\u202e]/;
 
 let temp: ReturnType<typeof tempDir>;
 let db: string;
@@ -92,7 +95,7 @@ describe.each(VIEWS)("baton %s", (_name, args) => {
     if (args[0] === "graph" && args.includes("--format")) return;
     const result = await baton([...argv(args), "--json"], { clock: () => T0 + 10 });
     expect(result.code).toBe(EXIT_CODES.ok);
-    expect(result.stdout).not.toMatch(/[\u0007\u009b\u009d\u202e]/);
+    expect(result.stdout).not.toMatch(RAW_IN_JSON);
     expect(JSON.stringify(JSON.parse(result.stdout))).toContain(JSON.stringify(HOSTILE).slice(1, -1));
   });
 });
