@@ -20,6 +20,7 @@ import {
   SERVICE_ERROR_CODES,
   type SigningKeys,
 } from "@baton/token-service";
+import type { PolicyHook } from "@baton/verifier";
 import { type ServerType, serve } from "@hono/node-server";
 import { makeKey, makeProof, type TestKey } from "../../packages/verifier/test/fixtures.ts";
 
@@ -122,8 +123,14 @@ export function codesOf(body: { reasons?: { code: string }[] }): string[] {
   return (body.reasons ?? []).map((reason) => reason.code);
 }
 
-/** Starts a fresh service over a fresh database file. `env` adds or overrides settings. */
-export async function startSecurityService(env: Record<string, string> = {}): Promise<SecurityService> {
+/**
+ * Starts a fresh service over a fresh database file. `env` adds or overrides settings; `policy`
+ * replaces the default allow-all runtime policy.
+ */
+export async function startSecurityService(
+  env: Record<string, string> = {},
+  options: { readonly policy?: PolicyHook } = {},
+): Promise<SecurityService> {
   const dir = mkdtempSync(join(tmpdir(), "baton-security-"));
   const config = loadConfig(
     {
@@ -165,6 +172,7 @@ export async function startSecurityService(env: Record<string, string> = {}): Pr
     clock: () => svc.now,
     signingKeys,
     logger: silentLogger(),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
   });
   handler = (request) => app.fetch(request);
 
