@@ -59,6 +59,9 @@ const STORE_ERROR_RESPONSES: Readonly<Record<string, { status: number; code: Pro
   invalid: { status: 400, code: "invalid_request" },
   not_found: { status: 404, code: "not_found" },
   conflict: { status: 409, code: "conflict" },
+  agent_id_lookalike: { status: 409, code: "agent_id_lookalike" },
+  agent_key_in_use: { status: 409, code: "agent_key_in_use" },
+  approval_limit: { status: 429, code: "approval_limit" },
   revoked: { status: 403, code: "revoked" },
   busy: { status: 503, code: "busy" },
 };

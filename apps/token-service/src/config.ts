@@ -44,6 +44,8 @@ export interface ServiceConfig {
   readonly policyZone?: string;
   /** How long a step-up approval request stays open, and an approval stays usable, in seconds. */
   readonly approvalTtl?: number;
+  /** Most pending step-up approval requests one delegation may have open at once. Default 20. */
+  readonly maxPendingApprovals?: number;
 }
 
 /** A setting that could not be accepted; `setting` names it as the operator wrote it. */
@@ -77,6 +79,7 @@ const SETTINGS = {
   policyDir: { env: "BATON_POLICY_DIR", flag: "--policy-dir" },
   policyZone: { env: "BATON_POLICY_ZONE", flag: "--policy-zone" },
   approvalTtl: { env: "BATON_APPROVAL_TTL", flag: "--approval-ttl" },
+  maxPendingApprovals: { env: "BATON_MAX_PENDING_APPROVALS", flag: "--max-pending-approvals" },
 } as const satisfies Record<string, SettingSpec>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -95,6 +98,7 @@ export const CONFIG_DEFAULTS = {
   logLevel: "info",
   policyZone: "UTC",
   approvalTtl: 3600,
+  maxPendingApprovals: 20,
 } as const;
 
 const HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
@@ -227,6 +231,7 @@ export function loadConfig(
     );
   }
   const approvalTtl = integer("approvalTtl", CONFIG_DEFAULTS.approvalTtl, 60, 30 * 86_400);
+  const maxPendingApprovals = integer("maxPendingApprovals", CONFIG_DEFAULTS.maxPendingApprovals, 1, 10_000);
 
   return {
     host,
@@ -244,6 +249,7 @@ export function loadConfig(
     policyDir: policyDirSetting?.value,
     policyZone,
     approvalTtl,
+    maxPendingApprovals,
   };
 }
 

@@ -14,6 +14,12 @@ export const SERVICE_ERROR_CODES = [
   "forbidden",
   "not_found",
   "conflict",
+  /** An agent id equal, ignoring case, to a registered one. */
+  "agent_id_lookalike",
+  /** An agent key already registered to another agent. */
+  "agent_key_in_use",
+  /** A delegation already has the most pending step-up approval requests allowed. */
+  "approval_limit",
   "payload_too_large",
   "unsupported_media_type",
   "busy",
@@ -41,6 +47,7 @@ const TITLES: Readonly<Record<number, string>> = {
   409: "Conflict",
   413: "Payload too large",
   415: "Unsupported media type",
+  429: "Too many requests",
   500: "Internal error",
 };
 

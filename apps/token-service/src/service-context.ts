@@ -13,7 +13,14 @@ import type {
   Store,
   TaskHours,
 } from "@baton/store";
-import { type ChainToken, DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_TOKEN_BYTES } from "@baton/token";
+import {
+  type ChainToken,
+  DEFAULT_MAX_CHAIN_LENGTH,
+  DEFAULT_MAX_TOKEN_BYTES,
+  signToken,
+  type TokenClaims,
+  TokenError,
+} from "@baton/token";
 import {
   authenticateChain,
   type ChainEnvironment,
@@ -27,6 +34,7 @@ import {
 } from "@baton/verifier";
 import type { Logger } from "pino";
 import type { ServiceConfig } from "./config.ts";
+import { ProblemError } from "./problem.ts";
 import type { SigningKeys } from "./signing-keys.ts";
 
 /** The configuration createApp needs: the service settings with the issuer known. */
@@ -121,6 +129,11 @@ export class ServiceContext {
     return this.config.approvalTtl ?? 3600;
   }
 
+  /** Most pending approval requests one delegation may have open. */
+  get maxPendingApprovals(): number {
+    return this.config.maxPendingApprovals ?? 20;
+  }
+
   /**
    * What the graph knows about a task that a token does not carry, for policy: its intent, when
    * it was opened (the chain's age), and its business hours when the grant declared them.
@@ -133,6 +146,24 @@ export class ServiceContext {
       taskOpenedAt: record.openedAt,
       ...(record.hours === null ? {} : { taskHours: policyHoursOf(record.hours) }),
     };
+  }
+
+  /**
+   * Signs claims with the active key. A token over the size every verifier accepts is the
+   * caller's request being too big, not a fault of the service: a 400 `token_too_large` that
+   * says what to cut (issue 14), never a 500.
+   */
+  async sign(claims: TokenClaims): Promise<string> {
+    try {
+      return await signToken(claims, this.signingKeys.active());
+    } catch (error) {
+      if (!(error instanceof TokenError) || error.code !== "token_too_large") throw error;
+      throw new ProblemError({
+        status: 400,
+        code: "token_too_large",
+        detail: `${error.message}: ask for fewer capabilities (cap has ${claims.cap.length}), shorter action and resource patterns, fewer argument limits or fewer audiences (aud has ${claims.aud.length})`,
+      });
+    }
   }
 
   /** Seconds since the epoch, as an integer. */

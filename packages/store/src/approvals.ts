@@ -2,11 +2,12 @@
  * Step-up approvals: requested when policy says `step_up`, decided once by an operator, and
  * honoured for one delegation until they expire.
  */
-import { and, desc, eq, gt } from "drizzle-orm";
+import { and, count, desc, eq, gt } from "drizzle-orm";
 import {
   checkAgentId,
   checkApprovalId,
   checkAudit,
+  checkCount,
   checkLimit,
   checkObject,
   checkRandomId,
@@ -34,6 +35,10 @@ export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): 
   const at = checkTime(value.at, "approval.at");
   const expiresAt = checkTime(value.expiresAt, "approval.expiresAt");
   if (expiresAt <= at) throw invalidInput("approval.expiresAt", "must be after at");
+  const maxPending =
+    value.maxPending === undefined
+      ? undefined
+      : checkCount(value.maxPending, "approval.maxPending", 1_000_000);
   const audit = checkAudit(value.audit, "approval.audit");
 
   return ctx.write(() => {
@@ -54,6 +59,23 @@ export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): 
       throw new StoreError("revoked", `approval.did: delegation ${did} is not live (${status.problem})`, {
         field: "approval.did",
       });
+    }
+    if (maxPending !== undefined) {
+      // Counted inside the IMMEDIATE write transaction, so concurrent requests cannot both pass.
+      const a = schema.approvals;
+      const pending =
+        ctx.db
+          .select({ n: count() })
+          .from(a)
+          .where(and(eq(a.did, did), eq(a.status, "pending"), gt(a.expiresAt, at)))
+          .get()?.n ?? 0;
+      if (pending >= maxPending) {
+        throw new StoreError(
+          "approval_limit",
+          `approval.did: delegation ${did} already has ${pending} pending approval requests (the limit is ${maxPending}); an operator must approve or deny some (baton approvals list) before it can ask for more`,
+          { field: "approval.did" },
+        );
+      }
     }
     const row = ctx.db
       .insert(schema.approvals)

@@ -164,6 +164,10 @@ export class SqliteStore implements Store {
     const at = checkTime(value.at, "agent.at");
     const audit = checkAudit(value.audit, "agent.audit");
 
+    // The look-alike checks run inside the write transaction, which is IMMEDIATE: it holds
+    // SQLite's single write lock from before these reads until the insert commits, so no other
+    // connection can register a look-alike id or the same key in between. Race-free without a
+    // unique index (issue 14).
     return this.ctx.write(() => {
       if (
         this.ctx.db.select({ id: schema.agents.id }).from(schema.agents).where(eq(schema.agents.id, id)).get()
@@ -171,6 +175,29 @@ export class SqliteStore implements Store {
         throw new StoreError("conflict", `agent.id: agent ${id} is already registered`, {
           field: "agent.id",
         });
+      }
+      // Agent ids are ASCII (agent:name, spiffe://…), which NOCASE folds completely.
+      const lookalike = this.ctx.database
+        .prepare("SELECT id FROM agents WHERE id = ? COLLATE NOCASE LIMIT 1")
+        .get(id) as { id: string } | undefined;
+      if (lookalike !== undefined) {
+        throw new StoreError(
+          "agent_id_lookalike",
+          `agent.id: ${id} differs from the registered agent ${lookalike.id} only in case; use ${lookalike.id} or a distinct name`,
+          { field: "agent.id" },
+        );
+      }
+      const holder = this.ctx.db
+        .select({ id: schema.agents.id })
+        .from(schema.agents)
+        .where(eq(schema.agents.jkt, jkt))
+        .get();
+      if (holder !== undefined) {
+        throw new StoreError(
+          "agent_key_in_use",
+          `agent.jwk: this key is already registered to ${holder.id}; give each agent a key of its own (a token's cnf.jkt must name one agent)`,
+          { field: "agent.jwk" },
+        );
       }
       const row = this.ctx.db
         .insert(schema.agents)

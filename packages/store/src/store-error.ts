@@ -11,6 +11,12 @@ export const STORE_ERROR_CODES = [
   "not_found",
   /** The thing already exists, or is not in the state the operation needs (a decided approval). */
   "conflict",
+  /** An agent id equal, ignoring case, to a registered one (`agent:Bob` beside `agent:bob`). */
+  "agent_id_lookalike",
+  /** The agent's public key is already registered to another agent, so `cnf.jkt` would not name one agent. */
+  "agent_key_in_use",
+  /** The delegation already has the most pending approval requests allowed; an operator must decide some first. */
+  "approval_limit",
   /** The delegation, its task or one of its agents was revoked, closed or disabled. */
   "revoked",
   /** Another connection held the write lock past the busy timeout; retry shortly (nothing was written). */

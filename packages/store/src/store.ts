@@ -493,6 +493,12 @@ export interface CreateApprovalInput extends WithAudit {
   readonly reason: string;
   readonly at: number;
   readonly expiresAt: number;
+  /**
+   * Most pending, unexpired requests the delegation may have, this one included; one more is
+   * refused with `approval_limit` (issue 14: one chain must not flood the operators' queue).
+   * Unbounded when absent.
+   */
+  readonly maxPending?: number;
 }
 
 /** An operator's decision on a pending approval. */

@@ -4,8 +4,8 @@
  * decision (allowed or refused) is appended to the decision log.
  */
 
-import type { DecisionInput } from "@baton/store";
-import { type ChainToken, signToken, type TokenError } from "@baton/token";
+import { type DecisionInput, isStoreError } from "@baton/store";
+import type { ChainToken, TokenError } from "@baton/token";
 import { approvalsFor, chainEntries, newApprovalId, policyReason, type Reason } from "@baton/verifier";
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -100,7 +100,7 @@ function reasonsOf(errors: readonly TokenError[], fallbackHop: number): Reason[]
 }
 
 /** A refused chain as a 401 (credential problems) or 403 (the chain is sound but not enough). */
-function chainRefusal(reasons: readonly Reason[], status: 401 | 403 = 401): ProblemError {
+function chainRefusal(reasons: readonly Reason[], status: 400 | 401 | 403 = 401): ProblemError {
   const first = reasons[0];
   return new ProblemError({
     status,
@@ -191,18 +191,33 @@ export function recordApprovalRequest(ctx: ServiceContext, request: ApprovalRequ
     ctx.audit(audit);
     return id;
   }
-  ctx.store.createApproval({
-    id,
-    did: leaf.did,
-    agent: leaf.sub,
-    task: leaf.tsk,
-    action,
-    resource,
-    reason: request.reason.message.slice(0, 1024),
-    at: now,
-    expiresAt: now + ctx.approvalTtl,
-    audit,
-  });
+  try {
+    ctx.store.createApproval({
+      id,
+      did: leaf.did,
+      agent: leaf.sub,
+      task: leaf.tsk,
+      action,
+      resource,
+      reason: request.reason.message.slice(0, 1024),
+      at: now,
+      expiresAt: now + ctx.approvalTtl,
+      maxPending: ctx.maxPendingApprovals,
+      audit,
+    });
+  } catch (error) {
+    if (!isStoreError(error, "approval_limit")) throw error;
+    // The step-up is still a decision: logged, with the request that could not be opened.
+    ctx.audit({
+      ...audit,
+      detail: jsonDetail({ ...request.detail, approval: null, refused: "approval_limit" }),
+    });
+    throw new ProblemError({
+      status: 429,
+      code: "approval_limit",
+      detail: `delegation ${leaf.did} already has ${ctx.maxPendingApprovals} pending approval requests; an operator must approve or deny some (baton approvals list) before it can ask for more`,
+    });
+  }
   return id;
 }
 
@@ -227,7 +242,11 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
     const parentIndex = hops.length - 1;
     const parent = hops[parentIndex] as ChainToken;
     const p = parent.claims;
-    const refuse = (status: 401 | 403, reasons: readonly Reason[], detail: Record<string, unknown> = {}) => {
+    const refuse = (
+      status: 400 | 401 | 403,
+      reasons: readonly Reason[],
+      detail: Record<string, unknown> = {},
+    ) => {
       ctx.audit({
         at: now,
         kind: "delegate",
@@ -312,7 +331,13 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
     }
 
     const { claims } = candidate;
-    const token = await signToken(claims, ctx.signingKeys.active());
+    let token: string;
+    try {
+      token = await ctx.sign(claims);
+    } catch (error) {
+      if (!(error instanceof ProblemError) || error.code !== "token_too_large") throw error;
+      throw refuse(400, [{ hop: parentIndex + 1, code: "token_too_large", message: error.message }]);
+    }
     const audit: DecisionInput = {
       at: now,
       kind: "delegate",
@@ -431,7 +456,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
         });
         throw chainRefusal(reasons, 401);
       }
-      const compact = await signToken(claims, ctx.signingKeys.active());
+      const compact = await ctx.sign(claims);
       ctx.store.recordRevalidation({
         did: claims.did,
         token: {

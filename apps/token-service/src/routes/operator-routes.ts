@@ -5,7 +5,7 @@
  */
 
 import { getRandomValues } from "node:crypto";
-import { type Capability, parseAgentJwk, parseCapability, signToken } from "@baton/token";
+import { type Capability, parseAgentJwk, parseCapability } from "@baton/token";
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../auth.ts";
 import { rootClaims } from "../issuance.ts";
@@ -236,7 +236,7 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
       rvi,
       mdp,
     });
-    const token = await signToken(claims, ctx.signingKeys.active());
+    const token = await ctx.sign(claims);
     ctx.store.recordGrant({
       delegation: {
         did: claims.did,
