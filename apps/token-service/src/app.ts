@@ -8,6 +8,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { challenge } from "./challenges.ts";
 import { registerInspector } from "./inspector-assets.ts";
 import type { ServiceApp, ServiceEnv } from "./openapi.ts";
 import { type ProblemCode, ProblemError, problemResponse } from "./problem.ts";
@@ -80,9 +81,11 @@ function storeErrorCode(error: unknown): string | undefined {
 function errorResponse(ctx: ServiceContext, error: unknown, c: Context<ServiceEnv>): Response {
   const requestId = c.get("requestId");
   if (error instanceof ProblemError) {
-    const headers: Record<string, string> = {};
-    if (error.status === 401 && error.code === "unauthorized")
-      headers["www-authenticate"] = 'Bearer realm="baton"';
+    const headers: Record<string, string> = { ...error.headers };
+    // Every 401 carries a challenge (RFC 9110 §11.6.1); the ones thrown say which. This fallback
+    // only keeps a 401 someone forgot to build through challenges.ts from going out without one.
+    if (error.status === 401 && headers["www-authenticate"] === undefined)
+      headers["www-authenticate"] = challenge("bearer", "missing");
     // The rest of an oversized body is never read, so the connection cannot carry another request.
     if (error.status === 413) headers.connection = "close";
     return problemResponse(error, requestId, headers);

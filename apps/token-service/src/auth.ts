@@ -5,8 +5,9 @@
  * A malformed header is a 400; a missing or wrong credential is a 401.
  */
 import type { Context } from "hono";
+import { type CallerScheme, challenge, unauthorizedProblem } from "./challenges.ts";
 import type { ServiceApp } from "./openapi.ts";
-import { ProblemError, problems } from "./problem.ts";
+import { type ProblemError, problems } from "./problem.ts";
 import { audienceOfSecret, secretMatches } from "./secrets.ts";
 import type { ServiceContext } from "./service-context.ts";
 
@@ -27,16 +28,25 @@ function authorization(c: Context): { scheme: string; credential: string } | und
   return { scheme: (match[1] ?? "").toLowerCase(), credential: match[2] ?? "" };
 }
 
-function unauthorized(detail: string): ProblemError {
-  return new ProblemError({ status: 401, code: "unauthorized", detail });
+/**
+ * A 401 for a bearer credential: the bare challenge when none was sent. `scheme` is what the
+ * endpoint takes (`bearer_or_agent` where an agent's chain is accepted too).
+ */
+function unauthorized(
+  detail: string,
+  problem: "missing" | "invalid_token",
+  scheme: CallerScheme = "bearer",
+): ProblemError {
+  return unauthorizedProblem({ detail }, challenge(scheme, problem, "bearer"));
 }
 
 /** The bearer credential, or a 401 when there is none. */
-function bearer(c: Context): string {
+function bearer(c: Context, scheme: CallerScheme = "bearer"): string {
   const auth = authorization(c);
   if (auth === undefined)
-    throw unauthorized("send Authorization: Bearer <operator token or audience secret>");
-  if (auth.scheme !== "bearer") throw unauthorized("this endpoint takes a Bearer credential");
+    throw unauthorized("send Authorization: Bearer <operator token or audience secret>", "missing", scheme);
+  if (auth.scheme !== "bearer")
+    throw unauthorized("this endpoint takes a Bearer credential", "missing", scheme);
   if (auth.credential.length > 1024) throw problems.invalid("the bearer credential is too long");
   return auth.credential;
 }
@@ -46,9 +56,10 @@ function isOperatorToken(ctx: ServiceContext, credential: string): boolean {
   return stored !== undefined && secretMatches(credential, stored);
 }
 
-/** Requires the operator token. */
-export function requireOperator(c: Context, ctx: ServiceContext): void {
-  if (!isOperatorToken(ctx, bearer(c))) throw unauthorized("the operator token is not valid");
+/** Requires the operator token; `scheme` is what the endpoint takes, for the challenge. */
+export function requireOperator(c: Context, ctx: ServiceContext, scheme: CallerScheme = "bearer"): void {
+  if (!isOperatorToken(ctx, bearer(c, scheme)))
+    throw unauthorized("the operator token is not valid", "invalid_token", scheme);
 }
 
 /** Registers a guard that requires the operator token on `paths`, ahead of the route handlers. */
@@ -74,10 +85,10 @@ export function requireToolServerOrOperator(c: Context, ctx: ServiceContext): Ca
     const record = ctx.store.getAudience(audience);
     if (record !== undefined && secretMatches(credential, record.secretHash))
       return { kind: "audience", audience };
-    throw unauthorized("the audience secret is not valid");
+    throw unauthorized("the audience secret is not valid", "invalid_token");
   }
   if (isOperatorToken(ctx, credential)) return { kind: "operator" };
-  throw unauthorized("the credential is not valid");
+  throw unauthorized("the credential is not valid", "invalid_token");
 }
 
 /** True when the request carries a Bearer credential (so the caller claims to be an operator). */
@@ -91,11 +102,19 @@ export interface AgentPresentation {
   readonly proof: string | undefined;
 }
 
-/** Reads `Authorization: Baton <chain>` and `DPoP`; a 401 when absent, a 400 when malformed. */
-export function agentPresentation(c: Context): AgentPresentation {
+/**
+ * Reads `Authorization: Baton <chain>` and `DPoP`; a 401 when absent, a 400 when malformed.
+ * `scheme` is what the endpoint takes, for the challenge: `bearer_or_agent` where the operator
+ * token is accepted too.
+ */
+export function agentPresentation(
+  c: Context,
+  scheme: "agent" | "bearer_or_agent" = "agent",
+): AgentPresentation {
   const auth = authorization(c);
-  if (auth === undefined) throw unauthorized("send Authorization: Baton <chain> and a DPoP proof");
-  if (auth.scheme !== "baton") throw unauthorized("this endpoint takes Authorization: Baton <chain>");
+  const missing = (detail: string) => unauthorizedProblem({ detail }, challenge(scheme, "missing", "agent"));
+  if (auth === undefined) throw missing("send Authorization: Baton <chain> and a DPoP proof");
+  if (auth.scheme !== "baton") throw missing("this endpoint takes Authorization: Baton <chain>");
   if (!/^[A-Za-z0-9_.~-]+$/.test(auth.credential))
     throw problems.invalid("the Baton chain holds characters a chain cannot");
   const proofHeader = c.req.header("dpop");

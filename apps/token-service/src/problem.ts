@@ -37,6 +37,8 @@ export interface ProblemInit {
   readonly reasons?: readonly Reason[];
   /** Extra members, e.g. the decision for a refused chain. */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Response headers, e.g. the `WWW-Authenticate` challenge of a 401 (built in challenges.ts). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const TITLES: Readonly<Record<number, string>> = {
@@ -61,6 +63,7 @@ export class ProblemError extends Error {
   readonly code: ProblemCode;
   readonly reasons: readonly Reason[] | undefined;
   readonly extra: Readonly<Record<string, unknown>> | undefined;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(init: ProblemInit) {
     super(init.detail);
@@ -68,13 +71,13 @@ export class ProblemError extends Error {
     this.code = init.code;
     this.reasons = init.reasons;
     this.extra = init.extra;
+    this.headers = init.headers ?? {};
   }
 }
 
 /** Shorthands for the common refusals. */
 export const problems = {
   invalid: (detail: string) => new ProblemError({ status: 400, code: "invalid_request", detail }),
-  unauthorized: (detail: string) => new ProblemError({ status: 401, code: "unauthorized", detail }),
   forbidden: (detail: string) => new ProblemError({ status: 403, code: "forbidden", detail }),
   notFound: (detail: string) => new ProblemError({ status: 404, code: "not_found", detail }),
   conflict: (detail: string) => new ProblemError({ status: 409, code: "conflict", detail }),

@@ -10,6 +10,7 @@ import { approvalsFor, chainEntries, newApprovalId, policyReason, type Reason } 
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { agentPresentation, hasBearer, requireOperator } from "../auth.ts";
+import { challenge, isProofProblem } from "../challenges.ts";
 import { hopClaims, reissuedClaims } from "../issuance.ts";
 import {
   conflict,
@@ -99,9 +100,17 @@ function reasonsOf(errors: readonly TokenError[], fallbackHop: number): Reason[]
   return errors.map((error) => ({ hop: error.hop ?? fallbackHop, code: error.code, message: error.message }));
 }
 
-/** A refused chain as a 401 (credential problems) or 403 (the chain is sound but not enough). */
-function chainRefusal(reasons: readonly Reason[], status: 400 | 401 | 403 = 401): ProblemError {
+/**
+ * A refused chain as a 401 (credential problems, with the challenge of `scheme`: the proof or the
+ * chain named as the problem) or a 400 or 403 (the chain is sound but the request is not).
+ */
+function chainRefusal(
+  reasons: readonly Reason[],
+  status: 400 | 401 | 403 = 401,
+  scheme: "agent" | "bearer_or_agent" = "agent",
+): ProblemError {
   const first = reasons[0];
+  const problem = first !== undefined && isProofProblem(first.code) ? "invalid_dpop_proof" : "invalid_token";
   return new ProblemError({
     status,
     code: first?.code ?? "unauthorized",
@@ -110,6 +119,7 @@ function chainRefusal(reasons: readonly Reason[], status: 400 | 401 | 403 = 401)
         ? "the chain was refused"
         : `${first.hop === null ? "" : `hop ${first.hop}: `}${first.message}`,
     reasons,
+    ...(status === 401 ? { headers: { "www-authenticate": challenge(scheme, problem, "agent") } } : {}),
   });
 }
 
@@ -120,8 +130,9 @@ function authenticate(
   kind: string,
   now: number,
   acceptRevalidationDue = false,
+  scheme: "agent" | "bearer_or_agent" = "agent",
 ): { chain: string; hops: readonly ChainToken[] } {
-  const presented = agentPresentation(c);
+  const presented = agentPresentation(c, scheme);
   const check: ChainCheck = ctx.authenticatePresented(
     { chain: presented.chain, proof: presented.proof, method: c.req.method, url: ctx.publicUrl(c.req.path) },
     now,
@@ -137,7 +148,7 @@ function authenticate(
       reasons: storeReasons(check.reasons),
       detail: { chain: jsonDetail(chainEntries(check.hops)) },
     });
-    throw chainRefusal(check.reasons);
+    throw chainRefusal(check.reasons, 401, scheme);
   }
   return { chain: presented.chain, hops: check.hops };
 }
@@ -235,6 +246,22 @@ function requestApproval(ctx: ServiceContext, request: ApprovalRequest): Problem
 
 /** Registers the agent routes. */
 export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void {
+  // A request without the credentials an endpoint takes is a 401 with its challenge before the
+  // body is validated, as on the operator routes. (The chain and proof are checked in the handler,
+  // which logs a refusal.)
+  for (const path of ["/v1/delegations", "/v1/revalidate"]) {
+    app.on("POST", path, async (c, next) => {
+      agentPresentation(c);
+      await next();
+    });
+  }
+  for (const path of ["/v1/revocations", "/v1/tasks/:id/complete"]) {
+    app.on("POST", path, async (c, next) => {
+      if (hasBearer(c)) requireOperator(c, ctx, "bearer_or_agent");
+      else agentPresentation(c, "bearer_or_agent");
+      await next();
+    });
+  }
   app.openapi(delegationRoute, async (c) => {
     const body = c.req.valid("json");
     const now = ctx.now();
@@ -491,10 +518,10 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
     let actor: string;
     let presenter: { task: string; did: string; agent: string } | undefined;
     if (hasBearer(c)) {
-      requireOperator(c, ctx);
+      requireOperator(c, ctx, "bearer_or_agent");
       actor = "operator";
     } else {
-      const { hops } = authenticate(c, ctx, "revoke", now);
+      const { hops } = authenticate(c, ctx, "revoke", now, false, "bearer_or_agent");
       const leaf = (hops[hops.length - 1] as ChainToken).claims;
       presenter = { task: leaf.tsk, did: leaf.did, agent: leaf.sub };
       actor = leaf.sub;
@@ -576,9 +603,9 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
     const now = ctx.now();
     let actor = "operator";
     if (hasBearer(c)) {
-      requireOperator(c, ctx);
+      requireOperator(c, ctx, "bearer_or_agent");
     } else {
-      const { hops } = authenticate(c, ctx, "complete", now);
+      const { hops } = authenticate(c, ctx, "complete", now, false, "bearer_or_agent");
       const leaf = (hops[hops.length - 1] as ChainToken).claims;
       if (hops.length !== 1 || leaf.tsk !== id) {
         const reasons: Reason[] = [
