@@ -1,0 +1,138 @@
+/**
+ * The store's own line of defence (issues 13 and 14): whatever a caller sends, free text with
+ * control, line-break or bidi-control characters and text that is not well-formed Unicode never
+ * reach a table; look-alike agent ids and shared keys are refused in the registration's
+ * transaction; one delegation's pending approvals are capped.
+ */
+import { fc, test } from "@fast-check/vitest";
+import { afterEach, beforeEach, describe, expect } from "vitest";
+import { openSqliteStore, type SqliteStore, textProblem } from "../src/index.ts";
+import { agentKey, codeOf, grant, grantInput, registerAgents, T0 } from "./helpers/graph-fixture.ts";
+
+let store: SqliteStore;
+
+beforeEach(() => {
+  store = openSqliteStore({ path: ":memory:" });
+});
+afterEach(() => store.close());
+
+const HOSTILE = [
+  "\u009b2J",
+  "\u009d8;;x\u0007",
+  "\u202eabc",
+  "a\nb",
+  "a\tb",
+  "\u2066x\u2069",
+  "\u2028",
+  "\u001b[2J",
+];
+const ILL_FORMED = ["\ud800", "a\udc00", "\udbff\udbff"];
+
+describe("textProblem", () => {
+  test("names control and bidi-control characters, and ill-formed Unicode", () => {
+    for (const text of HOSTILE) expect(textProblem(text), JSON.stringify(text)).toBe("control");
+    for (const text of ILL_FORMED) expect(textProblem(text), JSON.stringify(text)).toBe("ill_formed");
+    for (const text of ["plain", "Zoë 山田 🧑‍💻", "a\u200db", "tab-free"])
+      expect(textProblem(text)).toBeUndefined();
+  });
+
+  test.prop([fc.string({ unit: "binary", maxLength: 64 })])(
+    "calls text ill-formed exactly when SQLite would not give it back as it was written",
+    (text) => {
+      const readBack = (store.database.prepare("SELECT ? AS v").get(text) as { v: string }).v;
+      expect(textProblem(text) === "ill_formed").toBe(readBack !== text);
+    },
+  );
+});
+
+describe("free text at the store boundary", () => {
+  test("refuses hostile or ill-formed names, intents, reasons and decision text with invalid", () => {
+    const [alice] = registerAgents(store, "alice") as [string];
+    const root = grant(store, alice);
+    for (const text of [...HOSTILE, ...ILL_FORMED]) {
+      const what = JSON.stringify(text);
+      expect(
+        codeOf(() => store.registerAgent({ id: "agent:n", ...agentKey(), name: text, at: T0 })),
+        what,
+      ).toBe("invalid");
+      expect(
+        codeOf(() => store.registerAgent({ id: "agent:o", ...agentKey(), owner: text, at: T0 })),
+        what,
+      ).toBe("invalid");
+      const input = grantInput(alice);
+      expect(
+        codeOf(() =>
+          store.recordGrant({
+            ...input,
+            delegation: { ...input.delegation, task: { id: "task-x", intent: text } },
+          }),
+        ),
+        what,
+      ).toBe("invalid");
+      expect(
+        codeOf(() => store.revokeDelegation(root.did, { reason: text, at: T0 })),
+        what,
+      ).toBe("invalid");
+      expect(
+        codeOf(() =>
+          store.appendDecision({ at: T0, kind: "verify", decision: "deny", action: text, reasons: [] }),
+        ),
+        what,
+      ).toBe("invalid");
+    }
+    expect(store.listAgents()).toHaveLength(1);
+    expect(store.getDelegation(root.did)?.status).toBe("live");
+    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 0 });
+  });
+});
+
+describe("look-alike identities", () => {
+  test("refuses an id equal to a registered one ignoring case with agent_id_lookalike", () => {
+    store.registerAgent({ id: "agent:bob", ...agentKey(), at: T0 });
+    expect(codeOf(() => store.registerAgent({ id: "agent:Bob", ...agentKey(), at: T0 }))).toBe(
+      "agent_id_lookalike",
+    );
+    expect(store.listAgents().map((agent) => agent.id)).toEqual(["agent:bob"]);
+  });
+
+  test("refuses a key registered to another agent with agent_key_in_use, even once it is disabled", () => {
+    const key = agentKey();
+    store.registerAgent({ id: "agent:alice", ...key, at: T0 });
+    expect(codeOf(() => store.registerAgent({ id: "agent:mallory", ...key, at: T0 }))).toBe(
+      "agent_key_in_use",
+    );
+    store.disableAgent("agent:alice", { reason: "left", at: T0 });
+    expect(codeOf(() => store.registerAgent({ id: "agent:mallory", ...key, at: T0 }))).toBe(
+      "agent_key_in_use",
+    );
+  });
+});
+
+describe("pending approvals per delegation", () => {
+  test("refuses one more than maxPending with approval_limit, and counts only pending, unexpired ones", () => {
+    const [alice] = registerAgents(store, "alice") as [string];
+    const root = grant(store, alice);
+    const ask = (n: number, at = T0) =>
+      store.createApproval({
+        id: `apv-${n}`,
+        did: root.did,
+        agent: alice,
+        task: root.task,
+        action: "repo.issues.delete",
+        resource: `repo:acme/web/issues/${n}`,
+        reason: "deleting needs an operator",
+        at,
+        expiresAt: at + 60,
+        maxPending: 2,
+      });
+    ask(1);
+    ask(2);
+    expect(codeOf(() => ask(3))).toBe("approval_limit");
+    store.decideApproval("apv-1", { decision: "denied", by: "operator", at: T0 });
+    ask(3);
+    // Once the pending ones expire, they no longer count.
+    ask(4, T0 + 120);
+    ask(5, T0 + 120);
+    expect(codeOf(() => ask(6, T0 + 120))).toBe("approval_limit");
+  });
+});
