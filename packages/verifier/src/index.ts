@@ -5,7 +5,8 @@ export {
   type VerifierOptions,
   type VerifyRequest,
 } from "./create-verifier.ts";
-export type { ChainEntry, Decision, DecisionKind, Reason } from "./decision.ts";
+export type { Actor, ChainEntry, Decision, DecisionKind, PresentedHop, Reason } from "./decision.ts";
+export { NO_PRESENTATION } from "./decision.ts";
 export {
   createDecisionSink,
   type DecisionReport,
