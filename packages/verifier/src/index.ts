@@ -7,6 +7,7 @@ export {
 } from "./create-verifier.ts";
 export type { Actor, ChainEntry, Decision, DecisionKind, PresentedHop, Reason } from "./decision.ts";
 export { NO_PRESENTATION } from "./decision.ts";
+export { argsDigest, canonicalJson } from "./args-digest.ts";
 export {
   createDecisionSink,
   type DecisionReport,

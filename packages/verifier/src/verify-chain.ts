@@ -71,6 +71,11 @@ export type ChainResult =
       readonly hops: readonly ChainToken[];
       readonly reasons: readonly Reason[];
       readonly presented: readonly PresentedHop[];
+      /**
+       * The presented leaf when its signature and claims verified although the chain failed
+       * (a hop above it expired, say): its key can still prove who presented the chain.
+       */
+      readonly signedLeaf?: ChainToken;
     };
 
 /** One hop's identity for the decision. */
@@ -143,9 +148,40 @@ function verifiedHops(hops: readonly ChainToken[]): PresentedHop[] {
   return hops.map(({ claims }) => ({ did: claims.did, sub: claims.sub, verified: true }));
 }
 
-/** The presenter of a chain that did not verify: the leaf as it claims to be, unproven. */
-function claimedActor(presented: readonly PresentedHop[]): Actor {
-  return { agent: presented[presented.length - 1]?.sub ?? null, proven: false };
+/**
+ * The presenter of a chain that did not verify: the leaf as it claims to be, proven only when the
+ * leaf's signature verified and the DPoP proof is valid for its key (a stale chain presented by
+ * its real holder). The proof is not a reason here: the chain's own failure decides the request.
+ */
+function refusedChainActor(
+  chain: Extract<ChainResult, { ok: false }>,
+  presentation: Presentation,
+  env: RequestEnvironment,
+): Actor {
+  const agent = chain.presented[chain.presented.length - 1]?.sub ?? null;
+  const leaf = chain.signedLeaf;
+  if (leaf === undefined || env.skipProof) return { agent, proven: false };
+  return { agent, proven: proofProblems(presentation, env, leaf, chain.presented.length - 1).length === 0 };
+}
+
+function proofProblems(
+  presentation: Presentation,
+  env: RequestEnvironment,
+  leaf: ChainToken,
+  leafIndex: number,
+): Reason[] {
+  return checkProof({
+    proof: presentation.proof,
+    method: presentation.method,
+    url: presentation.url,
+    chain: presentation.chain,
+    thumbprint: leaf.claims.cnf.jkt,
+    now: env.now,
+    maxAgeSeconds: env.proofMaxAgeSeconds,
+    skewSeconds: env.clockSkewSeconds,
+    replayCache: env.replayCache,
+    hop: leafIndex,
+  });
 }
 
 /**
@@ -195,11 +231,13 @@ export function authenticateChain(chainText: string, env: ChainEnvironment): Cha
     const status = statuses[index];
     if (status !== undefined) reasons.push({ hop: index, ...status });
     if (reasons.length > 0) {
+      const leaf = unverified === undefined ? hops[hops.length - 1] : undefined;
       return {
         ok: false,
         hops: hops.slice(0, index + 1),
         reasons,
         presented: presentedHops(split.value, hops, index, env.maxTokenBytes),
+        ...(leaf === undefined ? {} : { signedLeaf: leaf }),
       };
     }
   }
@@ -252,7 +290,7 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
       reasons: chain.reasons,
       chain: entries,
       task,
-      actor: claimedActor(presented),
+      actor: refusedChainActor(chain, presentation, env),
       presented,
     };
   }
