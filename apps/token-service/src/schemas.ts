@@ -292,8 +292,12 @@ export const RevocationFeedQuery = z.strictObject({
 
 export const DecisionQuerySchema = z.strictObject({
   task: TaskIdSchema.optional(),
+  /** The actor. */
   agent: AgentIdSchema.optional(),
+  /** Decisions about this delegation or presenting it anywhere in their chain. */
   did: RandomIdSchema.optional(),
+  /** Decisions of this delegation's path: it, its ancestors and its descendants. */
+  path: RandomIdSchema.optional(),
   limit: IntegerQuery(1, 1000).optional(),
   cursor: IntegerQuery(0, Number.MAX_SAFE_INTEGER).optional(),
   order: z.enum(["newest", "oldest"]).optional(),
