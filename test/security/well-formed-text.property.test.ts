@@ -9,7 +9,7 @@
  * @see issue 13 ("Log made to fail verification")
  */
 import { join } from "node:path";
-import { openSqliteStore } from "@baton/store";
+import { openSqliteStore, textProblem } from "@baton/store";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { makeKey } from "../../packages/verifier/test/fixtures.ts";
@@ -108,6 +108,8 @@ async function writeEverywhere(text: string): Promise<void> {
   });
   await expectStoredOrRefused(verified, "verify action/resource");
 
+  // A deny of a chain that could not be read: the one report a tool server may make without
+  // naming a delegation, so every entry reaches the store's checks.
   const reported = await fetch(`${svc.url}/v1/decisions`, {
     method: "POST",
     headers: { authorization: `Bearer ${svc.toolSecret}`, "content-type": "application/json" },
@@ -122,15 +124,21 @@ async function writeEverywhere(text: string): Promise<void> {
           resource: text,
           decision: {
             decision: "deny",
-            reasons: [{ hop: 0, code: "action_not_permitted", message: text }],
+            reasons: [{ hop: null, code: "malformed", message: text }],
             chain: [],
             task: null,
+            actor: { agent: null, proven: false },
+            presented: [],
           },
         },
       ],
     }),
   });
-  await expectStoredOrRefused(reported, "decision report");
+  expect(reported.status, "decision report").toBe(200);
+  const outcome = (await reported.json()) as { accepted: number; refused: { code: string }[] };
+  const storable = text.length > 0 && textProblem(text) === undefined;
+  expect(outcome.accepted, `decision report ${JSON.stringify(outcome.refused)}`).toBe(storable ? 1 : 0);
+  if (!storable) expect(outcome.refused.map((refusal) => refusal.code)).toEqual(["malformed"]);
 
   const audience = await svc.op("POST", "/v1/audiences", { id: `tool-${n}`, name: text });
   await expectStoredOrRefused(audience, "audience name");
@@ -155,7 +163,8 @@ test("arbitrary strings through every write path leave a decision log that verif
   try {
     const verification = reopened.verifyDecisionLog();
     expect(verification).toMatchObject({ ok: true });
-    expect(verification.rows).toBeGreaterThan(numRuns * 4);
+    // At least each run's own registration and grant of its target were logged.
+    expect(verification.rows).toBeGreaterThan(numRuns * 2);
   } finally {
     reopened.close();
   }

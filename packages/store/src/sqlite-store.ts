@@ -38,6 +38,7 @@ import { MAX_CHAIN_STATUS_DIDS, SqliteContext, toAgentRecord } from "./sqlite-co
 import type {
   AddSigningKeyInput,
   AgentRecord,
+  AppendOutcome,
   ApprovalRecord,
   ApprovalStatus,
   AudienceRecord,
@@ -434,6 +435,10 @@ export class SqliteStore implements Store {
 
   appendDecisions(inputs: readonly DecisionInput[]): DecisionRecord[] {
     return decisionLog.appendDecisions(this.ctx, inputs);
+  }
+
+  appendEachDecision(inputs: readonly DecisionInput[]): AppendOutcome[] {
+    return decisionLog.appendEachDecision(this.ctx, inputs);
   }
 
   queryDecisions(query: DecisionQuery): DecisionPage {

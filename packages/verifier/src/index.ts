@@ -5,7 +5,9 @@ export {
   type VerifierOptions,
   type VerifyRequest,
 } from "./create-verifier.ts";
-export type { ChainEntry, Decision, DecisionKind, Reason } from "./decision.ts";
+export type { Actor, ChainEntry, Decision, DecisionKind, PresentedHop, Reason } from "./decision.ts";
+export { NO_PRESENTATION } from "./decision.ts";
+export { argsDigest, canonicalJson } from "./args-digest.ts";
 export {
   createDecisionSink,
   type DecisionReport,

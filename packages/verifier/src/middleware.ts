@@ -6,7 +6,7 @@
 import { parseCall } from "@baton/token";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Verifier } from "./create-verifier.ts";
-import type { Decision, Reason } from "./decision.ts";
+import { type Decision, NO_PRESENTATION, type Reason } from "./decision.ts";
 import type { DecisionSink } from "./decision-sink.ts";
 
 declare module "hono" {
@@ -172,6 +172,7 @@ export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHand
         ],
         chain: [],
         task: null,
+        ...NO_PRESENTATION,
       };
       return problem(c, decision, report(decision));
     }
@@ -184,6 +185,7 @@ export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHand
         reasons: [{ hop: null, code: "malformed", message: call.error.message }],
         chain: [],
         task: null,
+        ...NO_PRESENTATION,
       };
       return problem(c, decision, report(decision), { badRequest: true });
     }

@@ -15,7 +15,14 @@ function report(n: number): DecisionReport {
     path: `/call/${n}`,
     action: "repo.issues.create",
     resource: "repo:acme/web/issues",
-    decision: { decision: "allow", reasons: [], chain: [], task: "task-1" },
+    decision: {
+      decision: "allow",
+      reasons: [],
+      chain: [],
+      task: "task-1",
+      actor: { agent: "agent:worker", proven: true },
+      presented: [],
+    },
   };
 }
 
