@@ -7,11 +7,24 @@ export {
 } from "./create-verifier.ts";
 export type { ChainEntry, Decision, DecisionKind, Reason } from "./decision.ts";
 export {
-  createDecisionSink,
   type DecisionReport,
+  type DecisionReportInput,
+  normalizeDecisionReport,
+  REPORT_LIMITS,
+} from "./decision-report.ts";
+export {
+  createDecisionSink,
+  type DecisionRetryOptions,
   type DecisionSink,
   type DecisionSinkOptions,
+  type DecisionSinkStats,
+  type DeliveryOutcome,
+  type DropEvent,
+  type DropReason,
+  type HttpDecisionSinkOptions,
   httpDecisionSink,
+  type RefusedReport,
+  warnOnDrop,
 } from "./decision-sink.ts";
 export { checkProof, normalizeHtu, type ProofExpectation } from "./dpop.ts";
 export {
@@ -22,7 +35,12 @@ export {
   staticKeys,
 } from "./key-sources.ts";
 export { LruCache } from "./lru-cache.ts";
-export { type BatonMiddlewareOptions, batonMiddleware, type RouteRule } from "./middleware.ts";
+export {
+  type BatonMiddlewareOptions,
+  batonMiddleware,
+  type PublicUrlTarget,
+  type RouteRule,
+} from "./middleware.ts";
 export { type PolicyContext, type PolicyHook, type PolicyOutcome, policyReason } from "./policy-hook.ts";
 export { ReplayCache } from "./replay-cache.ts";
 export {
