@@ -80,8 +80,9 @@ export interface DecisionSink {
   /** Sends what is queued now. Resolves when every batch is delivered or given up on. */
   flush(): Promise<void>;
   /**
-   * Stops the timer and sends everything queued, within `closeDeadlineMs`; what is still unsent
-   * then is dropped and reported. Later `record` calls are dropped (`sink_closed`).
+   * Stops the timer and sends everything queued, including reports recorded meanwhile, within
+   * `closeDeadlineMs`; what is still unsent then is dropped and reported. Reports recorded once
+   * it has resolved are dropped (`sink_closed`).
    */
   close(): Promise<void>;
   readonly stats: DecisionSinkStats;
@@ -142,11 +143,11 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return chosen;
 }
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+function wait(ms: number, signal: AbortSignal, holdProcess: boolean): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    // Not unref'd: a SIGTERM handler awaiting close() must not see the process exit mid-retry.
     const timer = setTimeout(done, ms);
+    if (!holdProcess) timer.unref?.();
     signal.addEventListener("abort", done, { once: true });
     function done() {
       clearTimeout(timer);
@@ -195,7 +196,10 @@ export function createDecisionSink(options: DecisionSinkOptions): DecisionSink {
   const maxDelay = positiveInteger("maxRetryDelayMs", options.maxRetryDelayMs, 8000);
   const maxTotalDelay = positiveInteger("maxTotalRetryDelayMs", options.maxTotalRetryDelayMs, 30_000);
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? defaultSleep;
+  // A back-off keeps the process alive only once close() is waiting on it (a SIGTERM handler
+  // must not see the process exit mid-retry); before that, it must not hold a process that is done.
+  const sleep =
+    options.sleep ?? ((ms: number, signal: AbortSignal) => wait(ms, signal, closing !== undefined));
   const onDrop = options.onDrop ?? warnOnDrop;
 
   const queue: DecisionReport[] = [];
@@ -205,6 +209,7 @@ export function createDecisionSink(options: DecisionSinkOptions): DecisionSink {
   const shutdown = new AbortController();
   let flushing: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  let closed = false;
 
   const tell = (event: DropEvent): void => {
     try {
@@ -307,7 +312,7 @@ export function createDecisionSink(options: DecisionSinkOptions): DecisionSink {
     record(input) {
       try {
         const report = normalizeDecisionReport(input);
-        if (closing !== undefined) {
+        if (closed) {
           stats.dropped++;
           tell({ reason: "sink_closed", count: 1, detail: "recorded after close()" });
           return;
@@ -331,12 +336,12 @@ export function createDecisionSink(options: DecisionSinkOptions): DecisionSink {
         clearInterval(timer);
         const deadline = setTimeout(() => shutdown.abort(), closeDeadlineMs);
         try {
-          // A flush already under way may have started before the last reports were queued.
-          while (queue.length > 0 && !shutdown.signal.aborted) await flush();
-          await flushing;
+          // Reports recorded while closing (requests still finishing) are sent too.
+          while (!shutdown.signal.aborted && (queue.length > 0 || flushing !== undefined)) await flush();
         } finally {
           clearTimeout(deadline);
         }
+        closed = true;
         tellQueueDrops();
         const left = queue.splice(0);
         if (left.length > 0) {

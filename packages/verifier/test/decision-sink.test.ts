@@ -278,6 +278,22 @@ describe("createDecisionSink", () => {
     expect(sink.stats).toMatchObject({ queued: 0, sent: 10, dropped: 0 });
   });
 
+  it("sends reports recorded while close() is under way", async () => {
+    const sent: number[] = [];
+    const sink = createDecisionSink({
+      send: async (batch) => {
+        // A request still finishing records its decision while the first batch is in flight.
+        if (sent.length === 0) sink.record(report(7));
+        sent.push(...batch.map(idOf));
+      },
+      flushIntervalMs: 3_600_000,
+    });
+    sink.record(report(1));
+    await sink.close();
+    expect(sent).toEqual([1, 7]);
+    expect(sink.stats).toMatchObject({ sent: 2, dropped: 0 });
+  });
+
   it("stops at the close() deadline when the destination hangs, and counts and tells what was left", async () => {
     vi.useFakeTimers();
     const { onDrop, events } = collectDrops();
