@@ -185,6 +185,9 @@ function problem(
  */
 export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHandler {
   const origin = checkPublicOrigin(options.publicOrigin);
+  if (typeof options.verifier?.verify !== "function" || typeof options.verifier.now !== "function") {
+    throw new TypeError("verifier is required: createVerifier({issuer, audience, keys, revocations})");
+  }
   if (typeof options.audience !== "string" || options.audience === "*" || !isAudience(options.audience)) {
     throw new TypeError("audience is required: this tool server's audience name, as registered");
   }
