@@ -1,6 +1,8 @@
 /**
- * The token service's own records: its signing keys, the tool servers' audiences, and settings.
+ * The token service's own records: its signing keys, the tool servers' audiences, settings, and
+ * the revocation feed's epoch.
  */
+import { randomBytes } from "node:crypto";
 import { parseAgentJwk, type ServicePublicJwk } from "@baton/token";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import {
@@ -129,4 +131,31 @@ export function setSetting(ctx: SqliteContext, key: string, value: string, at: n
       .onConflictDoUpdate({ target: schema.settings.key, set: { value: text, updatedAt } })
       .run(),
   );
+}
+
+/** Setting key of the revocation feed's epoch. */
+export const FEED_EPOCH_SETTING = "revocation_feed_epoch";
+
+/**
+ * Gives a database its feed epoch on first open: 128 random bits, kept with the data, so a
+ * different database (a fresh one, another deployment's) always answers with a different epoch.
+ */
+export function ensureFeedEpoch(ctx: SqliteContext): void {
+  if (getSetting(ctx, FEED_EPOCH_SETTING) !== undefined) return;
+  const epoch = randomBytes(16).toString("base64url");
+  ctx.write(() =>
+    ctx.db
+      .insert(schema.settings)
+      .values({ key: FEED_EPOCH_SETTING, value: epoch, updatedAt: Math.floor(Date.now() / 1000) })
+      .onConflictDoNothing()
+      .run(),
+  );
+}
+
+/** The revocation feed's epoch (see {@link ensureFeedEpoch}). */
+export function feedEpoch(ctx: SqliteContext): string {
+  const epoch = getSetting(ctx, FEED_EPOCH_SETTING);
+  // ensureFeedEpoch ran at open, so a missing epoch is a bug or a hand-edited file.
+  if (epoch === undefined) throw new Error("the database has no revocation feed epoch; reopen it");
+  return epoch;
 }

@@ -142,7 +142,9 @@ export class SqliteStore implements Store {
         client,
         options.migrationsFolder ?? MIGRATIONS_FOLDER,
       );
-      return new SqliteStore(new SqliteContext(client, db), tag);
+      const ctx = new SqliteContext(client, db);
+      serviceRecords.ensureFeedEpoch(ctx);
+      return new SqliteStore(ctx, tag);
     } catch (error) {
       client.close();
       throw error;
@@ -325,6 +327,7 @@ export class SqliteStore implements Store {
       const more = rows.length > pageSize;
       const items = more ? rows.slice(0, pageSize) : rows;
       return {
+        epoch: serviceRecords.feedEpoch(this.ctx),
         items,
         next: more ? (items.at(-1)?.seq ?? after) : null,
         head: this.ctx.cascade.lastSeq(),

@@ -152,6 +152,11 @@ export interface RevocationFeedItem {
 
 /** A page of the revocation feed. */
 export interface RevocationFeedPage {
+  /**
+   * The identity of this feed's history: a random id created with the database. A follower that
+   * meets another epoch is reading another history and must resynchronize from zero (issue 14).
+   */
+  readonly epoch: string;
   readonly items: readonly RevocationFeedItem[];
   /** Pass as `since` to read the next page; null when this page reached the end of the feed. */
   readonly next: number | null;
