@@ -44,6 +44,7 @@ export {
   type ListTasksOptions,
   type RegisterAgentInput,
   type RegisterAudienceInput,
+  type ReplaceSigningKeyMaterial,
   type RevalidationInput,
   type RevocationFeedItem,
   type RevocationFeedPage,

@@ -7,10 +7,10 @@ import { parseAgentJwk, type ServicePublicJwk } from "@baton/token";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import {
   checkAudienceName,
-  checkBase64,
   checkKeyId,
   checkObject,
   checkOptionalText,
+  checkPrivateKeyMaterial,
   checkSecretHash,
   checkSettingKey,
   checkSettingValue,
@@ -20,7 +20,13 @@ import {
 } from "./input-checks.ts";
 import * as schema from "./schema.ts";
 import { type SqliteContext, toSigningKeyRecord } from "./sqlite-context.ts";
-import type { AddSigningKeyInput, AudienceRecord, RegisterAudienceInput, SigningKeyRecord } from "./store.ts";
+import type {
+  AddSigningKeyInput,
+  AudienceRecord,
+  RegisterAudienceInput,
+  ReplaceSigningKeyMaterial,
+  SigningKeyRecord,
+} from "./store.ts";
 import { StoreError } from "./store-error.ts";
 
 /** Adds a signing key; its public JWK must name the same kid, EdDSA and use sig. */
@@ -34,7 +40,7 @@ export function addSigningKey(ctx: SqliteContext, input: AddSigningKeyInput): Si
     throw invalidInput("key.publicJwk", 'must carry kid equal to key.kid, alg "EdDSA" and use "sig"');
   }
   const publicJwk: ServicePublicJwk = { ...key.value.jwk, kid, alg: "EdDSA", use: "sig" };
-  const privateKeyPkcs8 = checkBase64(value.privateKeyPkcs8, "key.privateKeyPkcs8");
+  const privateKeyPkcs8 = checkPrivateKeyMaterial(value.privateKeyPkcs8, "key.privateKeyPkcs8");
   const createdAt = checkTime(value.createdAt, "key.createdAt");
   return ctx.write(() => {
     if (ctx.db.select().from(schema.signingKeys).where(eq(schema.signingKeys.kid, kid)).get()) {
@@ -87,6 +93,42 @@ export function retireSigningKey(ctx: SqliteContext, kid: string, at: number): S
     if (existing === undefined)
       throw new StoreError("not_found", `kid: no signing key ${keyId}`, { field: "kid" });
     throw new StoreError("conflict", `kid: signing key ${keyId} is already retired`, { field: "kid" });
+  });
+}
+
+/**
+ * Replaces the stored private halves of signing keys, all in one transaction: each change applies
+ * only if the row still holds `from` (else `conflict`, and nothing is written). For sealing
+ * legacy plaintext keys and for re-sealing every key under a new key-encryption key.
+ */
+export function replaceSigningKeyMaterial(
+  ctx: SqliteContext,
+  changes: readonly ReplaceSigningKeyMaterial[],
+): void {
+  if (!Array.isArray(changes) || changes.length > 10_000)
+    throw invalidInput("changes", "must be an array of at most 10000 changes");
+  const checked = changes.map((change, i) => {
+    const value = checkObject(change, `changes[${i}]`);
+    return {
+      kid: checkKeyId(value.kid, `changes[${i}].kid`),
+      from: checkPrivateKeyMaterial(value.from, `changes[${i}].from`),
+      to: checkPrivateKeyMaterial(value.to, `changes[${i}].to`),
+    };
+  });
+  ctx.write(() => {
+    for (const { kid, from, to } of checked) {
+      const row = ctx.db
+        .update(schema.signingKeys)
+        .set({ privateKeyPkcs8: to })
+        .where(and(eq(schema.signingKeys.kid, kid), eq(schema.signingKeys.privateKeyPkcs8, from)))
+        .returning({ kid: schema.signingKeys.kid })
+        .get();
+      if (row === undefined) {
+        throw new StoreError("conflict", `changes: signing key ${kid} is missing or changed meanwhile`, {
+          field: "changes",
+        });
+      }
+    }
   });
 }
 
