@@ -115,6 +115,19 @@ export function replaceSigningKeyMaterial(
       to: checkPrivateKeyMaterial(value.to, `changes[${i}].to`),
     };
   });
+  // The replaced halves must not linger in the file's free space or in the WAL: zero freed
+  // space while writing, then checkpoint and truncate the WAL (issue 14).
+  const secureDelete = ctx.database.pragma("secure_delete", { simple: true });
+  ctx.database.pragma("secure_delete = ON");
+  try {
+    replaceEach(ctx, checked);
+  } finally {
+    ctx.database.pragma(`secure_delete = ${secureDelete === 1 ? "ON" : "OFF"}`);
+  }
+  ctx.database.pragma("wal_checkpoint(TRUNCATE)");
+}
+
+function replaceEach(ctx: SqliteContext, checked: readonly ReplaceSigningKeyMaterial[]): void {
   ctx.write(() => {
     for (const { kid, from, to } of checked) {
       const row = ctx.db
