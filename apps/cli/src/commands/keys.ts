@@ -5,7 +5,7 @@
  * key-encryption key (KEK, issue 14), found as the service finds it: BATON_KEK, BATON_KEK_FILE, or
  * `<db>.kek`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import type { SqliteStore } from "@baton/store";
 import {
   defaultKekSource,
@@ -139,9 +139,16 @@ export const keysRewrap: Command = {
         ? generateKek(`--new-kek-file (${newPath})`)
         : readKekFile(newPath, `--new-kek-file (${newPath})`, warn);
       if (to.id === from.id) throw usageError("the new KEK is the current one: name a file with another KEK");
-      // Re-seal first, write the new file only after: a failure leaves the old KEK in force.
-      const count = SigningKeys.rewrap(store, from, to);
+      // The new KEK is on disk before any key is sealed under it; if sealing fails, the old KEK
+      // stays in force and the unused new file is removed.
       if (created) writeKekFile(newPath, to);
+      let count: number;
+      try {
+        count = SigningKeys.rewrap(store, from, to);
+      } catch (error) {
+        if (created) rmSync(newPath, { force: true });
+        throw error;
+      }
       const result = {
         keys: count,
         from: from.id,
