@@ -375,12 +375,20 @@ export const RevokedCountSchema = z.object({ revoked: z.number().int() }).openap
 export const ChainSchema = z.object({ chain: z.string() }).openapi("Chain");
 export const FeedSchema = z
   .object({
+    epoch: z.string().openapi({
+      description:
+        "identity of the feed's history; a follower that meets another epoch resynchronizes from since=0",
+    }),
     items: z.array(
       z.object({
         seq: z.number().int(),
         did: z.string(),
         at: z.number().int(),
-        reason: z.string().nullable(),
+        reason: z
+          .string()
+          .nullable()
+          .optional()
+          .openapi({ description: "the operator's note; only when the operator token is sent" }),
       }),
     ),
     next: z.number().int().nullable(),

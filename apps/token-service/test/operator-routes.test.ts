@@ -361,7 +361,10 @@ describe("tool-server and investigation routes", () => {
       const byAgent = (await json(await h.op("GET", "/v1/decisions?agent=agent:planner"))) as {
         items: { agent: string; kind: string }[];
       };
-      expect(byAgent.items.map((item) => [item.kind, item.agent])).toContainEqual(["delegate", "agent:planner"]);
+      expect(byAgent.items.map((item) => [item.kind, item.agent])).toContainEqual([
+        "delegate",
+        "agent:planner",
+      ]);
       expect(byAgent.items.every((item) => item.agent === "agent:planner")).toBe(true);
       const byReceiver = (await json(await h.op("GET", "/v1/decisions?agent=agent:researcher"))) as {
         items: unknown[];

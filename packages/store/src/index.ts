@@ -10,6 +10,7 @@ export {
 } from "./input-checks.ts";
 export { MIGRATIONS_FOLDER, type MigrationEntry, readMigrationJournal } from "./migrations.ts";
 export { type SeedGraphOptions, type SeedGraphResult, seedGraph } from "./seed-graph.ts";
+export { FEED_EPOCH_SETTING } from "./service-records.ts";
 export { MAX_CHAIN_STATUS_DIDS } from "./sqlite-context.ts";
 export {
   knownSchemaVersions,
@@ -52,6 +53,7 @@ export {
   type PresentedHopRecord,
   type RegisterAgentInput,
   type RegisterAudienceInput,
+  type ReplaceSigningKeyMaterial,
   type RevalidationInput,
   type RevocationFeedItem,
   type RevocationFeedPage,

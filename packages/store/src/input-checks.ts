@@ -217,6 +217,17 @@ export function checkBase64(value: unknown, field: string): string {
   return value;
 }
 
+const SEALED_KEY = /^kek1:[A-Za-z0-9_-]{11}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{24,5600}$/;
+
+/**
+ * A signing key's private half as stored: sealed under a key-encryption key (`kek1:…`, what the
+ * token service writes), or legacy plaintext base64 PKCS#8 (read, then sealed on first start).
+ */
+export function checkPrivateKeyMaterial(value: unknown, field: string): string {
+  if (typeof value === "string" && SEALED_KEY.test(value)) return value;
+  return checkBase64(value, field);
+}
+
 /** A hash of a secret: printable ASCII, 16 to 256 characters (never the secret itself). */
 export function checkSecretHash(value: unknown, field: string): string {
   if (typeof value !== "string" || !SECRET_HASH.test(value)) {

@@ -153,6 +153,11 @@ export interface RevocationFeedItem {
 
 /** A page of the revocation feed. */
 export interface RevocationFeedPage {
+  /**
+   * The identity of this feed's history: a random id created with the database. A follower that
+   * meets another epoch is reading another history and must resynchronize from zero (issue 14).
+   */
+  readonly epoch: string;
   readonly items: readonly RevocationFeedItem[];
   /** Pass as `since` to read the next page; null when this page reached the end of the feed. */
   readonly next: number | null;
@@ -303,10 +308,20 @@ export interface ApprovalRecord {
 export interface SigningKeyRecord {
   readonly kid: string;
   readonly publicJwk: ServicePublicJwk;
-  /** base64 PKCS#8 DER of the Ed25519 private key, stored as given (protect the file). */
+  /**
+   * The Ed25519 private key as stored: sealed under the token service's key-encryption key
+   * (`kek1:…`, issue 14), or legacy plaintext base64 PKCS#8 DER, which the service seals on start.
+   */
   readonly privateKeyPkcs8: string;
   readonly createdAt: number;
   readonly retiredAt: number | null;
+}
+
+/** One change of {@link Store.replaceSigningKeyMaterial}: `kid`'s private half from `from` to `to`. */
+export interface ReplaceSigningKeyMaterial {
+  readonly kid: string;
+  readonly from: string;
+  readonly to: string;
 }
 
 /** A tool server's audience. */
@@ -677,6 +692,8 @@ export interface Store {
   /** The newest key that is not retired. */
   activeSigningKey(): SigningKeyRecord | undefined;
   retireSigningKey(kid: string, at: number): SigningKeyRecord;
+  /** Replaces stored private halves, all or nothing; `conflict` if a row no longer holds `from`. */
+  replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): void;
 
   // audiences
   registerAudience(input: RegisterAudienceInput): AudienceRecord;

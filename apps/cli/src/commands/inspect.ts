@@ -193,6 +193,8 @@ export const inspect: Command = {
       verified = "structure";
     }
     const decision = reasons.length === 0 ? "allow" : "deny";
+    // Offline inspection checks no DPoP proof: the actor is only what the leaf claims.
+    const actor = { agent: hops.at(-1)?.claims?.sub ?? null, proven: false };
 
     if (ctx.json) {
       ctx.printJson({
@@ -204,7 +206,7 @@ export const inspect: Command = {
               parent === undefined || h.claims === undefined ? [] : describeNarrowing(parent, h.claims),
           };
         }),
-        verification: { checked: verified, revocationsChecked, at: now, decision, reasons },
+        verification: { checked: verified, revocationsChecked, at: now, decision, reasons, actor },
       });
       return decision === "allow" ? EXIT_CODES.ok : EXIT_CODES.failed;
     }
@@ -234,6 +236,7 @@ export const inspect: Command = {
         ? `signatures checked against ${jwksWhere}; revocations ${revocationsChecked ? `checked against ${feedUrl}` : "not checked (pass --revocations or --url)"}`
         : "signatures NOT checked (pass --jwks <file|url> or --url)";
     ctx.print("", style.dim(`${checked}; at ${isoTime(now)}`));
+    ctx.print(`actor: ${printable(actor.agent ?? "-")} (unproven: inspect checks no DPoP proof)`);
     if (decision === "allow")
       ctx.print(style.green(`decision: allow${verified === "structure" ? " (structure only)" : ""}`));
     else {
