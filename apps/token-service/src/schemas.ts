@@ -206,7 +206,7 @@ const ReasonSchema = z.strictObject({
   hop: z.number().int().min(0).max(64).nullable(),
   code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be a reason code"),
   message: wellFormed(z.string().max(MAX_TEXT)),
-  claim: z.string().min(1).max(64).optional(),
+  claim: storable(z.string().min(1).max(64)).optional(),
   evidence: z.record(z.string().max(64), z.unknown()).optional(),
   policies: z
     .array(wellFormed(z.string().max(128)))
