@@ -151,7 +151,7 @@ describe("decision records (format 2)", () => {
       { reasons: [{ hop: 0, code: "expired", message: "m", evidence: { big: "x".repeat(5000) } }] },
     ]) {
       expect(codeOf(() => store.appendDecision(decision(bad as Partial<DecisionInput>)))).toBe(
-        "invalid_input",
+        "invalid",
       );
     }
   });
