@@ -134,7 +134,8 @@ describe("decision records (format 2)", () => {
       chain,
     });
     expect(store.queryDecisions({ limit: 1 }).items[0]).toEqual(record);
-    expect(store.appendDecision(decision({ agent: undefined }))).toMatchObject({
+    const { agent: _operatorActs, ...withoutActor } = decision({ actorProven: true });
+    expect(store.appendDecision(withoutActor)).toMatchObject({
       actorProven: null,
       reporter: "service",
     });
@@ -150,9 +151,7 @@ describe("decision records (format 2)", () => {
       { reasons: [{ hop: 0, code: "expired", message: "m", evidence: "not an object" }] },
       { reasons: [{ hop: 0, code: "expired", message: "m", evidence: { big: "x".repeat(5000) } }] },
     ]) {
-      expect(codeOf(() => store.appendDecision(decision(bad as Partial<DecisionInput>)))).toBe(
-        "invalid",
-      );
+      expect(codeOf(() => store.appendDecision(decision(bad as Partial<DecisionInput>)))).toBe("invalid");
     }
   });
 
