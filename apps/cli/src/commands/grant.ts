@@ -15,7 +15,7 @@ function unknownAudience(requested: readonly string[], detail: string, cwd: stri
   const commands = names.map((name) => `\`${batonCommand(cwd)} audiences add ${name}\``).join(", ");
   return new CliError(
     "unknown_audience",
-    `refused: unknown_audience: the service has no audience ${names.join(", ")}: register ${names.length === 1 ? "it" : "each"} with ${commands} (the tool server needs the secret it prints), then grant again`,
+    `refused: unknown_audience: the service has no ${names.length === 1 ? "audience" : "audiences"} ${names.join(", ")}: register ${names.length === 1 ? "it" : "each"} with ${commands} (the tool server needs the secret it prints), then grant again`,
     EXIT_CODES.refused,
   );
 }
