@@ -24,12 +24,21 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 const OPERATOR_TOKEN = "e2e-operator-token-0123456789abcdef";
 const START = 1_767_225_600;
 
-function listen(app: Hono): Promise<{ server: ServerType; url: string }> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) =>
-      resolve({ server, url: `http://127.0.0.1:${info.port}` }),
+/** Listens on a free port first, then builds the app: the middleware needs its public origin. */
+async function listen(build: (origin: string) => Hono): Promise<{ server: ServerType; url: string }> {
+  let app: Hono | undefined;
+  const listening = await new Promise<{ server: ServerType; url: string }>((resolve) => {
+    const server = serve(
+      {
+        fetch: (request) => app?.fetch(request) ?? new Response(null, { status: 503 }),
+        hostname: "127.0.0.1",
+        port: 0,
+      },
+      (info: AddressInfo) => resolve({ server, url: `http://127.0.0.1:${info.port}` }),
     );
   });
+  app = build(listening.url);
+  return listening;
 }
 
 function closeServer(server: ServerType): Promise<void> {
@@ -102,32 +111,35 @@ describe("token service end to end", () => {
       maxStalenessSeconds: 3600,
       clock,
     });
-    const app = new Hono();
-    app.use(
-      "*",
-      batonMiddleware({
-        verifier,
-        audience: "repo-tool",
-        sink,
-        routes: [
-          {
-            method: "GET",
-            path: "/repos/:owner/:repo/issues",
-            action: "repo.issues.read",
-            resource: "repo:{owner}/{repo}/issues",
-          },
-          {
-            method: "POST",
-            path: "/repos/:owner/:repo/issues",
-            action: "repo.issues.create",
-            resource: "repo:{owner}/{repo}/issues",
-          },
-        ],
-      }),
-    );
-    app.get("/repos/:owner/:repo/issues", (c) => c.json({ issues: [] }));
-    app.post("/repos/:owner/:repo/issues", (c) => c.json({ created: true }, 201));
-    tool = await listen(app);
+    tool = await listen((publicOrigin) => {
+      const app = new Hono();
+      app.use(
+        "*",
+        batonMiddleware({
+          verifier,
+          audience: "repo-tool",
+          publicOrigin,
+          sink,
+          routes: [
+            {
+              method: "GET",
+              path: "/repos/:owner/:repo/issues",
+              action: "repo.issues.read",
+              resource: "repo:{owner}/{repo}/issues",
+            },
+            {
+              method: "POST",
+              path: "/repos/:owner/:repo/issues",
+              action: "repo.issues.create",
+              resource: "repo:{owner}/{repo}/issues",
+            },
+          ],
+        }),
+      );
+      app.get("/repos/:owner/:repo/issues", (c) => c.json({ issues: [] }));
+      app.post("/repos/:owner/:repo/issues", (c) => c.json({ created: true }, 201));
+      return app;
+    });
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@
  * the service's own private key: every forged token below is "correctly signed", and the service
  * must refuse it for what it says, not for who signed it.
  */
-import { createPrivateKey, type KeyObject, randomBytes } from "node:crypto";
+import { KeyObject, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -168,17 +168,11 @@ export async function startSecurityService(env: Record<string, string> = {}): Pr
   });
   handler = (request) => app.fetch(request);
 
+  // The key is sealed in the store (issue 14); the loaded key set holds it opened.
   svc.serviceKey = () => {
-    const record = store.activeSigningKey();
-    if (record === undefined) throw new Error("no active signing key");
-    return {
-      kid: record.kid,
-      privateKey: createPrivateKey({
-        key: Buffer.from(record.privateKeyPkcs8, "base64"),
-        format: "der",
-        type: "pkcs8",
-      }),
-    };
+    const { kid, privateKey } = signingKeys.active();
+    if (!(privateKey instanceof KeyObject)) throw new Error("the service key is not a node:crypto KeyObject");
+    return { kid, privateKey };
   };
   svc.op = (method, path, body, headers = {}) =>
     fetch(`${url}${path}`, {

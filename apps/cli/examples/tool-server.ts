@@ -2,7 +2,7 @@ import { batonMiddleware, createVerifier, followRevocationFeed, remoteJwks } fro
 import { Hono } from "hono";
 
 /** A repository tool that re-authorizes every hop of each presented chain, offline. */
-export async function createRepoTool(serviceUrl: string, issuer: string) {
+export async function createRepoTool(serviceUrl: string, issuer: string, publicOrigin: string) {
   const keys = remoteJwks({ url: `${serviceUrl}/.well-known/jwks.json` });
   await keys.ready(); // never serve without keys
   const revocations = followRevocationFeed({ url: `${serviceUrl}/v1/revocations` });
@@ -16,6 +16,7 @@ export async function createRepoTool(serviceUrl: string, issuer: string) {
     batonMiddleware({
       verifier,
       audience: "repo-tool",
+      publicOrigin, // the origin agents call, e.g. "https://repo-tool.example.com"; never the Host header
       routes: [
         {
           method: "GET",

@@ -4,6 +4,7 @@
  */
 import { BatonError } from "@baton/client";
 import { isStoreError } from "@baton/store";
+import { KeyEncryptionError } from "@baton/token-service";
 import { EXIT_CODES, type ExitCode } from "./exit-codes.ts";
 
 /** An expected command failure. `code` is stable; `message` is for people. */
@@ -43,6 +44,10 @@ export function usageError(message: string): CliError {
 export function toCliError(error: unknown, serviceUrl?: string): CliError | undefined {
   if (error instanceof CliError) return error;
   if (error instanceof BatonError) return fromBatonError(error, serviceUrl);
+  if (error instanceof KeyEncryptionError) {
+    const exit = error.code === "key_corrupt" ? EXIT_CODES.refused : EXIT_CODES.usage;
+    return new CliError(error.code, error.message, exit);
+  }
   if (isStoreError(error)) {
     const exit = error.code === "busy" ? EXIT_CODES.unavailable : EXIT_CODES.refused;
     return new CliError(error.code, `the database refused: ${error.message}`, exit);

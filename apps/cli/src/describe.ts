@@ -1,4 +1,5 @@
 /** How capabilities, times and outcomes read in human output. */
+import type { DecisionRecord } from "@baton/store";
 import type { Capability } from "@baton/token";
 
 /** `repo.issues.* on repo:acme/web/**` (with limits as JSON when there are any). */
@@ -34,4 +35,27 @@ export function relativeTime(at: number, now: number): string {
 /** The first 8 characters of an id, for tables and trees (`--json` always gives the whole id). */
 export function shortId(id: string): string {
   return id.length <= 10 ? id : `${id.slice(0, 8)}…`;
+}
+
+/** Who acted, for a decision row: the agent (marked when its proof did not prove it), or the operator. */
+export function describeActor(decision: DecisionRecord): string {
+  if (decision.agent !== null) {
+    if (decision.format === 1) return `${decision.agent} (legacy row)`;
+    return decision.actorProven === true ? decision.agent : `${decision.agent} (unproven)`;
+  }
+  const by = (decision.detail as { by?: unknown } | null)?.by;
+  return by === "operator" ? "operator" : "-";
+}
+
+/** Who decided and wrote a decision row: `service`, or the reporting tool server's audience. */
+export function describeReporter(decision: DecisionRecord): string {
+  return decision.reporter ?? "service";
+}
+
+/**
+ * The delegation a decision row belongs under in a tree: its subject `did`, else the leaf of the
+ * chain it presented (a refused chain's decision belongs to the hop that presented it).
+ */
+export function decisionHop(decision: DecisionRecord): string | null {
+  return decision.did ?? decision.chain?.at(-1)?.did ?? null;
 }

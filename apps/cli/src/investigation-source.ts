@@ -23,8 +23,10 @@ export interface Trace {
   readonly ancestors: readonly DelegationRecord[];
   readonly descendants: readonly WalkedDelegation[];
   readonly versions: readonly TokenRecord[];
-  /** Decisions about the delegation, its ancestors and its descendants, newest first. */
+  /** The first page of decisions about the delegation, its ancestors and its descendants, newest first. */
   readonly decisions: readonly DecisionRecord[];
+  /** null when `decisions` holds every decision of the path; else the cursor of the next page. */
+  readonly decisionsNext: number | null;
 }
 
 /** A task's whole tree and its decisions. */
@@ -40,6 +42,7 @@ export interface DecisionFilter {
   readonly task?: string;
   readonly agent?: string;
   readonly did?: string;
+  readonly path?: string;
   readonly limit: number;
   readonly cursor?: number;
   readonly order?: "newest" | "oldest";
@@ -53,8 +56,10 @@ export interface InvestigationSource {
   approvals(status?: ApprovalRecord["status"]): Promise<readonly ApprovalRecord[]>;
 }
 
-/** Most decisions a trace or a task graph carries (as the service's trace does). */
+/** Most decisions a task graph carries. */
 const TRACE_DECISIONS = 1000;
+/** Decisions on a trace's first page, as the service's trace returns them. */
+const TRACE_PAGE = 100;
 
 function notFound(what: string): CliError {
   return new CliError(
@@ -72,11 +77,15 @@ export function storeSource(store: Store): InvestigationSource {
       if (delegation === undefined) throw notFound(`delegation ${did}`);
       const ancestors = store.ancestors(did).filter((record) => record.did !== did);
       const descendants = store.descendants(did);
-      const related = new Set([did, ...ancestors.map((r) => r.did), ...descendants.map((r) => r.did)]);
-      const decisions = store
-        .queryDecisions({ task: delegation.task, limit: TRACE_DECISIONS })
-        .items.filter((decision) => decision.did !== null && related.has(decision.did));
-      return { delegation, ancestors, descendants, versions: store.tokenVersions(did), decisions };
+      const page = store.queryDecisions({ path: did, limit: TRACE_PAGE });
+      return {
+        delegation,
+        ancestors,
+        descendants,
+        versions: store.tokenVersions(did),
+        decisions: page.items,
+        decisionsNext: page.next,
+      };
     },
     async taskGraph(task) {
       if (store.getTask(task) === undefined) throw notFound(`task ${task}`);

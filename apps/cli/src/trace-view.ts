@@ -3,7 +3,15 @@
  * holder, capabilities, audiences, status, expiry and the decisions made under it.
  */
 import type { DecisionRecord, DelegationRecord } from "@baton/store";
-import { describeCapabilities, isoTime, relativeTime, shortId } from "./describe.ts";
+import {
+  decisionHop,
+  describeActor,
+  describeCapabilities,
+  describeReporter,
+  isoTime,
+  relativeTime,
+  shortId,
+} from "./describe.ts";
 import type { Trace } from "./investigation-source.ts";
 import type { Style } from "./style.ts";
 import { renderTree, type TreeNode } from "./tree.ts";
@@ -34,8 +42,11 @@ export function describeDecision(decision: DecisionRecord, style: Style): string
   ]
     .filter((part) => part !== "")
     .join(" ");
-  const codes = decision.reasons.map((reason) => reason.code);
-  return `${mark} ${what}${codes.length === 0 ? "" : ` ${style.bold(`(${codes.join(", ")})`)}`} ${style.dim(isoTime(decision.at))}`;
+  const codes = decision.reasons.map((reason) =>
+    reason.hop === null || reason.hop === undefined ? reason.code : `${reason.code}@${reason.hop}`,
+  );
+  const who = `actor ${describeActor(decision)} · reporter ${describeReporter(decision)}`;
+  return `${mark} ${what}${codes.length === 0 ? "" : ` ${style.bold(`(${codes.join(", ")})`)}`} ${style.dim(`${who} · ${isoTime(decision.at)}`)}`;
 }
 
 function statusText(delegation: DelegationRecord, now: number, style: Style): string {
@@ -92,8 +103,9 @@ export function renderDelegationTree(
   }
   const byDid = new Map<string, DecisionRecord[]>();
   for (const decision of decisions) {
-    if (decision.did === null) continue;
-    byDid.set(decision.did, [...(byDid.get(decision.did) ?? []), decision]);
+    const hop = decisionHop(decision);
+    if (hop === null) continue;
+    byDid.set(hop, [...(byDid.get(hop) ?? []), decision]);
   }
   const build = (parent: string | null): TreeNode[] =>
     (byParent.get(parent) ?? []).map((delegation) =>
@@ -112,7 +124,14 @@ export function renderTrace(trace: Trace, options: Omit<TreeViewOptions, "highli
   const versions = trace.versions.length;
   lines.push(
     "",
-    `task ${trace.delegation.task}; ${trace.ancestors.length} hop(s) above, ${trace.descendants.length} below; ${versions} token version(s) of ${shortId(trace.delegation.did)}; ${trace.decisions.length} decision(s)`,
+    `task ${trace.delegation.task}; ${trace.ancestors.length} hop(s) above, ${trace.descendants.length} below; ${versions} token version(s) of ${shortId(trace.delegation.did)}; ${trace.decisions.length} decision(s)${trace.decisionsNext === null ? "" : " shown, newest first"}`,
   );
+  if (trace.decisionsNext !== null) {
+    lines.push(
+      options.style.yellow(
+        `more decisions on this path: baton decisions --path ${trace.delegation.did} --cursor ${trace.decisionsNext}`,
+      ),
+    );
+  }
   return lines;
 }

@@ -2,12 +2,14 @@
  * Commands that work on the database file alone: auditing the hash-chained decision log
  * (including a row edited behind the store's back) and rotating the signing key.
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { openSqliteStore } from "@baton/store";
+import { loadConfig, startServer } from "@baton/token-service";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 import { EXIT_CODES } from "../src/exit-codes.ts";
-import { baton, tempDir } from "./helpers.ts";
+import { baton, OPERATOR_TOKEN, tempDir } from "./helpers.ts";
 
 let temp: ReturnType<typeof tempDir> | undefined;
 afterEach(() => temp?.remove());
@@ -87,5 +89,79 @@ describe("keys rotate", () => {
 
   test("is refused without --db, since the service has no rotation endpoint", async () => {
     expect((await baton(["keys", "rotate"])).code).toBe(EXIT_CODES.usage);
+  });
+});
+
+/** @see issue 14 (keys at rest: KEK rotation) */
+describe("keys rewrap", () => {
+  async function jwksKids(db: string, env: Record<string, string> = {}): Promise<string[]> {
+    const config = loadConfig(
+      { BATON_DB: db, BATON_OPERATOR_TOKEN: OPERATOR_TOKEN, BATON_LOG_LEVEL: "silent", ...env },
+      ["--port", "0"],
+    );
+    const service = await startServer(config, { print: () => {} });
+    try {
+      const jwks = (await (await fetch(`${service.url}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
+      return jwks.keys.map((key) => key.kid);
+    } finally {
+      await service.close();
+    }
+  }
+
+  test("re-seals every key under a new KEK file; the service then starts with it, and no longer with the old one", async () => {
+    temp = tempDir("baton-rewrap-");
+    const db = join(temp.dir, "baton.db");
+    const kids = await jwksKids(db);
+    expect((await baton(["keys", "rotate", "--db", db])).code).toBe(EXIT_CODES.ok);
+    const oldKek = readFileSync(`${db}.kek`, "utf8");
+    const newKek = join(temp.dir, "new.kek");
+
+    const result = await baton(["keys", "rewrap", "--db", db, "--new-kek-file", newKek, "--json"]);
+    expect(result.code).toBe(EXIT_CODES.ok);
+    expect(JSON.parse(result.stdout)).toMatchObject({ keys: 2, created: true, restartRequired: true });
+    expect(statSync(newKek).mode & 0o777).toBe(0o600);
+    const store = openSqliteStore({ path: db });
+    const newId = JSON.parse(result.stdout).to as string;
+    expect(store.listSigningKeys().every((k) => k.privateKeyPkcs8.startsWith(`kek1:${newId}:`))).toBe(true);
+    store.close();
+
+    const after = await jwksKids(db, { BATON_KEK_FILE: newKek });
+    expect(after).toEqual(expect.arrayContaining(kids));
+    expect(after).toHaveLength(2);
+
+    // The old KEK file beside the database no longer opens the keys: a named startup error.
+    expect(readFileSync(`${db}.kek`, "utf8")).toBe(oldKek);
+    const refused = await baton(["serve", "--db", db, "--port", "0"], {
+      env: { BATON_OPERATOR_TOKEN: OPERATOR_TOKEN, BATON_LOG_LEVEL: "silent" },
+    });
+    expect(refused.code).toBe(EXIT_CODES.usage);
+    expect(refused.stderr).toContain(`${db}.kek`);
+    expect(refused.stderr).toContain("kek");
+  });
+
+  test("refuses without --new-kek-file, and with the current KEK file as the new one", async () => {
+    temp = tempDir("baton-rewrap-");
+    const db = join(temp.dir, "baton.db");
+    await jwksKids(db);
+    expect((await baton(["keys", "rewrap", "--db", db])).code).toBe(EXIT_CODES.usage);
+    const same = await baton(["keys", "rewrap", "--db", db, "--new-kek-file", `${db}.kek`], {
+      env: { BATON_KEK_FILE: `${db}.kek` },
+    });
+    expect(same.code).toBe(EXIT_CODES.usage);
+    expect(existsSync(`${db}.kek`)).toBe(true);
+  });
+
+  test("serve with a wrong BATON_KEK exits 2 naming BATON_KEK", async () => {
+    temp = tempDir("baton-rewrap-");
+    const db = join(temp.dir, "baton.db");
+    await jwksKids(db);
+    const result = await baton(["serve", "--db", db, "--port", "0"], {
+      env: { BATON_KEK: "A".repeat(43), BATON_LOG_LEVEL: "silent", BATON_OPERATOR_TOKEN: OPERATOR_TOKEN },
+    });
+    expect(result.code).toBe(EXIT_CODES.usage);
+    expect(result.stderr).toContain("BATON_KEK");
+    expect(result.stderr).not.toContain("internal error");
   });
 });

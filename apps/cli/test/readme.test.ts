@@ -106,12 +106,21 @@ describe("README examples", () => {
     beforeAll(async () => {
       temp = tempDir("baton-readme-");
       service = await startService(temp.dir);
-      const { app, stop } = await createRepoTool(service.url, service.issuer);
-      tool = await new Promise((resolve) => {
-        const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) =>
-          resolve({ server, url: `http://127.0.0.1:${info.port}`, stop }),
+      // Listen first: the example's middleware needs the tool's public origin when it is built.
+      let app: Awaited<ReturnType<typeof createRepoTool>>["app"] | undefined;
+      const listening = await new Promise<{ server: ServerType; url: string }>((resolve) => {
+        const server = serve(
+          {
+            fetch: (request) => app?.fetch(request) ?? new Response(null, { status: 503 }),
+            hostname: "127.0.0.1",
+            port: 0,
+          },
+          (info: AddressInfo) => resolve({ server, url: `http://127.0.0.1:${info.port}` }),
         );
       });
+      const created = await createRepoTool(service.url, service.issuer, listening.url);
+      app = created.app;
+      tool = { ...listening, stop: created.stop };
     });
 
     afterAll(async () => {

@@ -147,4 +147,47 @@ describe("loadConfig", () => {
   test("refuses an operator token on the command line, where ps would show it", () => {
     expect(settingOf(() => loadConfig({}, ["--operator-token", "x".repeat(32)]))).toBe("--operator-token");
   });
+
+  /** @see issue 14 (keys at rest) */
+  describe("key-encryption key", () => {
+    const KEK = "A".repeat(43);
+
+    test("defaults to <db>.kek beside the database, and to a throw-away key for :memory:", () => {
+      expect(loadConfig({ BATON_DB: "/srv/baton/b.db" }).kek).toEqual({
+        kind: "file",
+        path: "/srv/baton/b.db.kek",
+        setting: "the KEK file beside the database",
+      });
+      expect(loadConfig({ BATON_DB: ":memory:" }).kek).toEqual({ kind: "ephemeral" });
+    });
+
+    test("reads BATON_KEK or BATON_KEK_FILE (--kek-file wins over the variable)", () => {
+      expect(loadConfig({ BATON_KEK: KEK }).kek).toEqual({ kind: "env", value: KEK });
+      expect(loadConfig({ BATON_KEK_FILE: "/k" }).kek).toEqual({
+        kind: "file",
+        path: "/k",
+        setting: "BATON_KEK_FILE",
+      });
+      expect(loadConfig({ BATON_KEK_FILE: "/k" }, ["--kek-file", "/j"]).kek).toMatchObject({ path: "/j" });
+    });
+
+    test("refuses a KEK that is not 32 bytes of base64url, both a KEK and a file, and a KEK flag", () => {
+      expect(settingOf(() => loadConfig({ BATON_KEK: "too-short" }))).toBe("BATON_KEK");
+      expect(settingOf(() => loadConfig({ BATON_KEK: `${KEK}=` }))).toBe("BATON_KEK");
+      expect(settingOf(() => loadConfig({ BATON_KEK: KEK, BATON_KEK_FILE: "/k" }))).toBe("BATON_KEK");
+      expect(settingOf(() => loadConfig({}, ["--kek", KEK]))).toBe("--kek");
+    });
+
+    test("never echoes the KEK in an error", () => {
+      const secret = "s3cr3t-".repeat(7);
+      let message = "";
+      try {
+        loadConfig({ BATON_KEK: secret });
+      } catch (error) {
+        message = String(error);
+      }
+      expect(message).toContain("BATON_KEK");
+      expect(message).not.toContain("s3cr3t");
+    });
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { isKnownZone } from "@baton/policy";
 import { CLAIM_LIMITS, DEFAULT_MAX_CHAIN_LENGTH } from "@baton/token";
+import type { KekSource } from "./key-encryption.ts";
 
 /** Log levels pino understands. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -25,6 +26,11 @@ export interface ServiceConfig {
   readonly issuer: string | undefined;
   /** The operator bearer token given in the environment; only its hash is kept. */
   readonly operatorToken: string | undefined;
+  /**
+   * Where the key-encryption key that seals the signing keys comes from: `BATON_KEK`,
+   * `BATON_KEK_FILE`, or by default `<db>.kek` (see key-encryption.ts). Absent: the default.
+   */
+  readonly kek?: KekSource;
   /** Lifetime of a grant or hop when the request names none (capped by the parent). */
   readonly defaultTtl: number;
   /** Longest lifetime any token may have. */
@@ -77,6 +83,7 @@ const SETTINGS = {
   policyDir: { env: "BATON_POLICY_DIR", flag: "--policy-dir" },
   policyZone: { env: "BATON_POLICY_ZONE", flag: "--policy-zone" },
   approvalTtl: { env: "BATON_APPROVAL_TTL", flag: "--approval-ttl" },
+  kekFile: { env: "BATON_KEK_FILE", flag: "--kek-file" },
 } as const satisfies Record<string, SettingSpec>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -111,6 +118,12 @@ function parseFlags(argv: readonly string[]): Map<SettingName, { value: string; 
     if (flag === "--operator-token") {
       // A secret on the command line is visible to every local user through ps.
       throw new ConfigError(flag, "pass the operator token in BATON_OPERATOR_TOKEN, never as a flag");
+    }
+    if (flag === "--kek") {
+      throw new ConfigError(
+        flag,
+        "pass the key-encryption key in BATON_KEK or a file in --kek-file, never as a flag",
+      );
     }
     const name = byFlag.get(flag);
     if (name === undefined) throw new ConfigError(arg.slice(0, 64), "unknown option");
@@ -227,6 +240,7 @@ export function loadConfig(
     );
   }
   const approvalTtl = integer("approvalTtl", CONFIG_DEFAULTS.approvalTtl, 60, 30 * 86_400);
+  const kek = kekSourceOf(env.BATON_KEK, raw("kekFile"), db);
 
   return {
     host,
@@ -234,6 +248,7 @@ export function loadConfig(
     db,
     issuer,
     operatorToken: operatorToken === "" ? undefined : operatorToken,
+    kek,
     defaultTtl,
     maxTtl,
     revalidationInterval,
@@ -245,6 +260,34 @@ export function loadConfig(
     policyZone,
     approvalTtl,
   };
+}
+
+/** Where the KEK comes from: the environment, a named file, or `<db>.kek` (nothing for `:memory:`). */
+function kekSourceOf(
+  value: string | undefined,
+  file: { value: string; label: string } | undefined,
+  db: string,
+): KekSource {
+  if (value !== undefined && value !== "") {
+    if (file !== undefined)
+      throw new ConfigError("BATON_KEK", `give the KEK in BATON_KEK or ${file.label}, not both`);
+    // The value itself is never echoed: it is a secret.
+    if (!/^[A-Za-z0-9_-]{43}$/.test(value))
+      throw new ConfigError("BATON_KEK", "expected 32 bytes in base64url (43 characters)");
+    return { kind: "env", value };
+  }
+  if (file !== undefined) {
+    if (file.value.includes("\0")) throw new ConfigError(file.label, "must be a file path");
+    return { kind: "file", path: file.value, setting: file.label };
+  }
+  return defaultKekSource(db);
+}
+
+/** The KEK source when none is configured: `<db>.kek`, or a throw-away key for `:memory:`. */
+export function defaultKekSource(db: string): KekSource {
+  // A throw-away database needs no lasting KEK: its keys vanish with it.
+  if (db === ":memory:") return { kind: "ephemeral" };
+  return { kind: "file", path: `${db}.kek`, setting: "the KEK file beside the database" };
 }
 
 /** Checks an issuer URL: http(s), no query or fragment, no trailing slash; returns it normalized. */
@@ -270,11 +313,16 @@ export function configUsage(): string {
   const lines = ["Options (flag / environment variable, default):"];
   for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
     const fallback =
-      name === "policyDir" ? "the shipped default set" : (CONFIG_DEFAULTS as Record<string, unknown>)[name];
+      name === "policyDir"
+        ? "the shipped default set"
+        : name === "kekFile"
+          ? "<db>.kek, created owner-only"
+          : (CONFIG_DEFAULTS as Record<string, unknown>)[name];
     lines.push(
       `  ${spec.flag.padEnd(26)} ${spec.env.padEnd(30)} ${fallback === undefined ? "" : String(fallback)}`,
     );
   }
   lines.push(`  ${"".padEnd(26)} ${"BATON_OPERATOR_TOKEN".padEnd(30)} generated on first start`);
+  lines.push(`  ${"".padEnd(26)} ${"BATON_KEK".padEnd(30)} instead of a KEK file: base64url, 32 bytes`);
   return lines.join("\n");
 }

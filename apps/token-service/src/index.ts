@@ -4,11 +4,24 @@ export {
   ConfigError,
   checkIssuer,
   configUsage,
+  defaultKekSource,
   LOG_LEVELS,
   type LogLevel,
   loadConfig,
   type ServiceConfig,
 } from "./config.ts";
+export {
+  decodeKek,
+  generateKek,
+  type KekSource,
+  KeyEncryptionError,
+  type KeyEncryptionErrorCode,
+  type KeyEncryptionKey,
+  type LoadedKek,
+  loadKek,
+  readKekFile,
+  writeKekFile,
+} from "./key-encryption.ts";
 export { compareHop, type HopChange, type HopTerms } from "./narrowing.ts";
 export { type ProblemCode, SERVICE_ERROR_CODES } from "./problem.ts";
 export { generateAudienceSecret, generateOperatorToken, hashSecret, secretMatches } from "./secrets.ts";
@@ -19,4 +32,4 @@ export {
   type StartServerOptions,
   startServer,
 } from "./server.ts";
-export { SigningKeys, type SigningKeysOptions } from "./signing-keys.ts";
+export { SigningKeys, type SigningKeysOptions, sealedKekIds } from "./signing-keys.ts";

@@ -182,6 +182,8 @@ const ReasonSchema = z.strictObject({
   hop: z.number().int().min(0).max(64).nullable(),
   code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be a reason code"),
   message: z.string().max(MAX_TEXT),
+  claim: z.string().min(1).max(64).optional(),
+  evidence: z.record(z.string().max(64), z.unknown()).optional(),
   policies: z.array(z.string().max(128)).max(16).optional(),
 });
 
@@ -193,12 +195,24 @@ const ChainEntrySchema = z.strictObject({
   dpt: z.number().int().min(0).max(64),
 });
 
+const ActorSchema = z
+  .strictObject({ agent: AgentIdSchema.nullable(), proven: z.boolean() })
+  .openapi("Actor", { description: "the leaf holder that presented the chain; proven by its DPoP proof" });
+
+const PresentedHopSchema = z.strictObject({
+  did: RandomIdSchema.nullable(),
+  sub: AgentIdSchema.nullable(),
+  verified: z.boolean(),
+});
+
 export const DecisionSchema = z
   .strictObject({
     decision: z.enum(["allow", "deny", "step_up"]),
     reasons: z.array(ReasonSchema).max(64),
-    chain: z.array(ChainEntrySchema).max(64),
+    chain: z.array(ChainEntrySchema).max(65),
     task: TaskIdSchema.nullable(),
+    actor: ActorSchema,
+    presented: z.array(PresentedHopSchema).max(65),
   })
   .openapi("Decision");
 
@@ -207,19 +221,42 @@ export const VerifyDecisionSchema = DecisionSchema.extend({
   approval: z.string().max(64).optional(),
 }).openapi("VerifyDecision");
 
-export const DecisionReportSchema = z.strictObject({
-  at: z.number().int().min(0).max(CLAIM_LIMITS.maxTime),
-  audience: AudienceSchema,
-  method: z.string().max(16),
-  path: z.string().max(2048),
-  action: z.string().max(512),
-  resource: z.string().max(512),
-  decision: DecisionSchema,
-});
+/**
+ * One decision a tool server reports. Checked entry by entry: a refused entry never costs the
+ * others their place in the log. `action` and `resource` are absent for a request no route mapped.
+ */
+export const DecisionReportSchema = z
+  .strictObject({
+    at: z.number().int().min(0).max(CLAIM_LIMITS.maxTime),
+    audience: AudienceSchema,
+    method: z.string().regex(/^[A-Z]{1,16}$/, "must be an upper-case HTTP method"),
+    path: z.string().min(1).max(2048),
+    pathTruncated: z.boolean().optional(),
+    action: z.string().min(1).max(512).optional(),
+    resource: z.string().min(1).max(512).optional(),
+    argsDigest: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url SHA-256 digest")
+      .optional(),
+    decision: DecisionSchema,
+  })
+  .openapi("DecisionReport");
 
 export const DecisionsBody = z
-  .strictObject({ decisions: z.array(DecisionReportSchema).min(1).max(MAX_DECISION_BATCH) })
+  .strictObject({
+    decisions: z
+      .array(z.unknown().openapi({ description: "a DecisionReport; each is checked on its own" }))
+      .min(1)
+      .max(MAX_DECISION_BATCH),
+  })
   .openapi("DecisionReports");
+
+export const DecisionsAcceptedSchema = z
+  .object({
+    accepted: z.number().int(),
+    refused: z.array(z.object({ index: z.number().int(), code: z.string(), message: z.string() })),
+  })
+  .openapi("DecisionsAccepted");
 
 export const RevocationBody = z
   .strictObject({
@@ -255,8 +292,12 @@ export const RevocationFeedQuery = z.strictObject({
 
 export const DecisionQuerySchema = z.strictObject({
   task: TaskIdSchema.optional(),
+  /** The actor. */
   agent: AgentIdSchema.optional(),
+  /** Decisions about this delegation or presenting it anywhere in their chain. */
   did: RandomIdSchema.optional(),
+  /** Decisions of this delegation's path: it, its ancestors and its descendants. */
+  path: RandomIdSchema.optional(),
   limit: IntegerQuery(1, 1000).optional(),
   cursor: IntegerQuery(0, Number.MAX_SAFE_INTEGER).optional(),
   order: z.enum(["newest", "oldest"]).optional(),
@@ -307,12 +348,20 @@ export const RevokedCountSchema = z.object({ revoked: z.number().int() }).openap
 export const ChainSchema = z.object({ chain: z.string() }).openapi("Chain");
 export const FeedSchema = z
   .object({
+    epoch: z.string().openapi({
+      description:
+        "identity of the feed's history; a follower that meets another epoch resynchronizes from since=0",
+    }),
     items: z.array(
       z.object({
         seq: z.number().int(),
         did: z.string(),
         at: z.number().int(),
-        reason: z.string().nullable(),
+        reason: z
+          .string()
+          .nullable()
+          .optional()
+          .openapi({ description: "the operator's note; only when the operator token is sent" }),
       }),
     ),
     next: z.number().int().nullable(),

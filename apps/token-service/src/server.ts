@@ -13,23 +13,33 @@ import { type ServerType, serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import { OPERATOR_TOKEN_SETTING } from "./auth.ts";
-import { ConfigError, checkIssuer, type ServiceConfig } from "./config.ts";
+import { ConfigError, checkIssuer, defaultKekSource, type ServiceConfig } from "./config.ts";
 import { INSPECTOR_PATH } from "./inspector-assets.ts";
+import { loadKek } from "./key-encryption.ts";
 import { generateOperatorToken, hashSecret } from "./secrets.ts";
-import { SigningKeys } from "./signing-keys.ts";
+import { SigningKeys, sealedKekIds } from "./signing-keys.ts";
 
-/** What {@link prepareStore} did about the operator token. */
+/** What {@link prepareStore} did about the operator token and the keys. */
 export interface PreparedStore {
   readonly signingKeys: SigningKeys;
   /** A token generated on this start, to be shown once; undefined when one already existed or was configured. */
   readonly generatedOperatorToken: string | undefined;
+  /** The key-encryption key file created on this start, if any. */
+  readonly createdKekFile: string | undefined;
 }
 
 /**
  * Stores the operator token's hash (a configured token replaces the stored one; with none
- * configured and none stored, a fresh token is generated) and loads or creates the signing key.
+ * configured and none stored, a fresh token is generated), opens the key-encryption key, and
+ * loads or creates the signing key. `warn` hears what was fixed on the way (a KEK file others
+ * could read, plaintext keys sealed).
  */
-export function prepareStore(store: Store, config: ServiceConfig, now: number): PreparedStore {
+export function prepareStore(
+  store: Store,
+  config: ServiceConfig,
+  now: number,
+  warn: (message: string) => void = () => {},
+): PreparedStore {
   let generatedOperatorToken: string | undefined;
   if (config.operatorToken !== undefined) {
     const hash = hashSecret(config.operatorToken);
@@ -39,8 +49,18 @@ export function prepareStore(store: Store, config: ServiceConfig, now: number): 
     generatedOperatorToken = generateOperatorToken();
     store.setSetting(OPERATOR_TOKEN_SETTING, hashSecret(generatedOperatorToken), now);
   }
-  const signingKeys = SigningKeys.load(store, now, { maxTtl: config.maxTtl, clockSkew: config.clockSkew });
-  return { signingKeys, generatedOperatorToken };
+  const { kek, created } = loadKek(config.kek ?? defaultKekSource(config.db), sealedKekIds(store), warn);
+  const signingKeys = SigningKeys.load(store, now, {
+    maxTtl: config.maxTtl,
+    clockSkew: config.clockSkew,
+    kek,
+  });
+  if (signingKeys.sealedOnLoad > 0) {
+    warn(
+      `sealed ${signingKeys.sealedOnLoad} plaintext signing key(s) under ${kek.origin}; backups of the database made before now still hold them in plaintext: rotate the signing key (baton keys rotate) and destroy those backups`,
+    );
+  }
+  return { signingKeys, generatedOperatorToken, createdKekFile: created };
 }
 
 /**
@@ -124,10 +144,17 @@ export async function startServer(
       "policy set loaded",
     );
   }
-  const store = openSqliteStore({ path: config.db });
+  const warn = (message: string) => logger.warn(message);
+  const store = openSqliteStore({ path: config.db, onWarning: warn });
   let prepared: PreparedStore;
   try {
-    prepared = prepareStore(store, config, clock());
+    prepared = prepareStore(store, config, clock(), warn);
+    if (prepared.createdKekFile !== undefined) {
+      logger.info(
+        { kekFile: prepared.createdKekFile },
+        "created the key-encryption key file (owner-only); back it up apart from the database",
+      );
+    }
   } catch (error) {
     store.close();
     watched?.close();

@@ -6,6 +6,7 @@
  */
 import { type BusinessHours, businessHoursOf } from "@baton/policy";
 import type {
+  AppendOutcome,
   ChainLinkStatus,
   DecisionDetail,
   DecisionInput,
@@ -15,11 +16,13 @@ import type {
 } from "@baton/store";
 import { type ChainToken, DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_TOKEN_BYTES } from "@baton/token";
 import {
+  type Actor,
   authenticateChain,
   type ChainEnvironment,
   checkProof,
   type HopStatus,
   type PolicyHook,
+  type PresentedHop,
   type Reason,
   ReplayCache,
   SignatureCache,
@@ -47,10 +50,33 @@ export interface AppDeps {
   readonly policy?: PolicyHook;
 }
 
+/** Who presented a chain, and the chain as presented: what every decision about it records. */
+export interface Presenter {
+  readonly actor: Actor;
+  readonly presented: readonly PresentedHop[];
+}
+
 /** The result of authenticating a presented chain. */
 export type ChainCheck =
-  | { readonly ok: true; readonly hops: readonly ChainToken[] }
-  | { readonly ok: false; readonly hops: readonly ChainToken[]; readonly reasons: readonly Reason[] };
+  | ({ readonly ok: true; readonly hops: readonly ChainToken[] } & Presenter)
+  | ({
+      readonly ok: false;
+      readonly hops: readonly ChainToken[];
+      readonly reasons: readonly Reason[];
+    } & Presenter);
+
+/**
+ * The decision-log fields naming who acted through which chain. The actor is the presenter (the
+ * leaf holder), never the holder of the last hop that happened to verify.
+ */
+export function attribution(presenter: Presenter): Pick<DecisionInput, "agent" | "actorProven" | "chain"> {
+  return {
+    ...(presenter.actor.agent === null
+      ? {}
+      : { agent: presenter.actor.agent, actorProven: presenter.actor.proven }),
+    chain: presenter.presented,
+  };
+}
 
 /** A presentation to check: the chain, its proof, and the request the proof must be for. */
 export interface PresentedChain {
@@ -176,27 +202,50 @@ export class ServiceContext {
    */
   authenticatePresented(presented: PresentedChain, now: number, acceptRevalidationDue = false): ChainCheck {
     const chain = authenticateChain(presented.chain, this.chainEnvironment(now, acceptRevalidationDue));
-    if (!chain.ok) return chain;
-    const leafIndex = chain.hops.length - 1;
-    const leaf = chain.hops[leafIndex] as ChainToken;
-    const reasons = checkProof({
-      proof: presented.proof,
-      method: presented.method,
-      url: presented.url,
-      chain: presented.chain,
-      thumbprint: leaf.claims.cnf.jkt,
-      now,
-      maxAgeSeconds: this.config.proofMaxAge,
-      skewSeconds: this.config.clockSkew,
-      replayCache: this.replayCache,
-      hop: leafIndex,
-    });
-    return reasons.length > 0 ? { ok: false, hops: chain.hops, reasons } : chain;
+    // The proof is checked whenever the leaf's signature verified, even under a refused chain, so
+    // the refusal still names its proven presenter.
+    const leaf = chain.ok ? chain.hops[chain.hops.length - 1] : chain.signedLeaf;
+    const leafIndex = chain.presented.length - 1;
+    const proofReasons =
+      leaf === undefined
+        ? []
+        : checkProof({
+            proof: presented.proof,
+            method: presented.method,
+            url: presented.url,
+            chain: presented.chain,
+            thumbprint: leaf.claims.cnf.jkt,
+            now,
+            maxAgeSeconds: this.config.proofMaxAge,
+            skewSeconds: this.config.clockSkew,
+            replayCache: this.replayCache,
+            hop: leafIndex,
+          });
+    const actor: Actor = {
+      agent: chain.presented[leafIndex]?.sub ?? null,
+      proven: leaf !== undefined && proofReasons.length === 0,
+    };
+    if (!chain.ok) return { ...chain, actor };
+    if (proofReasons.length > 0) {
+      return { ok: false, hops: chain.hops, reasons: proofReasons, presented: chain.presented, actor };
+    }
+    return { ...chain, actor };
   }
 
   /** Appends a decision. A decision that cannot be logged fails the request: nothing goes unrecorded. */
   audit(input: DecisionInput): void {
     this.auditAll([input]);
+  }
+
+  /** Appends each decision that passes the store's checks, in one commit; says what became of each. */
+  appendEach(inputs: readonly DecisionInput[]): AppendOutcome[] {
+    if (inputs.length === 0) return [];
+    try {
+      return this.store.appendEachDecision(inputs);
+    } catch (error) {
+      this.logger.error({ err: error, count: inputs.length }, "could not append decisions");
+      throw error;
+    }
   }
 
   /** Appends several decisions in one commit: all of them or none. */
@@ -231,10 +280,12 @@ export function hopStatusOf(did: string, status: ChainLinkStatus | undefined): H
   }
 }
 
-/** Decision reasons in the store's shape (messages capped, policy ids kept). */
+/** Decision reasons in the store's shape (messages capped; claim, evidence and policy ids kept). */
 export function storeReasons(
-  reasons: readonly (Omit<Reason, "code" | "policies"> & {
+  reasons: readonly (Omit<Reason, "code" | "policies" | "claim" | "evidence"> & {
     code: string;
+    claim?: string | undefined;
+    evidence?: Readonly<Record<string, unknown>> | undefined;
     policies?: readonly string[] | undefined;
   })[],
 ): DecisionReason[] {
@@ -242,8 +293,19 @@ export function storeReasons(
     hop: reason.hop,
     code: reason.code,
     message: reason.message.slice(0, 1024),
+    ...(reason.claim === undefined ? {} : { claim: reason.claim }),
+    ...(reason.evidence === undefined ? {} : { evidence: boundedEvidence(reason.evidence) }),
     ...(reason.policies === undefined ? {} : { policies: reason.policies }),
   }));
+}
+
+/** Largest evidence the service logs, in UTF-8 bytes: the store's own limit. */
+const MAX_EVIDENCE_BYTES = 4096;
+
+/** Evidence as logged: an oversized one is replaced by a marker, never allowed to fail the log. */
+function boundedEvidence(evidence: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const text = JSON.stringify(evidence);
+  return Buffer.byteLength(text) > MAX_EVIDENCE_BYTES ? { truncated: true, chars: text.length } : evidence;
 }
 
 /** Largest `detail` the service writes; the store's own limit is 16 KiB. */

@@ -2,11 +2,20 @@
  * The service's token-signing keys (issue 5): an Ed25519 key generated on first start and kept in
  * the store, `kid` = its RFC 7638 thumbprint. Rotation adds a new active key and retires the old
  * one; a retired public key stays in the JWKS (and keeps verifying) until every token it signed has
- * expired, which is at most `maxTtl` (+ clock skew) after it was retired.
+ * expired, which is at most `maxTtl` (+ clock skew) after it was retired. Private keys are stored
+ * sealed under the key-encryption key (issue 14, key-encryption.ts); a database from before that
+ * has its plaintext keys sealed when it is loaded.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import type { SigningKeyRecord, Store } from "@baton/store";
+import type { ReplaceSigningKeyMaterial, SigningKeyRecord, Store } from "@baton/store";
 import { ed25519PublicKeyObject, jwkThumbprint, type ServicePublicJwk, type SigningKey } from "@baton/token";
+import {
+  isSealed,
+  type KeyEncryptionKey,
+  sealedWith,
+  sealPrivateKey,
+  unsealPrivateKey,
+} from "./key-encryption.ts";
 
 interface LoadedKey {
   readonly record: SigningKeyRecord;
@@ -17,6 +26,21 @@ export interface SigningKeysOptions {
   /** Longest token lifetime: how long a retired key must keep verifying. */
   readonly maxTtl: number;
   readonly clockSkew: number;
+  /** Seals the private keys in the store. */
+  readonly kek: KeyEncryptionKey;
+}
+
+/** The PKCS#8 DER of a stored private key, sealed or legacy plaintext. */
+function privateKeyBytes(kek: KeyEncryptionKey, record: SigningKeyRecord): Buffer {
+  return isSealed(record.privateKeyPkcs8)
+    ? unsealPrivateKey(kek, record.kid, record.privateKeyPkcs8)
+    : Buffer.from(record.privateKeyPkcs8, "base64");
+}
+
+/** The KEK ids the store's sealed keys were sealed under, without repeats. */
+export function sealedKekIds(store: Store): string[] {
+  const ids = store.listSigningKeys().map((record) => sealedWith(record.privateKeyPkcs8));
+  return [...new Set(ids.filter((id): id is string => id !== undefined))];
 }
 
 /** The service's key set, loaded from the store once and reloaded on rotation. */
@@ -29,12 +53,43 @@ export class SigningKeys {
     private readonly options: SigningKeysOptions,
   ) {}
 
-  /** Loads the keys from the store, generating the first one if there is none. */
+  /** How many legacy plaintext keys {@link load} sealed. */
+  sealedOnLoad = 0;
+
+  /**
+   * Loads the keys from the store, sealing any legacy plaintext key and generating the first key
+   * if there is none. Throws a `KeyEncryptionError` when a key does not open under the KEK.
+   */
   static load(store: Store, now: number, options: SigningKeysOptions): SigningKeys {
     const keys = new SigningKeys(store, options);
+    keys.sealedOnLoad = SigningKeys.reseal(store, options.kek, options.kek, { plaintextOnly: true });
     if (store.activeSigningKey() === undefined) keys.generate(now);
     keys.reload();
     return keys;
+  }
+
+  /**
+   * Re-seals every stored private key under `to` (legacy plaintext ones too), in one transaction:
+   * KEK rotation. Every key must open under `from` first, or nothing changes. Returns the count.
+   */
+  static rewrap(store: Store, from: KeyEncryptionKey, to: KeyEncryptionKey): number {
+    return SigningKeys.reseal(store, from, to, { plaintextOnly: false });
+  }
+
+  private static reseal(
+    store: Store,
+    from: KeyEncryptionKey,
+    to: KeyEncryptionKey,
+    options: { plaintextOnly: boolean },
+  ): number {
+    const changes: ReplaceSigningKeyMaterial[] = [];
+    for (const record of store.listSigningKeys()) {
+      if (options.plaintextOnly && isSealed(record.privateKeyPkcs8)) continue;
+      const sealed = sealPrivateKey(to, record.kid, privateKeyBytes(from, record));
+      changes.push({ kid: record.kid, from: record.privateKeyPkcs8, to: sealed });
+    }
+    if (changes.length > 0) store.replaceSigningKeyMaterial(changes);
+    return changes.length;
   }
 
   private generate(now: number): SigningKeyRecord {
@@ -44,8 +99,9 @@ export class SigningKeys {
     const base = { kty: "OKP", crv: "Ed25519", x: jwk.x } as const;
     const kid = jwkThumbprint(base);
     const publicJwk: ServicePublicJwk = { ...base, kid, alg: "EdDSA", use: "sig" };
-    const pkcs8 = pair.privateKey.export({ format: "der", type: "pkcs8" }).toString("base64");
-    return this.store.addSigningKey({ kid, publicJwk, privateKeyPkcs8: pkcs8, createdAt: now });
+    const pkcs8 = pair.privateKey.export({ format: "der", type: "pkcs8" });
+    const sealed = sealPrivateKey(this.options.kek, kid, pkcs8);
+    return this.store.addSigningKey({ kid, publicJwk, privateKeyPkcs8: sealed, createdAt: now });
   }
 
   private reload(): void {
@@ -54,11 +110,13 @@ export class SigningKeys {
       .map((record) => ({ record, publicKey: ed25519PublicKeyObject(record.publicJwk) }));
     const active = this.store.activeSigningKey();
     if (active === undefined) throw new Error("the store has no active signing key");
-    const privateKey = createPrivateKey({
-      key: Buffer.from(active.privateKeyPkcs8, "base64"),
-      format: "der",
-      type: "pkcs8",
-    });
+    // Every key must open, not only the active one: a rewrap later needs them all.
+    for (const { record } of this.keys) {
+      if (record.kid !== active.kid) privateKeyBytes(this.options.kek, record).fill(0);
+    }
+    const der = privateKeyBytes(this.options.kek, active);
+    const privateKey = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+    der.fill(0);
     // A key whose private half does not match its published public half would sign unverifiable tokens.
     const derived = createPublicKey(privateKey).export({ format: "jwk" });
     if (derived.x !== active.publicJwk.x)

@@ -59,9 +59,12 @@ describe("operator routes", () => {
       const again = await h.op("POST", "/v1/agents", { id: "agent:planner", jwk: key.publicJwk });
       expect(again.status).toBe(409);
       expect((await json(again)).code).toBe("conflict");
+      // The operator acted: the registered agent is what was acted on, not the actor.
       expect(h.store.queryDecisions({ limit: 5 }).items[0]).toMatchObject({
         kind: "register",
-        agent: "agent:planner",
+        agent: null,
+        reporter: "service",
+        detail: { by: "operator", agent: "agent:planner" },
       });
     });
 
@@ -296,9 +299,11 @@ describe("tool-server and investigation routes", () => {
       resource: "repo:acme/web/issues",
       decision: {
         decision: "deny",
-        reasons: [{ hop: 1, code: "revoked", message: "revoked" }],
+        reasons: [{ hop: null, code: "malformed", message: "the chain is empty" }],
         chain: [],
         task: null,
+        actor: { agent: null, proven: false },
+        presented: [],
       },
     });
     const post = (body: unknown, token = secret) =>
@@ -308,17 +313,18 @@ describe("tool-server and investigation routes", () => {
         body: JSON.stringify(body),
       });
 
-    test("appends reported decisions to the log", async () => {
+    test("appends reported decisions to the log, naming the tool server as reporter", async () => {
       const response = await post({ decisions: [report("repo-tool"), report("repo-tool")] });
       expect(response.status).toBe(200);
-      expect(await json(response)).toEqual({ accepted: 2 });
+      expect(await json(response)).toEqual({ accepted: 2, refused: [] });
       expect(h.store.queryDecisions({ limit: 1 }).items[0]).toMatchObject({
         kind: "report",
         audience: "repo-tool",
+        reporter: "audience:repo-tool",
       });
     });
 
-    test("logs a batch whole or not at all: one report the log refuses keeps every report out", async () => {
+    test("accepts the good reports of a batch and names each one it refuses", async () => {
       const before = h.store.verifyDecisionLog().rows;
       const bad = report("repo-tool");
       const unloggable = {
@@ -328,14 +334,20 @@ describe("tool-server and investigation routes", () => {
           reasons: [{ hop: 1, code: "revoked", message: "bell \u0007 in a message" }],
         },
       };
-      const response = await post({ decisions: [report("repo-tool"), unloggable] });
-      expect(response.status).toBe(400);
-      expect(((await json(response)) as { code: string }).code).toBe("invalid_request");
-      expect(h.store.verifyDecisionLog().rows).toBe(before);
+      const response = await post({ decisions: [report("repo-tool"), unloggable, report("repo-tool")] });
+      expect(response.status).toBe(200);
+      const body = (await json(response)) as { accepted: number; refused: { index: number; code: string }[] };
+      expect(body.accepted).toBe(2);
+      expect(body.refused).toEqual([expect.objectContaining({ index: 1, code: "malformed" })]);
+      expect(h.store.verifyDecisionLog()).toMatchObject({ ok: true, rows: before + 2 });
     });
 
-    test("refuses reports for another audience, an oversized batch and an empty one", async () => {
-      expect((await post({ decisions: [report("mail-tool")] })).status).toBe(403);
+    test("refuses a report for another audience alone, and an oversized or empty batch whole", async () => {
+      const mixed = (await json(await post({ decisions: [report("mail-tool"), report("repo-tool")] }))) as {
+        accepted: number;
+        refused: { index: number; code: string }[];
+      };
+      expect(mixed).toMatchObject({ accepted: 1, refused: [{ index: 0, code: "forbidden" }] });
       expect((await post({ decisions: Array.from({ length: 501 }, () => report("repo-tool")) })).status).toBe(
         400,
       );
@@ -376,10 +388,19 @@ describe("tool-server and investigation routes", () => {
         items: { id: number }[];
       };
       expect(second.items[0]?.id).toBeLessThan(first.items[1]?.id ?? 0);
-      const byAgent = (await json(await h.op("GET", "/v1/decisions?agent=agent:researcher"))) as {
+      // `agent` filters by actor: the planner delegated; the researcher, who only received, never acted.
+      const byAgent = (await json(await h.op("GET", "/v1/decisions?agent=agent:planner"))) as {
+        items: { agent: string; kind: string }[];
+      };
+      expect(byAgent.items.map((item) => [item.kind, item.agent])).toContainEqual([
+        "delegate",
+        "agent:planner",
+      ]);
+      expect(byAgent.items.every((item) => item.agent === "agent:planner")).toBe(true);
+      const byReceiver = (await json(await h.op("GET", "/v1/decisions?agent=agent:researcher"))) as {
         items: unknown[];
       };
-      expect(byAgent.items.length).toBeGreaterThan(0);
+      expect(byReceiver.items).toEqual([]);
     });
 
     test("refuses an unknown query parameter and a limit out of range", async () => {

@@ -6,6 +6,7 @@ import { openSqliteStore } from "@baton/store";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.ts";
+import { generateKek } from "../src/key-encryption.ts";
 import { startServer } from "../src/server.ts";
 import { SigningKeys } from "../src/signing-keys.ts";
 
@@ -112,7 +113,11 @@ describe("SigningKeys", () => {
     const dir = mkdtempSync(join(tmpdir(), "baton-keys-"));
     const store = openSqliteStore({ path: join(dir, "keys.db") });
     try {
-      const keys = SigningKeys.load(store, 1000, { maxTtl: 3600, clockSkew: 30 });
+      const keys = SigningKeys.load(store, 1000, {
+        maxTtl: 3600,
+        clockSkew: 30,
+        kek: generateKek("test KEK"),
+      });
       const oldKid = keys.active().kid;
       const newKid = keys.rotate(2000);
       expect(newKid).not.toBe(oldKid);

@@ -11,8 +11,11 @@ import type { DecisionLogProblem, DecisionLogVerification } from "./store.ts";
 /** `prev_hash` of the first row. */
 export const GENESIS_HASH = "0".repeat(64);
 
-/** Version tag hashed into every row, so a future format can never collide with this one. */
-const FORMAT = "baton.decision.v1";
+/** Version tags hashed into every row, so one format can never collide with another. */
+const FORMAT_TAGS = { 1: "baton.decision.v1", 2: "baton.decision.v2" } as const;
+
+/** The row format new rows are written in. */
+export const CURRENT_DECISION_FORMAT = 2;
 
 /** A decision row as stored, the hashed fields only. */
 export interface DecisionRowFields {
@@ -32,12 +35,31 @@ export interface DecisionRowFields {
   /** The stored JSON text, or null. */
   readonly detail: string | null;
   readonly prevHash: string;
+  /** 1 for rows written before the actor fields existed, 2 since. */
+  readonly format: number;
+  /** Format 2: `service` or `audience:<id>`, who decided and wrote the row. */
+  readonly reporter: string | null;
+  /** Format 2: whether `agent` (the actor) was proven by a DPoP proof; stored as 0/1. */
+  readonly actorProven: boolean | number | null;
+  /** Format 2: base64url SHA-256 of the call arguments' canonical JSON. */
+  readonly argsDigest: string | null;
+  /** Format 2: the presented chain as stored JSON text (`[{did, sub, verified}]`), or null. */
+  readonly chain: string | null;
 }
 
-/** Hex SHA-256 of a row's canonical serialization. */
+/**
+ * Hex SHA-256 of a row's canonical serialization. A row of an unknown format hashes to a value no
+ * stored hash can equal, so it is reported as changed.
+ */
 export function decisionHash(row: DecisionRowFields): string {
+  const tag = FORMAT_TAGS[row.format as 1 | 2];
+  if (tag === undefined) return `unknown format ${String(row.format)}`;
+  const v2 =
+    row.format === 2
+      ? [row.reporter, row.actorProven === null ? null : Boolean(row.actorProven), row.argsDigest, row.chain]
+      : [];
   const canonical = JSON.stringify([
-    FORMAT,
+    tag,
     row.id,
     row.at,
     row.kind,
@@ -51,6 +73,7 @@ export function decisionHash(row: DecisionRowFields): string {
     row.resource,
     row.reasons,
     row.detail,
+    ...v2,
     row.prevHash,
   ]);
   return createHash("sha256").update(canonical).digest("hex");

@@ -4,6 +4,7 @@
  */
 import { verifyDecisionRows } from "./decision-chain.ts";
 import {
+  type CheckedDecision,
   checkAgentId,
   checkCount,
   checkDecisionInput,
@@ -20,6 +21,7 @@ import {
   toDecisionRecord,
 } from "./sqlite-context.ts";
 import type {
+  AppendOutcome,
   DecisionInput,
   DecisionLogVerification,
   DecisionPage,
@@ -27,6 +29,7 @@ import type {
   DecisionRecord,
   VerifyDecisionLogOptions,
 } from "./store.ts";
+import { StoreError } from "./store-error.ts";
 
 /** The most decisions one `appendDecisions` call takes. */
 export const MAX_DECISION_BATCH = 1000;
@@ -46,39 +49,78 @@ export function appendDecisions(ctx: SqliteContext, inputs: readonly DecisionInp
   return ctx.write(() => decisions.map((decision) => ctx.insertDecision(decision)));
 }
 
-/** Pages through decisions, filtered by task, agent and did. */
+/** Checks each input alone; appends the ones that pass in one transaction. */
+export function appendEachDecision(ctx: SqliteContext, inputs: readonly DecisionInput[]): AppendOutcome[] {
+  if (!Array.isArray(inputs) || inputs.length > MAX_DECISION_BATCH) {
+    throw invalidInput("decisions", `must be an array of at most ${MAX_DECISION_BATCH} decisions`);
+  }
+  const checked = inputs.map((input, i): CheckedDecision | StoreError => {
+    try {
+      return checkDecisionInput(input, `decisions[${i}]`);
+    } catch (error) {
+      if (error instanceof StoreError) return error;
+      throw error;
+    }
+  });
+  return ctx.write(() =>
+    checked.map(
+      (decision): AppendOutcome =>
+        decision instanceof StoreError
+          ? { ok: false, error: decision }
+          : { ok: true, record: ctx.insertDecision(decision) },
+    ),
+  );
+}
+
+/** The delegations related to `@path`: itself, its ancestors and its descendants. */
+const PATH_DIDS = `with recursive
+  up(did, parent) as (
+    select did, parent from delegations where did = @path
+    union all select d.did, d.parent from delegations d join up on d.did = up.parent),
+  down(did) as (
+    select did from delegations where did = @path
+    union all select d.did from delegations d join down on d.parent = down.did),
+  related(did) as (select did from up union select did from down)`;
+
+/** Pages through decisions, filtered by task, agent, did and path. */
 export function queryDecisions(ctx: SqliteContext, query: DecisionQuery): DecisionPage {
   const input = checkObject(query, "query");
   const limit = checkLimit(input.limit, "query.limit", 1000, 100);
   const order = input.order ?? "newest";
   if (order !== "newest" && order !== "oldest") throw invalidInput("query.order", "must be newest or oldest");
   const where: string[] = [];
-  const params: (string | number)[] = [];
+  const params: Record<string, string | number> = {};
   if (input.task !== undefined) {
-    where.push("task = ?");
-    params.push(checkTaskId(input.task, "query.task"));
+    where.push("task = @task");
+    params.task = checkTaskId(input.task, "query.task");
   }
   if (input.agent !== undefined) {
-    where.push("agent = ?");
-    params.push(checkAgentId(input.agent, "query.agent"));
+    where.push("agent = @agent");
+    params.agent = checkAgentId(input.agent, "query.agent");
   }
   if (input.did !== undefined) {
-    where.push("did = ?");
-    params.push(checkRandomId(input.did, "query.did"));
+    where.push("id in (select decision_id from decision_dids where did = @did)");
+    params.did = checkRandomId(input.did, "query.did");
+  }
+  if (input.path !== undefined) {
+    where.push("id in (select dd.decision_id from decision_dids dd join related r on r.did = dd.did)");
+    params.path = checkRandomId(input.path, "query.path");
   }
   if (input.cursor !== undefined) {
-    where.push(order === "newest" ? "id < ?" : "id > ?");
-    params.push(checkCount(input.cursor, "query.cursor", Number.MAX_SAFE_INTEGER));
+    where.push(order === "newest" ? "id < @cursor" : "id > @cursor");
+    params.cursor = checkCount(input.cursor, "query.cursor", Number.MAX_SAFE_INTEGER);
   }
-  const sql = `select ${DECISION_COLUMNS} from decisions ${where.length > 0 ? `where ${where.join(" and ")}` : ""}
-    order by id ${order === "newest" ? "desc" : "asc"} limit ?`;
+  params.limit = limit + 1;
+  const sql = `${input.path === undefined ? "" : PATH_DIDS}
+    select ${DECISION_COLUMNS} from decisions ${where.length > 0 ? `where ${where.join(" and ")}` : ""}
+    order by id ${order === "newest" ? "desc" : "asc"} limit @limit`;
   let statement = ctx.decisionQueries.get(sql);
   if (statement === undefined) {
-    // At most 16 shapes (3 optional filters, optional cursor) times 2 orders: a bounded cache.
-    statement = ctx.database.prepare<unknown[], DecisionRow>(sql);
+    // At most 32 shapes (4 optional filters, optional cursor) times 2 orders: a bounded cache.
+    statement = ctx.database.prepare<[Record<string, string | number>], DecisionRow>(sql);
     ctx.decisionQueries.set(sql, statement);
   }
-  const rows = statement.all(...params, limit + 1);
+  const rows = statement.all(params);
   const more = rows.length > limit;
   const items = (more ? rows.slice(0, limit) : rows).map(toDecisionRecord);
   return { items, next: more ? (items.at(-1)?.id ?? null) : null };

@@ -3,6 +3,7 @@ export { MAX_DECISION_BATCH } from "./decision-log.ts";
 export { MAX_DETAIL_BYTES, MAX_NAME_LENGTH, MAX_REASONS, MAX_TEXT_LENGTH } from "./input-checks.ts";
 export { MIGRATIONS_FOLDER, type MigrationEntry, readMigrationJournal } from "./migrations.ts";
 export { type SeedGraphOptions, type SeedGraphResult, seedGraph } from "./seed-graph.ts";
+export { FEED_EPOCH_SETTING } from "./service-records.ts";
 export { MAX_CHAIN_STATUS_DIDS } from "./sqlite-context.ts";
 export {
   knownSchemaVersions,
@@ -14,6 +15,7 @@ export {
   type AddSigningKeyInput,
   type AgentRecord,
   type AgentStatus,
+  type AppendOutcome,
   type ApprovalRecord,
   type ApprovalStatus,
   type AudienceRecord,
@@ -41,8 +43,10 @@ export {
   type HopInput,
   type HopRecord,
   type ListTasksOptions,
+  type PresentedHopRecord,
   type RegisterAgentInput,
   type RegisterAudienceInput,
+  type ReplaceSigningKeyMaterial,
   type RevalidationInput,
   type RevocationFeedItem,
   type RevocationFeedPage,

@@ -14,7 +14,7 @@ import {
   isTaskId,
   parseCapability,
 } from "@baton/token";
-import type { DecisionRowFields } from "./decision-chain.ts";
+import { CURRENT_DECISION_FORMAT, type DecisionRowFields } from "./decision-chain.ts";
 import type { DecisionDetail, DecisionReason, TaskHours } from "./store.ts";
 import { StoreError } from "./store-error.ts";
 
@@ -187,6 +187,17 @@ export function checkBase64(value: unknown, field: string): string {
   return value;
 }
 
+const SEALED_KEY = /^kek1:[A-Za-z0-9_-]{11}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{24,5600}$/;
+
+/**
+ * A signing key's private half as stored: sealed under a key-encryption key (`kek1:…`, what the
+ * token service writes), or legacy plaintext base64 PKCS#8 (read, then sealed on first start).
+ */
+export function checkPrivateKeyMaterial(value: unknown, field: string): string {
+  if (typeof value === "string" && SEALED_KEY.test(value)) return value;
+  return checkBase64(value, field);
+}
+
 /** A hash of a secret: printable ASCII, 16 to 256 characters (never the secret itself). */
 export function checkSecretHash(value: unknown, field: string): string {
   if (typeof value !== "string" || !SECRET_HASH.test(value)) {
@@ -223,7 +234,7 @@ export function checkReasons(value: unknown, field: string): DecisionReason[] {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalid(at, "must be an object");
     const reason = raw as Record<string, unknown>;
     for (const key of Object.keys(reason)) {
-      if (key !== "hop" && key !== "code" && key !== "message" && key !== "policies") {
+      if (!REASON_MEMBERS.has(key)) {
         throw invalid(at, `has an unknown member ${JSON.stringify(key.slice(0, 32))}`);
       }
     }
@@ -236,14 +247,86 @@ export function checkReasons(value: unknown, field: string): DecisionReason[] {
     if (typeof message !== "string" || message.length > MAX_TEXT_LENGTH || CONTROL.test(message)) {
       throw invalid(`${at}.message`, `must be a string of at most ${MAX_TEXT_LENGTH} characters`);
     }
-    const normalized: DecisionReason = { hop, code: reason.code, message };
-    if (reason.policies === undefined) return normalized;
-    if (!Array.isArray(reason.policies) || reason.policies.length > 32) {
-      throw invalid(`${at}.policies`, "must be an array of at most 32 policy ids");
+    const claim = reason.claim === undefined ? undefined : checkText(reason.claim, `${at}.claim`, 64);
+    const evidence =
+      reason.evidence === undefined ? undefined : checkEvidence(reason.evidence, `${at}.evidence`);
+    let policies: string[] | undefined;
+    if (reason.policies !== undefined) {
+      if (!Array.isArray(reason.policies) || reason.policies.length > 32) {
+        throw invalid(`${at}.policies`, "must be an array of at most 32 policy ids");
+      }
+      policies = reason.policies.map((policy, j) => checkText(policy, `${at}.policies[${j}]`, 128));
     }
-    const policies = reason.policies.map((policy, j) => checkText(policy, `${at}.policies[${j}]`, 128));
-    return { ...normalized, policies };
+    return {
+      hop,
+      code: reason.code,
+      message,
+      ...(claim === undefined ? {} : { claim }),
+      ...(evidence === undefined ? {} : { evidence }),
+      ...(policies === undefined ? {} : { policies }),
+    };
   });
+}
+
+const REASON_MEMBERS: ReadonlySet<string> = new Set([
+  "hop",
+  "code",
+  "message",
+  "claim",
+  "evidence",
+  "policies",
+]);
+
+/** Largest serialized `evidence` of one reason. */
+const MAX_EVIDENCE_BYTES = 4096;
+
+/** A reason's evidence: a plain JSON object of at most 4 KiB, whose every string is well-formed. */
+function checkEvidence(value: unknown, field: string): Record<string, unknown> {
+  const evidence = checkObject(value, field);
+  const text = checkDetail(evidence, field);
+  if (text === null || Buffer.byteLength(text) > MAX_EVIDENCE_BYTES) {
+    throw invalid(field, `must be a JSON object of at most ${MAX_EVIDENCE_BYTES} bytes`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Who wrote a decision: the service itself, or a tool server by its audience. */
+const REPORTER = /^(?:service|audience:[\x21-\x7e]{1,255})$/;
+
+/** Checks a decision's reporter; `service` when absent. */
+function checkReporter(value: unknown, field: string): string {
+  if (value === undefined) return "service";
+  if (typeof value !== "string" || !REPORTER.test(value)) {
+    throw invalid(field, "must be service or audience:<audience id>");
+  }
+  return value;
+}
+
+/** The most tokens a presented chain records (a root and 64 hops). */
+const MAX_PRESENTED_HOPS = CLAIM_LIMITS.maxDepth + 1;
+
+/** Checks a presented chain and returns it as JSON text in a fixed key order, or null when absent. */
+function checkPresentedChain(value: unknown, field: string): string | null {
+  if (value === undefined) return null;
+  if (!Array.isArray(value) || value.length > MAX_PRESENTED_HOPS) {
+    throw invalid(field, `must be an array of at most ${MAX_PRESENTED_HOPS} hops`);
+  }
+  const hops = value.map((raw: unknown, i) => {
+    const at = `${field}[${i}]`;
+    const hop = checkObject(raw, at);
+    for (const key of Object.keys(hop)) {
+      if (key !== "did" && key !== "sub" && key !== "verified") {
+        throw invalid(at, `has an unknown member ${JSON.stringify(key.slice(0, 32))}`);
+      }
+    }
+    if (typeof hop.verified !== "boolean") throw invalid(`${at}.verified`, "must be true or false");
+    return {
+      did: hop.did === null || hop.did === undefined ? null : checkRandomId(hop.did, `${at}.did`),
+      sub: hop.sub === null || hop.sub === undefined ? null : checkAgentId(hop.sub, `${at}.sub`),
+      verified: hop.verified,
+    };
+  });
+  return JSON.stringify(hops);
 }
 
 /** Free-form JSON detail, at most 16 KiB serialized; returns the text to store, or null. */
@@ -347,7 +430,19 @@ export function checkDecisionInput(value: unknown, field: string): CheckedDecisi
     resource: optional("resource", text(512)),
     reasons: JSON.stringify(checkReasons(input.reasons, `${field}.reasons`)),
     detail: checkDetail(input.detail, `${field}.detail`),
+    format: CURRENT_DECISION_FORMAT,
+    reporter: checkReporter(input.reporter, `${field}.reporter`),
+    actorProven:
+      input.agent === undefined ? null : checkActorProven(input.actorProven, `${field}.actorProven`),
+    argsDigest: optional("argsDigest", checkDigest),
+    chain: checkPresentedChain(input.chain, `${field}.chain`),
   };
+}
+
+function checkActorProven(value: unknown, field: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw invalid(field, "must be true or false");
+  return value;
 }
 
 /** Checks the shape of a token input; relations to the delegation are checked by the caller. */

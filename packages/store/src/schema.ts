@@ -14,6 +14,7 @@ import {
   check,
   index,
   integer,
+  primaryKey,
   sqliteTable,
   text,
   uniqueIndex,
@@ -170,6 +171,16 @@ export const decisions = sqliteTable(
     detail: text("detail"),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
+    // Format 2 (migration 0003): who decided, whether the actor (`agent`) was proven by a DPoP
+    // proof, a digest of the call arguments, and every presented hop with how far it verified.
+    // Rows written before keep format 1 and verify under the format-1 serialization. (No CHECK on
+    // `format`: adding one would make drizzle-kit rebuild the table, losing its AUTOINCREMENT
+    // high-water mark and its append-only triggers.)
+    format: integer("format").notNull().default(1),
+    reporter: text("reporter"),
+    actorProven: integer("actor_proven", { mode: "boolean" }),
+    argsDigest: text("args_digest"),
+    chain: text("chain"),
   },
   (t) => [
     index("decisions_task_idx").on(t.task, t.id),
@@ -177,6 +188,22 @@ export const decisions = sqliteTable(
     index("decisions_did_idx").on(t.did, t.id),
     check("decisions_decision_check", sql`${t.decision} in ('allow', 'deny', 'step_up')`),
   ],
+);
+
+/**
+ * Every delegation a decision concerns (its `did` and each `did` of the presented chain), so a
+ * trace finds all decisions of a path by index, however many other decisions the task has.
+ * Derived from the hashed row; append-only like the log.
+ */
+export const decisionDids = sqliteTable(
+  "decision_dids",
+  {
+    did: text("did").notNull(),
+    // No foreign key: the index must never stop a row from being read or verified, and the log's
+    // own hash chain, not a constraint, is what detects tampering.
+    decisionId: integer("decision_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.did, t.decisionId] })],
 );
 
 /** Step-up approvals requested by policy and decided by an operator. */

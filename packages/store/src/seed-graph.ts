@@ -154,8 +154,12 @@ export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGr
     (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
     values (?, ?, 1, null, ?, ?, ?, ?, ?, ?, ?)`);
   const insertDecision = client.prepare(`insert into decisions
-    (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons, detail, prev_hash, hash)
-    values (?, ?, 'verify', ?, ?, ?, null, ?, 'seed-tools', 'github.issues.create', ?, ?, null, ?, ?)`);
+    (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons, detail, prev_hash, hash,
+      format, reporter)
+    values (?, ?, 'verify', ?, ?, ?, null, ?, 'seed-tools', 'github.issues.create', ?, ?, null, ?, ?, 2, 'service')`);
+  const insertDecisionDid = client.prepare(
+    "insert or ignore into decision_dids (did, decision_id) values (?, ?)",
+  );
   const decisionHead = client.prepare<[], { id: number; hash: string }>(
     "select id, hash from decisions order by id desc limit 1",
   );
@@ -321,9 +325,15 @@ export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGr
               reasons,
               detail: null,
               prevHash,
+              format: 2,
+              reporter: "service",
+              actorProven: null,
+              argsDigest: null,
+              chain: null,
             };
             const hash = decisionHash(row);
             insertDecision.run(id, at, row.decision, null, did, null, row.resource, reasons, prevHash, hash);
+            if (did !== null) insertDecisionDid.run(did, id);
             prevHash = hash;
           }
         }

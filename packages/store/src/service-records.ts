@@ -1,14 +1,16 @@
 /**
- * The token service's own records: its signing keys, the tool servers' audiences, and settings.
+ * The token service's own records: its signing keys, the tool servers' audiences, settings, and
+ * the revocation feed's epoch.
  */
+import { randomBytes } from "node:crypto";
 import { parseAgentJwk, type ServicePublicJwk } from "@baton/token";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import {
   checkAudienceName,
-  checkBase64,
   checkKeyId,
   checkObject,
   checkOptionalText,
+  checkPrivateKeyMaterial,
   checkSecretHash,
   checkSettingKey,
   checkSettingValue,
@@ -18,7 +20,13 @@ import {
 } from "./input-checks.ts";
 import * as schema from "./schema.ts";
 import { type SqliteContext, toSigningKeyRecord } from "./sqlite-context.ts";
-import type { AddSigningKeyInput, AudienceRecord, RegisterAudienceInput, SigningKeyRecord } from "./store.ts";
+import type {
+  AddSigningKeyInput,
+  AudienceRecord,
+  RegisterAudienceInput,
+  ReplaceSigningKeyMaterial,
+  SigningKeyRecord,
+} from "./store.ts";
 import { StoreError } from "./store-error.ts";
 
 /** Adds a signing key; its public JWK must name the same kid, EdDSA and use sig. */
@@ -32,7 +40,7 @@ export function addSigningKey(ctx: SqliteContext, input: AddSigningKeyInput): Si
     throw invalidInput("key.publicJwk", 'must carry kid equal to key.kid, alg "EdDSA" and use "sig"');
   }
   const publicJwk: ServicePublicJwk = { ...key.value.jwk, kid, alg: "EdDSA", use: "sig" };
-  const privateKeyPkcs8 = checkBase64(value.privateKeyPkcs8, "key.privateKeyPkcs8");
+  const privateKeyPkcs8 = checkPrivateKeyMaterial(value.privateKeyPkcs8, "key.privateKeyPkcs8");
   const createdAt = checkTime(value.createdAt, "key.createdAt");
   return ctx.write(() => {
     if (ctx.db.select().from(schema.signingKeys).where(eq(schema.signingKeys.kid, kid)).get()) {
@@ -88,6 +96,55 @@ export function retireSigningKey(ctx: SqliteContext, kid: string, at: number): S
   });
 }
 
+/**
+ * Replaces the stored private halves of signing keys, all in one transaction: each change applies
+ * only if the row still holds `from` (else `conflict`, and nothing is written). For sealing
+ * legacy plaintext keys and for re-sealing every key under a new key-encryption key.
+ */
+export function replaceSigningKeyMaterial(
+  ctx: SqliteContext,
+  changes: readonly ReplaceSigningKeyMaterial[],
+): void {
+  if (!Array.isArray(changes) || changes.length > 10_000)
+    throw invalidInput("changes", "must be an array of at most 10000 changes");
+  const checked = changes.map((change, i) => {
+    const value = checkObject(change, `changes[${i}]`);
+    return {
+      kid: checkKeyId(value.kid, `changes[${i}].kid`),
+      from: checkPrivateKeyMaterial(value.from, `changes[${i}].from`),
+      to: checkPrivateKeyMaterial(value.to, `changes[${i}].to`),
+    };
+  });
+  // The replaced halves must not linger in the file's free space or in the WAL: zero freed
+  // space while writing, then checkpoint and truncate the WAL (issue 14).
+  const secureDelete = ctx.database.pragma("secure_delete", { simple: true });
+  ctx.database.pragma("secure_delete = ON");
+  try {
+    replaceEach(ctx, checked);
+  } finally {
+    ctx.database.pragma(`secure_delete = ${secureDelete === 1 ? "ON" : "OFF"}`);
+  }
+  ctx.database.pragma("wal_checkpoint(TRUNCATE)");
+}
+
+function replaceEach(ctx: SqliteContext, checked: readonly ReplaceSigningKeyMaterial[]): void {
+  ctx.write(() => {
+    for (const { kid, from, to } of checked) {
+      const row = ctx.db
+        .update(schema.signingKeys)
+        .set({ privateKeyPkcs8: to })
+        .where(and(eq(schema.signingKeys.kid, kid), eq(schema.signingKeys.privateKeyPkcs8, from)))
+        .returning({ kid: schema.signingKeys.kid })
+        .get();
+      if (row === undefined) {
+        throw new StoreError("conflict", `changes: signing key ${kid} is missing or changed meanwhile`, {
+          field: "changes",
+        });
+      }
+    }
+  });
+}
+
 /** Registers a tool server's audience. */
 export function registerAudience(ctx: SqliteContext, input: RegisterAudienceInput): AudienceRecord {
   const value = checkObject(input, "audience");
@@ -129,4 +186,31 @@ export function setSetting(ctx: SqliteContext, key: string, value: string, at: n
       .onConflictDoUpdate({ target: schema.settings.key, set: { value: text, updatedAt } })
       .run(),
   );
+}
+
+/** Setting key of the revocation feed's epoch. */
+export const FEED_EPOCH_SETTING = "revocation_feed_epoch";
+
+/**
+ * Gives a database its feed epoch on first open: 128 random bits, kept with the data, so a
+ * different database (a fresh one, another deployment's) always answers with a different epoch.
+ */
+export function ensureFeedEpoch(ctx: SqliteContext): void {
+  if (getSetting(ctx, FEED_EPOCH_SETTING) !== undefined) return;
+  const epoch = randomBytes(16).toString("base64url");
+  ctx.write(() =>
+    ctx.db
+      .insert(schema.settings)
+      .values({ key: FEED_EPOCH_SETTING, value: epoch, updatedAt: Math.floor(Date.now() / 1000) })
+      .onConflictDoNothing()
+      .run(),
+  );
+}
+
+/** The revocation feed's epoch (see {@link ensureFeedEpoch}). */
+export function feedEpoch(ctx: SqliteContext): string {
+  const epoch = getSetting(ctx, FEED_EPOCH_SETTING);
+  // ensureFeedEpoch ran at open, so a missing epoch is a bug or a hand-edited file.
+  if (epoch === undefined) throw new Error("the database has no revocation feed epoch; reopen it");
+  return epoch;
 }

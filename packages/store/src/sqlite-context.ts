@@ -38,7 +38,7 @@ export const MAX_CHAIN_STATUS_DIDS = CLAIM_LIMITS.maxDepth + 1;
 
 /** Select list for `decisions`, aliased to the record's field names. */
 export const DECISION_COLUMNS = `id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
-  detail, prev_hash as prevHash, hash`;
+  detail, prev_hash as prevHash, hash, format, reporter, actor_proven as actorProven, args_digest as argsDigest, chain`;
 
 /** The record of an agent row. */
 export function toAgentRecord(row: AgentRow): AgentRecord {
@@ -57,7 +57,20 @@ export function toDecisionRecord(row: DecisionRow): DecisionRecord {
     decision: row.decision as DecisionRecord["decision"],
     reasons: JSON.parse(row.reasons) as DecisionRecord["reasons"],
     detail: parseDetail(row.detail),
+    actorProven: row.actorProven === null ? null : Boolean(row.actorProven),
+    chain: row.chain === null ? null : (JSON.parse(row.chain) as DecisionRecord["chain"]),
   };
+}
+
+/** Every delegation a decision row concerns: its own `did` and each `did` of its presented chain. */
+export function decisionDids(row: Pick<DecisionRowFields, "did" | "chain">): Set<string> {
+  const dids = new Set<string>();
+  if (row.did !== null) dids.add(row.did);
+  if (row.chain !== null) {
+    for (const hop of JSON.parse(row.chain) as { did: string | null }[])
+      if (hop.did !== null) dids.add(hop.did);
+  }
+  return dids;
 }
 
 /** The store's error for a failed write: StoreErrors pass through; SQLite's lock and key errors get codes. */
@@ -133,9 +146,13 @@ export function prepareStatements(client: Database.Database) {
       "select seq from sqlite_sequence where name = 'decisions'",
     ),
     insertDecision: client.prepare(`insert into decisions
-      (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons, detail, prev_hash, hash)
+      (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons, detail, prev_hash, hash,
+        format, reporter, actor_proven, args_digest, chain)
       values (@id, @at, @kind, @decision, @task, @did, @jti, @agent, @audience, @action, @resource, @reasons,
-        @detail, @prevHash, @hash)`),
+        @detail, @prevHash, @hash, @format, @reporter, @actorProven, @argsDigest, @chain)`),
+    insertDecisionDid: client.prepare<[string, number]>(
+      "insert or ignore into decision_dids (did, decision_id) values (?, ?)",
+    ),
     allDecisions: client.prepare<[], DecisionRow>(`select ${DECISION_COLUMNS} from decisions order by id`),
     taskSummaries: client.prepare<
       { status: string | null; limit: number },
@@ -159,7 +176,10 @@ export class SqliteContext {
   readonly walks: GraphWalks;
   readonly cascade: RevocationCascade;
   /** Prepared decision queries by SQL text: at most 16 filter shapes times 2 orders. */
-  readonly decisionQueries = new Map<string, Database.Statement<unknown[], DecisionRow>>();
+  readonly decisionQueries = new Map<
+    string,
+    Database.Statement<[Record<string, string | number>], DecisionRow>
+  >();
   private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(
@@ -198,7 +218,9 @@ export class SqliteContext {
     const id = Math.max(head?.id ?? 0, issued) + 1;
     const row: DecisionRowFields = { id, ...decision, prevHash: head?.hash ?? GENESIS_HASH };
     const hash = decisionHash(row);
-    this.statements.insertDecision.run({ ...row, hash });
+    const actorProven = row.actorProven === null ? null : row.actorProven ? 1 : 0;
+    this.statements.insertDecision.run({ ...row, actorProven, hash });
+    for (const did of decisionDids(row)) this.statements.insertDecisionDid.run(did, id);
     return toDecisionRecord({ ...row, hash });
   }
 

@@ -5,7 +5,7 @@
  * Agents, tasks, revocation and graph reads live here; issuance, the decision log, approvals and
  * the service's own records live in their own modules over the shared `SqliteContext`.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseAgentJwk } from "@baton/token";
 import Database from "better-sqlite3";
@@ -38,6 +38,7 @@ import { MAX_CHAIN_STATUS_DIDS, SqliteContext, toAgentRecord } from "./sqlite-co
 import type {
   AddSigningKeyInput,
   AgentRecord,
+  AppendOutcome,
   ApprovalRecord,
   ApprovalStatus,
   AudienceRecord,
@@ -60,6 +61,7 @@ import type {
   ListTasksOptions,
   RegisterAgentInput,
   RegisterAudienceInput,
+  ReplaceSigningKeyMaterial,
   RevalidationInput,
   RevocationFeedPage,
   RevocationResult,
@@ -89,6 +91,38 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Where the migrations are; only tests point this elsewhere. */
   readonly migrationsFolder?: string;
+  /**
+   * Told when an existing database file (or its `-wal`/`-shm`) was readable by others and was made
+   * owner-only. Default: a process warning (`BATON_FILE_MODE`).
+   */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** The files SQLite keeps for a database in WAL mode. */
+function databaseFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`];
+}
+
+/**
+ * Makes the database's files owner-only (issue 14: they hold the graph, the decision log and the
+ * sealed signing keys). A new file is created 0600 before SQLite opens it, and SQLite gives its
+ * `-wal` and `-shm` the database file's mode; an existing file others can read is fixed, with a
+ * warning, since what it held may already have been read.
+ */
+function restrictDatabaseFiles(path: string, warn: (message: string) => void): void {
+  if (process.platform === "win32") return;
+  for (const file of databaseFiles(path)) {
+    if (!existsSync(file)) continue;
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) === 0) continue;
+    chmodSync(file, 0o600);
+    warn(`${file} was readable by others (mode ${mode.toString(8)}); made it owner-only (600)`);
+  }
+}
+
+function createOwnerOnly(path: string): void {
+  if (existsSync(path)) return;
+  closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600));
 }
 
 const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
@@ -128,12 +162,22 @@ export class SqliteStore implements Store {
         ? 5000
         : checkCount(input.busyTimeoutMs, "options.busyTimeoutMs", 600_000);
     const path = input.path;
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const warn: (message: string) => void =
+      typeof input.onWarning === "function"
+        ? (message) => (input.onWarning as (message: string) => void)(message)
+        : (message) => process.emitWarning(message, { code: "BATON_FILE_MODE" });
+    if (path !== ":memory:") {
+      mkdirSync(dirname(path), { recursive: true });
+      createOwnerOnly(path);
+      restrictDatabaseFiles(path, warn);
+    }
 
     const client = new Database(path, { timeout: busyTimeoutMs });
     try {
       client.pragma(`busy_timeout = ${busyTimeoutMs}`);
       client.pragma("journal_mode = WAL");
+      // Files SQLite created before this process chose their mode; checked again once they exist.
+      if (path !== ":memory:") restrictDatabaseFiles(path, warn);
       client.pragma(`synchronous = ${synchronous}`);
       client.pragma("foreign_keys = ON");
       const db = drizzle({ client, schema });
@@ -142,7 +186,9 @@ export class SqliteStore implements Store {
         client,
         options.migrationsFolder ?? MIGRATIONS_FOLDER,
       );
-      return new SqliteStore(new SqliteContext(client, db), tag);
+      const ctx = new SqliteContext(client, db);
+      serviceRecords.ensureFeedEpoch(ctx);
+      return new SqliteStore(ctx, tag);
     } catch (error) {
       client.close();
       throw error;
@@ -325,6 +371,7 @@ export class SqliteStore implements Store {
       const more = rows.length > pageSize;
       const items = more ? rows.slice(0, pageSize) : rows;
       return {
+        epoch: serviceRecords.feedEpoch(this.ctx),
         items,
         next: more ? (items.at(-1)?.seq ?? after) : null,
         head: this.ctx.cascade.lastSeq(),
@@ -409,6 +456,10 @@ export class SqliteStore implements Store {
     return decisionLog.appendDecisions(this.ctx, inputs);
   }
 
+  appendEachDecision(inputs: readonly DecisionInput[]): AppendOutcome[] {
+    return decisionLog.appendEachDecision(this.ctx, inputs);
+  }
+
   queryDecisions(query: DecisionQuery): DecisionPage {
     return decisionLog.queryDecisions(this.ctx, query);
   }
@@ -464,6 +515,10 @@ export class SqliteStore implements Store {
 
   retireSigningKey(kid: string, at: number): SigningKeyRecord {
     return serviceRecords.retireSigningKey(this.ctx, kid, at);
+  }
+
+  replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): void {
+    serviceRecords.replaceSigningKeyMaterial(this.ctx, changes);
   }
 
   registerAudience(input: RegisterAudienceInput): AudienceRecord {

@@ -9,6 +9,7 @@
  * nothing. Nullable fields are `null`, never absent, so records serialize to JSON unchanged.
  */
 import type { Capability, Ed25519PublicJwk, ServicePublicJwk } from "@baton/token";
+import type { StoreError } from "./store-error.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Records (what the store returns)
@@ -152,6 +153,11 @@ export interface RevocationFeedItem {
 
 /** A page of the revocation feed. */
 export interface RevocationFeedPage {
+  /**
+   * The identity of this feed's history: a random id created with the database. A follower that
+   * meets another epoch is reading another history and must resynchronize from zero (issue 14).
+   */
+  readonly epoch: string;
   readonly items: readonly RevocationFeedItem[];
   /** Pass as `since` to read the next page; null when this page reached the end of the feed. */
   readonly next: number | null;
@@ -169,8 +175,19 @@ export interface DecisionReason {
   /** A reason code (`scope_widening`, `revoked`, …): lowercase letters, digits and `_`. */
   readonly code: string;
   readonly message: string;
+  /** The claim at fault (`exp`, `cap`, `aud`), when there is one. */
+  readonly claim?: string;
+  /** What a person needs to see why (JSON object, at most 4 KiB serialized). */
+  readonly evidence?: Readonly<Record<string, unknown>>;
   /** Policy ids that determined a policy outcome. */
   readonly policies?: readonly string[];
+}
+
+/** One token of a presented chain as a decision records it: what it claims, and whether it verified. */
+export interface PresentedHopRecord {
+  readonly did: string | null;
+  readonly sub: string | null;
+  readonly verified: boolean;
 }
 
 /** Any JSON value, for a decision's free-form `detail`. */
@@ -216,11 +233,26 @@ export interface DecisionRecord {
   readonly resource: string | null;
   readonly reasons: readonly DecisionReason[];
   readonly detail: DecisionDetail | null;
+  /** 1 for rows written before actor fields existed (their `agent` may name an ancestor), 2 since. */
+  readonly format: number;
+  /** Who decided and wrote the row: `service`, or `audience:<id>` for a tool server's report. */
+  readonly reporter: string | null;
+  /** Whether `agent`, the actor, was proven by its DPoP proof; null where there is no agent actor. */
+  readonly actorProven: boolean | null;
+  /** base64url SHA-256 of the call arguments' canonical JSON, for calls. */
+  readonly argsDigest: string | null;
+  /** Every token of the presented chain, root first, with how far it verified; null when none. */
+  readonly chain: readonly PresentedHopRecord[] | null;
   /** The previous row's `hash`; 64 zeros for the first row. */
   readonly prevHash: string;
   /** Hex SHA-256 over this row's canonical serialization, `prevHash` included. */
   readonly hash: string;
 }
+
+/** What became of one input of {@link Store.appendEachDecision}. */
+export type AppendOutcome =
+  | { readonly ok: true; readonly record: DecisionRecord }
+  | { readonly ok: false; readonly error: StoreError };
 
 /** A page of decisions. */
 export interface DecisionPage {
@@ -276,10 +308,20 @@ export interface ApprovalRecord {
 export interface SigningKeyRecord {
   readonly kid: string;
   readonly publicJwk: ServicePublicJwk;
-  /** base64 PKCS#8 DER of the Ed25519 private key, stored as given (protect the file). */
+  /**
+   * The Ed25519 private key as stored: sealed under the token service's key-encryption key
+   * (`kek1:…`, issue 14), or legacy plaintext base64 PKCS#8 DER, which the service seals on start.
+   */
   readonly privateKeyPkcs8: string;
   readonly createdAt: number;
   readonly retiredAt: number | null;
+}
+
+/** One change of {@link Store.replaceSigningKeyMaterial}: `kid`'s private half from `from` to `to`. */
+export interface ReplaceSigningKeyMaterial {
+  readonly kid: string;
+  readonly from: string;
+  readonly to: string;
 }
 
 /** A tool server's audience. */
@@ -337,6 +379,17 @@ export interface DecisionInput {
   readonly reasons: readonly DecisionReason[];
   /** Free-form JSON, at most 16 KiB serialized. */
   readonly detail?: DecisionDetail;
+  /** Who decided: `service` (the default) or `audience:<id>` for a tool server's report. */
+  readonly reporter?: string;
+  /**
+   * Whether `agent` is the proven presenter (its DPoP proof verified). Default false: an agent named
+   * without proof is what the presented leaf claims. Ignored (stored null) without an `agent`.
+   */
+  readonly actorProven?: boolean;
+  /** base64url SHA-256 of the call arguments' canonical JSON. */
+  readonly argsDigest?: string;
+  /** Every token of the presented chain, root first (at most 65). */
+  readonly chain?: readonly PresentedHopRecord[];
 }
 
 /** Options every logged write accepts: a decision appended in the same transaction. */
@@ -464,8 +517,15 @@ export interface ListTasksOptions {
 /** Filters and paging of {@link Store.queryDecisions}; filters combine with AND. */
 export interface DecisionQuery {
   readonly task?: string;
+  /** The actor: the agent that presented the chain (or acted). */
   readonly agent?: string;
+  /** Decisions that concern this delegation: as their subject or anywhere in their presented chain. */
   readonly did?: string;
+  /**
+   * Decisions of this delegation's path: about it, any ancestor, or any descendant (as subject or
+   * anywhere in the presented chain). Found by index, so no volume of other decisions hides one.
+   */
+  readonly path?: string;
   /** At most 1000. */
   readonly limit: number;
   /** The `next` of the previous page. */
@@ -584,6 +644,12 @@ export interface Store {
   appendDecision(input: DecisionInput): DecisionRecord;
   /** Appends a batch (at most 1000) in one transaction: all or nothing, one commit. */
   appendDecisions(inputs: readonly DecisionInput[]): DecisionRecord[];
+  /**
+   * Checks each input on its own and appends those that pass, in one transaction and one commit;
+   * answers, per input and in order, its record or why it was refused. One bad input never costs
+   * the others their place in the log.
+   */
+  appendEachDecision(inputs: readonly DecisionInput[]): AppendOutcome[];
   queryDecisions(query: DecisionQuery): DecisionPage;
   /** Recomputes the whole hash chain and reports the first broken row. */
   verifyDecisionLog(options?: VerifyDecisionLogOptions): DecisionLogVerification;
@@ -620,6 +686,8 @@ export interface Store {
   /** The newest key that is not retired. */
   activeSigningKey(): SigningKeyRecord | undefined;
   retireSigningKey(kid: string, at: number): SigningKeyRecord;
+  /** Replaces stored private halves, all or nothing; `conflict` if a row no longer holds `from`. */
+  replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): void;
 
   // audiences
   registerAudience(input: RegisterAudienceInput): AudienceRecord;

@@ -151,6 +151,11 @@ function writeOldRows(old: Database.Database): string {
     reasons: "[]",
     detail: null,
     prevHash: GENESIS_HASH,
+    format: 1,
+    reporter: null,
+    actorProven: null,
+    argsDigest: null,
+    chain: null,
   };
   old
     .prepare(

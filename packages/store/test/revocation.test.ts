@@ -265,4 +265,25 @@ describe("revocation on a database file", () => {
       dir.cleanup();
     }
   });
+
+  /** @see issue 14 (feed rewind) */
+  test("each database gets its own feed epoch, kept across reopening and carried by a copy", () => {
+    const dir = tempDir();
+    try {
+      const path = `${dir.path}/baton.db`;
+      const first = openSqliteStore({ path });
+      const epoch = first.revocationsSince(0).epoch;
+      expect(epoch).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      first.close();
+      const reopened = openSqliteStore({ path });
+      expect(reopened.revocationsSince(0).epoch).toBe(epoch);
+      reopened.close();
+      const other = openSqliteStore({ path: `${dir.path}/other.db` });
+      expect(other.revocationsSince(0).epoch).not.toBe(epoch);
+      other.close();
+      expect(store.revocationsSince(0).epoch).not.toBe(epoch);
+    } finally {
+      dir.cleanup();
+    }
+  });
 });

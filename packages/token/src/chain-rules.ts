@@ -30,8 +30,15 @@ export function checkHopAgainstParent(parent: ChainToken, child: ChainToken, hop
   const p = parent.claims;
   const c = child.claims;
   const errors: TokenError[] = [];
-  const refuse = (code: TokenError["code"], message: string, claim: string) =>
-    errors.push(new TokenError(code, message, { hop, claim }));
+  const refuse = (
+    code: TokenError["code"],
+    message: string,
+    claim: string,
+    evidence?: Readonly<Record<string, unknown>>,
+  ) =>
+    errors.push(
+      new TokenError(code, message, { hop, claim, ...(evidence === undefined ? {} : { evidence }) }),
+    );
 
   if (c.dpt !== hop || c.dpt !== p.dpt + 1)
     refuse("chain_broken", `dpt is ${c.dpt} at position ${hop} of the chain`, "dpt");
@@ -46,24 +53,45 @@ export function checkHopAgainstParent(parent: ChainToken, child: ChainToken, hop
   }
   if (c.iss !== p.iss) refuse("chain_broken", "iss differs from the parent's issuer", "iss");
   if (c.dlg !== p.sub)
-    refuse("delegator_mismatch", `dlg ${c.dlg} is not the parent's holder ${p.sub}`, "dlg");
-  if (c.tsk !== p.tsk) refuse("task_mismatch", `tsk ${c.tsk} differs from the parent's task ${p.tsk}`, "tsk");
+    refuse("delegator_mismatch", `dlg ${c.dlg} is not the parent's holder ${p.sub}`, "dlg", {
+      dlg: c.dlg ?? null,
+      parentSub: p.sub,
+    });
+  if (c.tsk !== p.tsk)
+    refuse("task_mismatch", `tsk ${c.tsk} differs from the parent's task ${p.tsk}`, "tsk", {
+      tsk: c.tsk,
+      parentTsk: p.tsk,
+    });
 
-  if (p.mdp < 1) refuse("depth_exceeded", "the parent allows no further delegation (mdp 0)", "mdp");
+  if (p.mdp < 1)
+    refuse("depth_exceeded", "the parent allows no further delegation (mdp 0)", "mdp", { parentMdp: p.mdp });
   else if (c.mdp > p.mdp - 1)
-    refuse("depth_exceeded", `mdp ${c.mdp} exceeds the parent's mdp − 1 = ${p.mdp - 1}`, "mdp");
+    refuse("depth_exceeded", `mdp ${c.mdp} exceeds the parent's mdp − 1 = ${p.mdp - 1}`, "mdp", {
+      mdp: c.mdp,
+      parentMdp: p.mdp,
+    });
 
   const uncovered: Capability[] = capsCover(p.cap, c.cap);
   if (uncovered.length > 0) {
     const names = uncovered.map((capability) => `${capability.act} on ${capability.res}`).join(", ");
-    refuse("scope_widening", `not covered by any parent capability: ${names}`, "cap");
+    refuse("scope_widening", `not covered by any parent capability: ${names}`, "cap", {
+      uncovered,
+      parentCap: p.cap,
+    });
   }
   if (!audiencesCover(p.aud, c.aud))
-    refuse("audience_widening", "aud names an audience the parent does not allow", "aud");
-  if (c.exp > p.exp) refuse("lifetime_widening", "exp is later than the parent's exp", "exp");
-  if (c.rvl > p.rvl) refuse("lifetime_widening", "rvl is later than the parent's rvl", "rvl");
-  if (c.iat < p.iat) refuse("lifetime_widening", "iat is earlier than the parent's iat", "iat");
-  if (c.nbf < p.nbf) refuse("lifetime_widening", "nbf is earlier than the parent's nbf", "nbf");
+    refuse("audience_widening", "aud names an audience the parent does not allow", "aud", {
+      aud: c.aud,
+      parentAud: p.aud,
+    });
+  const later = (claim: "exp" | "rvl", message: string) =>
+    refuse("lifetime_widening", message, claim, { [claim]: c[claim], parent: p[claim] });
+  if (c.exp > p.exp) later("exp", "exp is later than the parent's exp");
+  if (c.rvl > p.rvl) later("rvl", "rvl is later than the parent's rvl");
+  if (c.iat < p.iat)
+    refuse("lifetime_widening", "iat is earlier than the parent's iat", "iat", { iat: c.iat, parent: p.iat });
+  if (c.nbf < p.nbf)
+    refuse("lifetime_widening", "nbf is earlier than the parent's nbf", "nbf", { nbf: c.nbf, parent: p.nbf });
   return errors;
 }
 
@@ -88,16 +116,27 @@ export function checkTime(claims: TokenClaims, now: number, skewSeconds: number,
   const errors: TokenError[] = [];
   if (now < claims.nbf - skewSeconds) {
     errors.push(
-      new TokenError("not_yet_valid", `not valid before ${claims.nbf}; now is ${now}`, { hop, claim: "nbf" }),
+      new TokenError("not_yet_valid", `not valid before ${claims.nbf}; now is ${now}`, {
+        hop,
+        claim: "nbf",
+        evidence: { nbf: claims.nbf, now, skew: skewSeconds },
+      }),
     );
   }
   if (now >= claims.exp + skewSeconds) {
-    errors.push(new TokenError("expired", `expired at ${claims.exp}; now is ${now}`, { hop, claim: "exp" }));
+    errors.push(
+      new TokenError("expired", `expired at ${claims.exp}; now is ${now}`, {
+        hop,
+        claim: "exp",
+        evidence: { exp: claims.exp, now, skew: skewSeconds },
+      }),
+    );
   } else if (now >= claims.rvl) {
     errors.push(
       new TokenError("revalidation_due", `revalidation was due at ${claims.rvl}; call /v1/revalidate`, {
         hop,
         claim: "rvl",
+        evidence: { rvl: claims.rvl, now },
       }),
     );
   }

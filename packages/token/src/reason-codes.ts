@@ -40,6 +40,8 @@ export const REASON_CODES = [
   "pop_binding_mismatch",
   "policy_denied",
   "step_up_required",
+  // the request against the tool server's route table (middleware)
+  "unmapped_route",
 ] as const;
 
 /** A stable, machine-readable reason a chain or request was refused. */

@@ -6,6 +6,11 @@ export interface TokenErrorDetails {
   readonly claim?: string;
   /** Index of the hop in the chain, root = 0, when the error concerns one hop. */
   readonly hop?: number;
+  /**
+   * What a person needs to see why (JSON values only): for `scope_widening` the child capabilities
+   * no parent capability covers, for a time check the bound and `now`, and so on.
+   */
+  readonly evidence?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -17,12 +22,14 @@ export class TokenError extends Error {
   readonly code: ReasonCode;
   readonly claim: string | undefined;
   readonly hop: number | undefined;
+  readonly evidence: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: ReasonCode, message: string, details: TokenErrorDetails = {}) {
     super(message);
     this.code = code;
     this.claim = details.claim;
     this.hop = details.hop;
+    this.evidence = details.evidence;
   }
 
   /** A one-line account for people: `hop 2: scope_widening: …`. */
@@ -31,12 +38,19 @@ export class TokenError extends Error {
     return `${where}${this.code}: ${this.message}`;
   }
 
-  toJSON(): { code: ReasonCode; message: string; claim?: string; hop?: number } {
+  toJSON(): {
+    code: ReasonCode;
+    message: string;
+    claim?: string;
+    hop?: number;
+    evidence?: Readonly<Record<string, unknown>>;
+  } {
     return {
       code: this.code,
       message: this.message,
       ...(this.claim === undefined ? {} : { claim: this.claim }),
       ...(this.hop === undefined ? {} : { hop: this.hop }),
+      ...(this.evidence === undefined ? {} : { evidence: this.evidence }),
     };
   }
 }

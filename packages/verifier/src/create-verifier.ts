@@ -44,6 +44,8 @@ export interface VerifyRequest extends Presentation {
 
 export interface Verifier {
   verify(request: VerifyRequest): Promise<Decision>;
+  /** The verifier's clock, in seconds: what decisions are made (and reported) at. */
+  now(): number;
   readonly signatureCache: SignatureCache;
   readonly replayCache: ReplayCache;
 }
@@ -146,6 +148,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
       return (await keys.refreshForUnknownKey()) ? verifyOnce(request) : decision;
     },
+    now: clock,
     signatureCache,
     replayCache,
   };

@@ -1,17 +1,32 @@
 export { type ApprovalSubject, approvalCovers, approvalsFor, newApprovalId } from "./approvals.ts";
+export { argsDigest, canonicalJson } from "./args-digest.ts";
 export {
   createVerifier,
   type Verifier,
   type VerifierOptions,
   type VerifyRequest,
 } from "./create-verifier.ts";
-export type { ChainEntry, Decision, DecisionKind, Reason } from "./decision.ts";
+export type { Actor, ChainEntry, Decision, DecisionKind, PresentedHop, Reason } from "./decision.ts";
+export { NO_PRESENTATION } from "./decision.ts";
+export {
+  type DecisionReport,
+  type DecisionReportInput,
+  normalizeDecisionReport,
+  REPORT_LIMITS,
+} from "./decision-report.ts";
 export {
   createDecisionSink,
-  type DecisionReport,
+  type DecisionRetryOptions,
   type DecisionSink,
   type DecisionSinkOptions,
+  type DecisionSinkStats,
+  type DeliveryOutcome,
+  type DropEvent,
+  type DropReason,
+  type HttpDecisionSinkOptions,
   httpDecisionSink,
+  type RefusedReport,
+  warnOnDrop,
 } from "./decision-sink.ts";
 export { checkProof, normalizeHtu, type ProofExpectation } from "./dpop.ts";
 export {
@@ -22,7 +37,12 @@ export {
   staticKeys,
 } from "./key-sources.ts";
 export { LruCache } from "./lru-cache.ts";
-export { type BatonMiddlewareOptions, batonMiddleware, type RouteRule } from "./middleware.ts";
+export {
+  type BatonMiddlewareOptions,
+  batonMiddleware,
+  type PublicUrlTarget,
+  type RouteRule,
+} from "./middleware.ts";
 export { type PolicyContext, type PolicyHook, type PolicyOutcome, policyReason } from "./policy-hook.ts";
 export { ReplayCache } from "./replay-cache.ts";
 export {

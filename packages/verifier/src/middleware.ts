@@ -3,10 +3,11 @@
  * route to an action and a resource through a declarative table, re-authorizes the chain, and
  * either answers 401/403 with `application/problem+json` or puts the decision on the context.
  */
-import { parseCall } from "@baton/token";
+import { isAudience, parseCall, type ReasonCode } from "@baton/token";
 import type { Context, MiddlewareHandler } from "hono";
+import { argsDigest } from "./args-digest.ts";
 import type { Verifier } from "./create-verifier.ts";
-import type { Decision, Reason } from "./decision.ts";
+import { type Decision, NO_PRESENTATION, type Reason } from "./decision.ts";
 import type { DecisionSink } from "./decision-sink.ts";
 
 declare module "hono" {
@@ -33,14 +34,33 @@ export interface RouteRule {
   readonly reversible?: boolean;
 }
 
+/** What a `publicUrl` function is told about a request: never its Host header. */
+export interface PublicUrlTarget {
+  /** `publicOrigin`, normalized (`https://tools.example.com`). */
+  readonly origin: string;
+  /** The request path as received, still percent-encoded (`/repos/acme/web/issues`). */
+  readonly path: string;
+  /** The query with its `?`, or "". */
+  readonly search: string;
+}
+
 export interface BatonMiddlewareOptions {
   readonly verifier: Verifier;
   readonly routes: readonly RouteRule[];
   /** Audience name reported with decisions. */
   readonly audience: string;
+  /**
+   * The origin clients address this tool server at, e.g. `https://tools.example.com`. Required:
+   * a DPoP proof's `htu` is checked against this origin plus the request's path and query, never
+   * against a URL built from the `Host` header, which the caller chooses (issue 14).
+   */
+  readonly publicOrigin: string;
   readonly sink?: DecisionSink;
-  /** The URL the client addressed, when a proxy rewrites it; default `c.req.url`. */
-  readonly publicUrl?: (c: Context) => string;
+  /**
+   * For a proxy that rewrites paths: the URL the client addressed, built from the configured
+   * origin and the path as received. Default `origin + path + search`.
+   */
+  readonly publicUrl?: (target: PublicUrlTarget) => string;
 }
 
 interface CompiledRule {
@@ -51,11 +71,46 @@ interface CompiledRule {
 
 /** Codes that mean "you may not do this" (403) rather than "your credentials are bad" (401). */
 const FORBIDDEN_CODES: ReadonlySet<string> = new Set([
+  "unmapped_route",
   "audience_mismatch",
   "action_not_permitted",
   "policy_denied",
   "step_up_required",
 ]);
+
+/**
+ * Checks `publicOrigin` once, at build: an absolute http(s) origin with no user info, path, query
+ * or fragment. Returns it normalized (lowercase host, default port dropped).
+ */
+function checkPublicOrigin(value: unknown): string {
+  const problem = new TypeError(
+    "publicOrigin is required: the origin clients address this tool server at, such as " +
+      '"https://tools.example.com" (http or https; no path, query or fragment)',
+  );
+  // Scheme, authority, at most a bare trailing slash: nothing a URL parser could reinterpret.
+  if (typeof value !== "string" || !/^https?:\/\/[^/?#\\@\s]+\/?$/i.test(value)) throw problem;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw problem;
+  }
+  return url.origin;
+}
+
+/**
+ * A decision the middleware makes on its own, before the verifier is consulted. One place, so a
+ * field added to `Decision` is added here once.
+ */
+function refusal(code: ReasonCode, message: string): Decision {
+  return {
+    decision: "deny",
+    reasons: [{ hop: null, code, message }],
+    chain: [],
+    task: null,
+    ...NO_PRESENTATION,
+  };
+}
 
 function compile(rule: RouteRule): CompiledRule {
   if (!rule.path.startsWith("/")) throw new TypeError(`route path ${rule.path} must start with /`);
@@ -126,19 +181,32 @@ function problem(
 }
 
 /**
- * Builds the middleware. Throws at build time on a route whose templates name a parameter its path
- * does not capture. A request that matches no route is refused (fail closed).
+ * Builds the middleware. Throws a TypeError at build time on a missing or malformed
+ * `publicOrigin` or `audience`, and on a route whose templates name a parameter its path does not
+ * capture. A request that matches no route is refused with `unmapped_route` (fail closed).
  *
  * @example
- * app.use("*", batonMiddleware({ verifier, audience: "repo-tool", routes: [
+ * app.use("*", batonMiddleware({ verifier, audience: "repo-tool", publicOrigin: "https://tools.example.com", routes: [
  *   { method: "POST", path: "/repos/:owner/:repo/issues", action: "repo.issues.create", resource: "repo:{owner}/{repo}/issues" },
  * ] }));
  */
 export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHandler {
+  const origin = checkPublicOrigin(options.publicOrigin);
+  if (typeof options.verifier?.verify !== "function" || typeof options.verifier.now !== "function") {
+    throw new TypeError("verifier is required: createVerifier({issuer, audience, keys, revocations})");
+  }
+  if (typeof options.audience !== "string" || options.audience === "*" || !isAudience(options.audience)) {
+    throw new TypeError("audience is required: this tool server's audience name, as registered");
+  }
+  if (options.publicUrl !== undefined && typeof options.publicUrl !== "function") {
+    throw new TypeError("publicUrl must be a function of {origin, path, search}");
+  }
   const rules = options.routes.map(compile);
   return async (c, next) => {
     const method = c.req.method.toUpperCase();
-    const path = new URL(c.req.url).pathname;
+    // Only the path and query are taken from the request; the origin is configuration.
+    const { pathname: path, search } = new URL(c.req.url);
+    const at = options.verifier.now();
     let params: Record<string, string> | undefined;
     const found = rules.find((candidate) => {
       params = match(candidate, method, path);
@@ -147,52 +215,45 @@ export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHand
     const authorization = c.req.header("authorization") ?? "";
     const chain = /^Baton\s+(\S+)$/i.exec(authorization)?.[1] ?? "";
     const rule = found?.rule;
-    const action = rule === undefined ? "" : fill(rule.action, params ?? {});
-    const resource = rule === undefined ? "" : fill(rule.resource, params ?? {});
+    const action = rule === undefined ? undefined : fill(rule.action, params ?? {});
+    const resource = rule === undefined ? undefined : fill(rule.resource, params ?? {});
+    let digest: string | undefined;
     const report = (decision: Decision) => () =>
       options.sink?.record({
-        at: Math.floor(Date.now() / 1000),
+        at,
         audience: options.audience,
         method,
         path,
         action,
         resource,
+        ...(digest === undefined ? {} : { argsDigest: digest }),
         decision,
       });
 
-    if (rule === undefined) {
-      const decision: Decision = {
-        decision: "deny",
-        reasons: [
-          {
-            hop: null,
-            code: "action_not_permitted",
-            message: `no capability is mapped to ${method} ${path}`,
-          },
-        ],
-        chain: [],
-        task: null,
-      };
+    if (rule === undefined || action === undefined || resource === undefined) {
+      // Fail closed with a code of its own: no capability can cover a call nobody named.
+      const shown = path.length > 256 ? `${path.slice(0, 256)}…` : path;
+      const decision = refusal(
+        "unmapped_route",
+        `the route table has no rule for ${method} ${shown}; call a mapped route, or add a rule for it`,
+      );
       return problem(c, decision, report(decision));
     }
     const call = parseCall({ action, resource });
     if (!call.ok) {
       // A path the tool cannot name canonically (`%2F`, `..`) is the caller's mistake, not a
       // credential problem: 400, and the chain is never consulted.
-      const decision: Decision = {
-        decision: "deny",
-        reasons: [{ hop: null, code: "malformed", message: call.error.message }],
-        chain: [],
-        task: null,
-      };
+      const decision = refusal("malformed", call.error.message);
       return problem(c, decision, report(decision), { badRequest: true });
     }
     const args = rule.args === undefined ? {} : await rule.args(c);
+    digest = argsDigest(args);
     const decision = await options.verifier.verify({
       chain,
       proof: c.req.header("dpop"),
       method,
-      url: options.publicUrl?.(c) ?? c.req.url,
+      url: options.publicUrl?.({ origin, path, search }) ?? `${origin}${path}${search}`,
+      now: at,
       action,
       resource,
       args,

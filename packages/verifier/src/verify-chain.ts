@@ -18,7 +18,7 @@ import {
   TokenError,
 } from "@baton/token";
 import { approvalsFor } from "./approvals.ts";
-import type { ChainEntry, Decision, Reason } from "./decision.ts";
+import type { Actor, ChainEntry, Decision, PresentedHop, Reason } from "./decision.ts";
 import { reasonsFrom } from "./decision.ts";
 import { checkProof } from "./dpop.ts";
 import { type PolicyContext, type PolicyHook, policyReason } from "./policy-hook.ts";
@@ -56,10 +56,27 @@ export interface ChainEnvironment {
   readonly acceptRevalidationDue?: boolean;
 }
 
-/** The outcome of checking the chain alone (steps 1 to 9). */
+/**
+ * The outcome of checking the chain alone (steps 1 to 9). `presented` lists every token of the
+ * chain as presented, with how far it verified, so a refusal can still name who presented it.
+ */
 export type ChainResult =
-  | { readonly ok: true; readonly hops: readonly ChainToken[] }
-  | { readonly ok: false; readonly hops: readonly ChainToken[]; readonly reasons: readonly Reason[] };
+  | {
+      readonly ok: true;
+      readonly hops: readonly ChainToken[];
+      readonly presented: readonly PresentedHop[];
+    }
+  | {
+      readonly ok: false;
+      readonly hops: readonly ChainToken[];
+      readonly reasons: readonly Reason[];
+      readonly presented: readonly PresentedHop[];
+      /**
+       * The presented leaf when its signature and claims verified although the chain failed
+       * (a hop above it expired, say): its key can still prove who presented the chain.
+       */
+      readonly signedLeaf?: ChainToken;
+    };
 
 /** One hop's identity for the decision. */
 export function chainEntries(hops: readonly ChainToken[]): ChainEntry[] {
@@ -105,13 +122,81 @@ function tokenError(code: TokenError["code"], message: string, hop: number): Tok
 }
 
 /**
+ * What each token of a refused chain claims, root first: the checked claims where a hop got that
+ * far, else the claims as written (strictly parsed, signature NOT checked; null where unreadable).
+ * Only hops before `verifiedCount` are marked verified. Runs on the deny path only.
+ */
+function presentedHops(
+  tokens: readonly string[],
+  hops: readonly ChainToken[],
+  verifiedCount: number,
+  maxTokenBytes: number,
+): PresentedHop[] {
+  return tokens.map((compact, index) => {
+    const known = hops[index]?.claims;
+    if (known !== undefined) return { did: known.did, sub: known.sub, verified: index < verifiedCount };
+    const decoded = decodeToken(compact, { maxTokenBytes });
+    const claims = decoded.ok ? parseTokenPayload(decoded.value) : undefined;
+    return claims?.ok
+      ? { did: claims.value.did, sub: claims.value.sub, verified: false }
+      : { did: null, sub: null, verified: false };
+  });
+}
+
+/** Every hop verified: the presented chain is exactly the verified one. */
+function verifiedHops(hops: readonly ChainToken[]): PresentedHop[] {
+  return hops.map(({ claims }) => ({ did: claims.did, sub: claims.sub, verified: true }));
+}
+
+/**
+ * The presenter of a chain that did not verify: the leaf as it claims to be, proven only when the
+ * leaf's signature verified and the DPoP proof is valid for its key (a stale chain presented by
+ * its real holder). The proof is not a reason here: the chain's own failure decides the request.
+ */
+function refusedChainActor(
+  chain: Extract<ChainResult, { ok: false }>,
+  presentation: Presentation,
+  env: RequestEnvironment,
+): Actor {
+  const agent = chain.presented[chain.presented.length - 1]?.sub ?? null;
+  const leaf = chain.signedLeaf;
+  if (leaf === undefined || env.skipProof) return { agent, proven: false };
+  return { agent, proven: proofProblems(presentation, env, leaf, chain.presented.length - 1).length === 0 };
+}
+
+function proofProblems(
+  presentation: Presentation,
+  env: RequestEnvironment,
+  leaf: ChainToken,
+  leafIndex: number,
+): Reason[] {
+  return checkProof({
+    proof: presentation.proof,
+    method: presentation.method,
+    url: presentation.url,
+    chain: presentation.chain,
+    thumbprint: leaf.claims.cnf.jkt,
+    now: env.now,
+    maxAgeSeconds: env.proofMaxAgeSeconds,
+    skewSeconds: env.clockSkewSeconds,
+    replayCache: env.replayCache,
+    hop: leafIndex,
+  });
+}
+
+/**
  * Steps 1 to 9 of DESIGN.md for every hop, root first. Reports the first hop that fails, with
  * every failed check of that hop.
  */
 export function authenticateChain(chainText: string, env: ChainEnvironment): ChainResult {
   const split = decodeChain(chainText, { maxTokens: env.maxChainLength, maxTokenBytes: env.maxTokenBytes });
   if (!split.ok) {
-    return { ok: false, hops: [], reasons: reasonsFrom([split.error], split.error.hop ?? null) };
+    return {
+      ok: false,
+      hops: [],
+      reasons: reasonsFrom([split.error], split.error.hop ?? null),
+      presented: [],
+    };
   }
   // Signatures and claims first, up to the first token that does not verify: only verified claims
   // may reach the status lookup, and the lookup then covers the whole verified prefix at once.
@@ -145,10 +230,26 @@ export function authenticateChain(chainText: string, env: ChainEnvironment): Cha
     const reasons = reasonsFrom(errors, index);
     const status = statuses[index];
     if (status !== undefined) reasons.push({ hop: index, ...status });
-    if (reasons.length > 0) return { ok: false, hops: hops.slice(0, index + 1), reasons };
+    if (reasons.length > 0) {
+      const leaf = unverified === undefined ? hops[hops.length - 1] : undefined;
+      return {
+        ok: false,
+        hops: hops.slice(0, index + 1),
+        reasons,
+        presented: presentedHops(split.value, hops, index, env.maxTokenBytes),
+        ...(leaf === undefined ? {} : { signedLeaf: leaf }),
+      };
+    }
   }
-  if (unverified !== undefined) return { ok: false, hops, reasons: reasonsFrom([unverified], hops.length) };
-  return { ok: true, hops };
+  if (unverified !== undefined) {
+    return {
+      ok: false,
+      hops,
+      reasons: reasonsFrom([unverified], hops.length),
+      presented: presentedHops(split.value, hops, hops.length, env.maxTokenBytes),
+    };
+  }
+  return { ok: true, hops, presented: verifiedHops(hops) };
 }
 
 /** A request made with a chain: the call a tool server is asked to perform, and its proof. */
@@ -182,7 +283,17 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
   const chain = authenticateChain(presentation.chain, env);
   const entries = chainEntries(chain.hops);
   const task = chain.hops[0]?.claims.tsk ?? null;
-  if (!chain.ok) return { decision: "deny", reasons: chain.reasons, chain: entries, task };
+  const { presented } = chain;
+  if (!chain.ok) {
+    return {
+      decision: "deny",
+      reasons: chain.reasons,
+      chain: entries,
+      task,
+      actor: refusedChainActor(chain, presentation, env),
+      presented,
+    };
+  }
 
   const leafIndex = chain.hops.length - 1;
   const leaf = chain.hops[leafIndex] as ChainToken;
@@ -192,6 +303,8 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
       hop: leafIndex,
       code: "audience_mismatch",
       message: `this chain is not for audience ${env.audience}`,
+      claim: "aud",
+      evidence: { audience: env.audience, aud: leaf.claims.aud },
     });
   }
   // `allows` refuses a non-canonical call too; only then is it worth telling the two apart.
@@ -203,29 +316,34 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
             hop: leafIndex,
             code: "action_not_permitted",
             message: `the leaf's capabilities do not allow ${presentation.action} on ${presentation.resource} with these arguments`,
+            claim: "cap",
+            evidence: { action: presentation.action, resource: presentation.resource, cap: leaf.claims.cap },
           }
         : { hop: null, code: "malformed", message: call.error.message },
     );
   }
+  // The presenter is proven only by a valid proof from the leaf holder's key.
+  let proofReasons: Reason[] = [];
   if (!env.skipProof) {
-    reasons.push(
-      ...checkProof({
-        proof: presentation.proof,
-        method: presentation.method,
-        url: presentation.url,
-        chain: presentation.chain,
-        thumbprint: leaf.claims.cnf.jkt,
-        now: env.now,
-        maxAgeSeconds: env.proofMaxAgeSeconds,
-        skewSeconds: env.clockSkewSeconds,
-        replayCache: env.replayCache,
-        hop: leafIndex,
-      }),
-    );
+    proofReasons = checkProof({
+      proof: presentation.proof,
+      method: presentation.method,
+      url: presentation.url,
+      chain: presentation.chain,
+      thumbprint: leaf.claims.cnf.jkt,
+      now: env.now,
+      maxAgeSeconds: env.proofMaxAgeSeconds,
+      skewSeconds: env.clockSkewSeconds,
+      replayCache: env.replayCache,
+      hop: leafIndex,
+    });
+    reasons.push(...proofReasons);
   }
-  if (reasons.length > 0) return { decision: "deny", reasons, chain: entries, task };
+  const actor: Actor = { agent: leaf.claims.sub, proven: !env.skipProof && proofReasons.length === 0 };
+  if (reasons.length > 0) return { decision: "deny", reasons, chain: entries, task, actor, presented };
 
-  if (env.policy === undefined) return { decision: "allow", reasons: [], chain: entries, task };
+  if (env.policy === undefined)
+    return { decision: "allow", reasons: [], chain: entries, task, actor, presented };
   const context: PolicyContext = {
     kind: "use",
     now: env.now,
@@ -238,11 +356,12 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
     approved: approvalsFor(leaf.claims, presentation.action, presentation.resource),
   };
   const outcome = env.policy(context);
-  if (outcome.decision === "allow") return { decision: "allow", reasons: [], chain: entries, task };
+  if (outcome.decision === "allow")
+    return { decision: "allow", reasons: [], chain: entries, task, actor, presented };
   const reason = policyReason(
     outcome,
     leafIndex,
     outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call",
   );
-  return { decision: outcome.decision, reasons: [reason], chain: entries, task };
+  return { decision: outcome.decision, reasons: [reason], chain: entries, task, actor, presented };
 }

@@ -2,9 +2,13 @@
  * The Hono middleware (issue 3), through `app.request(new Request(…))` with no server: routes map
  * to an action and a resource, allowed calls reach the handler with the decision on the context,
  * refusals are RFC 9457 problem+json with an RFC 6750 challenge, and every decision is reported.
+ * The proof's `htu` is checked against the configured public origin, over real HTTP (issue 14).
  */
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Decision } from "../src/decision.ts";
 import { createDecisionSink, type DecisionReport } from "../src/decision-sink.ts";
 import { type BatonMiddlewareOptions, batonMiddleware, type RouteRule } from "../src/middleware.ts";
@@ -73,6 +77,7 @@ function makeApp(options: Partial<BatonMiddlewareOptions> & { policy?: PolicyHoo
       verifier: makeVerifier(policy === undefined ? {} : { policy }),
       routes: ROUTES,
       audience: "repo-tool",
+      publicOrigin: ORIGIN,
       ...rest,
     }),
   );
@@ -195,7 +200,8 @@ describe("batonMiddleware", () => {
     expect((await problemOf(foreign)).code).toBe("pop_binding_mismatch");
   });
 
-  it("refuses a route with no mapped capability with 403 action_not_permitted (fail closed)", async () => {
+  /** @see issue 13: an unmapped route has a code of its own, so its report is never an empty action. */
+  it("refuses a route missing from the table with 403 unmapped_route (fail closed)", async () => {
     const { app, seen } = makeApp();
     const chain = carolChain();
     for (const [method, path] of [
@@ -206,7 +212,10 @@ describe("batonMiddleware", () => {
     ] as const) {
       const response = await app.request(request(method, path, chain));
       expect(response.status, `${method} ${path}`).toBe(403);
-      expect((await problemOf(response)).code).toBe("action_not_permitted");
+      expect(response.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
+      const problem = await problemOf(response);
+      expect(problem.code).toBe("unmapped_route");
+      expect(problem.reasons).toEqual([expect.objectContaining({ hop: null, code: "unmapped_route" })]);
     }
     expect(seen).toHaveLength(0);
   });
@@ -253,19 +262,78 @@ describe("batonMiddleware", () => {
     expect(contexts[0]).toEqual({ sensitivity: "high", reversible: false });
   });
 
-  it("checks the proof against publicUrl when a proxy rewrote the URL", async () => {
+  it("checks the proof against publicUrl when a proxy rewrote the path", async () => {
     const chain = carolChain();
-    const publicUrl = "https://public.example/repos/acme/web/issues";
-    const { app } = makeApp({ publicUrl: () => publicUrl });
+    const publicUrl = "https://public.example/tools/repo/repos/acme/web/issues";
+    const { app } = makeApp({
+      publicOrigin: "https://public.example",
+      publicUrl: ({ origin, path, search }) => `${origin}/tools/repo${path}${search}`,
+    });
     const proof = makeProof({ key: carol, chain: chain.chain, method: "POST", url: publicUrl, iat: NOW });
     expect((await app.request(request("POST", "/repos/acme/web/issues", chain, { proof }))).status).toBe(200);
     expect((await app.request(request("POST", "/repos/acme/web/issues", chain))).status).toBe(401);
   });
 
+  /** @see issue 14 */
+  it("checks the proof against the configured public origin, whatever URL the request arrived with", async () => {
+    const chain = carolChain();
+    const { app } = makeApp({ publicOrigin: "https://public.example" });
+    // The request reaches the app as https://tools.test/…: a proof for that URL is not one for us.
+    const response = await app.request(request("POST", "/repos/acme/web/issues", chain));
+    expect(response.status).toBe(401);
+    expect((await problemOf(response)).code).toBe("pop_invalid");
+    const proof = makeProof({
+      key: carol,
+      chain: chain.chain,
+      method: "POST",
+      url: "https://public.example/repos/acme/web/issues",
+      iat: NOW,
+    });
+    expect((await app.request(request("POST", "/repos/acme/web/issues", chain, { proof }))).status).toBe(200);
+  });
+
+  /** @see issue 14 */
+  it("throws at build time, naming publicOrigin, when it is missing or is not a bare http(s) origin", () => {
+    const verifier = makeVerifier();
+    const build = (publicOrigin: unknown) => () =>
+      batonMiddleware({
+        verifier,
+        audience: "repo-tool",
+        routes: ROUTES,
+        publicOrigin: publicOrigin as string,
+      });
+    for (const bad of [
+      undefined,
+      "",
+      "tools.example.com",
+      "/repos",
+      "ftp://tools.example.com",
+      "https://tools.example.com/api",
+      "https://tools.example.com/.",
+      "https://tools.example.com?x=1",
+      "https://tools.example.com/?",
+      "https://tools.example.com#top",
+      "https://user:pass@tools.example.com",
+      "https://",
+      42,
+    ]) {
+      expect(build(bad), String(bad)).toThrow(TypeError);
+      expect(build(bad), String(bad)).toThrow(/publicOrigin/);
+    }
+    for (const good of [
+      "https://tools.example.com",
+      "https://tools.example.com/",
+      "http://127.0.0.1:8080",
+      "https://TOOLS.example.com:443",
+    ]) {
+      expect(build(good), good).not.toThrow();
+    }
+  });
+
   it("throws at build time on a template parameter the path does not capture, or a relative path", () => {
     const verifier = makeVerifier();
     const build = (route: RouteRule) => () =>
-      batonMiddleware({ verifier, audience: "repo-tool", routes: [route] });
+      batonMiddleware({ verifier, audience: "repo-tool", publicOrigin: ORIGIN, routes: [route] });
     expect(
       build({ method: "GET", path: "/repos/:owner", action: "repo.read", resource: "repo:{owner}/{repo}" }),
     ).toThrow(TypeError);
@@ -304,10 +372,34 @@ describe("batonMiddleware", () => {
     ).toEqual([
       ["POST", "/repos/acme/web/issues", "repo.issues.create", "repo:acme/web/issues", "allow"],
       ["POST", "/repos/acme/api/issues", "repo.issues.create", "repo:acme/api/issues", "deny"],
-      ["POST", "/nowhere", "", "", "deny"],
+      ["POST", "/nowhere", undefined, undefined, "deny"],
     ]);
     expect(reports.every((report) => report.audience === "repo-tool")).toBe(true);
     expect(reports[1]?.decision.reasons[0]?.code).toBe("action_not_permitted");
+    // @see issue 13: an unmapped route is reported as such, with no empty action or resource.
+    expect(reports[2]?.decision.reasons.map((reason) => reason.code)).toEqual(["unmapped_route"]);
+    expect(reports[2]).not.toHaveProperty("action");
+    expect(reports[2]).not.toHaveProperty("resource");
+  });
+
+  /** @see issue 13 */
+  it("reports at the verifier's clock, and an overlong unmapped path as one entry the service accepts", async () => {
+    const batches: (readonly DecisionReport[])[] = [];
+    const sink = createDecisionSink({
+      send: async (batch) => void batches.push(batch),
+      flushIntervalMs: 60_000,
+    });
+    const { app } = makeApp({ sink });
+    const longPath = `/${"a".repeat(5000)}`;
+    const response = await app.request(request("GET", longPath, carolChain()));
+    expect(response.status).toBe(403);
+    await sink.close();
+    const [entry] = batches.flat();
+    expect(entry).toMatchObject({ at: NOW, method: "GET", pathTruncated: true });
+    expect(entry?.path).toBe(longPath.slice(0, 2048));
+    expect(entry?.decision.reasons[0]?.code).toBe("unmapped_route");
+    expect(entry?.decision.reasons[0]?.message.length).toBeLessThanOrEqual(1024);
+    expect(entry).not.toHaveProperty("action");
   });
 
   it("keeps serving when the sink's destination hangs", async () => {
@@ -342,5 +434,126 @@ describe("proof ids in the middleware", () => {
     const replay = await app.request(request("POST", "/repos/acme/web/issues", chain, { proof }));
     expect(replay.status).toBe(401);
     expect((await problemOf(replay)).code).toBe("pop_replayed");
+  });
+});
+
+/**
+ * @see issue 14: two tool servers with the same routes, both named in the leaf's `aud`. The first
+ * receives an honest call and replays its chain and proof to the second, with the `Host` header of
+ * the first, over real HTTP.
+ */
+describe("DPoP htu over real HTTP on loopback", () => {
+  const servers: ServerType[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      await new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    }
+  });
+
+  /** A tool server on 127.0.0.1; its app is built once its port, and so its origin, is known. */
+  async function startTool(audience: string): Promise<{ origin: string; host: string; seen: Decision[] }> {
+    let app: Hono | undefined;
+    const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
+      const started = serve(
+        { fetch: (req) => (app as Hono).fetch(req), hostname: "127.0.0.1", port: 0 },
+        (info: AddressInfo) => resolve({ server: started, port: info.port }),
+      );
+    });
+    servers.push(server);
+    const origin = `http://127.0.0.1:${port}`;
+    const seen: Decision[] = [];
+    app = new Hono();
+    app.use(
+      "*",
+      batonMiddleware({
+        verifier: makeVerifier({ audience }),
+        routes: ROUTES,
+        audience,
+        publicOrigin: origin,
+      }),
+    );
+    app.all("*", (c) => {
+      seen.push(c.get("baton"));
+      return c.json({ ok: true });
+    });
+    return { origin, host: `127.0.0.1:${port}`, seen };
+  }
+
+  /** Sends a request with exactly these headers (including Host) to `origin`. */
+  function send(
+    origin: string,
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; body: { code?: string } }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(`${origin}${path}`, { method: "POST", headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString() || "{}"),
+          }),
+        );
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it("refuses a chain and proof replayed to another tool with the first tool's Host header (pop_invalid)", async () => {
+    const first = await startTool("repo-tool");
+    const second = await startTool("repo-mirror");
+    const chain = mintChain(
+      { holder: alice, aud: ["repo-tool", "repo-mirror"] },
+      { holder: bob },
+      { holder: carol, cap: [{ act: "repo.issues.*", res: "repo:acme/web/**" }] },
+    );
+    const path = "/repos/acme/web/issues";
+    const proof = makeProof({
+      key: carol,
+      chain: chain.chain,
+      method: "POST",
+      url: `${first.origin}${path}`,
+      iat: NOW,
+    });
+    const headers = { authorization: `Baton ${chain.chain}`, dpop: proof };
+
+    const honest = await send(first.origin, path, { ...headers, host: first.host });
+    expect(honest.status).toBe(200);
+    expect(first.seen).toHaveLength(1);
+
+    const replayed = await send(second.origin, path, { ...headers, host: first.host });
+    expect(replayed.status).toBe(401);
+    expect(replayed.body.code).toBe("pop_invalid");
+    expect(second.seen).toHaveLength(0);
+  });
+
+  it("allows the honest call to each tool, whatever Host header the client sent", async () => {
+    const tool = await startTool("repo-mirror");
+    const chain = mintChain(
+      { holder: alice, aud: ["repo-tool", "repo-mirror"] },
+      { holder: carol, cap: [{ act: "repo.issues.*", res: "repo:acme/web/**" }] },
+    );
+    const path = "/repos/acme/web/issues?draft=1";
+    for (const host of [tool.host, "tools.example.com"]) {
+      const proof = makeProof({
+        key: carol,
+        chain: chain.chain,
+        method: "POST",
+        url: `${tool.origin}${path}`,
+        iat: NOW,
+      });
+      const response = await send(tool.origin, path, {
+        authorization: `Baton ${chain.chain}`,
+        dpop: proof,
+        host,
+      });
+      expect(response.status, host).toBe(200);
+    }
+    expect(tool.seen).toHaveLength(2);
   });
 });

@@ -13,7 +13,9 @@ import {
   REASON_CODES,
   sha256Base64url,
 } from "@baton/token";
+import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
+import { batonMiddleware } from "../src/middleware.ts";
 import type { PolicyHook } from "../src/policy-hook.ts";
 import { memoryRevocations, type RevocationSource } from "../src/revocation-sources.ts";
 import { expectAllowed, expectExactly, expectRefused } from "./expect-decision.ts";
@@ -467,6 +469,38 @@ describe("the request against the leaf", () => {
     ]) {
       expectExactly(await verifier.verify(presentation(chain, call)), [[2, "action_not_permitted"]]);
     }
+  });
+
+  /** @see issue 13 */
+  it("refuses, in the middleware, a request to a route the table has no rule for (unmapped_route)", async () => {
+    about("unmapped_route");
+    const app = new Hono();
+    app.use(
+      "*",
+      batonMiddleware({
+        verifier: makeVerifier(),
+        audience: "repo-tool",
+        publicOrigin: "https://tools.test",
+        routes: [
+          {
+            method: "POST",
+            path: "/repos/:owner/:repo/issues",
+            action: "repo.issues.create",
+            resource: "repo:{owner}/{repo}/issues",
+          },
+        ],
+      }),
+    );
+    const chain = narrowed();
+    const response = await app.request(
+      new Request("https://tools.test/repos/acme/web/pulls", {
+        method: "POST",
+        headers: { authorization: `Baton ${chain.chain}`, dpop: presentation(chain).proof ?? "" },
+      }),
+    );
+    expect(response.status).toBe(403);
+    const body = (await response.json()) as { reasons: { hop: number | null; code: string }[] };
+    expect(body.reasons.map((reason) => [reason.hop, reason.code])).toEqual([[null, "unmapped_route"]]);
   });
 });
 

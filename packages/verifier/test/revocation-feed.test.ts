@@ -24,28 +24,52 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-/** A feed server: `items` in sequence order, at most `pageSize` per page; `status` other than 200 fails. */
+/**
+ * A feed server as the token service answers: `{epoch, items, next, head}`, `items` in sequence
+ * order, at most `pageSize` per page; `status` other than 200 fails. `failAfter` fails every
+ * request after that many more have been answered.
+ */
 async function feedServer(pageSize = 3) {
-  const state = { items: [] as FeedItem[], status: 200, pageSize };
+  const state = {
+    epoch: "epoch-a",
+    items: [] as FeedItem[],
+    status: 200,
+    pageSize,
+    failAfter: Number.POSITIVE_INFINITY,
+  };
   server = await startLoopback(({ url }, response) => {
-    if (state.status !== 200) return sendJson(response, state.status, { code: "unavailable" });
+    if (state.failAfter-- <= 0 || state.status !== 200)
+      return sendJson(response, state.status === 200 ? 503 : state.status, { code: "unavailable" });
     const since = Number(url.searchParams.get("since") ?? "0");
     const limit = Math.min(state.pageSize, Number(url.searchParams.get("limit") ?? "1000"));
     const after = state.items.filter((item) => item.seq > since);
     const page = after.slice(0, limit);
     const last = page[page.length - 1];
     sendJson(response, 200, {
+      epoch: state.epoch,
       items: page,
       next: after.length > limit && last !== undefined ? last.seq : null,
+      head: state.items.at(-1)?.seq ?? 0,
     });
   });
+  let second = 0;
   const revoke = (did = randomId()) => {
-    state.items.push({ seq: state.items.length + 1, did, at: 1_900_000_000, reason: "test" });
+    // Each revocation a second later, as a live service would stamp them.
+    state.items.push({ seq: state.items.length + 1, did, at: 1_900_000_000 + second++, reason: "test" });
     return did;
   };
   return {
     state,
     revoke,
+    /** Brings back an older copy of the database: its first `count` entries, the same epoch. */
+    restore: (count: number) => {
+      state.items = state.items.slice(0, count);
+    },
+    /** Puts another database in place: a new epoch, no entries. */
+    replace: (epoch: string) => {
+      state.epoch = epoch;
+      state.items = [];
+    },
     url: `${server.origin}/v1/revocations`,
     fetches: () => server?.requests.length ?? 0,
   };
@@ -78,11 +102,13 @@ describe("followRevocationFeed over loopback HTTP", () => {
     for (const did of dids) expect(follower.isRevoked(did)).toBe(true);
     expect(follower.isRevoked(randomId())).toBe(false);
 
-    // The next sync asks only for what is new.
+    // The next sync asks only for what is new, from the entry at its cursor (re-read to check
+    // that the feed's history is still the one it followed).
     const later = feed.revoke();
     await follower.syncOnce();
     expect(follower.isRevoked(later)).toBe(true);
-    expect(server?.requests.at(-1)?.url).toContain("since=10");
+    expect(server?.requests.at(-1)?.url).toContain("since=9");
+    expect(follower.resyncs).toBe(0);
   });
 
   it("makes the verifier refuse a chain whose hop appears in the feed (revoked)", async () => {
@@ -150,6 +176,8 @@ describe("followRevocationFeed over loopback HTTP", () => {
       { items: [{ seq: 1 }] },
       { items: [{ did: "a", seq: "1" }] },
       { items: [], next: "2" },
+      { epoch: 7, items: [], next: null },
+      { epoch: "e", items: [], next: null, head: "3" },
     ]) {
       const fake: typeof fetch = async () => Response.json(body);
       const follower = followRevocationFeed({ url: "http://127.0.0.1:9/v1/revocations", fetch: fake });
@@ -183,6 +211,85 @@ describe("followRevocationFeed over loopback HTTP", () => {
     const fetched = feed.fetches();
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(feed.fetches()).toBe(fetched);
+  });
+});
+
+/** @see issue 14 (feed rewind): a restored or replaced database rewrites the feed's history. */
+describe("followRevocationFeed when the feed's history is rewritten", () => {
+  const NOW = START_MS / 1000;
+  const at = (chain: ReturnType<typeof standardChain>) => presentation(chain, { now: NOW });
+
+  /** A follower that has read `count` revocations, and a verifier over it. */
+  async function following(count: number, pageSize = 3) {
+    const feed = await feedServer(pageSize);
+    for (let i = 0; i < count; i++) feed.revoke();
+    const follower = followRevocationFeed({ url: feed.url, clock: () => START_MS });
+    await follower.syncOnce();
+    const verifier = makeVerifier({ revocations: follower, clock: () => NOW, maxStalenessSeconds: 3600 });
+    return { feed, follower, verifier };
+  }
+
+  it("starts over from zero under a new epoch, and denies revocation_unknown until it has read the whole feed", async () => {
+    const { feed, follower, verifier } = await following(6);
+    const forgotten = feed.state.items[0]?.did as string;
+    expect(follower.epoch).toBe("epoch-a");
+
+    // Another database: a new epoch, whose first revocations reuse sequence numbers 1..3.
+    feed.replace("epoch-b");
+    const chain = standardChain();
+    feed.revoke();
+    feed.revoke(chain.tokens[1]?.claims.did as string);
+    for (let i = 0; i < 5; i++) feed.revoke();
+    // The rebuild reads the first page, then the feed fails: no complete view, so no fresh one.
+    feed.state.failAfter = 1;
+    await expect(follower.syncOnce()).rejects.toThrow();
+    expect(follower.resyncs).toBe(1);
+    expect(follower.epoch).toBe("epoch-b");
+    expect(follower.syncedAt()).toBeUndefined();
+    expectExactly(await verifier.verify(at(standardChain())), [[0, "revocation_unknown"]]);
+
+    feed.state.failAfter = Number.POSITIVE_INFINITY;
+    await follower.syncOnce();
+    expect(follower.syncedAt()).toBe(NOW);
+    expect(follower.cursor).toBe(7);
+    expect(follower.size).toBe(7);
+    expect(follower.isRevoked(forgotten)).toBe(false);
+    expectExactly(await verifier.verify(at(chain)), [[1, "revoked"]]);
+    expectAllowed(await verifier.verify(at(standardChain())));
+  });
+
+  it("starts over when the feed's head is below its cursor (an older copy of the same database)", async () => {
+    const { feed, follower, verifier } = await following(8);
+    feed.restore(5);
+    const chain = standardChain();
+    feed.revoke(chain.tokens[2]?.claims.did as string); // seq 6, which the follower has passed
+    await follower.syncOnce();
+    expect(follower.resyncs).toBe(1);
+    expect(follower.cursor).toBe(6);
+    expectExactly(await verifier.verify(at(chain)), [[2, "revoked"]]);
+  });
+
+  it("starts over when the entry at its cursor changed although the head has overtaken the cursor", async () => {
+    const { feed, follower, verifier } = await following(8);
+    feed.restore(5);
+    const chain = standardChain();
+    feed.revoke(chain.tokens[1]?.claims.did as string); // seq 6
+    for (let i = 0; i < 6; i++) feed.revoke(); // head 12, past the follower's cursor of 8
+    await follower.syncOnce();
+    expect(follower.resyncs).toBe(1);
+    expect(follower.cursor).toBe(12);
+    expectExactly(await verifier.verify(at(chain)), [[1, "revoked"]]);
+  });
+
+  it("keeps following without starting over while the history is unchanged", async () => {
+    const { feed, follower } = await following(4, 2);
+    for (let round = 0; round < 3; round++) {
+      feed.revoke();
+      await follower.syncOnce();
+      await follower.syncOnce();
+    }
+    expect(follower.resyncs).toBe(0);
+    expect(follower.cursor).toBe(7);
   });
 });
 

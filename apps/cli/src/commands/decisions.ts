@@ -1,24 +1,31 @@
 /** `baton decisions [--task|--agent|--did]`: the decision log, newest first. */
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
-import { isoTime } from "../describe.ts";
+import { describeActor, describeReporter, isoTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
 import { formatTable } from "../table.ts";
 import { withSource } from "./with-source.ts";
 
 export const decisions: Command = {
   name: "decisions",
-  summary: "list decisions from the log, newest first, filtered by task, agent or delegation",
-  usage: "[--task <id>] [--agent <id>] [--did <did>] [--limit <n>] [--cursor <n>] [--oldest]",
+  summary: "list decisions from the log, newest first, filtered by task, actor, delegation or path",
+  usage: "[--task <id>] [--agent <id>] [--did <did>] [--path <did>] [--limit <n>] [--cursor <n>] [--oldest]",
   options: {
     task: { type: "string" },
     agent: { type: "string" },
     did: { type: "string" },
+    path: { type: "string" },
     limit: { type: "string" },
     cursor: { type: "string" },
     oldest: { type: "boolean" },
   },
-  help: ["Filters combine with AND. A full page ends with the --cursor value for the next page."],
+  help: [
+    "Filters combine with AND. --agent is the actor (the agent that presented the chain); --did",
+    "matches decisions about a delegation or presenting it anywhere in their chain; --path adds its",
+    "ancestors and descendants. ACTOR says (unproven) when no valid proof showed the agent presented",
+    "the chain; REPORTER is service, or audience:<id> for a tool server's report.",
+    "A full page ends with the --cursor value for the next page.",
+  ],
   async run(ctx) {
     if (ctx.args.positionals.length > 0)
       throw usageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
@@ -29,6 +36,7 @@ export const decisions: Command = {
       ...(ctx.string("task") === undefined ? {} : { task: ctx.string("task") as string }),
       ...(ctx.string("agent") === undefined ? {} : { agent: ctx.string("agent") as string }),
       ...(ctx.string("did") === undefined ? {} : { did: ctx.string("did") as string }),
+      ...(ctx.string("path") === undefined ? {} : { path: ctx.string("path") as string }),
       ...(cursor === undefined ? {} : { cursor }),
       ...(ctx.args.values.oldest === true ? { order: "oldest" as const } : {}),
     };
@@ -47,7 +55,8 @@ export const decisions: Command = {
         : d.decision === "deny"
           ? style.red("deny")
           : style.yellow(d.decision),
-      d.agent ?? "",
+      describeActor(d),
+      describeReporter(d),
       d.audience ?? "",
       d.action ?? "",
       d.resource ?? "",
@@ -55,7 +64,7 @@ export const decisions: Command = {
     ]);
     ctx.print(
       ...formatTable(
-        ["ID", "AT", "KIND", "DECISION", "AGENT", "AUDIENCE", "ACTION", "RESOURCE", "REASONS"],
+        ["ID", "AT", "KIND", "DECISION", "ACTOR", "REPORTER", "AUDIENCE", "ACTION", "RESOURCE", "REASONS"],
         rows,
       ),
     );

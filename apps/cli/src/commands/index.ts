@@ -9,7 +9,7 @@ import { demo } from "./demo.ts";
 import { grant } from "./grant.ts";
 import { graph } from "./graph.ts";
 import { inspect } from "./inspect.ts";
-import { keysList, keysRotate } from "./keys.ts";
+import { keysList, keysRewrap, keysRotate } from "./keys.ts";
 import { revoke } from "./revoke.ts";
 import { tasksComplete, tasksList } from "./tasks.ts";
 import { trace } from "./trace.ts";
@@ -30,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   approvalsDeny,
   keysRotate,
   keysList,
+  keysRewrap,
   inspect,
   trace,
   graph,

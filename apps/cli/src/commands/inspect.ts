@@ -202,6 +202,8 @@ export const inspect: Command = {
       verified = "structure";
     }
     const decision = reasons.length === 0 ? "allow" : "deny";
+    // Offline inspection checks no DPoP proof: the actor is only what the leaf claims.
+    const actor = { agent: hops.at(-1)?.claims?.sub ?? null, proven: false };
 
     if (ctx.json) {
       ctx.printJson({
@@ -213,7 +215,7 @@ export const inspect: Command = {
               parent === undefined || h.claims === undefined ? [] : describeNarrowing(parent, h.claims),
           };
         }),
-        verification: { checked: verified, revocationsChecked, at: now, decision, reasons },
+        verification: { checked: verified, revocationsChecked, at: now, decision, reasons, actor },
       });
       return decision === "allow" ? EXIT_CODES.ok : EXIT_CODES.failed;
     }
@@ -245,6 +247,7 @@ export const inspect: Command = {
           ? "signatures NOT checked (pass --jwks <file|url> or --url)"
           : "signatures NOT checked: the chain could not be split into tokens";
     ctx.print("", style.dim(`${checked}; at ${isoTime(now)}`));
+    ctx.print(`actor: ${actor.agent ?? "-"} (unproven: inspect checks no DPoP proof)`);
     if (decision === "allow")
       ctx.print(style.green(`decision: allow${verified === "structure" ? " (structure only)" : ""}`));
     else {

@@ -1,14 +1,42 @@
 /**
- * `baton keys rotate|list`: the service's signing keys, on the database file. The service has no
- * rotation endpoint yet, so this writes the file directly; a running service keeps signing with
- * the key it loaded until it is restarted.
+ * `baton keys rotate|list|rewrap`: the service's signing keys, on the database file. The service
+ * has no rotation endpoint yet, so this writes the file directly; a running service keeps signing
+ * with the key it loaded until it is restarted. The private keys are sealed under the
+ * key-encryption key (KEK, issue 14), found as the service finds it: BATON_KEK, BATON_KEK_FILE, or
+ * `<db>.kek`.
  */
-import { loadConfig, SigningKeys } from "@baton/token-service";
+import { existsSync, rmSync } from "node:fs";
+import type { SqliteStore } from "@baton/store";
+import {
+  defaultKekSource,
+  generateKek,
+  type KeyEncryptionKey,
+  loadConfig,
+  loadKek,
+  readKekFile,
+  type ServiceConfig,
+  SigningKeys,
+  sealedKekIds,
+  writeKekFile,
+} from "@baton/token-service";
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
+import type { CommandContext } from "../command-context.ts";
 import { isoTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
 import { formatTable } from "../table.ts";
+
+/** The service's settings for the --db file (the same KEK and lifetimes the service would use). */
+function configFor(ctx: CommandContext): ServiceConfig {
+  const db = ctx.path(ctx.string("db") as string);
+  return loadConfig({ ...ctx.io.env, BATON_DB: db }, []);
+}
+
+/** The KEK the database's keys are sealed under, found as the service finds it. */
+function currentKek(ctx: CommandContext, config: ServiceConfig, store: SqliteStore): KeyEncryptionKey {
+  const warn = (message: string) => ctx.io.stderr.write(`baton: ${message}\n`);
+  return loadKek(config.kek ?? defaultKekSource(config.db), sealedKekIds(store), warn).kek;
+}
 
 export const keysRotate: Command = {
   name: "keys rotate",
@@ -26,12 +54,13 @@ export const keysRotate: Command = {
       );
     }
     // The same settings the service uses decide how long the retired key stays published.
-    const config = loadConfig(ctx.io.env, []);
     const store = ctx.openDatabase();
     try {
+      const config = configFor(ctx);
+      const kek = currentKek(ctx, config, store);
       const now = ctx.now();
       const previous = store.activeSigningKey()?.kid ?? null;
-      const keys = SigningKeys.load(store, now, { maxTtl: config.maxTtl, clockSkew: config.clockSkew });
+      const keys = SigningKeys.load(store, now, { maxTtl: config.maxTtl, clockSkew: config.clockSkew, kek });
       const kid = keys.rotate(now);
       const result = { kid, retired: previous, restartRequired: true };
       if (ctx.json) ctx.printJson(result);
@@ -70,6 +99,70 @@ export const keysList: Command = {
               isoTime(k.createdAt),
               k.retiredAt === null ? "" : isoTime(k.retiredAt),
             ]),
+          ),
+        );
+      }
+      return EXIT_CODES.ok;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+export const keysRewrap: Command = {
+  name: "keys rewrap",
+  summary: "re-seal every signing key under a new key-encryption key (--db; restart the service after)",
+  usage: "--db <file> --new-kek-file <file>",
+  options: { "new-kek-file": { type: "string" } },
+  help: [
+    "The current KEK is found as the service finds it: BATON_KEK, BATON_KEK_FILE, or <db>.kek.",
+    "A --new-kek-file that does not exist is created (owner-only) with a fresh random KEK.",
+    "All keys are re-sealed in one transaction. Then stop the service, point BATON_KEK_FILE at the new",
+    "file (or move it to <db>.kek), start it, and destroy the old KEK file. Database backups made",
+    "before the rewrap still open with the old KEK: destroy them too, or keep that KEK with them.",
+  ],
+  async run(ctx) {
+    if (!ctx.usesDatabase()) throw usageError("pass --db <file>: rewrapping works on the database file");
+    const target = ctx.string("new-kek-file");
+    if (target === undefined)
+      throw usageError("pass --new-kek-file <file>: where the new KEK is (or will be) kept");
+    const newPath = ctx.path(target);
+    const store = ctx.openDatabase();
+    try {
+      const config = configFor(ctx);
+      const from = currentKek(ctx, config, store);
+      if (config.kek?.kind === "file" && config.kek.path === newPath)
+        throw usageError("--new-kek-file is the current KEK file: name a new file");
+      const warn = (message: string) => ctx.io.stderr.write(`baton: ${message}\n`);
+      const created = !existsSync(newPath);
+      const to = created
+        ? generateKek(`--new-kek-file (${newPath})`)
+        : readKekFile(newPath, `--new-kek-file (${newPath})`, warn);
+      if (to.id === from.id) throw usageError("the new KEK is the current one: name a file with another KEK");
+      // The new KEK is on disk before any key is sealed under it; if sealing fails, the old KEK
+      // stays in force and the unused new file is removed.
+      if (created) writeKekFile(newPath, to);
+      let count: number;
+      try {
+        count = SigningKeys.rewrap(store, from, to);
+      } catch (error) {
+        if (created) rmSync(newPath, { force: true });
+        throw error;
+      }
+      const result = {
+        keys: count,
+        from: from.id,
+        to: to.id,
+        kekFile: newPath,
+        created,
+        restartRequired: true,
+      };
+      if (ctx.json) ctx.printJson(result);
+      else {
+        ctx.print(
+          `re-sealed ${count} signing key(s) under KEK ${to.id} (${newPath}${created ? ", created" : ""})`,
+          ctx.style.yellow(
+            `restart the service with BATON_KEK_FILE=${newPath} (or move the file to ${config.db}.kek), then destroy the old KEK`,
           ),
         );
       }

@@ -59,15 +59,32 @@ export async function startDemoToolServer(options: DemoToolServerOptions): Promi
     maxStalenessSeconds: 3600,
     clock: options.clock,
   });
-  const app = new Hono();
-  app.use("*", batonMiddleware({ verifier, audience: options.audience, sink, routes: options.routes }));
-  options.handlers(app);
+  // The port is chosen at listen time, and the middleware needs its public origin when it is
+  // built: listen first, then build the app the server hands requests to.
+  let app: Hono | undefined;
   const { server, url } = await new Promise<{ server: ServerType; url: string }>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) =>
-      resolve({ server: s, url: `http://127.0.0.1:${info.port}` }),
+    const s = serve(
+      {
+        fetch: (request) => app?.fetch(request) ?? new Response(null, { status: 503 }),
+        hostname: "127.0.0.1",
+        port: 0,
+      },
+      (info: AddressInfo) => resolve({ server: s, url: `http://127.0.0.1:${info.port}` }),
     );
     s.once("error", reject);
   });
+  app = new Hono();
+  app.use(
+    "*",
+    batonMiddleware({
+      verifier,
+      audience: options.audience,
+      publicOrigin: url,
+      sink,
+      routes: options.routes,
+    }),
+  );
+  options.handlers(app);
   return {
     url,
     feed,

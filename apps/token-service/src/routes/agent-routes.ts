@@ -6,7 +6,7 @@
 
 import type { DecisionInput } from "@baton/store";
 import { type ChainToken, signToken, type TokenError } from "@baton/token";
-import { approvalsFor, chainEntries, newApprovalId, policyReason, type Reason } from "@baton/verifier";
+import { approvalsFor, newApprovalId, policyReason, type Reason } from "@baton/verifier";
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { agentPresentation, hasBearer, requireOperator } from "../auth.ts";
@@ -31,7 +31,13 @@ import {
   RevokedListSchema,
   TaskParam,
 } from "../schemas.ts";
-import { type ChainCheck, jsonDetail, type ServiceContext, storeReasons } from "../service-context.ts";
+import {
+  attribution,
+  type ChainCheck,
+  jsonDetail,
+  type ServiceContext,
+  storeReasons,
+} from "../service-context.ts";
 import { canonicalCaps } from "./operator-routes.ts";
 
 const agentSecurity = [{ batonChain: [] }];
@@ -113,6 +119,14 @@ function chainRefusal(reasons: readonly Reason[], status: 401 | 403 = 401): Prob
   });
 }
 
+/** An authenticated presentation: the chain text, its verified hops, and who presented it. */
+interface Authenticated {
+  readonly chain: string;
+  readonly hops: readonly ChainToken[];
+  /** The decision-log fields naming the proven presenter and the chain. */
+  readonly by: ReturnType<typeof attribution>;
+}
+
 /** Authenticates the presented chain and proof for this request, logging a refusal as `kind`. */
 function authenticate(
   c: Context<ServiceEnv>,
@@ -120,7 +134,7 @@ function authenticate(
   kind: string,
   now: number,
   acceptRevalidationDue = false,
-): { chain: string; hops: readonly ChainToken[] } {
+): Authenticated {
   const presented = agentPresentation(c);
   const check: ChainCheck = ctx.authenticatePresented(
     { chain: presented.chain, proof: presented.proof, method: c.req.method, url: ctx.publicUrl(c.req.path) },
@@ -128,18 +142,21 @@ function authenticate(
     acceptRevalidationDue,
   );
   if (!check.ok) {
-    const leaf = check.hops[check.hops.length - 1]?.claims;
+    // The refusal is about the presented leaf (as it claims to be), not the last hop that verified.
+    const leafIndex = check.presented.length - 1;
+    const leaf = check.hops.length === check.presented.length ? check.hops[leafIndex]?.claims : undefined;
     ctx.audit({
       at: now,
       kind,
       decision: "deny",
-      ...(leaf === undefined ? {} : { task: leaf.tsk, did: leaf.did, jti: leaf.jti, agent: leaf.sub }),
+      ...(check.hops[0] === undefined ? {} : { task: check.hops[0].claims.tsk }),
+      ...(leaf === undefined ? {} : { did: leaf.did, jti: leaf.jti }),
+      ...attribution(check),
       reasons: storeReasons(check.reasons),
-      detail: { chain: jsonDetail(chainEntries(check.hops)) },
     });
     throw chainRefusal(check.reasons);
   }
-  return { chain: presented.chain, hops: check.hops };
+  return { chain: presented.chain, hops: check.hops, by: attribution(check) };
 }
 
 /** What a step-up is about: the hop or call, who asks, and the policy's reason. */
@@ -154,6 +171,9 @@ export interface ApprovalRequest {
   readonly reason: Reason;
   readonly detail?: Record<string, unknown>;
   readonly audience?: string;
+  /** Who presented the chain, and the chain as presented. */
+  readonly by: ReturnType<typeof attribution>;
+  readonly argsDigest?: string;
 }
 
 /**
@@ -176,10 +196,11 @@ export function recordApprovalRequest(ctx: ServiceContext, request: ApprovalRequ
     task: leaf.tsk,
     did: leaf.did,
     jti: leaf.jti,
-    agent: leaf.sub,
+    ...request.by,
     ...(request.audience === undefined ? {} : { audience: request.audience }),
     action,
     resource,
+    ...(request.argsDigest === undefined ? {} : { argsDigest: request.argsDigest }),
     reasons: storeReasons([request.reason]),
     detail: jsonDetail({
       ...request.detail,
@@ -223,7 +244,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
   app.openapi(delegationRoute, async (c) => {
     const body = c.req.valid("json");
     const now = ctx.now();
-    const { chain, hops } = authenticate(c, ctx, "delegate", now);
+    const { chain, hops, by } = authenticate(c, ctx, "delegate", now);
     const parentIndex = hops.length - 1;
     const parent = hops[parentIndex] as ChainToken;
     const p = parent.claims;
@@ -235,7 +256,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
         task: p.tsk,
         did: p.did,
         jti: p.jti,
-        agent: p.sub,
+        ...by,
         reasons: storeReasons(reasons),
         detail: jsonDetail({ to: body.to, cap: body.cap, ...detail }),
       });
@@ -305,6 +326,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
         resource,
         reason: policyReason(policy, parentIndex + 1, "an operator must approve this delegation"),
         detail: { to: body.to, cap: body.cap },
+        by,
       });
     }
     if (policy.decision !== "allow") {
@@ -320,7 +342,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
       task: claims.tsk,
       did: claims.did,
       jti: claims.jti,
-      agent: p.sub,
+      ...by,
       reasons: [],
       detail: jsonDetail({
         to: delegate.id,
@@ -362,7 +384,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
 
   app.openapi(revalidateRoute, async (c) => {
     const now = ctx.now();
-    const { hops } = authenticate(c, ctx, "revalidate", now, true);
+    const { hops, by } = authenticate(c, ctx, "revalidate", now, true);
     const leaf = (hops[hops.length - 1] as ChainToken).claims;
     const policy = ctx.policy({
       kind: "delegate",
@@ -383,7 +405,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
         decision: "deny",
         task: leaf.tsk,
         did: leaf.did,
-        agent: leaf.sub,
+        ...by,
         reasons: storeReasons(reasons),
       });
       throw chainRefusal(reasons, 403);
@@ -426,7 +448,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
           decision: "deny",
           task: leaf.tsk,
           did: hop.claims.did,
-          agent: leaf.sub,
+          ...by,
           reasons: storeReasons(reasons),
         });
         throw chainRefusal(reasons, 401);
@@ -450,7 +472,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
           task: claims.tsk,
           did: claims.did,
           jti: claims.jti,
-          agent: leaf.sub,
+          ...by,
           reasons: [],
           detail: { supersedes: hop.claims.jti, rvl: claims.rvl, hop: index },
         },
@@ -464,14 +486,14 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
     const body = c.req.valid("json");
     const now = ctx.now();
     let actor: string;
-    let presenter: { task: string; did: string; agent: string } | undefined;
+    let presenter: { task: string; did: string; by: Authenticated["by"] } | undefined;
     if (hasBearer(c)) {
       requireOperator(c, ctx);
       actor = "operator";
     } else {
-      const { hops } = authenticate(c, ctx, "revoke", now);
+      const { hops, by } = authenticate(c, ctx, "revoke", now);
       const leaf = (hops[hops.length - 1] as ChainToken).claims;
-      presenter = { task: leaf.tsk, did: leaf.did, agent: leaf.sub };
+      presenter = { task: leaf.tsk, did: leaf.did, by };
       actor = leaf.sub;
       // An agent may revoke what it holds and anything below it (DESIGN.md: "a holder of an
       // ancestor"), never a hop above itself: a delegate must not be able to cut off its delegator.
@@ -497,7 +519,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
           decision: "deny",
           task: presenter.task,
           did: target,
-          agent: presenter.agent,
+          ...presenter.by,
           reasons: storeReasons(reasons),
         });
         throw new ProblemError({
@@ -514,11 +536,8 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
       decision: "allow",
       ...(task === undefined ? {} : { task }),
       ...(body.did === undefined ? {} : { did: body.did }),
-      ...(body.agent === undefined
-        ? presenter === undefined
-          ? {}
-          : { agent: presenter.agent }
-        : { agent: body.agent }),
+      // The actor is the presenting agent; an operator's revocation has no agent actor.
+      ...(presenter === undefined ? {} : presenter.by),
       reasons: [],
       detail: { ...target, reason: body.reason, by: actor },
     });
@@ -550,10 +569,13 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
     const { id } = c.req.valid("param");
     const now = ctx.now();
     let actor = "operator";
+    let by: Authenticated["by"] | undefined;
     if (hasBearer(c)) {
       requireOperator(c, ctx);
     } else {
-      const { hops } = authenticate(c, ctx, "complete", now);
+      const authenticated = authenticate(c, ctx, "complete", now);
+      const { hops } = authenticated;
+      by = authenticated.by;
       const leaf = (hops[hops.length - 1] as ChainToken).claims;
       if (hops.length !== 1 || leaf.tsk !== id) {
         const reasons: Reason[] = [
@@ -569,7 +591,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
           decision: "deny",
           task: leaf.tsk,
           did: leaf.did,
-          agent: leaf.sub,
+          ...by,
           reasons: storeReasons(reasons),
         });
         throw new ProblemError({
@@ -593,7 +615,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
         decision: "allow",
         task: id,
         did: task.rootDid,
-        ...(actor === "operator" ? {} : { agent: actor }),
+        ...by,
         reasons: [],
         detail: { by: actor },
       },

@@ -10,8 +10,8 @@ import { AnyObjectSchema, DecisionQuerySchema, DidParam } from "../schemas.ts";
 import type { ServiceContext } from "../service-context.ts";
 
 const security = [{ operator: [] }];
-/** Most decisions a trace returns (newest first). */
-const TRACE_DECISIONS = 1000;
+/** Decisions on a trace's first page (newest first); `decisionsNext` pages on through `/v1/decisions?path=`. */
+const TRACE_PAGE = 100;
 
 const traceRoute = createRoute({
   method: "get",
@@ -29,6 +29,10 @@ const traceRoute = createRoute({
           descendants: z.array(AnyObjectSchema),
           versions: z.array(AnyObjectSchema),
           decisions: z.array(AnyObjectSchema),
+          decisionsNext: z.number().int().nullable().openapi({
+            description:
+              "null when every decision of the path is in `decisions`; else pass it as `cursor` to GET /v1/decisions?path={did}",
+          }),
         })
         .openapi("Trace"),
       "the trace",
@@ -66,16 +70,13 @@ export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext
     const ancestors = ctx.store.ancestors(did).filter((record) => record.did !== did);
     const descendants = ctx.store.descendants(did);
     const versions = ctx.store.tokenVersions(did);
-    // The decisions about this delegation, the path above it, and everything below it.
-    const related = new Set([
-      did,
-      ...ancestors.map((record) => record.did),
-      ...descendants.map((record) => record.did),
-    ]);
-    const decisions = ctx.store
-      .queryDecisions({ task: delegation.task, limit: TRACE_DECISIONS })
-      .items.filter((decision) => decision.did !== null && related.has(decision.did));
-    return c.json({ delegation, ancestors, descendants, versions, decisions }, 200);
+    // The decisions about this delegation, the path above it and everything below it, by index:
+    // no volume of other decisions in the task can push one of them out.
+    const page = ctx.store.queryDecisions({ path: did, limit: TRACE_PAGE });
+    return c.json(
+      { delegation, ancestors, descendants, versions, decisions: page.items, decisionsNext: page.next },
+      200,
+    );
   });
 
   app.openapi(decisionsRoute, (c) => {
@@ -85,6 +86,7 @@ export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext
       ...(query.task === undefined ? {} : { task: query.task }),
       ...(query.agent === undefined ? {} : { agent: query.agent }),
       ...(query.did === undefined ? {} : { did: query.did }),
+      ...(query.path === undefined ? {} : { path: query.path }),
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
       ...(query.order === undefined ? {} : { order: query.order }),
     });

@@ -162,9 +162,9 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
         at: now,
         kind: "register",
         decision: "allow",
-        agent: body.id,
         reasons: [],
-        detail: { jkt: key.value.thumbprint },
+        // The actor is the operator; the agent is what was acted on.
+        detail: { by: "operator", agent: body.id, jkt: key.value.thumbprint },
       },
     });
     return c.json({ id: agent.id, jkt: agent.jkt }, 201);
@@ -179,7 +179,13 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
     const result = ctx.store.disableAgent(id, {
       reason,
       at: now,
-      audit: { at: now, kind: "disable", decision: "allow", agent: id, reasons: [], detail: { reason } },
+      audit: {
+        at: now,
+        kind: "disable",
+        decision: "allow",
+        reasons: [],
+        detail: { by: "operator", agent: id, reason },
+      },
     });
     return c.json({ revoked: [...result.revoked] }, 200);
   });
@@ -202,7 +208,7 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
       decision: "allow",
       audience: body.id,
       reasons: [],
-      detail: { audience: body.id },
+      detail: { by: "operator", audience: body.id },
     });
     c.header("cache-control", "no-store");
     return c.json({ id: body.id, secret }, 201);
@@ -268,9 +274,10 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
         task: taskId,
         did: claims.did,
         jti: claims.jti,
-        agent: agent.id,
         reasons: [],
         detail: jsonDetail({
+          by: "operator",
+          agent: agent.id,
           cap: claims.cap,
           aud: claims.aud,
           exp: claims.exp,
@@ -307,11 +314,10 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
           decision: decision === "approve" ? "allow" : "deny",
           task: approval.task,
           did: approval.did,
-          agent: approval.agent,
           action: approval.action,
           resource: approval.resource,
           reasons: [],
-          detail: { approval: id },
+          detail: { by: "operator", approval: id, agent: approval.agent },
         },
       });
       return c.json(decided, 200);

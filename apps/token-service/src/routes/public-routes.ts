@@ -1,8 +1,11 @@
 /**
  * Routes anyone may call: the JWKS, the health check, and the revocation feed that offline
  * verifiers follow (`followRevocationFeed` pages with `since` = the previous page's `next`).
+ * The anonymous feed carries only what a verifier needs (issue 13): revocation reasons are
+ * operators' notes and are shown only to a caller with the operator token.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { hasBearer, requireOperator } from "../auth.ts";
 import { errorResponses, jsonResponse, type ServiceApp, z } from "../openapi.ts";
 import { FeedSchema, RevocationFeedQuery } from "../schemas.ts";
 import type { ServiceContext } from "../service-context.ts";
@@ -38,6 +41,8 @@ const feedRoute = createRoute({
   path: "/v1/revocations",
   tags: ["public"],
   summary: "The revocation feed: revoked dids after sequence `since`",
+  description:
+    "Anyone may read it. With the operator token (Authorization: Bearer) each item also carries its reason.",
   request: { query: RevocationFeedQuery },
   responses: {
     200: jsonResponse(FeedSchema, "one page of the feed; next is null when caught up"),
@@ -64,11 +69,17 @@ export function registerPublicRoutes(app: ServiceApp, ctx: ServiceContext): void
 
   app.openapi(feedRoute, (c) => {
     const query = c.req.valid("query");
+    // A credential that is sent must be right: a wrong one is a 401, never a silent public view.
+    const withReasons = hasBearer(c);
+    if (withReasons) requireOperator(c, ctx);
     const page = ctx.store.revocationsSince(query.since ?? 0, query.limit ?? 1000);
     c.header("cache-control", "no-store");
     return c.json(
       {
-        items: page.items.map((item) => ({ seq: item.seq, did: item.did, at: item.at, reason: item.reason })),
+        epoch: page.epoch,
+        items: page.items.map(({ seq, did, at, reason }) =>
+          withReasons ? { seq, did, at, reason } : { seq, did, at },
+        ),
         next: page.next,
         head: page.head,
       },

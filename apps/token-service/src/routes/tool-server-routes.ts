@@ -5,21 +5,20 @@
  */
 
 import type { DecisionInput } from "@baton/store";
-import { type PolicyHook, type Reason, verifyPresentation } from "@baton/verifier";
+import { argsDigest, type Decision, type PolicyHook, type Reason, verifyPresentation } from "@baton/verifier";
 import { createRoute } from "@hono/zod-openapi";
 import { requireToolServerOrOperator } from "../auth.ts";
-import {
-  errorResponses,
-  forbidden,
-  jsonBody,
-  jsonResponse,
-  type ServiceApp,
-  tooLarge,
-  z,
-} from "../openapi.ts";
+import { errorResponses, forbidden, jsonBody, jsonResponse, type ServiceApp, tooLarge } from "../openapi.ts";
 import { ProblemError } from "../problem.ts";
-import { DecisionsBody, VerifyBody, VerifyDecisionSchema } from "../schemas.ts";
-import { type ServiceContext, storeReasons } from "../service-context.ts";
+import { checkReport } from "../report-checks.ts";
+import {
+  DecisionReportSchema,
+  DecisionsAcceptedSchema,
+  DecisionsBody,
+  VerifyBody,
+  VerifyDecisionSchema,
+} from "../schemas.ts";
+import { attribution, jsonDetail, type ServiceContext, storeReasons } from "../service-context.ts";
 import { recordApprovalRequest } from "./agent-routes.ts";
 
 const security = [{ audienceSecret: [] }, { operator: [] }];
@@ -51,8 +50,8 @@ const decisionsRoute = createRoute({
   request: { body: jsonBody(DecisionsBody) },
   responses: {
     200: jsonResponse(
-      z.object({ accepted: z.number().int() }).openapi("DecisionsAccepted"),
-      "appended to the decision log",
+      DecisionsAcceptedSchema,
+      "each report checked on its own: how many were appended, and why each other one was refused",
     ),
     403: forbidden,
     413: tooLarge,
@@ -66,6 +65,34 @@ function wrongAudience(audience: string): ProblemError {
     code: "forbidden",
     detail: `this audience secret is not for audience ${audience}`,
   });
+}
+
+/** The reporter of a decision written on behalf of a tool server's audience. */
+function audienceReporter(audience: string): string {
+  return `audience:${audience}`;
+}
+
+/**
+ * The log record of a verifier decision about one call: the actor and the presented chain as the
+ * decision names them, the target (audience, action, resource, args digest) and the reasons. The
+ * subject `did` is the leaf's, and only when the whole chain verified up to it.
+ */
+function callRecord(
+  decision: Decision,
+  fields: Pick<
+    DecisionInput,
+    "at" | "kind" | "reporter" | "audience" | "action" | "resource" | "argsDigest" | "detail"
+  >,
+): DecisionInput {
+  const leaf = decision.chain.length === decision.presented.length ? decision.chain.at(-1) : undefined;
+  return {
+    ...fields,
+    decision: decision.decision,
+    ...(decision.task === null ? {} : { task: decision.task }),
+    ...(leaf === undefined ? {} : { did: leaf.did, jti: leaf.jti }),
+    ...attribution(decision),
+    reasons: storeReasons(decision.reasons),
+  };
 }
 
 /** Registers the tool-server routes. */
@@ -108,6 +135,17 @@ export function registerToolServerRoutes(app: ServiceApp, ctx: ServiceContext): 
         policy: withTaskFacts,
       },
     );
+    // The service decided, at the request of a tool server (or the operator).
+    const record = callRecord(decision, {
+      at: now,
+      kind: "verify",
+      reporter: "service",
+      audience: body.audience,
+      action: body.action.slice(0, 512),
+      resource: body.resource.slice(0, 512),
+      argsDigest: argsDigest(body.args),
+      detail: { requestedBy: caller.kind === "operator" ? "operator" : audienceReporter(caller.audience) },
+    });
     const leaf = decision.chain[decision.chain.length - 1];
     if (decision.decision === "step_up" && leaf !== undefined && decision.task !== null) {
       // The approval is for this call by this delegation; the step_up decision is logged with it.
@@ -124,65 +162,78 @@ export function registerToolServerRoutes(app: ServiceApp, ctx: ServiceContext): 
         resource: body.resource,
         reason,
         audience: body.audience,
-        detail: {
-          by: caller.kind === "operator" ? "operator" : caller.audience,
-          chain: decision.chain.map((entry) => entry.did),
-        },
+        detail: record.detail as Record<string, unknown>,
+        by: attribution(decision),
+        ...(record.argsDigest === undefined ? {} : { argsDigest: record.argsDigest }),
       });
       return c.json({ ...decision, approval }, 200);
     }
-    ctx.audit({
-      at: now,
-      kind: "verify",
-      decision: decision.decision,
-      ...(decision.task === null ? {} : { task: decision.task }),
-      ...(leaf === undefined ? {} : { did: leaf.did, jti: leaf.jti, agent: leaf.sub }),
-      audience: body.audience,
-      action: body.action.slice(0, 512),
-      resource: body.resource.slice(0, 512),
-      reasons: storeReasons(decision.reasons),
-      detail: {
-        by: caller.kind === "operator" ? "operator" : caller.audience,
-        chain: decision.chain.map((entry) => entry.did),
-      },
-    });
+    ctx.audit(record);
     return c.json(decision, 200);
   });
 
   app.openapi(decisionsRoute, (c) => {
     const caller = c.get("caller");
     const { decisions } = c.req.valid("json");
-    if (caller.kind === "audience") {
-      const other = decisions.find((report) => report.audience !== caller.audience);
-      if (other !== undefined) throw wrongAudience(other.audience);
-    }
     const now = ctx.now();
-    // One commit for the whole batch: it is logged entirely or not at all.
-    ctx.auditAll(
-      decisions.map((report): DecisionInput => {
-        const leaf = report.decision.chain[report.decision.chain.length - 1];
-        return {
+    const refused: { index: number; code: string; message: string }[] = [];
+    const accepted: { index: number; input: DecisionInput }[] = [];
+    for (const [index, entry] of decisions.entries()) {
+      const parsed = DecisionReportSchema.safeParse(entry);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue === undefined || issue.path.length === 0 ? "" : `${issue.path.join(".")}: `;
+        refused.push({
+          index,
+          code: "malformed",
+          message: `${where}${issue?.message ?? "not a decision report"}`,
+        });
+        continue;
+      }
+      const report = parsed.data;
+      if (caller.kind === "audience" && report.audience !== caller.audience) {
+        refused.push({ index, code: "forbidden", message: wrongAudience(report.audience).message });
+        continue;
+      }
+      const problem = checkReport(report.decision as Decision, report.audience, (did) =>
+        ctx.store.getDelegation(did),
+      );
+      if (problem !== undefined) {
+        refused.push({ index, ...problem });
+        continue;
+      }
+      accepted.push({
+        index,
+        input: callRecord(report.decision as Decision, {
           // The log's own clock orders its rows; the tool server's time of decision goes in detail.
           at: now,
           kind: "report",
-          decision: report.decision.decision,
-          ...(report.decision.task === null ? {} : { task: report.decision.task }),
-          ...(leaf === undefined ? {} : { did: leaf.did, jti: leaf.jti, agent: leaf.sub }),
+          reporter: audienceReporter(report.audience),
           audience: report.audience,
-          action: report.action,
-          resource: report.resource,
-          reasons: storeReasons(report.decision.reasons),
-          detail: {
-            reported: true,
+          ...(report.action === undefined ? {} : { action: report.action }),
+          ...(report.resource === undefined ? {} : { resource: report.resource }),
+          ...(report.argsDigest === undefined ? {} : { argsDigest: report.argsDigest }),
+          detail: jsonDetail({
             decidedAt: report.at,
-            by: caller.kind === "operator" ? "operator" : caller.audience,
             method: report.method,
             path: report.path,
-            chain: report.decision.chain.map((entry) => entry.did),
-          },
-        };
-      }),
-    );
-    return c.json({ accepted: decisions.length }, 200);
+            ...(report.pathTruncated === true ? { pathTruncated: true } : {}),
+            ...(caller.kind === "operator" ? { submittedBy: "operator" } : {}),
+          }),
+        }),
+      });
+    }
+    // Every accepted entry in one commit; the store's own checks can still refuse one alone.
+    const outcomes = ctx.appendEach(accepted.map((entry) => entry.input));
+    for (const [i, outcome] of outcomes.entries()) {
+      if (!outcome.ok) {
+        refused.push({ index: accepted[i]?.index ?? -1, code: "malformed", message: outcome.error.message });
+      }
+    }
+    if (refused.length > 0) {
+      ctx.logger.warn({ refused: refused.length, reporter: caller }, "refused decision reports");
+    }
+    refused.sort((a, b) => a.index - b.index);
+    return c.json({ accepted: decisions.length - refused.length, refused }, 200);
   });
 }
