@@ -26,7 +26,9 @@ describe("baton demo", () => {
       expect(result.stdout).toContain(outcome);
     expect(result.stdout).not.toContain("UNEXPECTED");
     expect(result.stdout).toContain("The database is demo.db");
-    leafDid = /pnpm baton trace (?:--did=)?(\S+) --db demo\.db/.exec(result.stdout)?.[1] ?? "";
+    // The suggested commands run from where the demo ran: the bin's path from there, no pnpm.
+    expect(result.stdout).not.toMatch(/\bpnpm\b/);
+    leafDid = /node \S+\/bin\/baton\.js trace (?:--did=)?(\S+) --db demo\.db/.exec(result.stdout)?.[1] ?? "";
     expect(leafDid).not.toBe("");
   });
 
