@@ -209,6 +209,19 @@ describe.skipIf(chromiumMissingLocally)("the inspector in chromium", () => {
       "agent:notifier",
     ]);
     expect(await page.locator("#timeline tbody tr").count()).toBeGreaterThan(10);
+    // Every refusal of agent:notifier's chain is its own (proven by its proof), whichever tool or
+    // the service reported it; the reporter has a column of its own.
+    const notifierRows = await page
+      .locator("#timeline tbody tr")
+      .evaluateAll((rows) =>
+        rows
+          .filter((row) => (row.getAttribute("data-codes") ?? "").split(" ").includes("revalidation_due"))
+          .map((row) => [
+            row.querySelector('[data-testid="actor"]')?.textContent,
+            row.querySelector('[data-testid="reporter"]')?.textContent,
+          ]),
+      );
+    expect(notifierRows).toEqual([["agent:notifier", "audience:mail-tool"]]);
 
     // The decision timeline filters by reason code.
     await page.selectOption("#filter-reason", "revoked");

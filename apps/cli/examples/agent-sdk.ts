@@ -7,6 +7,7 @@ export async function delegateAndCall(serviceUrl: string, operatorToken: string,
   const coderKey = await AgentKeyPair.generate();
   await operator.registerAgent({ id: "agent:planner", jwk: plannerKey.publicJwk });
   await operator.registerAgent({ id: "agent:coder", jwk: coderKey.publicJwk });
+  await operator.registerAudience({ id: "repo-tool" }); // grants name registered tool servers only
 
   const grant = await operator.grant({
     agent: "agent:planner",

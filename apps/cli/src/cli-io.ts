@@ -18,6 +18,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads all of standard input (for `baton inspect -`). */
   readonly readStdin?: () => Promise<string>;
+  /** True when standard input is an interactive terminal (nothing was piped in). */
+  readonly stdinIsTTY?: boolean;
   readonly fetch?: typeof fetch;
   /** Seconds since the epoch. Default: the system clock. */
   readonly clock?: () => number;
@@ -41,6 +43,7 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
       return Buffer.concat(chunks).toString("utf8");
     },
+    stdinIsTTY: process.stdin.isTTY === true,
     signal: controller.signal,
     cwd: process.cwd(),
   };

@@ -4,6 +4,7 @@
  * code (exit-codes.ts), so tests drive the CLI in-process and the bin only wires up the process.
  */
 
+import { readFileSync } from "node:fs";
 import { CliError, toCliError } from "./cli-error.ts";
 import type { CliIo } from "./cli-io.ts";
 import type { Command } from "./command.ts";
@@ -24,6 +25,14 @@ const GLOBAL_HELP = [
   "            token refused, 4 refused by the service or database, 5 internal error",
 ];
 
+/** The version of the `@baton/cli` package, from its package.json. */
+export function batonVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
+  return typeof manifest.version === "string" ? manifest.version : "unknown";
+}
+
 /** The top-level help text. */
 export function usage(): string {
   const rows: [string, string][] = [
@@ -39,7 +48,7 @@ export function usage(): string {
     "",
     ...GLOBAL_HELP,
     "",
-    "`baton <command> --help` shows a command's options.",
+    "`baton <command> --help` shows a command's options; `baton --version` prints the version.",
   ].join("\n");
 }
 
@@ -86,6 +95,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (first === undefined || first === "help" || first === "--help" || first === "-h") {
     const topic = first === "help" && argv[1] !== undefined ? findCommand(argv.slice(1)) : undefined;
     io.stdout.write(`${topic === undefined ? usage() : commandUsage(topic.command)}\n`);
+    return EXIT_CODES.ok;
+  }
+  if (first === "--version" || first === "-V" || first === "version") {
+    const version = batonVersion();
+    io.stdout.write(json ? `${JSON.stringify({ version })}\n` : `baton ${version}\n`);
     return EXIT_CODES.ok;
   }
   let serviceUrl: string | undefined;

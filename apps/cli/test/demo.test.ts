@@ -1,5 +1,6 @@
 /** The demo is the README's first command: it must run the whole story and exit 0. */
 import { join } from "node:path";
+import type { DecisionRecord } from "@baton/store";
 import { afterAll, describe, expect, test } from "vitest";
 import { EXIT_CODES } from "../src/exit-codes.ts";
 import { run } from "../src/run.ts";
@@ -25,7 +26,9 @@ describe("baton demo", () => {
       expect(result.stdout).toContain(outcome);
     expect(result.stdout).not.toContain("UNEXPECTED");
     expect(result.stdout).toContain("The database is demo.db");
-    leafDid = /pnpm baton trace (?:--did=)?(\S+) --db demo\.db/.exec(result.stdout)?.[1] ?? "";
+    // The suggested commands run from where the demo ran: the bin's path from there, no pnpm.
+    expect(result.stdout).not.toMatch(/\bpnpm\b/);
+    leafDid = /node \S+\/bin\/baton\.js trace (?:--did=)?(\S+) --db demo\.db/.exec(result.stdout)?.[1] ?? "";
     expect(leafDid).not.toBe("");
   });
 
@@ -36,6 +39,31 @@ describe("baton demo", () => {
     expect(parsed.delegation).toMatchObject({ to: "agent:notifier", status: "revoked" });
     expect(parsed.ancestors.map((a: { to: string }) => a.to)).toEqual(["agent:planner", "agent:triager"]);
     expect((await baton(["audit", "verify", "--db", db])).code).toBe(EXIT_CODES.ok);
+  });
+
+  test("names the agent that presented each refused chain, not the holder of the last hop that verified", async () => {
+    const listed = await baton(["decisions", "--did", leafDid, "--db", db, "--json", "--limit", "1000"]);
+    expect(listed.code).toBe(EXIT_CODES.ok);
+    const items = (JSON.parse(listed.stdout) as { items: DecisionRecord[] }).items;
+    const deniedFor = (code: string) =>
+      items.filter((d) => d.decision === "deny" && d.reasons.some((r) => r.code === code));
+    // agent:notifier presented a chain whose root was due (hop 0), and later one with its
+    // delegator's hop revoked (hop 1): both refusals are its own, proven by its DPoP proof.
+    for (const code of ["revalidation_due", "revoked"]) {
+      const denials = deniedFor(code).filter((d) => d.chain?.at(-1)?.did === leafDid);
+      expect(denials.length).toBeGreaterThan(0);
+      for (const denial of denials) {
+        expect(denial).toMatchObject({ agent: "agent:notifier", actorProven: true, format: 2 });
+        expect(denial.reporter).toMatch(/^(service|audience:.+)$/);
+        expect(denial.chain?.map((hop) => hop.sub)).toEqual([
+          "agent:planner",
+          "agent:triager",
+          "agent:notifier",
+        ]);
+      }
+    }
+    const table = await baton(["decisions", "--did", leafDid, "--db", db, "--no-color"]);
+    expect(table.stdout.split("\n")[0]).toMatch(/ACTOR\s+REPORTER/);
   });
 
   test("refuses to reuse an existing database file", async () => {

@@ -26,6 +26,8 @@ export async function baton(
     env?: Record<string, string | undefined>;
     cwd?: string;
     stdin?: string;
+    /** Standard input is a terminal: nothing may be read from it. */
+    stdinIsTTY?: boolean;
     clock?: () => number;
   } = {},
 ): Promise<CliResult> {
@@ -36,6 +38,12 @@ export async function baton(
     stderr: { write: (text: string) => (stderr += text) },
     env: options.env ?? {},
     ...(options.stdin === undefined ? {} : { readStdin: async () => options.stdin as string }),
+    ...(options.stdinIsTTY === true
+      ? {
+          stdinIsTTY: true,
+          readStdin: () => Promise.reject(new Error("read a terminal: it would wait for a paste")),
+        }
+      : {}),
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   };

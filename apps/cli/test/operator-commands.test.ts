@@ -81,6 +81,10 @@ describe("operator and investigation commands", () => {
     expect(JSON.parse(down.stderr).error.code).toBe("unreachable");
   });
 
+  test("registers the tool server's audience that grants will name", async () => {
+    expect((await baton(["audiences", "add", "repo-tool"], { env })).code).toBe(EXIT_CODES.ok);
+  });
+
   test("grants a root delegation; a malformed capability is a usage error before any request", async () => {
     const bad = await baton(
       [

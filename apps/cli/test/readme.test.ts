@@ -1,7 +1,8 @@
 /**
  * The root README's examples are real: the SDK and middleware snippets are the files in
  * apps/cli/examples verbatim (this test fails when they diverge) and run here against a real
- * service; every `pnpm baton` line names a command and options that exist.
+ * service; every pnpm in their code is the pinned `npx -y pnpm@…` (a fresh machine has no pnpm),
+ * and every `node apps/cli/bin/baton.js` line names a command and options that exist.
  */
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -16,6 +17,17 @@ import { baton, OPERATOR_TOKEN, startService, tempDir } from "./helpers.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
 const readme = readFileSync(new URL("README.md", ROOT), "utf8");
+const cliReadme = readFileSync(new URL("apps/cli/README.md", ROOT), "utf8");
+/** How the READMEs run the CLI: the bin, from the repository root, with no pnpm in front. */
+const BIN = "node apps/cli/bin/baton.js ";
+
+/** The code in a Markdown text: fenced blocks and inline code spans. */
+function codeOf(markdown: string): string[] {
+  const fenced = [...markdown.matchAll(/```\w*\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+  const prose = markdown.replace(/```\w*\n[\s\S]*?```/g, "");
+  const inline = [...prose.matchAll(/`([^`]+)`/g)].map((m) => (m[1] ?? "").replace(/\s*\n\s*/g, " "));
+  return [...fenced, ...inline];
+}
 
 /** The fenced block that follows `<!-- example: <path>` in the README. */
 function exampleBlock(path: string): string | undefined {
@@ -44,13 +56,46 @@ describe("README examples", () => {
     expect(first?.[2]).toMatch(/^npx -y pnpm@[\d.]+ install --frozen-lockfile && npx -y pnpm@[\d.]+ test\b/);
   });
 
-  test("every `pnpm baton` line names a command and options that exist", async () => {
-    const lines = readme.split("\n").filter((line) => line.startsWith("pnpm baton "));
-    expect(lines.length).toBeGreaterThan(5);
-    for (const line of lines) {
-      const result = await baton([...words(line).slice(2), "--help"]);
-      expect({ line, code: result.code }).toEqual({ line, code: EXIT_CODES.ok });
+  test("every pnpm in the READMEs' code is the pinned `npx -y pnpm@<packageManager version>`", () => {
+    const pinned = JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8")).packageManager as string;
+    expect(pinned).toMatch(/^pnpm@\d+\.\d+\.\d+$/);
+    for (const [name, text] of [
+      ["README.md", readme],
+      ["apps/cli/README.md", cliReadme],
+    ] as const) {
+      for (const code of codeOf(text)) {
+        // `pnpm` as a command word (not pnpm-lock.yaml or pnpm-workspace.yaml) must be the pinned npx form.
+        for (const match of code.matchAll(/(?<![\w@-])pnpm(?![\w.-])/g)) {
+          const at = match.index ?? 0;
+          const context = code.slice(Math.max(0, at - 7), at + pinned.length);
+          expect({ name, context }).toEqual({ name, context: `npx -y ${pinned}` });
+        }
+      }
     }
+  });
+
+  test("every `node apps/cli/bin/baton.js` command in the README names a command and options that exist", async () => {
+    const commands = codeOf(readme).flatMap(
+      (code) =>
+        code
+          .replace(/"?\$\([^)]*\)"?/g, "X") // a command substitution stands for one argument
+          .split(BIN)
+          .slice(1)
+          .map((rest) => rest.split(/[|>&#;\n]/)[0] ?? "")
+          .filter((rest) => !rest.startsWith("<")), // `<command>` in prose is a placeholder
+    );
+    expect(commands.length).toBeGreaterThan(10);
+    for (const command of commands) {
+      const result = await baton([...words(command), "--help"]);
+      expect({ command, code: result.code }).toEqual({ command, code: EXIT_CODES.ok });
+    }
+  });
+
+  test("the first CLI session sets the operator token before the first command that needs it", () => {
+    const session = /```sh\n(export BATON_OPERATOR_TOKEN=[\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    expect(session).toContain(`${BIN}serve`);
+    expect(session).toContain(`${BIN}audiences add repo-tool`);
+    expect(session.indexOf("audiences add repo-tool")).toBeLessThan(session.indexOf("--aud repo-tool"));
   });
 
   describe("run against a real service", () => {
@@ -61,11 +106,6 @@ describe("README examples", () => {
     beforeAll(async () => {
       temp = tempDir("baton-readme-");
       service = await startService(temp.dir);
-      await fetch(`${service.url}/v1/audiences`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify({ id: "repo-tool" }),
-      });
       // Listen first: the example's middleware needs the tool's public origin when it is built.
       let app: Awaited<ReturnType<typeof createRepoTool>>["app"] | undefined;
       const listening = await new Promise<{ server: ServerType; url: string }>((resolve) => {

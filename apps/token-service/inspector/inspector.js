@@ -375,18 +375,29 @@ function otherChanges(node) {
     });
 }
 
+/** Who acted: the presenting agent (marked when no valid proof showed it), or the operator. */
+function actorOf(decision) {
+  if (decision.agent !== null) {
+    if (decision.format === 1) return `${decision.agent} (legacy row)`;
+    return decision.actorProven === true ? decision.agent : `${decision.agent} (unproven)`;
+  }
+  return decision.detail?.by === "operator" ? "operator" : "";
+}
+
 function decisionRow(decision) {
   return h(
     "tr",
     {
       "data-decision": decision.decision,
       "data-agent": decision.agent ?? "",
+      "data-reporter": decision.reporter ?? "service",
       "data-codes": decision.reasons.map((r) => r.code).join(" "),
     },
     h("td", {}, iso(decision.at)),
     h("td", {}, decision.kind),
     h("td", {}, badge(decision.decision)),
-    h("td", {}, decision.agent ?? ""),
+    h("td", { "data-testid": "actor" }, actorOf(decision)),
+    h("td", { "data-testid": "reporter" }, decision.reporter ?? "service"),
     h("td", {}, decision.audience ?? ""),
     h("td", {}, decision.action === null ? "" : `${decision.action} on ${decision.resource ?? ""}`),
     h(

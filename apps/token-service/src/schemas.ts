@@ -321,7 +321,7 @@ export const DecisionQuerySchema = z.strictObject({
   task: TaskIdSchema.optional(),
   /** The actor. */
   agent: AgentIdSchema.optional(),
-  /** Decisions about this delegation or presenting it anywhere in their chain. */
+  /** Decisions about this delegation: as subject, or as the leaf of the presented chain. */
   did: RandomIdSchema.optional(),
   /** Decisions of this delegation's path: it, its ancestors and its descendants. */
   path: RandomIdSchema.optional(),

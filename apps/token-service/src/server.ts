@@ -3,7 +3,9 @@
  * it, listen, and shut down gracefully (stop accepting, finish in-flight requests, close the
  * database). The first line written to stdout is the URL the service listens on.
  */
+import { statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { dirname, resolve } from "node:path";
 import { createCedarPolicy, type WatchedPolicySet, watchPolicySet } from "@baton/policy";
 import { openSqliteStore, type Store } from "@baton/store";
 import type { PolicyHook } from "@baton/verifier";
@@ -11,7 +13,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import { OPERATOR_TOKEN_SETTING } from "./auth.ts";
-import { checkIssuer, defaultKekSource, type ServiceConfig } from "./config.ts";
+import { ConfigError, checkIssuer, defaultKekSource, type ServiceConfig } from "./config.ts";
 import { INSPECTOR_PATH } from "./inspector-assets.ts";
 import { loadKek } from "./key-encryption.ts";
 import { generateOperatorToken, hashSecret } from "./secrets.ts";
@@ -61,6 +63,28 @@ export function prepareStore(
   return { signingKeys, generatedOperatorToken, createdKekFile: created };
 }
 
+/**
+ * Refuses a database file whose directory does not exist. The store would create the directory
+ * and a fresh database with a new operator token, so a mistyped path would start a second, empty
+ * service instead of failing. A new file in an existing directory is fine (the first start).
+ */
+export function checkDatabaseDirectory(db: string): void {
+  if (db === ":memory:") return;
+  const dir = dirname(resolve(db));
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    isDirectory = false;
+  }
+  if (!isDirectory) {
+    throw new ConfigError(
+      "--db / BATON_DB",
+      `the directory ${dir} does not exist; if the database belongs there, create it with \`mkdir -p ${dir}\`, otherwise correct the path`,
+    );
+  }
+}
+
 /** A running service. */
 export interface RunningServer {
   readonly url: string;
@@ -97,6 +121,7 @@ export async function startServer(
   config: ServiceConfig,
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
+  checkDatabaseDirectory(config.db);
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logger =
     options.logger ??

@@ -26,10 +26,10 @@ import {
   type Actor,
   authenticateChain,
   type ChainEnvironment,
-  checkProof,
   type HopStatus,
   type PolicyHook,
   type PresentedHop,
+  provePresenter,
   type Reason,
   ReplayCache,
   SignatureCache,
@@ -233,29 +233,12 @@ export class ServiceContext {
    */
   authenticatePresented(presented: PresentedChain, now: number, acceptRevalidationDue = false): ChainCheck {
     const chain = authenticateChain(presented.chain, this.chainEnvironment(now, acceptRevalidationDue));
-    // The proof is checked whenever the leaf's signature verified, even under a refused chain, so
-    // the refusal still names its proven presenter.
-    const leaf = chain.ok ? chain.hops[chain.hops.length - 1] : chain.signedLeaf;
-    const leafIndex = chain.presented.length - 1;
-    const proofReasons =
-      leaf === undefined
-        ? []
-        : checkProof({
-            proof: presented.proof,
-            method: presented.method,
-            url: presented.url,
-            chain: presented.chain,
-            thumbprint: leaf.claims.cnf.jkt,
-            now,
-            maxAgeSeconds: this.config.proofMaxAge,
-            skewSeconds: this.config.clockSkew,
-            replayCache: this.replayCache,
-            hop: leafIndex,
-          });
-    const actor: Actor = {
-      agent: chain.presented[leafIndex]?.sub ?? null,
-      proven: leaf !== undefined && proofReasons.length === 0,
-    };
+    const { actor, proofReasons } = provePresenter(chain, presented, {
+      now,
+      proofMaxAgeSeconds: this.config.proofMaxAge,
+      clockSkewSeconds: this.config.clockSkew,
+      replayCache: this.replayCache,
+    });
     if (!chain.ok) return { ...chain, actor };
     if (proofReasons.length > 0) {
       return { ok: false, hops: chain.hops, reasons: proofReasons, presented: chain.presented, actor };

@@ -14,6 +14,7 @@ import pino from "pino";
 import { createApp } from "../src/app.ts";
 import { loadConfig, type ServiceConfig } from "../src/config.ts";
 import type { ServiceApp } from "../src/openapi.ts";
+import { generateAudienceSecret, hashSecret } from "../src/secrets.ts";
 import { prepareStore } from "../src/server.ts";
 
 export const OPERATOR_TOKEN = "test-operator-token-0123456789abcdef";
@@ -27,6 +28,8 @@ export interface Harness {
   readonly config: ServiceConfig;
   /** Seconds since the epoch, as the service sees it. */
   now: number;
+  /** Secrets of the audiences registered so far, by audience. */
+  readonly audienceSecrets: Map<string, string>;
   /** Operator call: JSON body in, the response out. */
   op(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): void;
@@ -49,6 +52,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const harness: Harness = {
     now: T0,
     store,
+    audienceSecrets: new Map(),
     config,
     app: undefined as unknown as ServiceApp,
     op: async (method, path, body, headers = {}) =>
@@ -101,6 +105,7 @@ export async function grant(
   agent: TestAgent,
   body: { cap: Capability[]; aud: string[]; ttl?: number; rvi?: number; mdp?: number; task?: string },
 ): Promise<{ did: string; task: string }> {
+  for (const aud of body.aud) ensureAudience(h, aud);
   const response = await h.op("POST", "/v1/grants", {
     agent: agent.id,
     task: { intent: "test task", ...(body.task === undefined ? {} : { id: body.task }) },
@@ -163,11 +168,29 @@ export async function delegate(
   return response;
 }
 
-/** Registers an audience and returns its secret. */
+/**
+ * Registers an audience over HTTP and returns its secret; an audience the harness already
+ * registered (see {@link ensureAudience}) keeps its secret.
+ */
 export async function registerAudience(h: Harness, id: string): Promise<string> {
+  const known = h.audienceSecrets.get(id);
+  if (known !== undefined) return known;
   const response = await h.op("POST", "/v1/audiences", { id });
   if (response.status !== 201) throw new Error(`audience: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { secret: string }).secret;
+  const { secret } = (await response.json()) as { secret: string };
+  h.audienceSecrets.set(id, secret);
+  return secret;
+}
+
+/**
+ * Makes sure a grant may name `id` (the service refuses audiences nobody registered), writing the
+ * audience straight to the store so that the decision log holds only what the test did.
+ */
+export function ensureAudience(h: Harness, id: string): void {
+  if (id === "*" || h.audienceSecrets.has(id)) return;
+  const secret = generateAudienceSecret(id);
+  h.store.registerAudience({ id, secretHash: hashSecret(secret), at: h.now });
+  h.audienceSecrets.set(id, secret);
 }
 
 /** The JSON body of a response, typed loosely for assertions. */

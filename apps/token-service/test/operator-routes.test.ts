@@ -118,6 +118,37 @@ describe("operator routes", () => {
         (await h.op("POST", "/v1/grants", { ...base, task: { id: "task-1", intent: "t" } })).status,
       ).toBe(409);
     });
+
+    test("refuses a grant naming an audience nobody registered with 404 unknown_audience, writing nothing", async () => {
+      const planner = await registerAgent(h, "agent:planner");
+      await registerAudience(h, "repo-tool");
+      const rowsBefore = h.store.verifyDecisionLog().rows;
+      const response = await h.op("POST", "/v1/grants", {
+        agent: planner.id,
+        task: { id: "task-typo", intent: "t" },
+        cap: [ISSUES],
+        aud: ["repo-tool", "repo-tol", "mail-tool"],
+      });
+      expect(response.status).toBe(404);
+      const problem = await json(response);
+      expect(problem.code).toBe("unknown_audience");
+      expect(problem.audiences).toEqual(["repo-tol", "mail-tool"]);
+      expect(problem.detail).toContain('"repo-tol", "mail-tool" are not registered audiences');
+      expect(problem.detail).toContain("POST /v1/audiences");
+      expect(h.store.getTask("task-typo")).toBeUndefined();
+      expect(h.store.verifyDecisionLog().rows).toBe(rowsBefore);
+    });
+
+    test("grants for * without any registered audience", async () => {
+      const planner = await registerAgent(h, "agent:planner");
+      const response = await h.op("POST", "/v1/grants", {
+        agent: planner.id,
+        task: { intent: "t" },
+        cap: [ISSUES],
+        aud: ["*"],
+      });
+      expect(response.status).toBe(201);
+    });
   });
 
   describe("POST /v1/agents/{id}/disable", () => {

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "@baton/store";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { loadConfig } from "../src/config.ts";
+import { ConfigError, loadConfig } from "../src/config.ts";
 import { generateKek } from "../src/key-encryption.ts";
 import { startServer } from "../src/server.ts";
 import { SigningKeys } from "../src/signing-keys.ts";
@@ -48,6 +48,25 @@ describe("startServer", () => {
       (await fetch(`${second.url}/v1/approvals`, { headers: { authorization: `Bearer ${token}` } })).status,
     ).toBe(200);
     await second.close();
+  });
+
+  test("refuses a database path whose directory does not exist, creating nothing, and says how to create it", async () => {
+    const missing = join(dir, "typo", "dir");
+    const config = loadConfig({ BATON_DB: join(missing, "x.db") }, ["--port", "0"]);
+    const lines: string[] = [];
+    const started = startServer(config, { print: (line) => lines.push(line), logger: silent });
+    await expect(started).rejects.toThrow(ConfigError);
+    await expect(started).rejects.toThrow(`the directory ${missing} does not exist`);
+    await expect(started).rejects.toThrow(`mkdir -p ${missing}`);
+    expect(existsSync(join(dir, "typo"))).toBe(false);
+    expect(lines).toEqual([]);
+  });
+
+  test("creates a new database file in a directory that exists", async () => {
+    const config = loadConfig({ BATON_DB: join(dir, "fresh.db") }, ["--port", "0"]);
+    const server = await startServer(config, { print: () => {}, logger: silent });
+    expect(existsSync(join(dir, "fresh.db"))).toBe(true);
+    await server.close();
   });
 
   test("finishes an in-flight request before closing the database", async () => {

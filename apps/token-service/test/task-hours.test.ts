@@ -6,7 +6,16 @@ import { createCedarPolicy, loadPolicySet } from "@baton/policy";
 import type { SqliteStore } from "@baton/store";
 import type { PolicyContext, PolicyHook } from "@baton/verifier";
 import { afterEach, describe, expect, test } from "vitest";
-import { createHarness, delegate, type Harness, json, registerAgent, T0, type TestAgent } from "./harness.ts";
+import {
+  createHarness,
+  delegate,
+  ensureAudience,
+  type Harness,
+  json,
+  registerAgent,
+  T0,
+  type TestAgent,
+} from "./harness.ts";
 
 const ISSUES = { act: "repo.issues.*", res: "repo:acme/web/**" };
 // T0 (2026-01-01 00:00 UTC) is a Thursday: ISO weekday 4.
@@ -39,6 +48,7 @@ function recordingPolicy(inner: PolicyHook = () => ({ decision: "allow" })): {
 
 /** Grants `agent` a root delegation for a new task, declaring `hours` when given. */
 async function grantWithHours(h: Harness, agent: TestAgent, hours?: unknown): Promise<Response> {
+  ensureAudience(h, "repo-tool");
   const response = await h.op("POST", "/v1/grants", {
     agent: agent.id,
     task: { intent: "triage", ...(hours === undefined ? {} : { hours }) },

@@ -191,9 +191,9 @@ export const decisions = sqliteTable(
 );
 
 /**
- * Every delegation a decision concerns (its `did` and each `did` of the presented chain), so a
- * trace finds all decisions of a path by index, however many other decisions the task has.
- * Derived from the hashed row; append-only like the log.
+ * The delegations a decision is filed under (its `did`, and the leaf `did` of the chain it
+ * presented), so a trace finds all decisions of a path by index, however many other decisions the
+ * task has. Derived from the hashed row; append-only like the log.
  */
 export const decisionDids = sqliteTable(
   "decision_dids",

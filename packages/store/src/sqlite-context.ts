@@ -62,14 +62,16 @@ export function toDecisionRecord(row: DecisionRow): DecisionRecord {
   };
 }
 
-/** Every delegation a decision row concerns: its own `did` and each `did` of its presented chain. */
+/**
+ * The delegations a decision row is filed under: its own `did`, and the leaf of the chain it
+ * presented (whose holder acted). Not every hop of the chain: a sibling's calls present the shared
+ * root too, and must not fill the traces of the root's other branches.
+ */
 export function decisionDids(row: Pick<DecisionRowFields, "did" | "chain">): Set<string> {
   const dids = new Set<string>();
   if (row.did !== null) dids.add(row.did);
-  if (row.chain !== null) {
-    for (const hop of JSON.parse(row.chain) as { did: string | null }[])
-      if (hop.did !== null) dids.add(hop.did);
-  }
+  const leaf = row.chain === null ? undefined : (JSON.parse(row.chain) as { did: string | null }[]).at(-1);
+  if (leaf?.did != null) dids.add(leaf.did);
   return dids;
 }
 

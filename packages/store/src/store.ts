@@ -519,11 +519,11 @@ export interface DecisionQuery {
   readonly task?: string;
   /** The actor: the agent that presented the chain (or acted). */
   readonly agent?: string;
-  /** Decisions that concern this delegation: as their subject or anywhere in their presented chain. */
+  /** Decisions about this delegation: as their subject, or as the leaf of the chain they presented. */
   readonly did?: string;
   /**
    * Decisions of this delegation's path: about it, any ancestor, or any descendant (as subject or
-   * anywhere in the presented chain). Found by index, so no volume of other decisions hides one.
+   * presented leaf). Found by index, so no volume of other decisions hides one.
    */
   readonly path?: string;
   /** At most 1000. */

@@ -116,6 +116,108 @@ describe("appendDecision", () => {
   });
 });
 
+describe("decision records (format 2)", () => {
+  const presented = (dids: string[]) =>
+    dids.map((did, i) => ({ did, sub: `agent:hop${i}`, verified: i < dids.length - 1 }));
+
+  test("keep the actor, whether it was proven, the reporter, the args digest and the presented chain", () => {
+    const chain = presented([randomId(), randomId()]);
+    const record = store.appendDecision(
+      decision({ actorProven: true, reporter: "audience:repo-tool", argsDigest: "A".repeat(43), chain }),
+    );
+    expect(record).toMatchObject({
+      format: 2,
+      agent: "agent:bob",
+      actorProven: true,
+      reporter: "audience:repo-tool",
+      argsDigest: "A".repeat(43),
+      chain,
+    });
+    expect(store.queryDecisions({ limit: 1 }).items[0]).toEqual(record);
+    const { agent: _operatorActs, ...withoutActor } = decision({ actorProven: true });
+    expect(store.appendDecision(withoutActor)).toMatchObject({
+      actorProven: null,
+      reporter: "service",
+    });
+  });
+
+  test("refuse a reporter, a chain or an evidence that is not of their shape", () => {
+    for (const bad of [
+      { reporter: "tool" },
+      { reporter: "audience:" },
+      { chain: [{ did: "x", sub: null, verified: true }] },
+      { chain: [{ did: null, sub: null }] },
+      { actorProven: "yes" },
+      { reasons: [{ hop: 0, code: "expired", message: "m", evidence: "not an object" }] },
+      { reasons: [{ hop: 0, code: "expired", message: "m", evidence: { big: "x".repeat(5000) } }] },
+    ]) {
+      expect(codeOf(() => store.appendDecision(decision(bad as Partial<DecisionInput>)))).toBe("invalid");
+    }
+  });
+
+  test("detect an edit to the actor, its proof, the reporter or the presented chain", () => {
+    for (const edit of [
+      "update decisions set agent = 'agent:mallory' where id = 2",
+      "update decisions set actor_proven = 0 where id = 2",
+      "update decisions set reporter = 'service' where id = 2",
+      `update decisions set chain = '[]' where id = 2`,
+      "update decisions set format = 1 where id = 2",
+    ]) {
+      store.close();
+      dir.cleanup();
+      dir = tempDir();
+      store = openSqliteStore({ path: `${dir.path}/baton.db` });
+      for (let i = 0; i < 3; i++) {
+        store.appendDecision(
+          decision({ actorProven: true, reporter: "audience:repo-tool", chain: presented([randomId()]) }),
+        );
+      }
+      tamper(edit);
+      expect(store.verifyDecisionLog()).toMatchObject({
+        ok: false,
+        firstBrokenId: 2,
+        problem: "hash_mismatch",
+      });
+    }
+  });
+
+  test("appendEachDecision appends the inputs that pass and names the ones refused, in one commit", () => {
+    const outcomes = store.appendEachDecision([decision(), decision({ kind: "Not A Kind" }), decision()]);
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true]);
+    expect(outcomes[1]).toMatchObject({ ok: false, error: { code: "invalid" } });
+    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 2 });
+  });
+
+  test("a path query returns exactly the decisions about a hop, its ancestors and its descendants", () => {
+    seedGraph(store, { delegations: 300, decisions: 3000, seed: 7 });
+    const all = store.queryDecisions({ limit: 1000, order: "oldest" });
+    const everything = [...all.items];
+    for (let cursor = all.next; cursor !== null; ) {
+      const page = store.queryDecisions({ limit: 1000, order: "oldest", cursor });
+      everything.push(...page.items);
+      cursor = page.next;
+    }
+    const middle = everything
+      .map((d) => d.did)
+      .find((did) => did !== null && store.ancestors(did).length > 1);
+    expect(middle).toBeDefined();
+    const did = middle as string;
+    const related = new Set(
+      [...store.ancestors(did), ...store.descendants(did)].map((r) => r.did).concat(did),
+    );
+    const expected = everything.filter((d) => d.did !== null && related.has(d.did)).map((d) => d.id);
+    const found: number[] = [];
+    for (let cursor: number | null | undefined; cursor !== null; ) {
+      const page = store.queryDecisions({ path: did, limit: 7, ...(cursor === undefined ? {} : { cursor }) });
+      found.push(...page.items.map((d) => d.id));
+      cursor = page.next;
+    }
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(everything.length);
+    expect(found.sort((a, b) => a - b)).toEqual(expected);
+  });
+});
+
 describe("verifyDecisionLog", () => {
   test("detects an edited field and names the row", () => {
     appendMany(5);

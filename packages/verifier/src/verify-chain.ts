@@ -148,33 +148,44 @@ function verifiedHops(hops: readonly ChainToken[]): PresentedHop[] {
   return hops.map(({ claims }) => ({ did: claims.did, sub: claims.sub, verified: true }));
 }
 
-/**
- * The presenter of a chain that did not verify: the leaf as it claims to be, proven only when the
- * leaf's signature verified and the DPoP proof is valid for its key (a stale chain presented by
- * its real holder). The proof is not a reason here: the chain's own failure decides the request.
- */
-function refusedChainActor(
-  chain: Extract<ChainResult, { ok: false }>,
-  presentation: Presentation,
-  env: RequestEnvironment,
-): Actor {
-  const agent = chain.presented[chain.presented.length - 1]?.sub ?? null;
-  const leaf = chain.signedLeaf;
-  if (leaf === undefined || env.skipProof) return { agent, proven: false };
-  return { agent, proven: proofProblems(presentation, env, leaf, chain.presented.length - 1).length === 0 };
+/** What a DPoP proof is checked against: the request it was made for. */
+export interface ProofRequest {
+  readonly chain: string;
+  readonly proof?: string | undefined;
+  readonly method: string;
+  readonly url: string;
 }
 
-function proofProblems(
-  presentation: Presentation,
-  env: RequestEnvironment,
-  leaf: ChainToken,
-  leafIndex: number,
-): Reason[] {
-  return checkProof({
-    proof: presentation.proof,
-    method: presentation.method,
-    url: presentation.url,
-    chain: presentation.chain,
+/** The settings a proof check needs. */
+export interface ProofEnvironment {
+  readonly now: number;
+  readonly proofMaxAgeSeconds: number;
+  readonly clockSkewSeconds: number;
+  readonly replayCache: ReplayCache;
+  /** Check no proof (offline inspection): the actor is then never proven. */
+  readonly skipProof?: boolean;
+}
+
+/**
+ * Names who presented a chain and checks its proof. The proof is checked whenever the leaf's
+ * signature and claims verified, even under a chain refused higher up, so a stale or revoked chain
+ * is still attributed to its proven presenter; only for a chain that verified are the proof's
+ * problems reasons of the decision (a refused chain is refused for its own first failing hop).
+ */
+export function provePresenter(
+  chain: ChainResult,
+  request: ProofRequest,
+  env: ProofEnvironment,
+): { readonly actor: Actor; readonly proofReasons: readonly Reason[] } {
+  const leafIndex = chain.presented.length - 1;
+  const agent = chain.presented[leafIndex]?.sub ?? null;
+  const leaf = chain.ok ? chain.hops[leafIndex] : chain.signedLeaf;
+  if (leaf === undefined || env.skipProof) return { actor: { agent, proven: false }, proofReasons: [] };
+  const problems = checkProof({
+    proof: request.proof,
+    method: request.method,
+    url: request.url,
+    chain: request.chain,
     thumbprint: leaf.claims.cnf.jkt,
     now: env.now,
     maxAgeSeconds: env.proofMaxAgeSeconds,
@@ -182,6 +193,7 @@ function proofProblems(
     replayCache: env.replayCache,
     hop: leafIndex,
   });
+  return { actor: { agent, proven: problems.length === 0 }, proofReasons: chain.ok ? problems : [] };
 }
 
 /**
@@ -290,7 +302,7 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
       reasons: chain.reasons,
       chain: entries,
       task,
-      actor: refusedChainActor(chain, presentation, env),
+      actor: provePresenter(chain, presentation, env).actor,
       presented,
     };
   }
@@ -322,24 +334,8 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
         : { hop: null, code: "malformed", message: call.error.message },
     );
   }
-  // The presenter is proven only by a valid proof from the leaf holder's key.
-  let proofReasons: Reason[] = [];
-  if (!env.skipProof) {
-    proofReasons = checkProof({
-      proof: presentation.proof,
-      method: presentation.method,
-      url: presentation.url,
-      chain: presentation.chain,
-      thumbprint: leaf.claims.cnf.jkt,
-      now: env.now,
-      maxAgeSeconds: env.proofMaxAgeSeconds,
-      skewSeconds: env.clockSkewSeconds,
-      replayCache: env.replayCache,
-      hop: leafIndex,
-    });
-    reasons.push(...proofReasons);
-  }
-  const actor: Actor = { agent: leaf.claims.sub, proven: !env.skipProof && proofReasons.length === 0 };
+  const { actor, proofReasons } = provePresenter(chain, presentation, env);
+  reasons.push(...proofReasons);
   if (reasons.length > 0) return { decision: "deny", reasons, chain: entries, task, actor, presented };
 
   if (env.policy === undefined)

@@ -1,9 +1,10 @@
 /** `baton agents add|list|disable`: register, list and shut out agents. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { AgentKeyPair } from "@baton/client";
 import type { AgentRecord } from "@baton/store";
 import type { Ed25519PublicJwk } from "@baton/token";
-import { usageError } from "../cli-error.ts";
+import { CliError, usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import type { CommandContext } from "../command-context.ts";
 import { isoTime } from "../describe.ts";
@@ -26,6 +27,39 @@ function readPublicJwk(ctx: CommandContext, file: string): Ed25519PublicJwk {
   return { kty: "OKP", crv: "Ed25519", x: jwk.x };
 }
 
+/** Refuses, before anything is registered, a key file that exists or could not be created. */
+function checkKeyFileWritable(given: string, file: string): void {
+  if (existsSync(file)) {
+    throw usageError(
+      `--generate-key ${given}: the file already exists and is never overwritten; register the key it holds with --jwk ${given}, or name a new file`,
+    );
+  }
+  const dir = dirname(file);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw usageError(
+      `--generate-key ${given}: cannot create a file in ${dir} (missing or not writable); create the directory with \`mkdir -p ${dir}\`, or name another file`,
+    );
+  }
+}
+
+/**
+ * Writes the agent's private JWK, owner-only. `wx` still refuses a file that appeared since the
+ * check before registering: the agent is registered by then, so the message says how to recover.
+ */
+function writePrivateKey(file: string, pair: AgentKeyPair, agent: string): void {
+  try {
+    writeFileSync(file, `${JSON.stringify(pair.toPrivateJwk())}\n`, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    throw new CliError(
+      "key_not_written",
+      `registered ${agent}, but could not write its private key to ${file} (${(error as Error).message}); the key is lost: disable the agent with \`baton agents disable ${agent}\` and register a new one`,
+      EXIT_CODES.refused,
+    );
+  }
+}
+
 function oneId(ctx: CommandContext, what: string): string {
   const [id, ...rest] = ctx.args.positionals;
   if (id === undefined || rest.length > 0) throw usageError(`give exactly one ${what}`);
@@ -44,7 +78,8 @@ export const agentsAdd: Command = {
   },
   help: [
     "--jwk reads the agent's public JWK (a private JWK is accepted; only its public half is sent).",
-    "--generate-key makes a new key pair, writes the private JWK to <file> (mode 600) and registers it.",
+    "--generate-key makes a new key pair, registers it, then writes the private JWK to <file> (mode 600);",
+    "  an existing <file> is refused before anything is sent, so a refused registration can be run again.",
   ],
   async run(ctx) {
     ctx.refuseDatabaseWrite("agents add");
@@ -54,13 +89,15 @@ export const agentsAdd: Command = {
     if ((jwkFile === undefined) === (generateFile === undefined)) {
       throw usageError("give exactly one of --jwk <file> or --generate-key <file>");
     }
+    // The private key is written only once the service has accepted the agent, so a refused
+    // registration leaves no file behind and the same command can simply be run again.
+    let pair: AgentKeyPair | undefined;
+    let keyFile: string | undefined;
     let jwk: Ed25519PublicJwk;
     if (generateFile !== undefined) {
-      const pair = await AgentKeyPair.generate();
-      writeFileSync(ctx.path(generateFile), `${JSON.stringify(pair.toPrivateJwk())}\n`, {
-        mode: 0o600,
-        flag: "wx",
-      });
+      keyFile = ctx.path(generateFile);
+      checkKeyFileWritable(generateFile, keyFile);
+      pair = await AgentKeyPair.generate();
       jwk = pair.publicJwk;
     } else {
       jwk = readPublicJwk(ctx, jwkFile as string);
@@ -73,6 +110,7 @@ export const agentsAdd: Command = {
       ...(name === undefined ? {} : { name }),
       ...(owner === undefined ? {} : { owner }),
     });
+    if (pair !== undefined && keyFile !== undefined) writePrivateKey(keyFile, pair, registered.id);
     if (ctx.json) ctx.printJson(registered);
     else ctx.print(`registered ${printable(registered.id)} (key thumbprint ${printable(registered.jkt)})`);
     return EXIT_CODES.ok;

@@ -22,7 +22,7 @@ export const decisions: Command = {
   },
   help: [
     "Filters combine with AND. --agent is the actor (the agent that presented the chain); --did",
-    "matches decisions about a delegation or presenting it anywhere in their chain; --path adds its",
+    "matches decisions about a delegation or made with it as the presented leaf; --path adds its",
     "ancestors and descendants. ACTOR says (unproven) when no valid proof showed the agent presented",
     "the chain; REPORTER is service, or audience:<id> for a tool server's report.",
     "A full page ends with the --cursor value for the next page.",

@@ -1,10 +1,25 @@
 /** `baton grant`: a root grant to a planner agent for a new task. */
 
+import { BatonError } from "@baton/client";
 import { parseCapabilityArguments } from "../capability-arguments.ts";
-import { usageError } from "../cli-error.ts";
+import { CliError, usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
 import { printable } from "../printable.ts";
+import { batonCommand } from "../self-command.ts";
+
+/** The service refused audiences nobody registered: say which command registers each. */
+function unknownAudience(requested: readonly string[], detail: string, cwd: string | undefined): CliError {
+  // The service quotes each unregistered audience in its message.
+  const missing = requested.filter((aud) => detail.includes(JSON.stringify(aud)));
+  const names = missing.length > 0 ? missing : ["NAME"];
+  const commands = names.map((name) => `\`${batonCommand(cwd)} audiences add ${name}\``).join(", ");
+  return new CliError(
+    "unknown_audience",
+    `refused: unknown_audience: the service has no ${names.length === 1 ? "audience" : "audiences"} ${names.join(", ")}: register ${names.length === 1 ? "it" : "each"} with ${commands} (the tool server needs the secret it prints), then grant again`,
+    EXIT_CODES.refused,
+  );
+}
 
 export const grant: Command = {
   name: "grant",
@@ -39,15 +54,22 @@ export const grant: Command = {
     const ttl = ctx.integer("ttl", 1);
     const rvi = ctx.integer("rvi", 1);
     const mdp = ctx.integer("mdp", 0, 64);
-    const issued = await ctx.operator().grant({
-      agent,
-      task: { intent, ...(task === undefined ? {} : { id: task }) },
-      cap,
-      aud,
-      ...(ttl === undefined ? {} : { ttl }),
-      ...(rvi === undefined ? {} : { rvi }),
-      ...(mdp === undefined ? {} : { mdp }),
-    });
+    const issued = await ctx
+      .operator()
+      .grant({
+        agent,
+        task: { intent, ...(task === undefined ? {} : { id: task }) },
+        cap,
+        aud,
+        ...(ttl === undefined ? {} : { ttl }),
+        ...(rvi === undefined ? {} : { rvi }),
+        ...(mdp === undefined ? {} : { mdp }),
+      })
+      .catch((error: unknown) => {
+        throw error instanceof BatonError && error.code === "unknown_audience"
+          ? unknownAudience(aud, error.message, ctx.io.cwd)
+          : error;
+      });
     if (ctx.json) ctx.printJson(issued);
     else
       ctx.print(

@@ -2,6 +2,7 @@
 import type { Command } from "../command.ts";
 import { agentsAdd, agentsDisable, agentsList } from "./agents.ts";
 import { approvalsApprove, approvalsDeny, approvalsList } from "./approvals.ts";
+import { audiencesAdd } from "./audiences.ts";
 import { auditVerify } from "./audit.ts";
 import { decisions } from "./decisions.ts";
 import { demo } from "./demo.ts";
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   agentsAdd,
   agentsList,
   agentsDisable,
+  audiencesAdd,
   grant,
   revoke,
   tasksComplete,

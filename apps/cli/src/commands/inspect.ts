@@ -22,6 +22,7 @@ import type { CommandContext } from "../command-context.ts";
 import { describeCapabilities, isoTime, relativeTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
 import { printable } from "../printable.ts";
+import { batonCommand } from "../self-command.ts";
 
 async function readChain(ctx: CommandContext): Promise<string> {
   const [given, ...rest] = ctx.args.positionals;
@@ -30,7 +31,16 @@ async function readChain(ctx: CommandContext): Promise<string> {
   let text = given;
   if (given === "-") {
     if (ctx.io.readStdin === undefined) throw usageError("no standard input to read the chain from");
+    // On a terminal nothing was piped in: reading would wait for a paste the user did not plan.
+    if (ctx.io.stdinIsTTY === true) {
+      const cmd = batonCommand(ctx.io.cwd);
+      throw usageError(
+        `\`inspect -\` reads the chain from standard input, and that is a terminal: pipe the chain in, e.g. \`node -p "require('./grant.json').chain" | ${cmd} inspect - --url <service>\` (after \`${cmd} grant … --json > grant.json\`), or give the chain itself instead of -`,
+      );
+    }
     text = await ctx.io.readStdin();
+    if (text.trim() === "")
+      throw usageError("standard input was empty: pipe a chain (t0~t1~…) into `inspect -`");
   }
   // Accept a pasted header value as well as the bare chain.
   return text.trim().replace(/^(authorization:\s*)?baton\s+/i, "");
@@ -234,7 +244,9 @@ export const inspect: Command = {
     const checked =
       verified === "signatures"
         ? `signatures checked against ${jwksWhere}; revocations ${revocationsChecked ? `checked against ${feedUrl}` : "not checked (pass --revocations or --url)"}`
-        : "signatures NOT checked (pass --jwks <file|url> or --url)";
+        : jwksWhere === undefined
+          ? "signatures NOT checked (pass --jwks <file|url> or --url)"
+          : "signatures NOT checked: the chain could not be split into tokens";
     ctx.print("", style.dim(`${checked}; at ${isoTime(now)}`));
     ctx.print(`actor: ${printable(actor.agent ?? "-")} (unproven: inspect checks no DPoP proof)`);
     if (decision === "allow")

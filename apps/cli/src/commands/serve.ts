@@ -33,6 +33,8 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
       ...(io.clock === undefined ? {} : { clock: io.clock }),
     });
   } catch (error) {
+    if (error instanceof ConfigError)
+      throw new CliError("usage", `invalid configuration: ${error.message}`, EXIT_CODES.usage);
     const code = (error as { code?: unknown }).code;
     if (code === "EADDRINUSE" || code === "EACCES") {
       throw new CliError(

@@ -18,6 +18,7 @@ import type { CommandContext } from "../command-context.ts";
 import { describeCapabilities, describeDuration } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
 import { storeSource } from "../investigation-source.ts";
+import { batonCommand } from "../self-command.ts";
 import { renderTrace } from "../trace-view.ts";
 import { type DemoToolServer, startDemoToolServer } from "./tool-server.ts";
 
@@ -356,16 +357,17 @@ export async function runDemoScenario(ctx: CommandContext): Promise<number> {
     } else {
       const shown = relative(ctx.io.cwd ?? process.cwd(), db);
       const path = shown.startsWith("..") ? db : shown;
+      const cmd = batonCommand(ctx.io.cwd);
       say(
         "",
         failed === 0
           ? style.green(style.bold(`All ${outcomes.length} outcomes were as Baton should decide.`))
           : style.red(style.bold(`${failed} of ${outcomes.length} outcomes were NOT as expected.`)),
         `The database is ${path}. Try next:`,
-        `   pnpm baton trace ${didArgument(toNotifier.did)} --db ${path}`,
-        `   pnpm baton graph --task ${granted.task} --format mermaid --db ${path}`,
-        `   pnpm baton decisions --task ${granted.task} --db ${path}`,
-        `   pnpm baton audit verify --db ${path}`,
+        `   ${cmd} trace ${didArgument(toNotifier.did)} --db ${path}`,
+        `   ${cmd} graph --task ${granted.task} --format mermaid --db ${path}`,
+        `   ${cmd} decisions --task ${granted.task} --db ${path}`,
+        `   ${cmd} audit verify --db ${path}`,
       );
     }
     return failed === 0 ? EXIT_CODES.ok : EXIT_CODES.failed;

@@ -229,6 +229,11 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
     const rvi = body.rvi ?? config.revalidationInterval;
     const taskId = body.task.id ?? newTaskId();
     if (ctx.store.getTask(taskId) !== undefined) throw problems.conflict(`task ${taskId} already exists`);
+    // A typo in an audience would mint a token no tool server accepts; "*" names every audience.
+    const unknownAudiences = body.aud.filter(
+      (aud) => aud !== "*" && ctx.store.getAudience(aud) === undefined,
+    );
+    if (unknownAudiences.length > 0) throw problems.unknownAudience(unknownAudiences);
     const now = ctx.now();
     const claims = rootClaims({
       issuer: config.issuer,
