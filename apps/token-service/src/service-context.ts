@@ -248,7 +248,12 @@ export class ServiceContext {
 
   /** Appends a decision. A decision that cannot be logged fails the request: nothing goes unrecorded. */
   audit(input: DecisionInput): void {
-    this.auditAll([input]);
+    try {
+      this.store.appendDecision(input);
+    } catch (error) {
+      this.logger.error({ err: error, kind: input.kind }, "could not append a decision");
+      throw error;
+    }
   }
 
   /** Appends each decision that passes the store's checks, in one commit; says what became of each. */
@@ -258,19 +263,6 @@ export class ServiceContext {
       return this.store.appendEachDecision(inputs);
     } catch (error) {
       this.logger.error({ err: error, count: inputs.length }, "could not append decisions");
-      throw error;
-    }
-  }
-
-  /** Appends several decisions in one commit: all of them or none. */
-  auditAll(inputs: readonly DecisionInput[]): void {
-    try {
-      this.store.appendDecisions(inputs);
-    } catch (error) {
-      this.logger.error(
-        { err: error, kinds: inputs.map((input) => input.kind) },
-        "could not append decisions",
-      );
       throw error;
     }
   }
