@@ -1,10 +1,11 @@
 /**
- * What narrowed from one hop to the next, in words: the token service's `compareHop` (shared with
+ * What narrowed from one hop to the next, in words: `compareHop` from @baton/core (shared with
  * the inspector) put into sentences. Anything that widened is said too (a verifier will refuse
  * it), so `inspect` explains a forged or broken chain as well as a good one.
  */
+
+import { compareHop, type HopChange } from "@baton/core";
 import type { TokenClaims } from "@baton/token";
-import { compareHop, type HopChange } from "@baton/token-service";
 import { describeCapability, describeDuration } from "./describe.ts";
 import { printable } from "./printable.ts";
 

@@ -3,31 +3,15 @@
  * (operator endpoints) or a database file opened directly. Both give the same shapes, so
  * `trace`, `graph` and `decisions` render the same way whichever is used.
  */
+
 import type { BatonOperator } from "@baton/client";
-import type {
-  ApprovalRecord,
-  DecisionPage,
-  DecisionRecord,
-  DelegationRecord,
-  Store,
-  TokenRecord,
-  WalkedDelegation,
-} from "@baton/store";
+import { type Trace, traceOf } from "@baton/core";
+import type { ApprovalRecord, DecisionPage, DecisionRecord, DelegationRecord, Store } from "@baton/store";
 import { CliError } from "./cli-error.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
 
-/** A delegation with everything around it, as `GET /v1/delegations/{did}` returns it. */
-export interface Trace {
-  readonly delegation: DelegationRecord;
-  /** Root first, without the delegation itself. */
-  readonly ancestors: readonly DelegationRecord[];
-  readonly descendants: readonly WalkedDelegation[];
-  readonly versions: readonly TokenRecord[];
-  /** The first page of decisions about the delegation, its ancestors and its descendants, newest first. */
-  readonly decisions: readonly DecisionRecord[];
-  /** null when `decisions` holds every decision of the path; else the cursor of the next page. */
-  readonly decisionsNext: number | null;
-}
+/** A delegation with everything around it, assembled as the service assembles it. */
+export type { Trace } from "@baton/core";
 
 /** A task's whole tree and its decisions. */
 export interface TaskGraph {
@@ -58,8 +42,6 @@ export interface InvestigationSource {
 
 /** Most decisions a task graph carries. */
 const TRACE_DECISIONS = 1000;
-/** Decisions on a trace's first page, as the service's trace returns them. */
-const TRACE_PAGE = 100;
 
 function notFound(what: string): CliError {
   return new CliError(
@@ -73,19 +55,9 @@ function notFound(what: string): CliError {
 export function storeSource(store: Store): InvestigationSource {
   return {
     async trace(did) {
-      const delegation = store.getDelegation(did);
-      if (delegation === undefined) throw notFound(`delegation ${did}`);
-      const ancestors = store.ancestors(did).filter((record) => record.did !== did);
-      const descendants = store.descendants(did);
-      const page = store.queryDecisions({ path: did, limit: TRACE_PAGE });
-      return {
-        delegation,
-        ancestors,
-        descendants,
-        versions: store.tokenVersions(did),
-        decisions: page.items,
-        decisionsNext: page.next,
-      };
+      const trace = traceOf(store, did);
+      if (trace === undefined) throw notFound(`delegation ${did}`);
+      return trace;
     },
     async taskGraph(task) {
       if (store.getTask(task) === undefined) throw notFound(`task ${task}`);

@@ -2,6 +2,7 @@
  * The human view of a trace: the delegation tree from the root grant down, each hop with its
  * holder, capabilities, audiences, status, expiry and the decisions made under it.
  */
+import { hopState } from "@baton/core";
 import type { DecisionRecord, DelegationRecord } from "@baton/store";
 import {
   decisionHop,
@@ -52,9 +53,11 @@ export function describeDecision(decision: DecisionRecord, style: Style): string
   return `${mark} ${what}${codes.length === 0 ? "" : ` ${style.bold(`(${codes.join(", ")})`)}`} ${style.dim(`${who} · ${isoTime(decision.at)}`)}`;
 }
 
+/** The hop's state as the service computes it (without a token version, it is never due). */
 function statusText(delegation: DelegationRecord, now: number, style: Style): string {
-  if (delegation.status === "revoked") return style.red("revoked");
-  if (delegation.exp <= now) return style.yellow("expired");
+  const state = hopState(delegation, undefined, now);
+  if (state === "revoked") return style.red("revoked");
+  if (state === "expired") return style.yellow("expired");
   return style.green("live");
 }
 

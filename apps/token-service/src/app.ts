@@ -4,6 +4,7 @@
  * controllable clock, and `startServer` serves it over HTTP.
  */
 import { randomUUID } from "node:crypto";
+import { UseCaseError } from "@baton/core";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -20,6 +21,7 @@ import { registerPublicRoutes } from "./routes/public-routes.ts";
 import { registerToolServerRoutes } from "./routes/tool-server-routes.ts";
 import { MALFORMED_ISSUE, MAX_BODY_BYTES, MAX_REPORT_BODY_BYTES } from "./schemas.ts";
 import { type AppDeps, ServiceContext } from "./service-context.ts";
+import { problemOf } from "./use-case-answers.ts";
 
 export type { AppConfig, AppDeps } from "./service-context.ts";
 
@@ -78,8 +80,10 @@ function storeErrorCode(error: unknown): string | undefined {
 }
 
 /** Converts anything thrown by a handler into a problem response; unknown errors say nothing. */
-function errorResponse(ctx: ServiceContext, error: unknown, c: Context<ServiceEnv>): Response {
+function errorResponse(ctx: ServiceContext, thrown: unknown, c: Context<ServiceEnv>): Response {
   const requestId = c.get("requestId");
+  // A use case's refusal not already mapped by its route: an agent endpoint's challenge.
+  const error = thrown instanceof UseCaseError ? problemOf(thrown) : thrown;
   if (error instanceof ProblemError) {
     const headers: Record<string, string> = { ...error.headers };
     // Every 401 carries a challenge (RFC 9110 §11.6.1); the ones thrown say which. This fallback

@@ -22,7 +22,6 @@ export {
   readKekFile,
   writeKekFile,
 } from "./key-encryption.ts";
-export { compareHop, type HopChange, type HopTerms } from "./narrowing.ts";
 export { type ProblemCode, SERVICE_ERROR_CODES } from "./problem.ts";
 export { generateAudienceSecret, generateOperatorToken, hashSecret, secretMatches } from "./secrets.ts";
 export {

@@ -4,86 +4,15 @@
  * what narrowed at it, the agent list, and an agent's blast radius. Writes stay where they were
  * (`POST /v1/revocations`, `POST /v1/approvals/{id}/approve|deny`).
  */
-import type { DecisionRecord, DelegationRecord, Store, TokenRecord } from "@baton/store";
+import { lastDecision, taskNodes } from "@baton/core";
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../auth.ts";
-import { compareHop, type HopChange } from "../narrowing.ts";
 import { errorResponses, jsonResponse, notFound, type ServiceApp, z } from "../openapi.ts";
 import { problems } from "../problem.ts";
 import { AgentParam, AnyObjectSchema, TaskParam, TasksQuery } from "../schemas.ts";
 import type { ServiceContext } from "../service-context.ts";
 
 const security = [{ operator: [] }];
-
-/**
- * A hop's state right now, for colouring: `revoked` (revocation is final; a closed task or a
- * disabled agent revokes the tree), `expired` (now ≥ exp), `revalidation_due` (the latest token's
- * rvl ≤ now < exp: usable again only after `/v1/revalidate`), otherwise `live`. Clock skew is not
- * applied: this is what the service's clock says.
- */
-export type HopState = "live" | "revalidation_due" | "expired" | "revoked";
-
-/** The latest token version of a hop, without the compact token itself. */
-export interface LatestTokenView {
-  readonly jti: string;
-  readonly version: number;
-  readonly iat: number;
-  readonly exp: number;
-  readonly rvl: number;
-}
-
-/** One node of a task's tree as `GET /v1/tasks/{id}` returns it. */
-export type TaskNode = DelegationRecord & {
-  readonly state: HopState;
-  readonly token: LatestTokenView | null;
-  /** What narrowed against the parent (null for the root grant). */
-  readonly narrowing: readonly HopChange[] | null;
-};
-
-/** Computes a hop's {@link HopState} at `now`. */
-export function hopState(record: DelegationRecord, token: TokenRecord | undefined, now: number): HopState {
-  if (record.status === "revoked") return "revoked";
-  const exp = token?.exp ?? record.exp;
-  if (now >= exp) return "expired";
-  if (token !== undefined && token.rvl <= now) return "revalidation_due";
-  return "live";
-}
-
-function lastDecision(store: Store, task: string): DecisionRecord | null {
-  return store.queryDecisions({ task, limit: 1 }).items[0] ?? null;
-}
-
-/** A task's tree with states, latest token times and narrowing, root first then by depth. */
-export function taskNodes(store: Store, task: string, now: number): TaskNode[] {
-  const records = store.taskTree(task);
-  const byDid = new Map<string, { record: DelegationRecord; token: TokenRecord | undefined }>();
-  for (const record of records) byDid.set(record.did, { record, token: store.latestToken(record.did) });
-  return records.map((record) => {
-    const { token } = byDid.get(record.did) ?? { token: undefined };
-    const parent = record.parent === null ? undefined : byDid.get(record.parent);
-    const narrowing =
-      parent === undefined
-        ? null
-        : compareHop(
-            {
-              cap: parent.record.cap,
-              aud: parent.record.aud,
-              exp: parent.record.exp,
-              mdp: parent.record.mdp,
-            },
-            { cap: record.cap, aud: record.aud, exp: record.exp, mdp: record.mdp },
-          );
-    return {
-      ...record,
-      state: hopState(record, token, now),
-      token:
-        token === undefined
-          ? null
-          : { jti: token.jti, version: token.version, iat: token.iat, exp: token.exp, rvl: token.rvl },
-      narrowing,
-    };
-  });
-}
 
 const HopStateSchema = z.enum(["live", "revalidation_due", "expired", "revoked"]).openapi("HopState");
 

@@ -2,16 +2,14 @@
  * Investigation routes (operator): trace one delegation through the graph, and page through the
  * decision log. "Who let this agent do that, through whom, and what else did they let through?"
  */
+import { trace } from "@baton/core";
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../auth.ts";
 import { errorResponses, jsonResponse, notFound, type ServiceApp, z } from "../openapi.ts";
-import { problems } from "../problem.ts";
 import { AnyObjectSchema, DecisionQuerySchema, DidParam } from "../schemas.ts";
 import type { ServiceContext } from "../service-context.ts";
 
 const security = [{ operator: [] }];
-/** Decisions on a trace's first page (newest first); `decisionsNext` pages on through `/v1/decisions?path=`. */
-const TRACE_PAGE = 100;
 
 const traceRoute = createRoute({
   method: "get",
@@ -63,20 +61,9 @@ const decisionsRoute = createRoute({
 /** Registers the investigation routes. */
 export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext): void {
   operatorOnly(app, ctx, "GET", ["/v1/delegations/:did", "/v1/decisions"]);
-  app.openapi(traceRoute, (c) => {
+  app.openapi(traceRoute, async (c) => {
     const { did } = c.req.valid("param");
-    const delegation = ctx.store.getDelegation(did);
-    if (delegation === undefined) throw problems.notFound(`delegation ${did} does not exist`);
-    const ancestors = ctx.store.ancestors(did).filter((record) => record.did !== did);
-    const descendants = ctx.store.descendants(did);
-    const versions = ctx.store.tokenVersions(did);
-    // The decisions about this delegation, the path above it and everything below it, by index:
-    // no volume of other decisions in the task can push one of them out.
-    const page = ctx.store.queryDecisions({ path: did, limit: TRACE_PAGE });
-    return c.json(
-      { delegation, ancestors, descendants, versions, decisions: page.items, decisionsNext: page.next },
-      200,
-    );
+    return c.json(await trace(ctx.useCases, did), 200);
   });
 
   app.openapi(decisionsRoute, (c) => {

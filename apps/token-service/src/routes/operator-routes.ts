@@ -4,11 +4,10 @@
  * decision in the same transaction as its write.
  */
 
-import { getRandomValues } from "node:crypto";
-import { type Capability, parseAgentJwk, parseCapability } from "@baton/token";
+import { decideApproval, grant } from "@baton/core";
+import { parseAgentJwk } from "@baton/token";
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../auth.ts";
-import { rootClaims } from "../issuance.ts";
 import {
   conflict,
   errorResponses,
@@ -34,7 +33,7 @@ import {
   RevokedListSchema,
 } from "../schemas.ts";
 import { generateAudienceSecret, hashSecret } from "../secrets.ts";
-import { jsonDetail, type ServiceContext } from "../service-context.ts";
+import type { ServiceContext } from "../service-context.ts";
 
 const security = [{ operator: [] }];
 
@@ -125,19 +124,6 @@ const decideRoute = (decision: "approve" | "deny") =>
     },
   });
 
-/** Validated capabilities in canonical form (the schema already refused anything malformed). */
-export function canonicalCaps(raw: readonly unknown[]): Capability[] {
-  return raw.map((value, i) => {
-    const parsed = parseCapability(value, `cap[${i}]`);
-    if (!parsed.ok) throw problems.invalid(parsed.error.message);
-    return parsed.value;
-  });
-}
-
-function newTaskId(): string {
-  return `task-${Buffer.from(getRandomValues(new Uint8Array(12))).toString("hex")}`;
-}
-
 /** Registers the operator routes. */
 export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): void {
   // Authenticate before the body is validated, so an anonymous caller learns nothing from errors.
@@ -215,78 +201,8 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
   });
 
   app.openapi(grantRoute, async (c) => {
-    const body = c.req.valid("json");
-    const { config } = ctx;
-    const agent = ctx.store.getAgent(body.agent);
-    if (agent === undefined) throw problems.notFound(`agent ${body.agent} is not registered`);
-    if (agent.status !== "active") throw problems.forbidden(`agent ${body.agent} is disabled`);
-    const ttl = body.ttl ?? config.defaultTtl;
-    if (ttl > config.maxTtl)
-      throw problems.invalid(`ttl: must not exceed the service maximum of ${config.maxTtl} s`);
-    const mdp = body.mdp ?? config.maxDepth;
-    if (mdp > config.maxDepth)
-      throw problems.invalid(`mdp: must not exceed the service maximum depth of ${config.maxDepth}`);
-    const rvi = body.rvi ?? config.revalidationInterval;
-    const taskId = body.task.id ?? newTaskId();
-    if (ctx.store.getTask(taskId) !== undefined) throw problems.conflict(`task ${taskId} already exists`);
-    // A typo in an audience would mint a token no tool server accepts; "*" names every audience.
-    const unknownAudiences = body.aud.filter(
-      (aud) => aud !== "*" && ctx.store.getAudience(aud) === undefined,
-    );
-    if (unknownAudiences.length > 0) throw problems.unknownAudience(unknownAudiences);
-    const now = ctx.now();
-    const claims = rootClaims({
-      issuer: config.issuer,
-      agent: agent.id,
-      jkt: agent.jkt,
-      task: taskId,
-      cap: canonicalCaps(body.cap),
-      aud: body.aud,
-      now,
-      ttl,
-      rvi,
-      mdp,
-    });
-    const token = await ctx.sign(claims);
-    ctx.store.recordGrant({
-      delegation: {
-        did: claims.did,
-        // Business hours live on the task row, written in the grant's transaction: a refused grant
-        // leaves no hours behind, and policy reads them with the task (ServiceContext.taskFacts).
-        task: {
-          id: taskId,
-          intent: body.task.intent,
-          ...(body.task.hours === undefined ? {} : { hours: body.task.hours }),
-        },
-        to: agent.id,
-        cap: claims.cap,
-        aud: claims.aud,
-        mdp,
-        exp: claims.exp,
-        rvi,
-      },
-      token: { jti: claims.jti, compact: token, iat: claims.iat, exp: claims.exp, rvl: claims.rvl },
-      at: now,
-      audit: {
-        at: now,
-        kind: "grant",
-        decision: "allow",
-        task: taskId,
-        did: claims.did,
-        jti: claims.jti,
-        reasons: [],
-        detail: jsonDetail({
-          by: "operator",
-          agent: agent.id,
-          cap: claims.cap,
-          aud: claims.aud,
-          exp: claims.exp,
-          mdp,
-          hours: body.task.hours,
-        }),
-      },
-    });
-    return c.json({ did: claims.did, jti: claims.jti, token, chain: token, task: taskId }, 201);
+    const granted = await grant(ctx.useCases, c.req.valid("json"));
+    return c.json(granted, 201);
   });
 
   app.openapi(approvalsRoute, (c) => {
@@ -298,29 +214,10 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
     return c.json({ items }, 200);
   });
 
-  for (const decision of ["approve", "deny"] as const) {
-    app.openapi(decideRoute(decision), (c) => {
+  for (const answer of ["approve", "deny"] as const) {
+    app.openapi(decideRoute(answer), async (c) => {
       const { id } = c.req.valid("param");
-      const approval = ctx.store.getApproval(id);
-      if (approval === undefined) throw problems.notFound(`approval ${id} does not exist`);
-      const now = ctx.now();
-      const decided = ctx.store.decideApproval(id, {
-        decision: decision === "approve" ? "approved" : "denied",
-        by: "operator",
-        at: now,
-        audit: {
-          at: now,
-          kind: decision === "approve" ? "approve" : "deny_approval",
-          decision: decision === "approve" ? "allow" : "deny",
-          task: approval.task,
-          did: approval.did,
-          action: approval.action,
-          resource: approval.resource,
-          reasons: [],
-          detail: { by: "operator", approval: id, agent: approval.agent },
-        },
-      });
-      return c.json(decided, 200);
+      return c.json(await decideApproval(ctx.useCases, id, answer), 200);
     });
   }
 }

@@ -1,0 +1,88 @@
+/**
+ * Re-authorizing a chain presented to one of the service's own endpoints (DESIGN.md,
+ * "Re-authorizing a chain", steps 1 to 9, plus the DPoP proof): every hop against the graph as it
+ * is now, then the leaf holder's proof for this request.
+ */
+import type { ChainToken } from "@baton/token";
+import { authenticateChain, provePresenter, type Reason } from "@baton/verifier";
+import type { UseCaseContext } from "./context.ts";
+import { type Attribution, attribution, type Presenter, storeReasons } from "./decision-records.ts";
+import { chainRefusal } from "./use-case-error.ts";
+
+/** A presentation to check: the chain, its proof, and the request the proof must be for. */
+export interface PresentedChain {
+  readonly chain: string;
+  readonly proof: string | undefined;
+  readonly method: string;
+  /** The public URL of the request: what the proof's `htu` must name. */
+  readonly url: string;
+}
+
+/** The result of authenticating a presented chain. */
+export type ChainCheck =
+  | ({ readonly ok: true; readonly hops: readonly ChainToken[] } & Presenter)
+  | ({
+      readonly ok: false;
+      readonly hops: readonly ChainToken[];
+      readonly reasons: readonly Reason[];
+    } & Presenter);
+
+/** An authenticated presentation: the chain text, its verified hops, and who presented it. */
+export interface Authenticated {
+  readonly chain: string;
+  readonly hops: readonly ChainToken[];
+  /** The verified leaf's claims. */
+  readonly leaf: ChainToken["claims"];
+  /** The decision-log fields naming the proven presenter and the chain. */
+  readonly by: Attribution;
+}
+
+/** Checks a presented chain and its proof at `now`; says why not rather than throwing. */
+export function checkPresented(
+  ctx: UseCaseContext,
+  presented: PresentedChain,
+  now: number,
+  acceptRevalidationDue = false,
+): ChainCheck {
+  const chain = authenticateChain(presented.chain, ctx.chainEnvironment(now, acceptRevalidationDue));
+  const { actor, proofReasons } = provePresenter(chain, presented, {
+    now,
+    proofMaxAgeSeconds: ctx.settings.proofMaxAge,
+    clockSkewSeconds: ctx.settings.clockSkew,
+    replayCache: ctx.replayCache,
+  });
+  if (!chain.ok) return { ...chain, actor };
+  if (proofReasons.length > 0) {
+    return { ok: false, hops: chain.hops, reasons: proofReasons, presented: chain.presented, actor };
+  }
+  return { ...chain, actor };
+}
+
+/**
+ * Authenticates a presentation, or throws a 401 carrying the deny to log as `kind`. The deny is
+ * filed under the presented leaf (as it claims to be), not the last hop that verified.
+ */
+export function authenticate(
+  ctx: UseCaseContext,
+  presented: PresentedChain,
+  kind: string,
+  now: number,
+  acceptRevalidationDue = false,
+): Authenticated {
+  const check = checkPresented(ctx, presented, now, acceptRevalidationDue);
+  if (!check.ok) {
+    const leafIndex = check.presented.length - 1;
+    const leaf = check.hops.length === check.presented.length ? check.hops[leafIndex]?.claims : undefined;
+    throw chainRefusal(check.reasons, 401, {
+      at: now,
+      kind,
+      decision: "deny",
+      ...(check.hops[0] === undefined ? {} : { task: check.hops[0].claims.tsk }),
+      ...(leaf === undefined ? {} : { did: leaf.did, jti: leaf.jti }),
+      ...attribution(check),
+      reasons: storeReasons(check.reasons),
+    });
+  }
+  const leaf = (check.hops[check.hops.length - 1] as ChainToken).claims;
+  return { chain: presented.chain, hops: check.hops, leaf, by: attribution(check) };
+}

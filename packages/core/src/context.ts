@@ -1,0 +1,158 @@
+/**
+ * The ports a use case runs over, with the per-instance state they share: one replay cache (a
+ * proof accepted anywhere is never accepted again) and one signature cache. Built once per
+ * service (or per test) from {@link UseCasePorts}.
+ */
+import type { AppendOutcome, DecisionInput, Store } from "@baton/store/contract";
+import {
+  DEFAULT_MAX_CHAIN_LENGTH,
+  DEFAULT_MAX_TOKEN_BYTES,
+  signToken,
+  type TokenClaims,
+  TokenError,
+} from "@baton/token";
+import {
+  type ChainEnvironment,
+  type PolicyHook,
+  ReplayCache,
+  SignatureCache,
+  type StatusCheck,
+} from "@baton/verifier";
+import { hopStatusOf } from "./hop-status.ts";
+import type { DiagnosticLogger, TokenKeys, UseCasePorts, UseCaseSettings } from "./ports.ts";
+import { policyHoursOf } from "./task-hours.ts";
+import { UseCaseError } from "./use-case-error.ts";
+
+/** Allows everything: the policy when none is given. */
+export const allowAll: PolicyHook = () => ({ decision: "allow" });
+
+/** The ports and shared caches every use case takes as its first argument. */
+export class UseCaseContext {
+  readonly store: Store;
+  readonly keys: TokenKeys;
+  readonly policy: PolicyHook;
+  readonly clock: () => number;
+  readonly logger: DiagnosticLogger;
+  readonly settings: UseCaseSettings;
+  readonly replayCache: ReplayCache;
+  readonly signatureCache: SignatureCache;
+  readonly maxChainLength = DEFAULT_MAX_CHAIN_LENGTH;
+  readonly maxTokenBytes = DEFAULT_MAX_TOKEN_BYTES;
+
+  constructor(ports: UseCasePorts) {
+    this.store = ports.store;
+    this.keys = ports.keys;
+    this.policy = ports.policy ?? allowAll;
+    this.clock = ports.clock;
+    this.logger = ports.logger;
+    this.settings = ports.settings;
+    this.replayCache = new ReplayCache(100_000, ports.settings.proofMaxAge + ports.settings.clockSkew);
+    this.signatureCache = new SignatureCache();
+  }
+
+  /** How long an approval request stays open and an approval usable. */
+  get approvalTtl(): number {
+    return this.settings.approvalTtl ?? 3600;
+  }
+
+  /** Most pending approval requests one delegation may have open. */
+  get maxPendingApprovals(): number {
+    return this.settings.maxPendingApprovals ?? 20;
+  }
+
+  /** Seconds since the epoch, as an integer. */
+  now(): number {
+    return Math.floor(this.clock());
+  }
+
+  /**
+   * What the graph knows about a task that a token does not carry, for policy: its intent, when
+   * it was opened (the chain's age), and its business hours when the grant declared them.
+   */
+  taskFacts(task: string): Record<string, unknown> {
+    const record = this.store.getTask(task);
+    if (record === undefined) return {};
+    return {
+      taskIntent: record.intent,
+      taskOpenedAt: record.openedAt,
+      ...(record.hours === null ? {} : { taskHours: policyHoursOf(record.hours) }),
+    };
+  }
+
+  /**
+   * Signs claims with the active key. A token over the size every verifier accepts is the
+   * caller's request being too big: a 400 `token_too_large` that says what to cut (issue 14).
+   */
+  async sign(claims: TokenClaims): Promise<string> {
+    try {
+      return await signToken(claims, this.keys.active());
+    } catch (error) {
+      if (!(error instanceof TokenError) || error.code !== "token_too_large") throw error;
+      throw new UseCaseError({
+        status: 400,
+        code: "token_too_large",
+        message: `${error.message}: ask for fewer capabilities (cap has ${claims.cap.length}), shorter action and resource patterns, fewer argument limits or fewer audiences (aud has ${claims.aud.length})`,
+      });
+    }
+  }
+
+  /** A status check backed by one `chainStatus` query for every verified hop of a chain. */
+  readonly statusCheck: StatusCheck = (hops) => {
+    const statuses = new Map(
+      this.store
+        .chainStatus([...new Set(hops.map((hop) => hop.claims.did))])
+        .map((status) => [status.did, status]),
+    );
+    return hops.map((hop) => hopStatusOf(hop.claims.did, statuses.get(hop.claims.did)));
+  };
+
+  /** The verifier environment for chains presented to this service at `now`. */
+  chainEnvironment(now: number, acceptRevalidationDue = false): ChainEnvironment {
+    return {
+      now,
+      issuer: this.settings.issuer,
+      resolveKey: (kid) => this.keys.resolve(kid, now),
+      status: this.statusCheck,
+      clockSkewSeconds: this.settings.clockSkew,
+      maxChainLength: this.maxChainLength,
+      maxTokenBytes: this.maxTokenBytes,
+      signatureCache: this.signatureCache,
+      acceptRevalidationDue,
+    };
+  }
+
+  /** Appends a decision. A decision that cannot be logged fails the request: nothing goes unrecorded. */
+  audit(input: DecisionInput): void {
+    try {
+      this.store.appendDecision(input);
+    } catch (error) {
+      this.logger.error({ err: error, kind: input.kind }, "could not append a decision");
+      throw error;
+    }
+  }
+
+  /** Appends each decision that passes the store's checks, in one commit; says what became of each. */
+  appendEach(inputs: readonly DecisionInput[]): AppendOutcome[] {
+    if (inputs.length === 0) return [];
+    try {
+      return this.store.appendEachDecision(inputs);
+    } catch (error) {
+      this.logger.error({ err: error, count: inputs.length }, "could not append decisions");
+      throw error;
+    }
+  }
+}
+
+/**
+ * Runs a use case so that a refusal carrying a decision is logged exactly once, here, before it
+ * leaves: the one "deny, log, throw" of the package. A decision that cannot be logged fails the
+ * call with the store's error instead.
+ */
+export async function recorded<T>(ctx: UseCaseContext, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UseCaseError && error.decision !== undefined) ctx.audit(error.decision);
+    throw error;
+  }
+}

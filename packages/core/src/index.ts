@@ -1,0 +1,74 @@
+export {
+  type Authenticated,
+  authenticate,
+  type ChainCheck,
+  checkPresented,
+  type PresentedChain,
+} from "./authenticate.ts";
+export { canonicalCaps } from "./capabilities.ts";
+export { allowAll, recorded, UseCaseContext } from "./context.ts";
+export {
+  type Attribution,
+  attribution,
+  audienceReporter,
+  callRecord,
+  jsonDetail,
+  type Presenter,
+  storeReasons,
+} from "./decision-records.ts";
+export { hopStatusOf } from "./hop-status.ts";
+export {
+  type HopBounds,
+  type HopClaimsResult,
+  type HopRequest,
+  hopClaims,
+  type RootClaimsInput,
+  reissuedClaims,
+  rootClaims,
+} from "./issuance.ts";
+export { compareHop, type HopChange, type HopTerms } from "./narrowing.ts";
+export type { DiagnosticLogger, TokenKeys, UseCasePorts, UseCaseSettings } from "./ports.ts";
+export { checkReport, type ReportRefusal } from "./report-checks.ts";
+export { type ApprovalRequest, recordApprovalRequest, stepUpRefusal } from "./step-up.ts";
+export { policyHoursOf } from "./task-hours.ts";
+export {
+  type HopState,
+  hopState,
+  type LatestTokenView,
+  lastDecision,
+  type TaskNode,
+  taskNodes,
+} from "./task-tree.ts";
+export { TRACE_PAGE, type Trace, traceOf } from "./trace-assembly.ts";
+export {
+  chainRefusal,
+  isUseCaseError,
+  refusals,
+  type StatusHint,
+  USE_CASE_ERROR_CODES,
+  UseCaseError,
+  type UseCaseErrorCode,
+  type UseCaseErrorInit,
+} from "./use-case-error.ts";
+export type { ActingParty } from "./use-cases/acting-party.ts";
+export { type Completed, complete } from "./use-cases/complete.ts";
+export { type ApprovalAnswer, decideApproval } from "./use-cases/decide-approval.ts";
+export { type Delegated, type DelegationRequest, delegate } from "./use-cases/delegate.ts";
+export { type Granted, type GrantRequest, grant } from "./use-cases/grant.ts";
+export {
+  type DecisionReportEntry,
+  type ReportEntry,
+  type ReportOutcome,
+  type ReportRefused,
+  report,
+  wrongAudienceMessage,
+} from "./use-cases/report.ts";
+export { type Revalidated, revalidate } from "./use-cases/revalidate.ts";
+export { type RevocationRequest, type Revoked, revoke } from "./use-cases/revoke.ts";
+export { trace } from "./use-cases/trace.ts";
+export {
+  type CallCheck,
+  type CallDecision,
+  type ToolServerCaller,
+  verify,
+} from "./use-cases/verify.ts";
