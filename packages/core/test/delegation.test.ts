@@ -1,0 +1,171 @@
+/** Grant, delegate and revalidate over a real SQLite file: results, refusals and what the log says. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { delegate, grant, revalidate, UseCaseError } from "../src/index.ts";
+import {
+  type Agent,
+  CAP_ISSUES,
+  CAP_REPO,
+  createWorld,
+  present,
+  refusalOf,
+  registerAgent,
+  type World,
+} from "./world.ts";
+
+let world: World;
+let alice: Agent;
+let bob: Agent;
+
+beforeEach(async () => {
+  world = createWorld();
+  alice = await registerAgent(world, "alice");
+  bob = await registerAgent(world, "bob");
+});
+afterEach(() => world.close());
+
+async function grantAlice(cap = CAP_ISSUES): Promise<string> {
+  const granted = await grant(world.ctx, { agent: alice.id, task: { intent: "triage" }, cap, aud: ["*"] });
+  alice.chain = granted.chain;
+  return granted.did;
+}
+
+describe("grant", () => {
+  it("opens the task, issues the root token as the whole chain, and logs the operator's grant", async () => {
+    const granted = await grant(world.ctx, {
+      agent: alice.id,
+      task: { id: "task-1", intent: "triage" },
+      cap: CAP_REPO,
+      aud: ["*"],
+    });
+    expect(granted).toMatchObject({ task: "task-1", chain: granted.token });
+    expect(world.store.getTask("task-1")?.rootDid).toBe(granted.did);
+    const [logged] = world.decisions();
+    expect(logged).toMatchObject({ kind: "grant", decision: "allow", did: granted.did, task: "task-1" });
+    expect(logged?.detail).toMatchObject({ by: "operator", agent: alice.id });
+  });
+
+  it("refuses an audience nobody registered with unknown_audience and writes nothing", async () => {
+    const refusal = await refusalOf(
+      grant(world.ctx, { agent: alice.id, task: { intent: "triage" }, cap: CAP_REPO, aud: ["nobody"] }),
+    );
+    expect(refusal).toBeInstanceOf(UseCaseError);
+    expect(refusal).toMatchObject({
+      code: "unknown_audience",
+      status: 404,
+      extra: { audiences: ["nobody"] },
+    });
+    expect(world.store.listTasks({ limit: 10 })).toEqual([]);
+    expect(world.decisions()).toEqual([]);
+  });
+
+  it("refuses a ttl over the service maximum with invalid_request", async () => {
+    const refusal = await refusalOf(
+      grant(world.ctx, { agent: alice.id, task: { intent: "t" }, cap: CAP_REPO, aud: ["*"], ttl: 90_000 }),
+    );
+    expect(refusal).toMatchObject({ code: "invalid_request", status: 400 });
+  });
+});
+
+describe("delegate", () => {
+  it("issues a narrower hop whose chain ends in the new token, logged as the presenter's allow", async () => {
+    const parentDid = await grantAlice(CAP_REPO);
+    const issued = await delegate(world.ctx, await present(world, alice, "/v1/delegations"), {
+      to: bob.id,
+      cap: CAP_ISSUES,
+    });
+    expect(issued.chain).toBe(`${alice.chain}~${issued.token}`);
+    expect(world.store.getDelegation(issued.did)).toMatchObject({ parent: parentDid, to: bob.id, depth: 1 });
+    const logged = world.decisions().at(-1);
+    expect(logged).toMatchObject({ kind: "delegate", decision: "allow", did: issued.did, agent: alice.id });
+    expect(logged?.actorProven).toBe(true);
+  });
+
+  it("refuses a delegation wider than its parent with scope_widening, logged once as the presenter's deny", async () => {
+    const parentDid = await grantAlice(CAP_ISSUES);
+    const refusal = await refusalOf(
+      delegate(world.ctx, await present(world, alice, "/v1/delegations"), { to: bob.id, cap: CAP_REPO }),
+    );
+    expect(refusal).toMatchObject({ code: "scope_widening", status: 403 });
+    const denies = world.decisions().filter((d) => d.decision === "deny");
+    expect(denies).toHaveLength(1);
+    expect(denies[0]).toMatchObject({ kind: "delegate", did: parentDid, agent: alice.id, actorProven: true });
+    expect(denies[0]?.reasons[0]?.code).toBe("scope_widening");
+    expect(denies[0]?.chain?.map((hop) => hop.did)).toEqual([parentDid]);
+    expect(world.store.descendants(parentDid)).toEqual([]);
+  });
+
+  it("refuses a chain whose proof is for another request with a 401, logged under the presented leaf", async () => {
+    const parentDid = await grantAlice();
+    const presentation = {
+      ...(await present(world, alice, "/v1/revalidate")),
+      url: "https://baton.test/v1/delegations",
+    };
+    const refusal = await refusalOf(delegate(world.ctx, presentation, { to: bob.id, cap: CAP_ISSUES }));
+    expect(refusal).toMatchObject({ status: 401 });
+    const [, deny] = world.decisions();
+    expect(deny).toMatchObject({ kind: "delegate", decision: "deny", did: parentDid, agent: alice.id });
+    expect(deny?.actorProven).toBe(false);
+  });
+
+  it("opens one approval for a step-up and names it, without issuing", async () => {
+    world.close();
+    world = createWorld({
+      policy: (input) => ({ decision: input.action === "baton.delegate" ? "step_up" : "allow" }),
+    });
+    alice = await registerAgent(world, "alice");
+    bob = await registerAgent(world, "bob");
+    const parentDid = await grantAlice();
+    const refusal = await refusalOf(
+      delegate(world.ctx, await present(world, alice, "/v1/delegations"), { to: bob.id, cap: CAP_ISSUES }),
+    );
+    expect(refusal).toMatchObject({ code: "step_up_required", status: 403, extra: { decision: "step_up" } });
+    const approvals = world.store.listApprovals({ status: "pending" });
+    expect(approvals.map((a) => a.id)).toEqual([(refusal.extra as { approval: string }).approval]);
+    expect(world.decisions().at(-1)).toMatchObject({ decision: "step_up", did: parentDid, agent: alice.id });
+    expect(world.store.descendants(parentDid)).toEqual([]);
+  });
+});
+
+describe("revalidate", () => {
+  it("re-issues a due chain with a new jti and the same did, logged as the presenter's allow", async () => {
+    const did = await grantAlice();
+    world.now += 700;
+    const before = world.store.latestToken(did);
+    const { chain } = await revalidate(world.ctx, await present(world, alice, "/v1/revalidate"));
+    expect(chain).not.toBe(alice.chain);
+    const after = world.store.latestToken(did);
+    expect(after?.jti).not.toBe(before?.jti);
+    expect(after?.compact).toBe(chain);
+    expect(world.decisions().at(-1)).toMatchObject({
+      kind: "revalidate",
+      decision: "allow",
+      did,
+      agent: alice.id,
+    });
+  });
+
+  it("returns a chain that is not due unchanged and logs nothing new", async () => {
+    await grantAlice();
+    const logged = world.decisions().length;
+    const { chain } = await revalidate(world.ctx, await present(world, alice, "/v1/revalidate"));
+    expect(chain).toBe(alice.chain);
+    expect(world.decisions()).toHaveLength(logged);
+  });
+
+  it("refuses a chain policy will not revalidate with policy_denied, logged as a revalidate deny", async () => {
+    world.close();
+    world = createWorld({
+      policy: (input) => ({ decision: input.action === "baton.revalidate" ? "deny" : "allow" }),
+    });
+    alice = await registerAgent(world, "alice");
+    const did = await grantAlice();
+    const refusal = await refusalOf(revalidate(world.ctx, await present(world, alice, "/v1/revalidate")));
+    expect(refusal).toMatchObject({ code: "policy_denied", status: 403 });
+    expect(world.decisions().at(-1)).toMatchObject({
+      kind: "revalidate",
+      decision: "deny",
+      did,
+      agent: alice.id,
+    });
+  });
+});
