@@ -60,9 +60,4 @@ export class ServiceContext {
   publicUrl(path: string): string {
     return `${this.config.issuer}${path}`;
   }
-
-  /** Appends a decision (a write that is not a use case yet, e.g. registering an audience). */
-  audit(...args: Parameters<UseCaseContext["audit"]>): void {
-    this.useCases.audit(...args);
-  }
 }

@@ -37,7 +37,9 @@ export {
   type LatestTokenView,
   lastDecision,
   type TaskNode,
+  type TaskTree,
   taskNodes,
+  taskTreeOf,
 } from "./task-tree.ts";
 export { TRACE_PAGE, type Trace, traceOf } from "./trace-assembly.ts";
 export {
@@ -56,6 +58,13 @@ export { type ApprovalAnswer, decideApproval } from "./use-cases/decide-approval
 export { type Delegated, type DelegationRequest, delegate } from "./use-cases/delegate.ts";
 export { type Granted, type GrantRequest, grant } from "./use-cases/grant.ts";
 export {
+  type AgentRegistration,
+  type AudienceRegistration,
+  disableAgent,
+  registerAgent,
+  registerAudience,
+} from "./use-cases/registry.ts";
+export {
   type DecisionReportEntry,
   type ReportEntry,
   type ReportOutcome,
@@ -65,7 +74,7 @@ export {
 } from "./use-cases/report.ts";
 export { type Revalidated, revalidate } from "./use-cases/revalidate.ts";
 export { type RevocationRequest, type Revoked, revoke } from "./use-cases/revoke.ts";
-export { trace } from "./use-cases/trace.ts";
+export { inspectTask, trace } from "./use-cases/trace.ts";
 export {
   type CallCheck,
   type CallDecision,

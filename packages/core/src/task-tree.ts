@@ -2,7 +2,7 @@
  * A task's tree as an investigator sees it: each hop's state now, its latest token times, and
  * what narrowed against its parent (issue 10).
  */
-import type { DecisionRecord, DelegationRecord, Store, TokenRecord } from "@baton/store/contract";
+import type { DecisionRecord, DelegationRecord, Store, TaskRecord, TokenRecord } from "@baton/store/contract";
 import { compareHop, type HopChange } from "./narrowing.ts";
 
 /**
@@ -74,4 +74,19 @@ export function taskNodes(store: Store, task: string, now: number): TaskNode[] {
       narrowing,
     };
   });
+}
+
+/** A task with its tree at `now`, as `GET /v1/tasks/{id}` returns it. */
+export interface TaskTree {
+  readonly task: TaskRecord;
+  readonly now: number;
+  readonly lastDecision: DecisionRecord | null;
+  readonly nodes: readonly TaskNode[];
+}
+
+/** The tree of `task` at `now`, or undefined when the store does not know the task. */
+export function taskTreeOf(store: Store, task: string, now: number): TaskTree | undefined {
+  const record = store.getTask(task);
+  if (record === undefined) return undefined;
+  return { task: record, now, lastDecision: lastDecision(store, task), nodes: taskNodes(store, task, now) };
 }

@@ -1,6 +1,18 @@
-/** Revoke, complete, approve/deny and trace over a real SQLite file. */
+/** Revoke, complete, approve/deny, the registry, trace and the task tree over a real SQLite file. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { complete, decideApproval, delegate, grant, revoke, trace, traceOf } from "../src/index.ts";
+import {
+  complete,
+  decideApproval,
+  delegate,
+  disableAgent,
+  grant,
+  inspectTask,
+  registerAgent as registerAgentUseCase,
+  registerAudience,
+  revoke,
+  trace,
+  traceOf,
+} from "../src/index.ts";
 import {
   type Agent,
   CAP_ISSUES,
@@ -161,5 +173,59 @@ describe("trace", () => {
       code: "not_found",
       status: 404,
     });
+  });
+});
+
+describe("inspect a task", () => {
+  it("shows each hop's state now and what narrowed at it, a due hop as revalidation_due", async () => {
+    world.now += 700;
+    const tree = await inspectTask(world.ctx, task);
+    expect(tree.nodes.map((node) => [node.did, node.state])).toEqual([
+      [rootDid, "revalidation_due"],
+      [hopDid, "revalidation_due"],
+    ]);
+    expect(tree.nodes[1]?.narrowing?.find((change) => change.what === "cap")).toMatchObject({
+      change: "narrowed",
+      widening: false,
+    });
+    expect(tree.lastDecision?.kind).toBe("delegate");
+  });
+
+  it("answers an unknown task with not_found", async () => {
+    expect(await refusalOf(inspectTask(world.ctx, "task-none"))).toMatchObject({ code: "not_found" });
+  });
+});
+
+describe("the registry", () => {
+  it("refuses a second agent with the same id with conflict, logging nothing", async () => {
+    const before = world.decisions().length;
+    const refusal = await refusalOf(
+      registerAgentUseCase(world.ctx, { id: alice.id, jwk: alice.key.publicJwk }),
+    );
+    expect(refusal).toMatchObject({ code: "conflict", status: 409 });
+    expect(world.decisions()).toHaveLength(before);
+  });
+
+  it("refuses a key that is not an Ed25519 public JWK with invalid_request", async () => {
+    const refusal = await refusalOf(
+      registerAgentUseCase(world.ctx, { id: "agent:carol", jwk: { kty: "RSA" } }),
+    );
+    expect(refusal).toMatchObject({ code: "invalid_request", status: 400 });
+  });
+
+  it("disabling an agent revokes what it holds, logged as the operator's disable", async () => {
+    const { revoked } = await disableAgent(world.ctx, bob.id, "key leaked");
+    expect(revoked).toEqual([hopDid]);
+    expect(world.decisions().at(-1)).toMatchObject({ kind: "disable", decision: "allow" });
+    expect(world.decisions().at(-1)?.detail).toMatchObject({ agent: bob.id, reason: "key leaked" });
+  });
+
+  it("registers an audience once, logging it, and refuses it again with conflict", async () => {
+    await registerAudience(world.ctx, { id: "repo-tool", secretHash: "a".repeat(64) });
+    expect(world.decisions().at(-1)).toMatchObject({ kind: "register", audience: "repo-tool" });
+    const again = await refusalOf(
+      registerAudience(world.ctx, { id: "repo-tool", secretHash: "b".repeat(64) }),
+    );
+    expect(again).toMatchObject({ code: "conflict" });
   });
 });

@@ -4,7 +4,7 @@
  * what narrowed at it, the agent list, and an agent's blast radius. Writes stay where they were
  * (`POST /v1/revocations`, `POST /v1/approvals/{id}/approve|deny`).
  */
-import { lastDecision, taskNodes } from "@baton/core";
+import { inspectTask, lastDecision } from "@baton/core";
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../auth.ts";
 import { errorResponses, jsonResponse, notFound, type ServiceApp, z } from "../openapi.ts";
@@ -143,13 +143,9 @@ export function registerGraphRoutes(app: ServiceApp, ctx: ServiceContext): void 
     return c.json({ items }, 200);
   });
 
-  app.openapi(taskRoute, (c) => {
+  app.openapi(taskRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const task = ctx.store.getTask(id);
-    if (task === undefined) throw problems.notFound(`task ${id} does not exist`);
-    const now = ctx.now();
-    const nodes = taskNodes(ctx.store, id, now);
-    return c.json({ task, now, lastDecision: lastDecision(ctx.store, id), nodes }, 200);
+    return c.json(await inspectTask(ctx.useCases, id), 200);
   });
 
   app.openapi(agentsRoute, (c) => c.json({ items: ctx.store.listAgents() }, 200));

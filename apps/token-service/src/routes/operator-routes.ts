@@ -4,8 +4,7 @@
  * decision in the same transaction as its write.
  */
 
-import { decideApproval, grant } from "@baton/core";
-import { parseAgentJwk } from "@baton/token";
+import { decideApproval, disableAgent, grant, registerAgent, registerAudience } from "@baton/core";
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../auth.ts";
 import {
@@ -19,7 +18,6 @@ import {
   tooLarge,
   z,
 } from "../openapi.ts";
-import { problems } from "../problem.ts";
 import {
   AgentParam,
   AnyObjectSchema,
@@ -130,72 +128,22 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
   operatorOnly(app, ctx, "POST", ["/v1/agents", "/v1/agents/:id/disable", "/v1/audiences", "/v1/grants"]);
   operatorOnly(app, ctx, "POST", ["/v1/approvals/:id/approve", "/v1/approvals/:id/deny"]);
   operatorOnly(app, ctx, "GET", ["/v1/approvals"]);
-  app.openapi(registerAgentRoute, (c) => {
-    const body = c.req.valid("json");
-    const key = parseAgentJwk(body.jwk);
-    if (!key.ok) throw problems.invalid(key.error.message);
-    if (ctx.store.getAgent(body.id) !== undefined)
-      throw problems.conflict(`agent ${body.id} is already registered`);
-    const now = ctx.now();
-    const agent = ctx.store.registerAgent({
-      id: body.id,
-      jwk: key.value.jwk,
-      jkt: key.value.thumbprint,
-      ...(body.name === undefined ? {} : { name: body.name }),
-      ...(body.owner === undefined ? {} : { owner: body.owner }),
-      at: now,
-      audit: {
-        at: now,
-        kind: "register",
-        decision: "allow",
-        reasons: [],
-        // The actor is the operator; the agent is what was acted on.
-        detail: { by: "operator", agent: body.id, jkt: key.value.thumbprint },
-      },
-    });
+  app.openapi(registerAgentRoute, async (c) => {
+    const agent = await registerAgent(ctx.useCases, c.req.valid("json"));
     return c.json({ id: agent.id, jkt: agent.jkt }, 201);
   });
 
-  app.openapi(disableAgentRoute, (c) => {
+  app.openapi(disableAgentRoute, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json") as { reason?: string };
-    if (ctx.store.getAgent(id) === undefined) throw problems.notFound(`agent ${id} is not registered`);
-    const now = ctx.now();
-    const reason = body.reason ?? "disabled by an operator";
-    const result = ctx.store.disableAgent(id, {
-      reason,
-      at: now,
-      audit: {
-        at: now,
-        kind: "disable",
-        decision: "allow",
-        reasons: [],
-        detail: { by: "operator", agent: id, reason },
-      },
-    });
-    return c.json({ revoked: [...result.revoked] }, 200);
+    return c.json(await disableAgent(ctx.useCases, id, body.reason), 200);
   });
 
-  app.openapi(audienceRoute, (c) => {
+  app.openapi(audienceRoute, async (c) => {
     const body = c.req.valid("json");
-    if (ctx.store.getAudience(body.id) !== undefined)
-      throw problems.conflict(`audience ${body.id} is already registered`);
+    // The secret is shown once, here; the service keeps only its hash.
     const secret = generateAudienceSecret(body.id);
-    const now = ctx.now();
-    ctx.store.registerAudience({
-      id: body.id,
-      secretHash: hashSecret(secret),
-      ...(body.name === undefined ? {} : { name: body.name }),
-      at: now,
-    });
-    ctx.audit({
-      at: now,
-      kind: "register",
-      decision: "allow",
-      audience: body.id,
-      reasons: [],
-      detail: { by: "operator", audience: body.id },
-    });
+    await registerAudience(ctx.useCases, { ...body, secretHash: hashSecret(secret) });
     c.header("cache-control", "no-store");
     return c.json({ id: body.id, secret }, 201);
   });

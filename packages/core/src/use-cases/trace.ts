@@ -1,6 +1,7 @@
-/** Trace: a delegation with everything around it, for an investigator. */
+/** Trace and inspect: a delegation, or a task's tree, with everything around it, for an investigator. */
 
 import { recorded, type UseCaseContext } from "../context.ts";
+import { type TaskTree, taskTreeOf } from "../task-tree.ts";
 import { type Trace, traceOf } from "../trace-assembly.ts";
 import { refusals } from "../use-case-error.ts";
 
@@ -10,5 +11,14 @@ export function trace(ctx: UseCaseContext, did: string): Promise<Trace> {
     const found = traceOf(ctx.store, did);
     if (found === undefined) throw refusals.notFound(`delegation ${did} does not exist`);
     return found;
+  });
+}
+
+/** A task's tree now: each hop's state, latest token times and what narrowed at it. */
+export function inspectTask(ctx: UseCaseContext, id: string): Promise<TaskTree> {
+  return recorded(ctx, () => {
+    const tree = taskTreeOf(ctx.store, id, ctx.now());
+    if (tree === undefined) throw refusals.notFound(`task ${id} does not exist`);
+    return tree;
   });
 }
