@@ -70,7 +70,6 @@ export {
   type ReportOutcome,
   type ReportRefused,
   report,
-  wrongAudienceMessage,
 } from "./use-cases/report.ts";
 export { type Revalidated, revalidate } from "./use-cases/revalidate.ts";
 export { type RevocationRequest, type Revoked, revoke } from "./use-cases/revoke.ts";
@@ -80,4 +79,5 @@ export {
   type CallDecision,
   type ToolServerCaller,
   verify,
+  wrongAudienceMessage,
 } from "./use-cases/verify.ts";

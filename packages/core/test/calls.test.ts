@@ -133,3 +133,15 @@ describe("report", () => {
     expect(world.decisions()).toHaveLength(before + 1);
   });
 });
+
+describe("an audience secret", () => {
+  it("cannot ask about another audience's call: forbidden, and no decision is logged", async () => {
+    const alice = await setUp();
+    const before = world.decisions().length;
+    const refusal = await refusalOf(
+      verify(world.ctx, { kind: "audience", audience: "other-tool" }, await call(alice)),
+    );
+    expect(refusal).toMatchObject({ code: "forbidden", status: 403 });
+    expect(world.decisions()).toHaveLength(before);
+  });
+});

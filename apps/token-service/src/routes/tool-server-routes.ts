@@ -4,17 +4,10 @@
  * (which fixes the audience) or the operator token. A deny is a 200 with `decision: "deny"`.
  */
 
-import {
-  type DecisionReportEntry,
-  type ReportEntry,
-  report,
-  verify,
-  wrongAudienceMessage,
-} from "@baton/core";
+import { type DecisionReportEntry, type ReportEntry, report, verify } from "@baton/core";
 import { createRoute } from "@hono/zod-openapi";
 import { requireToolServerOrOperator } from "../auth.ts";
 import { errorResponses, forbidden, jsonBody, jsonResponse, type ServiceApp, tooLarge } from "../openapi.ts";
-import { ProblemError } from "../problem.ts";
 import {
   DecisionReportSchema,
   DecisionsAcceptedSchema,
@@ -62,10 +55,6 @@ const decisionsRoute = createRoute({
   },
 });
 
-function wrongAudience(audience: string): ProblemError {
-  return new ProblemError({ status: 403, code: "forbidden", detail: wrongAudienceMessage(audience) });
-}
-
 /** Each entry of a batch parsed on its own: a report to judge, or why it cannot be read. */
 function parsedEntries(decisions: readonly unknown[]): ReportEntry[] {
   return decisions.map((entry) => {
@@ -86,10 +75,8 @@ export function registerToolServerRoutes(app: ServiceApp, ctx: ServiceContext): 
     });
   }
   app.openapi(verifyRoute, async (c) => {
-    const caller = c.get("caller");
     const body = c.req.valid("json");
-    if (caller.kind === "audience" && caller.audience !== body.audience) throw wrongAudience(body.audience);
-    return c.json(await verify(ctx.useCases, caller, body), 200);
+    return c.json(await verify(ctx.useCases, c.get("caller"), body), 200);
   });
 
   app.openapi(decisionsRoute, async (c) => {

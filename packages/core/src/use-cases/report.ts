@@ -8,7 +8,7 @@ import type { Decision } from "@baton/verifier";
 import { recorded, type UseCaseContext } from "../context.ts";
 import { audienceReporter, callRecord, jsonDetail } from "../decision-records.ts";
 import { checkReport } from "../report-checks.ts";
-import type { ToolServerCaller } from "./verify.ts";
+import { type ToolServerCaller, wrongAudienceMessage } from "./verify.ts";
 
 /** One report, as the tool server's verifier sent it (validated shape). */
 export interface DecisionReportEntry {
@@ -40,11 +40,6 @@ export interface ReportRefused {
 export interface ReportOutcome {
   readonly accepted: number;
   readonly refused: readonly ReportRefused[];
-}
-
-/** The refusal of a report about another audience than the caller's secret names. */
-export function wrongAudienceMessage(audience: string): string {
-  return `this audience secret is not for audience ${audience}`;
 }
 
 /** Judges and appends a batch of reports on behalf of `caller`. */

@@ -7,6 +7,7 @@ import { argsDigest, type Decision, type PolicyHook, type Reason, verifyPresenta
 import { recorded, type UseCaseContext } from "../context.ts";
 import { attribution, audienceReporter, callRecord } from "../decision-records.ts";
 import { recordApprovalRequest } from "../step-up.ts";
+import { refusals } from "../use-case-error.ts";
 
 /** Who asked for the check: a tool server by its audience secret, or the operator. */
 export type ToolServerCaller =
@@ -30,13 +31,24 @@ export interface CallCheck {
 /** The verifier's decision; a step-up also names its pending approval. */
 export type CallDecision = Decision & { readonly approval?: string };
 
-/** Decides `call` now on behalf of `caller`; the decision (allow, deny or step_up) is logged. */
+/** The refusal of a call or report about another audience than the caller's secret names. */
+export function wrongAudienceMessage(audience: string): string {
+  return `this audience secret is not for audience ${audience}`;
+}
+
+/**
+ * Decides `call` now on behalf of `caller`; the decision (allow, deny or step_up) is logged. An
+ * audience secret may only ask about its own audience (403 `forbidden`, not a decision).
+ */
 export function verify(
   ctx: UseCaseContext,
   caller: ToolServerCaller,
   call: CallCheck,
 ): Promise<CallDecision> {
   return recorded(ctx, () => {
+    // An audience secret speaks for its own audience only.
+    if (caller.kind === "audience" && caller.audience !== call.audience)
+      throw refusals.forbidden(wrongAudienceMessage(call.audience));
     const now = ctx.now();
     // Policy sees what the graph knows about the task (intent, age, business hours) besides what
     // the tool server declared; the graph's facts win.
