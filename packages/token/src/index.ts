@@ -31,6 +31,15 @@ export {
   serializeClaims,
   type TokenClaims,
 } from "./claims.ts";
+export {
+  type CompactJwsRules,
+  type DecodedJws,
+  decodeCompactJws,
+  decodeJwsText,
+  type JwsPart,
+  type JwsRefusal,
+  parseJwsObject,
+} from "./compact-jws.ts";
 export { randomId, sha256Base64url } from "./digest.ts";
 export {
   ed25519PublicKeyObject,
