@@ -2,7 +2,7 @@
  * `BatonOperator`: the operator's side of the service API: agents, audiences, grants,
  * revocations, approvals and investigation. Authenticated with the operator bearer token.
  */
-import type { Capability, Ed25519PublicJwk } from "@baton/token";
+import { type Capability, type Ed25519PublicJwk, formatAuthorization } from "@baton/token";
 import { callService, readResponse } from "./baton-error.ts";
 
 export interface BatonOperatorOptions {
@@ -70,7 +70,7 @@ export class BatonOperator {
     const response = await callService(this.fetchImpl, `${this.serviceUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${this.token}`,
+        authorization: formatAuthorization("Bearer", this.token),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -6,6 +6,12 @@ export {
   jwkThumbprint,
   parseAgentJwk,
 } from "./agent-key.ts";
+export {
+  type AuthorizationCredentials,
+  type AuthorizationRefusal,
+  formatAuthorization,
+  parseAuthorization,
+} from "./authorization.ts";
 export { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
 export {
   CHAIN_SEPARATOR,

@@ -11,6 +11,7 @@ import {
   checkTime,
   decodeChain,
   decodeToken,
+  parseAuthorization,
   parseTokenPayload,
   type TokenHeader,
 } from "@baton/token";
@@ -42,8 +43,10 @@ async function readChain(ctx: CommandContext): Promise<string> {
     if (text.trim() === "")
       throw usageError("standard input was empty: pipe a chain (t0~t1~…) into `inspect -`");
   }
-  // Accept a pasted header value as well as the bare chain.
-  return text.trim().replace(/^(authorization:\s*)?baton\s+/i, "");
+  // Accept a pasted header value (read by the one Authorization parser) as well as the bare chain.
+  const value = text.trim().replace(/^authorization:\s*/i, "");
+  const header = parseAuthorization(value);
+  return header.ok && header.value.scheme === "baton" ? header.value.credentials : value;
 }
 
 async function loadJwks(ctx: CommandContext, where: string): Promise<unknown> {
