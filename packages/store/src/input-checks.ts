@@ -7,6 +7,7 @@ import {
   type Capability,
   CLAIM_LIMITS,
   DEFAULT_MAX_TOKEN_BYTES,
+  INPUT_LIMITS,
   isAgentId,
   isAudience,
   isBase64urlOfLength,
@@ -19,13 +20,13 @@ import type { DecisionDetail, DecisionReason, TaskHours } from "./store.ts";
 import { StoreError } from "./store-error.ts";
 
 /** Longest free text (intent, reason, message) the store keeps. */
-export const MAX_TEXT_LENGTH = 1024;
+export const MAX_TEXT_LENGTH = INPUT_LIMITS.maxTextLength;
 /** Longest short name (display name, owner, operator). */
-export const MAX_NAME_LENGTH = 255;
+export const MAX_NAME_LENGTH = INPUT_LIMITS.maxNameLength;
 /** Largest serialized decision `detail`. */
 export const MAX_DETAIL_BYTES = 16 * 1024;
 /** Most reasons on one decision. */
-export const MAX_REASONS = 64;
+export const MAX_REASONS = INPUT_LIMITS.maxReasons;
 /** Longest setting value. */
 export const MAX_SETTING_BYTES = 64 * 1024;
 
@@ -128,7 +129,7 @@ export function checkCount(value: unknown, field: string, max: number): number {
  * or bidi-control characters ({@link textProblem}). Every text column the store writes goes
  * through here, so the check is made once for every write path.
  */
-export function checkText(value: unknown, field: string, max = MAX_TEXT_LENGTH): string {
+export function checkText(value: unknown, field: string, max: number = MAX_TEXT_LENGTH): string {
   if (typeof value !== "string" || value.length === 0 || value.length > max) {
     throw invalid(field, `must be a string of 1 to ${max} characters`);
   }
@@ -138,7 +139,11 @@ export function checkText(value: unknown, field: string, max = MAX_TEXT_LENGTH):
 }
 
 /** Optional free text: undefined becomes null. */
-export function checkOptionalText(value: unknown, field: string, max = MAX_TEXT_LENGTH): string | null {
+export function checkOptionalText(
+  value: unknown,
+  field: string,
+  max: number = MAX_TEXT_LENGTH,
+): string | null {
   return value === undefined ? null : checkText(value, field, max);
 }
 
@@ -269,7 +274,9 @@ export function checkReasons(value: unknown, field: string): DecisionReason[] {
       }
     }
     const hop =
-      reason.hop === undefined || reason.hop === null ? null : checkCount(reason.hop, `${at}.hop`, 64);
+      reason.hop === undefined || reason.hop === null
+        ? null
+        : checkCount(reason.hop, `${at}.hop`, INPUT_LIMITS.maxReasonHop);
     if (typeof reason.code !== "string" || !REASON_CODE.test(reason.code)) {
       throw invalid(`${at}.code`, "must match [a-z][a-z0-9_]{0,63}");
     }
@@ -278,15 +285,23 @@ export function checkReasons(value: unknown, field: string): DecisionReason[] {
       throw invalid(`${at}.message`, `must be a string of at most ${MAX_TEXT_LENGTH} characters`);
     }
     if (!message.isWellFormed()) throw invalid(`${at}.message`, TEXT_PROBLEM_MESSAGES.ill_formed);
-    const claim = reason.claim === undefined ? undefined : checkText(reason.claim, `${at}.claim`, 64);
+    const claim =
+      reason.claim === undefined
+        ? undefined
+        : checkText(reason.claim, `${at}.claim`, INPUT_LIMITS.maxReasonClaimLength);
     const evidence =
       reason.evidence === undefined ? undefined : checkEvidence(reason.evidence, `${at}.evidence`);
     let policies: string[] | undefined;
     if (reason.policies !== undefined) {
-      if (!Array.isArray(reason.policies) || reason.policies.length > 32) {
-        throw invalid(`${at}.policies`, "must be an array of at most 32 policy ids");
+      if (!Array.isArray(reason.policies) || reason.policies.length > INPUT_LIMITS.maxReasonPolicies) {
+        throw invalid(
+          `${at}.policies`,
+          `must be an array of at most ${INPUT_LIMITS.maxReasonPolicies} policy ids`,
+        );
       }
-      policies = reason.policies.map((policy, j) => checkText(policy, `${at}.policies[${j}]`, 128));
+      policies = reason.policies.map((policy, j) =>
+        checkText(policy, `${at}.policies[${j}]`, INPUT_LIMITS.maxPolicyIdLength),
+      );
     }
     return {
       hop,
@@ -309,7 +324,7 @@ const REASON_MEMBERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Largest serialized `evidence` of one reason. */
-const MAX_EVIDENCE_BYTES = 4096;
+const MAX_EVIDENCE_BYTES = INPUT_LIMITS.maxEvidenceBytes;
 
 /** A reason's evidence: a plain JSON object of at most 4 KiB, whose every string is well-formed. */
 function checkEvidence(value: unknown, field: string): Record<string, unknown> {
@@ -334,7 +349,7 @@ function checkReporter(value: unknown, field: string): string {
 }
 
 /** The most tokens a presented chain records (a root and 64 hops). */
-const MAX_PRESENTED_HOPS = CLAIM_LIMITS.maxDepth + 1;
+const MAX_PRESENTED_HOPS = INPUT_LIMITS.maxChainEntries;
 
 /** Checks a presented chain and returns it as JSON text in a fixed key order, or null when absent. */
 function checkPresentedChain(value: unknown, field: string): string | null {
@@ -457,8 +472,8 @@ export function checkDecisionInput(value: unknown, field: string): CheckedDecisi
     jti: optional("jti", checkRandomId),
     agent: optional("agent", checkAgentId),
     audience: optional("audience", text(CLAIM_LIMITS.maxAudienceLength)),
-    action: optional("action", text(512)),
-    resource: optional("resource", text(512)),
+    action: optional("action", text(INPUT_LIMITS.maxTargetLength)),
+    resource: optional("resource", text(INPUT_LIMITS.maxTargetLength)),
     reasons: JSON.stringify(checkReasons(input.reasons, `${field}.reasons`)),
     detail: checkDetail(input.detail, `${field}.detail`),
     format: CURRENT_DECISION_FORMAT,

@@ -47,6 +47,7 @@ export {
   parseJwsObject,
 } from "./compact-jws.ts";
 export { randomId, sha256Base64url } from "./digest.ts";
+export { INPUT_LIMITS } from "./input-limits.ts";
 export {
   ed25519PublicKeyObject,
   importJwks,
