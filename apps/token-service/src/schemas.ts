@@ -17,6 +17,7 @@ import {
   MAX_PATTERN_LENGTH,
   parseAgentJwk,
   parseCapability,
+  TASK_HOURS_CLOCK_TIME,
 } from "@baton/token";
 import { z } from "@hono/zod-openapi";
 
@@ -145,11 +146,12 @@ export const RegisterAgentBody = z
 
 export const DisableAgentBody = z.strictObject({ reason: text().optional() }).openapi("DisableAgentRequest");
 
-const ClockTime = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, "must be HH:MM, 00:00 to 24:00");
+const ClockTime = z.string().regex(TASK_HOURS_CLOCK_TIME, "must be HH:MM, 00:00 to 24:00");
 
 /**
- * A task's business hours in the policy zone: distinct ISO weekdays (1 = Monday) and HH:MM, end
- * exclusive. The store checks the same rules again (`TaskHours`) and keeps them on the task.
+ * A task's business hours (`TaskHours` of @baton/token) in the policy zone: distinct ISO weekdays
+ * (1 = Monday) and HH:MM, end exclusive. The store checks the same rules again and keeps them on
+ * the task.
  */
 export const BusinessHoursSchema = z
   .strictObject({

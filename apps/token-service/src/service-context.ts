@@ -18,7 +18,9 @@ import {
   type ChainToken,
   DEFAULT_MAX_CHAIN_LENGTH,
   DEFAULT_MAX_TOKEN_BYTES,
+  minuteOfDay,
   signToken,
+  TASK_HOURS_CLOCK_TIME,
   type TokenClaims,
   TokenError,
 } from "@baton/token";
@@ -97,14 +99,6 @@ export interface PresentedChain {
 /** Allows everything: the default until runtime policy (a later issue) is wired in. */
 export const allowAll: PolicyHook = () => ({ decision: "allow" });
 
-/** `HH:MM` from 00:00 to 24:00, as the store accepts it. */
-const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
-
-/** Minutes since midnight of an `HH:MM` that matched {@link CLOCK_TIME}. */
-function minuteOfDay(hhmm: string): number {
-  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-}
-
 /**
  * A task's stored hours as policy reads them (minutes of the day). Hours that were declared but
  * cannot be read, say from a hand-edited file, become an empty week, which denies delegations:
@@ -116,8 +110,8 @@ export function policyHoursOf(hours: TaskHours): BusinessHours {
     hours !== null &&
     typeof hours.start === "string" &&
     typeof hours.end === "string" &&
-    CLOCK_TIME.test(hours.start) &&
-    CLOCK_TIME.test(hours.end);
+    TASK_HOURS_CLOCK_TIME.test(hours.start) &&
+    TASK_HOURS_CLOCK_TIME.test(hours.end);
   const parsed = readable
     ? businessHoursOf({ days: hours.days, start: minuteOfDay(hours.start), end: minuteOfDay(hours.end) })
     : undefined;

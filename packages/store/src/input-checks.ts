@@ -14,6 +14,7 @@ import {
   isRandomId,
   isTaskId,
   parseCapability,
+  TASK_HOURS_CLOCK_TIME,
 } from "@baton/token";
 import { CURRENT_DECISION_FORMAT, type DecisionRowFields } from "./decision-chain.ts";
 import type { DecisionDetail, DecisionReason, TaskHours } from "./store.ts";
@@ -38,8 +39,6 @@ const KEY_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 const SETTING_KEY = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const SECRET_HASH = /^[\x21-\x7e]{16,256}$/;
-// HH:MM from 00:00 to 23:59, or 24:00 (the end of the day, for a window that runs to midnight).
-const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 // Control characters other than tab and newline have no business in stored text and confuse logs.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
@@ -424,7 +423,7 @@ export function checkTaskHours(value: unknown, field: string): TaskHours {
   if (new Set(days).size !== days.length) throw invalid(`${field}.days`, "must not repeat a weekday");
   const clock = (name: "start" | "end"): string => {
     const time = hours[name];
-    if (typeof time !== "string" || !CLOCK_TIME.test(time)) {
+    if (typeof time !== "string" || !TASK_HOURS_CLOCK_TIME.test(time)) {
       throw invalid(`${field}.${name}`, "must be HH:MM, from 00:00 to 24:00");
     }
     return time;

@@ -46,6 +46,7 @@ export {
   type JwsRefusal,
   parseJwsObject,
 } from "./compact-jws.ts";
+export type { IsoWeekday, Reason, TaskHours } from "./contract.ts";
 export { randomId, sha256Base64url } from "./digest.ts";
 export { INPUT_LIMITS } from "./input-limits.ts";
 export {
@@ -86,4 +87,5 @@ export {
   parseCapability,
 } from "./scope.ts";
 export { type JsonValue, parseStrictJson } from "./strict-json.ts";
+export { minuteOfDay, TASK_HOURS_CLOCK_TIME } from "./task-hours.ts";
 export { fail, ok, type Result, TokenError, type TokenErrorDetails } from "./token-error.ts";
