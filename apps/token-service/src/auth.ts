@@ -4,6 +4,7 @@
  * `Authorization: Baton <chain>` and a `DPoP` proof. Secrets are compared by hash in constant time.
  * A malformed header is a 400; a missing or wrong credential is a 401.
  */
+import { parseAuthorization } from "@baton/token";
 import type { Context } from "hono";
 import { type CallerScheme, challenge, unauthorizedProblem } from "./challenges.ts";
 import type { ServiceApp } from "./openapi.ts";
@@ -17,15 +18,11 @@ export const OPERATOR_TOKEN_SETTING = "operator_token_hash";
 /** Who a bearer credential belongs to. */
 export type Caller = { readonly kind: "operator" } | { readonly kind: "audience"; readonly audience: string };
 
-const SCHEME = /^([A-Za-z]+) +([\x21-\x7e]+)$/;
-
 function authorization(c: Context): { scheme: string; credential: string } | undefined {
-  const header = c.req.header("authorization");
-  if (header === undefined) return undefined;
-  const match = SCHEME.exec(header.trim());
-  if (match === null)
-    throw problems.invalid("the Authorization header is malformed: expected '<scheme> <credential>'");
-  return { scheme: (match[1] ?? "").toLowerCase(), credential: match[2] ?? "" };
+  const parsed = parseAuthorization(c.req.header("authorization"));
+  if (parsed.ok) return { scheme: parsed.value.scheme, credential: parsed.value.credentials };
+  if (parsed.error.code === "missing") return undefined;
+  throw problems.invalid(parsed.error.message);
 }
 
 /**

@@ -7,13 +7,24 @@
  */
 
 import { TEXT_PROBLEM_MESSAGES, textProblem } from "@baton/store";
-import { CLAIM_LIMITS, isAgentId, isAudience, isTaskId, parseAgentJwk, parseCapability } from "@baton/token";
+import {
+  CLAIM_LIMITS,
+  INPUT_LIMITS,
+  isAgentId,
+  isAudience,
+  isTaskId,
+  MAX_LIMIT_VALUES,
+  MAX_PATTERN_LENGTH,
+  parseAgentJwk,
+  parseCapability,
+  TASK_HOURS_CLOCK_TIME,
+} from "@baton/token";
 import { z } from "@hono/zod-openapi";
 
-/** Longest free text (intent, reason) accepted; the store keeps at most this much. */
-export const MAX_TEXT = 1024;
-/** Most decisions in one `POST /v1/decisions` batch. */
-export const MAX_DECISION_BATCH = 500;
+/** Longest free text (intent, reason) accepted; the store keeps exactly this much. */
+export const MAX_TEXT = INPUT_LIMITS.maxTextLength;
+/** Most decisions in one `POST /v1/decisions` batch; the store takes the same batch. */
+export const MAX_DECISION_BATCH = INPUT_LIMITS.maxDecisionBatch;
 /** Largest request body. */
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Largest `POST /v1/decisions` body: a full batch of reports with deep chains. */
@@ -49,7 +60,7 @@ const wellFormed = <T extends z.ZodString>(schema: T) =>
   });
 
 /** Free text (names, intents, reasons): 1 to `max` characters the store accepts. */
-const text = (max = MAX_TEXT) => storable(z.string().min(1).max(max));
+const text = (max: number = MAX_TEXT) => storable(z.string().min(1).max(max));
 
 export const AgentIdSchema = z
   .string()
@@ -69,6 +80,8 @@ export const AudienceSchema = z
   .refine(isAudience, "must be an audience name ([A-Za-z0-9._~:/@+-]) or *")
   .openapi({ example: "repo-tool" });
 
+const HTTP_METHOD = new RegExp(`^[A-Z]{1,${INPUT_LIMITS.maxMethodLength}}$`);
+
 const RandomIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{22}$/, "must be a delegation id (22 base64url characters)")
@@ -78,15 +91,15 @@ const ArgumentLimitSchema = z.strictObject({
   max: z.number().optional(),
   min: z.number().optional(),
   in: z
-    .array(z.union([z.string().max(512), z.number()]))
-    .max(64)
+    .array(z.union([z.string().max(MAX_PATTERN_LENGTH), z.number()]))
+    .max(MAX_LIMIT_VALUES)
     .optional(),
 });
 
 export const CapabilitySchema = z
   .strictObject({
-    act: z.string().min(1).max(512),
-    res: z.string().min(1).max(512),
+    act: z.string().min(1).max(MAX_PATTERN_LENGTH),
+    res: z.string().min(1).max(MAX_PATTERN_LENGTH),
     lim: z.record(z.string().max(64), ArgumentLimitSchema).optional(),
   })
   .superRefine((value, ctx) => {
@@ -126,18 +139,19 @@ export const RegisterAgentBody = z
   .strictObject({
     id: AgentIdSchema,
     jwk: JwkSchema,
-    name: text(255).optional(),
-    owner: text(255).optional(),
+    name: text(INPUT_LIMITS.maxNameLength).optional(),
+    owner: text(INPUT_LIMITS.maxNameLength).optional(),
   })
   .openapi("RegisterAgentRequest");
 
 export const DisableAgentBody = z.strictObject({ reason: text().optional() }).openapi("DisableAgentRequest");
 
-const ClockTime = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, "must be HH:MM, 00:00 to 24:00");
+const ClockTime = z.string().regex(TASK_HOURS_CLOCK_TIME, "must be HH:MM, 00:00 to 24:00");
 
 /**
- * A task's business hours in the policy zone: distinct ISO weekdays (1 = Monday) and HH:MM, end
- * exclusive. The store checks the same rules again (`TaskHours`) and keeps them on the task.
+ * A task's business hours (`TaskHours` of @baton/token) in the policy zone: distinct ISO weekdays
+ * (1 = Monday) and HH:MM, end exclusive. The store checks the same rules again and keeps them on
+ * the task.
  */
 export const BusinessHoursSchema = z
   .strictObject({
@@ -195,22 +209,22 @@ export const VerifyBody = z
       .optional(),
     htu: z.string().url().max(2048).optional(),
     audience: AudienceSchema.refine((value) => value !== "*", "must name one audience, not *"),
-    action: storable(z.string().min(1).max(512)),
-    resource: storable(z.string().min(1).max(512)),
+    action: storable(z.string().min(1).max(INPUT_LIMITS.maxTargetLength)),
+    resource: storable(z.string().min(1).max(INPUT_LIMITS.maxTargetLength)),
     args: ArgsSchema.optional(),
     context: z.record(z.string().max(64), z.unknown()).optional(),
   })
   .openapi("VerifyRequest");
 
 const ReasonSchema = z.strictObject({
-  hop: z.number().int().min(0).max(64).nullable(),
+  hop: z.number().int().min(0).max(INPUT_LIMITS.maxReasonHop).nullable(),
   code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be a reason code"),
   message: wellFormed(z.string().max(MAX_TEXT)),
-  claim: storable(z.string().min(1).max(64)).optional(),
+  claim: storable(z.string().min(1).max(INPUT_LIMITS.maxReasonClaimLength)).optional(),
   evidence: z.record(z.string().max(64), z.unknown()).optional(),
   policies: z
-    .array(wellFormed(z.string().max(128)))
-    .max(16)
+    .array(wellFormed(z.string().max(INPUT_LIMITS.maxPolicyIdLength)))
+    .max(INPUT_LIMITS.maxReasonPolicies)
     .optional(),
 });
 
@@ -219,7 +233,7 @@ const ChainEntrySchema = z.strictObject({
   jti: RandomIdSchema,
   sub: AgentIdSchema,
   dlg: AgentIdSchema.nullable(),
-  dpt: z.number().int().min(0).max(64),
+  dpt: z.number().int().min(0).max(CLAIM_LIMITS.maxDepth),
 });
 
 const ActorSchema = z
@@ -235,11 +249,11 @@ const PresentedHopSchema = z.strictObject({
 export const DecisionSchema = z
   .strictObject({
     decision: z.enum(["allow", "deny", "step_up"]),
-    reasons: z.array(ReasonSchema).max(64),
-    chain: z.array(ChainEntrySchema).max(65),
+    reasons: z.array(ReasonSchema).max(INPUT_LIMITS.maxReasons),
+    chain: z.array(ChainEntrySchema).max(INPUT_LIMITS.maxChainEntries),
     task: TaskIdSchema.nullable(),
     actor: ActorSchema,
-    presented: z.array(PresentedHopSchema).max(65),
+    presented: z.array(PresentedHopSchema).max(INPUT_LIMITS.maxChainEntries),
   })
   .openapi("Decision");
 
@@ -256,11 +270,11 @@ export const DecisionReportSchema = z
   .strictObject({
     at: z.number().int().min(0).max(CLAIM_LIMITS.maxTime),
     audience: AudienceSchema,
-    method: z.string().regex(/^[A-Z]{1,16}$/, "must be an upper-case HTTP method"),
-    path: wellFormed(z.string().min(1).max(2048)),
+    method: z.string().regex(HTTP_METHOD, "must be an upper-case HTTP method"),
+    path: wellFormed(z.string().min(1).max(INPUT_LIMITS.maxPathLength)),
     pathTruncated: z.boolean().optional(),
-    action: storable(z.string().min(1).max(512)).optional(),
-    resource: storable(z.string().min(1).max(512)).optional(),
+    action: storable(z.string().min(1).max(INPUT_LIMITS.maxTargetLength)).optional(),
+    resource: storable(z.string().min(1).max(INPUT_LIMITS.maxTargetLength)).optional(),
     argsDigest: z
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url SHA-256 digest")
@@ -301,7 +315,7 @@ export const RevocationBody = z
 export const AudienceBody = z
   .strictObject({
     id: AudienceSchema.refine((value) => value !== "*", "an audience id cannot be *"),
-    name: text(255).optional(),
+    name: text(INPUT_LIMITS.maxNameLength).optional(),
   })
   .openapi("RegisterAudienceRequest");
 
@@ -314,7 +328,7 @@ const IntegerQuery = (min: number, max: number) =>
 
 export const RevocationFeedQuery = z.strictObject({
   since: IntegerQuery(0, Number.MAX_SAFE_INTEGER).optional(),
-  limit: IntegerQuery(1, 10_000).optional(),
+  limit: IntegerQuery(1, INPUT_LIMITS.maxFeedPageSize).optional(),
 });
 
 export const DecisionQuerySchema = z.strictObject({
@@ -325,21 +339,21 @@ export const DecisionQuerySchema = z.strictObject({
   did: RandomIdSchema.optional(),
   /** Decisions of this delegation's path: it, its ancestors and its descendants. */
   path: RandomIdSchema.optional(),
-  limit: IntegerQuery(1, 1000).optional(),
+  limit: IntegerQuery(1, INPUT_LIMITS.maxPageSize).optional(),
   cursor: IntegerQuery(0, Number.MAX_SAFE_INTEGER).optional(),
   order: z.enum(["newest", "oldest"]).optional(),
 });
 
 export const ApprovalsQuery = z.strictObject({
   status: z.enum(["pending", "approved", "denied"]).optional(),
-  limit: IntegerQuery(1, 1000).optional(),
+  limit: IntegerQuery(1, INPUT_LIMITS.maxPageSize).optional(),
 });
 
 export const EmptyQuery = z.strictObject({});
 
 export const TasksQuery = z.strictObject({
   status: z.enum(["open", "completed", "revoked"]).optional(),
-  limit: IntegerQuery(1, 1000).optional(),
+  limit: IntegerQuery(1, INPUT_LIMITS.maxPageSize).optional(),
 });
 
 export const DidParam = z.strictObject({ did: RandomIdSchema });

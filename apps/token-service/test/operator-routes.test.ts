@@ -1,4 +1,5 @@
 import { AgentKeyPair, createDpopProof } from "@baton/client";
+import { INPUT_LIMITS } from "@baton/token";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   createHarness,
@@ -352,6 +353,31 @@ describe("tool-server and investigation routes", () => {
         400,
       );
       expect((await post({ decisions: [] })).status).toBe(400);
+    });
+
+    test("accepts a reason naming as many policy ids as the store keeps, and refuses one more before the store", async () => {
+      const naming = (count: number) => {
+        const base = report("repo-tool");
+        const policies = Array.from({ length: count }, (_, i) => `policy-${i}`);
+        const reasons = [{ hop: 0, code: "policy_denied", message: "policy denies this call", policies }];
+        return { ...base, decision: { ...base.decision, reasons } };
+      };
+      const body = (await json(await post({ decisions: [naming(INPUT_LIMITS.maxReasonPolicies)] }))) as {
+        accepted: number;
+      };
+      expect(body.accepted).toBe(1);
+      expect(h.store.queryDecisions({ limit: 1 }).items[0]?.reasons[0]?.policies).toHaveLength(
+        INPUT_LIMITS.maxReasonPolicies,
+      );
+      const tooMany = (await json(
+        await post({ decisions: [naming(INPUT_LIMITS.maxReasonPolicies + 1)] }),
+      )) as {
+        refused: { index: number; code: string; message: string }[];
+      };
+      // Refused by the request schema, naming the field, before the store is asked.
+      expect(tooMany.refused).toEqual([
+        { index: 0, code: "malformed", message: expect.stringContaining("decision.reasons.0.policies") },
+      ]);
     });
   });
 

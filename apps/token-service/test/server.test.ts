@@ -69,6 +69,36 @@ describe("startServer", () => {
     await server.close();
   });
 
+  test("refuses a request that carries two Authorization headers, even when both are the operator token (400)", async () => {
+    const operator = "o".repeat(32);
+    const config = loadConfig({ BATON_DB: join(dir, "baton.db"), BATON_OPERATOR_TOKEN: operator }, [
+      "--port",
+      "0",
+    ]);
+    const server = await startServer(config, { print: () => {}, logger: silent });
+    const statusWith = (authorization: string[]) =>
+      new Promise<number>((resolve, reject) => {
+        // Raw header pairs, so node sends the header twice instead of joining it (and no default Host).
+        const host = new URL(server.url).host;
+        const headers = ["host", host, ...authorization.flatMap((value) => ["authorization", value])];
+        const request = httpRequest(`${server.url}/v1/approvals`, { headers });
+        request.on("response", (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on("error", reject);
+        request.end();
+      });
+    try {
+      expect(await statusWith([`Bearer ${operator}`])).toBe(200);
+      expect(await statusWith([`bEaReR ${operator}`])).toBe(200);
+      expect(await statusWith([`Bearer ${operator}`, `Bearer ${operator}`])).toBe(400);
+      expect(await statusWith([`Bearer ${operator}, Bearer ${operator}`])).toBe(400);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("finishes an in-flight request before closing the database", async () => {
     const config = loadConfig({ BATON_DB: join(dir, "baton.db"), BATON_OPERATOR_TOKEN: "o".repeat(32) }, [
       "--port",

@@ -3,7 +3,7 @@
  * them. Every call to the service and to tool servers presents the whole chain with a fresh DPoP
  * proof; nothing is cached on trust.
  */
-import type { Capability } from "@baton/token";
+import { type Capability, formatAuthorization } from "@baton/token";
 import type { AgentKeyPair } from "./agent-key.ts";
 import { BatonError, callService, readResponse } from "./baton-error.ts";
 import { createDpopProof } from "./dpop-proof.ts";
@@ -74,7 +74,7 @@ export class BatonAgent {
   /** The `Authorization` and `DPoP` headers for one request. */
   async present(method: string, url: string): Promise<Presentation> {
     return {
-      authorization: `Baton ${this.currentChain}`,
+      authorization: formatAuthorization("Baton", this.currentChain),
       dpop: await createDpopProof(this.key, {
         method,
         url,

@@ -2,7 +2,13 @@
  * `BatonOperator`: the operator's side of the service API: agents, audiences, grants,
  * revocations, approvals and investigation. Authenticated with the operator bearer token.
  */
-import type { Capability, Ed25519PublicJwk } from "@baton/token";
+import {
+  type Capability,
+  type Ed25519PublicJwk,
+  formatAuthorization,
+  type IsoWeekday,
+  type TaskHours as SharedTaskHours,
+} from "@baton/token";
 import { callService, readResponse } from "./baton-error.ts";
 
 export interface BatonOperatorOptions {
@@ -10,9 +16,6 @@ export interface BatonOperatorOptions {
   readonly token: string;
   readonly fetch?: typeof fetch;
 }
-
-/** An ISO weekday: 1 = Monday … 7 = Sunday. */
-export type IsoWeekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 /**
  * Business hours a task declares, read by runtime policy in the service's policy zone
@@ -23,11 +26,8 @@ export type IsoWeekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
  * @example
  * const hours: TaskHours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
  */
-export interface TaskHours {
-  readonly days: readonly IsoWeekday[];
-  readonly start: string;
-  readonly end: string;
-}
+export type TaskHours = SharedTaskHours<IsoWeekday>;
+export type { IsoWeekday };
 
 /** `POST /v1/grants`: a root delegation to `agent` for a new task. */
 export interface GrantRequest {
@@ -70,7 +70,7 @@ export class BatonOperator {
     const response = await callService(this.fetchImpl, `${this.serviceUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${this.token}`,
+        authorization: formatAuthorization("Bearer", this.token),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

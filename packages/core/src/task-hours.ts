@@ -1,14 +1,7 @@
 /** A task's stored business hours as the policy reads them. */
 import { type BusinessHours, businessHoursOf } from "@baton/policy";
 import type { TaskHours } from "@baton/store/contract";
-
-/** `HH:MM` from 00:00 to 24:00, as the store accepts it. */
-const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
-
-/** Minutes since midnight of an `HH:MM` that matched {@link CLOCK_TIME}. */
-function minuteOfDay(hhmm: string): number {
-  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-}
+import { minuteOfDay, TASK_HOURS_CLOCK_TIME } from "@baton/token";
 
 /**
  * A task's stored hours as policy reads them (minutes of the day). Hours that were declared but
@@ -21,8 +14,8 @@ export function policyHoursOf(hours: TaskHours): BusinessHours {
     hours !== null &&
     typeof hours.start === "string" &&
     typeof hours.end === "string" &&
-    CLOCK_TIME.test(hours.start) &&
-    CLOCK_TIME.test(hours.end);
+    TASK_HOURS_CLOCK_TIME.test(hours.start) &&
+    TASK_HOURS_CLOCK_TIME.test(hours.end);
   const parsed = readable
     ? businessHoursOf({ days: hours.days, start: minuteOfDay(hours.start), end: minuteOfDay(hours.end) })
     : undefined;

@@ -45,7 +45,10 @@ export interface PolicyDecision {
 /** A synchronous runtime policy; assignable to `@baton/verifier`'s `PolicyHook`. */
 export type PolicyFunction = (input: PolicyInput) => PolicyDecision;
 
-/** A task's business hours: ISO weekdays (1 = Monday) and minutes of the day, end exclusive. */
+/**
+ * A task's business hours as policy reads them: ISO weekdays (1 = Monday) and minutes of the day,
+ * end exclusive. The minutes view of `TaskHours` (@baton/token), which the service converts.
+ */
 export interface BusinessHours {
   readonly days: readonly number[];
   readonly start: number;

@@ -2,6 +2,8 @@
  * Step-up approvals: requested when policy says `step_up`, decided once by an operator, and
  * honoured for one delegation until they expire.
  */
+
+import { INPUT_LIMITS } from "@baton/token";
 import { and, count, desc, eq, gt } from "drizzle-orm";
 import {
   checkAgentId,
@@ -29,8 +31,8 @@ export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): 
   const did = checkRandomId(value.did, "approval.did");
   const agent = checkAgentId(value.agent, "approval.agent");
   const task = checkTaskId(value.task, "approval.task");
-  const action = checkText(value.action, "approval.action", 512);
-  const resource = checkText(value.resource, "approval.resource", 512);
+  const action = checkText(value.action, "approval.action", INPUT_LIMITS.maxTargetLength);
+  const resource = checkText(value.resource, "approval.resource", INPUT_LIMITS.maxTargetLength);
   const reason = checkText(value.reason, "approval.reason");
   const at = checkTime(value.at, "approval.at");
   const expiresAt = checkTime(value.expiresAt, "approval.expiresAt");
@@ -103,7 +105,7 @@ export function listApprovals(
   if (status !== undefined && status !== "pending" && status !== "approved" && status !== "denied") {
     throw invalidInput("options.status", "must be pending, approved or denied");
   }
-  const limit = checkLimit(input.limit, "options.limit", 1000, 100);
+  const limit = checkLimit(input.limit, "options.limit", INPUT_LIMITS.maxPageSize, 100);
   const query = ctx.db.select().from(schema.approvals);
   const filtered = status === undefined ? query : query.where(eq(schema.approvals.status, status));
   return filtered.orderBy(desc(schema.approvals.createdAt), schema.approvals.id).limit(limit).all();
@@ -170,8 +172,8 @@ export function pendingApproval(
 ): ApprovalRecord | undefined {
   const value = checkObject(subject, "subject");
   const did = checkRandomId(value.did, "subject.did");
-  const action = checkText(value.action, "subject.action", 512);
-  const resource = checkText(value.resource, "subject.resource", 512);
+  const action = checkText(value.action, "subject.action", INPUT_LIMITS.maxTargetLength);
+  const resource = checkText(value.resource, "subject.resource", INPUT_LIMITS.maxTargetLength);
   const now = checkTime(at, "at");
   const a = schema.approvals;
   return ctx.db

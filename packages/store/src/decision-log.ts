@@ -2,6 +2,7 @@
  * The decision log's operations: append (alone or in a batch), page through, and verify the hash
  * chain end to end.
  */
+import { INPUT_LIMITS } from "@baton/token";
 import { verifyDecisionRows } from "./decision-chain.ts";
 import {
   type CheckedDecision,
@@ -31,8 +32,8 @@ import type {
 } from "./store.ts";
 import { StoreError } from "./store-error.ts";
 
-/** The most decisions one `appendDecisions` call takes. */
-export const MAX_DECISION_BATCH = 1000;
+/** The most decisions one `appendDecisions` call takes: the same batch the service accepts. */
+export const MAX_DECISION_BATCH = INPUT_LIMITS.maxDecisionBatch;
 
 /** Appends one decision, chained to the last. */
 export function appendDecision(ctx: SqliteContext, input: DecisionInput): DecisionRecord {
@@ -85,7 +86,7 @@ const PATH_DIDS = `with recursive
 /** Pages through decisions, filtered by task, agent, did and path. */
 export function queryDecisions(ctx: SqliteContext, query: DecisionQuery): DecisionPage {
   const input = checkObject(query, "query");
-  const limit = checkLimit(input.limit, "query.limit", 1000, 100);
+  const limit = checkLimit(input.limit, "query.limit", INPUT_LIMITS.maxPageSize, 100);
   const order = input.order ?? "newest";
   if (order !== "newest" && order !== "oldest") throw invalidInput("query.order", "must be newest or oldest");
   const where: string[] = [];

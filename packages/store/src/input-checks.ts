@@ -7,25 +7,27 @@ import {
   type Capability,
   CLAIM_LIMITS,
   DEFAULT_MAX_TOKEN_BYTES,
+  INPUT_LIMITS,
   isAgentId,
   isAudience,
   isBase64urlOfLength,
   isRandomId,
   isTaskId,
   parseCapability,
+  TASK_HOURS_CLOCK_TIME,
 } from "@baton/token";
 import { CURRENT_DECISION_FORMAT, type DecisionRowFields } from "./decision-chain.ts";
 import type { DecisionDetail, DecisionReason, TaskHours } from "./store.ts";
 import { StoreError } from "./store-error.ts";
 
 /** Longest free text (intent, reason, message) the store keeps. */
-export const MAX_TEXT_LENGTH = 1024;
+export const MAX_TEXT_LENGTH = INPUT_LIMITS.maxTextLength;
 /** Longest short name (display name, owner, operator). */
-export const MAX_NAME_LENGTH = 255;
+export const MAX_NAME_LENGTH = INPUT_LIMITS.maxNameLength;
 /** Largest serialized decision `detail`. */
 export const MAX_DETAIL_BYTES = 16 * 1024;
 /** Most reasons on one decision. */
-export const MAX_REASONS = 64;
+export const MAX_REASONS = INPUT_LIMITS.maxReasons;
 /** Longest setting value. */
 export const MAX_SETTING_BYTES = 64 * 1024;
 
@@ -37,8 +39,6 @@ const KEY_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 const SETTING_KEY = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const SECRET_HASH = /^[\x21-\x7e]{16,256}$/;
-// HH:MM from 00:00 to 23:59, or 24:00 (the end of the day, for a window that runs to midnight).
-const CLOCK_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 // Control characters other than tab and newline have no business in stored text and confuse logs.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
@@ -128,7 +128,7 @@ export function checkCount(value: unknown, field: string, max: number): number {
  * or bidi-control characters ({@link textProblem}). Every text column the store writes goes
  * through here, so the check is made once for every write path.
  */
-export function checkText(value: unknown, field: string, max = MAX_TEXT_LENGTH): string {
+export function checkText(value: unknown, field: string, max: number = MAX_TEXT_LENGTH): string {
   if (typeof value !== "string" || value.length === 0 || value.length > max) {
     throw invalid(field, `must be a string of 1 to ${max} characters`);
   }
@@ -138,7 +138,11 @@ export function checkText(value: unknown, field: string, max = MAX_TEXT_LENGTH):
 }
 
 /** Optional free text: undefined becomes null. */
-export function checkOptionalText(value: unknown, field: string, max = MAX_TEXT_LENGTH): string | null {
+export function checkOptionalText(
+  value: unknown,
+  field: string,
+  max: number = MAX_TEXT_LENGTH,
+): string | null {
   return value === undefined ? null : checkText(value, field, max);
 }
 
@@ -269,7 +273,9 @@ export function checkReasons(value: unknown, field: string): DecisionReason[] {
       }
     }
     const hop =
-      reason.hop === undefined || reason.hop === null ? null : checkCount(reason.hop, `${at}.hop`, 64);
+      reason.hop === undefined || reason.hop === null
+        ? null
+        : checkCount(reason.hop, `${at}.hop`, INPUT_LIMITS.maxReasonHop);
     if (typeof reason.code !== "string" || !REASON_CODE.test(reason.code)) {
       throw invalid(`${at}.code`, "must match [a-z][a-z0-9_]{0,63}");
     }
@@ -278,15 +284,23 @@ export function checkReasons(value: unknown, field: string): DecisionReason[] {
       throw invalid(`${at}.message`, `must be a string of at most ${MAX_TEXT_LENGTH} characters`);
     }
     if (!message.isWellFormed()) throw invalid(`${at}.message`, TEXT_PROBLEM_MESSAGES.ill_formed);
-    const claim = reason.claim === undefined ? undefined : checkText(reason.claim, `${at}.claim`, 64);
+    const claim =
+      reason.claim === undefined
+        ? undefined
+        : checkText(reason.claim, `${at}.claim`, INPUT_LIMITS.maxReasonClaimLength);
     const evidence =
       reason.evidence === undefined ? undefined : checkEvidence(reason.evidence, `${at}.evidence`);
     let policies: string[] | undefined;
     if (reason.policies !== undefined) {
-      if (!Array.isArray(reason.policies) || reason.policies.length > 32) {
-        throw invalid(`${at}.policies`, "must be an array of at most 32 policy ids");
+      if (!Array.isArray(reason.policies) || reason.policies.length > INPUT_LIMITS.maxReasonPolicies) {
+        throw invalid(
+          `${at}.policies`,
+          `must be an array of at most ${INPUT_LIMITS.maxReasonPolicies} policy ids`,
+        );
       }
-      policies = reason.policies.map((policy, j) => checkText(policy, `${at}.policies[${j}]`, 128));
+      policies = reason.policies.map((policy, j) =>
+        checkText(policy, `${at}.policies[${j}]`, INPUT_LIMITS.maxPolicyIdLength),
+      );
     }
     return {
       hop,
@@ -309,7 +323,7 @@ const REASON_MEMBERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Largest serialized `evidence` of one reason. */
-const MAX_EVIDENCE_BYTES = 4096;
+const MAX_EVIDENCE_BYTES = INPUT_LIMITS.maxEvidenceBytes;
 
 /** A reason's evidence: a plain JSON object of at most 4 KiB, whose every string is well-formed. */
 function checkEvidence(value: unknown, field: string): Record<string, unknown> {
@@ -334,7 +348,7 @@ function checkReporter(value: unknown, field: string): string {
 }
 
 /** The most tokens a presented chain records (a root and 64 hops). */
-const MAX_PRESENTED_HOPS = CLAIM_LIMITS.maxDepth + 1;
+const MAX_PRESENTED_HOPS = INPUT_LIMITS.maxChainEntries;
 
 /** Checks a presented chain and returns it as JSON text in a fixed key order, or null when absent. */
 function checkPresentedChain(value: unknown, field: string): string | null {
@@ -409,7 +423,7 @@ export function checkTaskHours(value: unknown, field: string): TaskHours {
   if (new Set(days).size !== days.length) throw invalid(`${field}.days`, "must not repeat a weekday");
   const clock = (name: "start" | "end"): string => {
     const time = hours[name];
-    if (typeof time !== "string" || !CLOCK_TIME.test(time)) {
+    if (typeof time !== "string" || !TASK_HOURS_CLOCK_TIME.test(time)) {
       throw invalid(`${field}.${name}`, "must be HH:MM, from 00:00 to 24:00");
     }
     return time;
@@ -457,8 +471,8 @@ export function checkDecisionInput(value: unknown, field: string): CheckedDecisi
     jti: optional("jti", checkRandomId),
     agent: optional("agent", checkAgentId),
     audience: optional("audience", text(CLAIM_LIMITS.maxAudienceLength)),
-    action: optional("action", text(512)),
-    resource: optional("resource", text(512)),
+    action: optional("action", text(INPUT_LIMITS.maxTargetLength)),
+    resource: optional("resource", text(INPUT_LIMITS.maxTargetLength)),
     reasons: JSON.stringify(checkReasons(input.reasons, `${field}.reasons`)),
     detail: checkDetail(input.detail, `${field}.detail`),
     format: CURRENT_DECISION_FORMAT,

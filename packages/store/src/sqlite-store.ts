@@ -7,7 +7,7 @@
  */
 import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseAgentJwk } from "@baton/token";
+import { INPUT_LIMITS, parseAgentJwk } from "@baton/token";
 import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
@@ -305,7 +305,7 @@ export class SqliteStore implements Store {
     if (status !== undefined && status !== "open" && status !== "completed" && status !== "revoked") {
       throw invalidInput("options.status", "must be open, completed or revoked");
     }
-    const limit = checkLimit(input.limit, "options.limit", 1000, 100);
+    const limit = checkLimit(input.limit, "options.limit", INPUT_LIMITS.maxPageSize, 100);
     return this.ctx.statements.taskSummaries
       .all({ status: status ?? null, limit })
       .map((row) => ({ ...row, hours: row.hours === null ? null : (JSON.parse(row.hours) as TaskHours) }));
@@ -392,7 +392,7 @@ export class SqliteStore implements Store {
 
   revocationsSince(since: number, limit = 1000): RevocationFeedPage {
     const after = checkCount(since, "since", Number.MAX_SAFE_INTEGER);
-    const pageSize = checkLimit(limit, "limit", 10_000, 1000);
+    const pageSize = checkLimit(limit, "limit", INPUT_LIMITS.maxFeedPageSize, 1000);
     return this.ctx.read(() => {
       const rows = this.ctx.statements.feed.all(after, pageSize + 1);
       const more = rows.length > pageSize;

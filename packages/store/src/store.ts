@@ -8,7 +8,7 @@
  * before the method returns. Expected failures throw a `StoreError` with a stable code and write
  * nothing. Nullable fields are `null`, never absent, so records serialize to JSON unchanged.
  */
-import type { Capability, Ed25519PublicJwk, ServicePublicJwk } from "@baton/token";
+import type { Capability, Ed25519PublicJwk, Reason, ServicePublicJwk, TaskHours } from "@baton/token";
 import type { StoreError } from "./store-error.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -34,19 +34,8 @@ export interface AgentRecord {
 /** `open` until completed or revoked; a closed task never reopens. */
 export type TaskStatus = "open" | "completed" | "revoked";
 
-/**
- * A task's declared business hours, in the service's policy zone: ISO weekdays (1 = Monday to
- * 7 = Sunday, distinct) and a daily window from `start` (inclusive) to `end` (exclusive), each
- * `HH:MM` from `00:00` to `24:00`, with `start` before `end`.
- *
- * @example
- * const weekdays: TaskHours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
- */
-export interface TaskHours {
-  readonly days: readonly number[];
-  readonly start: string;
-  readonly end: string;
-}
+/** A task's declared business hours: the one `TaskHours`, defined in @baton/token's contract. */
+export type { TaskHours };
 
 /** A task: one unit of work, opened by its root grant. */
 export interface TaskRecord {
@@ -168,20 +157,12 @@ export interface RevocationFeedPage {
 /** allow, deny or step_up (DESIGN.md, "Re-authorizing a chain"). */
 export type DecisionOutcome = "allow" | "deny" | "step_up";
 
-/** One machine-readable reason attached to a decision. */
-export interface DecisionReason {
-  /** Hop index (root = 0); null or absent for the chain or request as a whole. */
-  readonly hop?: number | null;
-  /** A reason code (`scope_widening`, `revoked`, …): lowercase letters, digits and `_`. */
-  readonly code: string;
-  readonly message: string;
-  /** The claim at fault (`exp`, `cap`, `aud`), when there is one. */
-  readonly claim?: string;
-  /** What a person needs to see why (JSON object, at most 4 KiB serialized). */
-  readonly evidence?: Readonly<Record<string, unknown>>;
-  /** Policy ids that determined a policy outcome. */
-  readonly policies?: readonly string[];
-}
+/**
+ * One reason attached to a decision: the one `Reason` shape, as the log accepts it. Its code is any
+ * well-formed code (lowercase letters, digits and `_`; a tool server may report codes of its own),
+ * its hop may be omitted (read back as null), and its evidence is at most 4 KiB serialized.
+ */
+export type DecisionReason = Omit<Reason<string>, "hop"> & { readonly hop?: number | null };
 
 /** One token of a presented chain as a decision records it: what it claims, and whether it verified. */
 export interface PresentedHopRecord {

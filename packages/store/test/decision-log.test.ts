@@ -1,8 +1,9 @@
-import { randomId } from "@baton/token";
+import { INPUT_LIMITS, randomId } from "@baton/token";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   type DecisionInput,
   GENESIS_HASH,
+  MAX_DECISION_BATCH,
   openSqliteStore,
   type SqliteStore,
   seedGraph,
@@ -104,6 +105,16 @@ describe("appendDecision", () => {
       "invalid",
     );
     expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 3 });
+  });
+
+  test("takes a batch exactly as large as the service accepts, and refuses one more decision", () => {
+    const batch = (length: number) => Array.from({ length }, () => decision());
+    expect(MAX_DECISION_BATCH).toBe(INPUT_LIMITS.maxDecisionBatch);
+    expect(codeOf(() => store.appendDecisions(batch(INPUT_LIMITS.maxDecisionBatch + 1)))).toBe("invalid");
+    expect(codeOf(() => store.appendEachDecision(batch(INPUT_LIMITS.maxDecisionBatch + 1)))).toBe("invalid");
+    expect(store.appendDecisions(batch(INPUT_LIMITS.maxDecisionBatch))).toHaveLength(
+      INPUT_LIMITS.maxDecisionBatch,
+    );
   });
 
   test("is refused by the database itself when a row is updated or deleted", () => {

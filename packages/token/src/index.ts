@@ -6,6 +6,12 @@ export {
   jwkThumbprint,
   parseAgentJwk,
 } from "./agent-key.ts";
+export {
+  type AuthorizationCredentials,
+  type AuthorizationRefusal,
+  formatAuthorization,
+  parseAuthorization,
+} from "./authorization.ts";
 export { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
 export {
   CHAIN_SEPARATOR,
@@ -31,7 +37,18 @@ export {
   serializeClaims,
   type TokenClaims,
 } from "./claims.ts";
+export {
+  type CompactJwsRules,
+  type DecodedJws,
+  decodeCompactJws,
+  decodeJwsText,
+  type JwsPart,
+  type JwsRefusal,
+  parseJwsObject,
+} from "./compact-jws.ts";
+export type { IsoWeekday, Reason, TaskHours } from "./contract.ts";
 export { randomId, sha256Base64url } from "./digest.ts";
+export { INPUT_LIMITS } from "./input-limits.ts";
 export {
   ed25519PublicKeyObject,
   importJwks,
@@ -70,4 +87,5 @@ export {
   parseCapability,
 } from "./scope.ts";
 export { type JsonValue, parseStrictJson } from "./strict-json.ts";
+export { minuteOfDay, TASK_HOURS_CLOCK_TIME } from "./task-hours.ts";
 export { fail, ok, type Result, TokenError, type TokenErrorDetails } from "./token-error.ts";

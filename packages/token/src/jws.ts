@@ -5,8 +5,8 @@
  */
 import { type KeyObject, verify as verifyEd25519, type webcrypto } from "node:crypto";
 import { CompactSign } from "jose";
-import { decodeBase64url } from "./base64url.ts";
 import { parseClaims, serializeClaims, type TokenClaims } from "./claims.ts";
+import { type CompactJwsRules, decodeCompactJws, type JwsRefusal } from "./compact-jws.ts";
 import { parseStrictJson } from "./strict-json.ts";
 import { fail, ok, type Result, TokenError } from "./token-error.ts";
 
@@ -16,11 +16,6 @@ export const TOKEN_TYPE = "baton+jwt";
 export const DEFAULT_MAX_TOKEN_BYTES = 8192;
 
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
-const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-// ignoreBOM keeps a leading U+FEFF in the text, so strict JSON refuses it instead of the decoder
-// silently dropping it: a second spelling of the same header or claims.
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /** The protected header of a Baton token: exactly these three members. */
 export interface TokenHeader {
   readonly alg: "EdDSA";
@@ -62,74 +57,52 @@ function malformed(message: string, claim?: string): { ok: false; error: TokenEr
   return fail(new TokenError("malformed", message, claim === undefined ? {} : { claim }));
 }
 
-function decodeText(part: string): string | undefined {
-  const bytes = decodeBase64url(part);
-  if (bytes === undefined) return undefined;
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Splits a compact token and checks its size, its encoding and its header, in that order, before
  * any signature work: `token_too_large`, `malformed`, `unsupported_alg`, `bad_type`.
  */
 export function decodeToken(compact: string, options: DecodeTokenOptions = {}): Result<DecodedToken> {
-  const maxBytes = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
-  if (compact.length > maxBytes) {
-    return fail(
-      new TokenError("token_too_large", `the token is ${compact.length} bytes; the limit is ${maxBytes}`),
-    );
-  }
-  if (!COMPACT.test(compact)) return malformed("a token is three base64url parts joined by dots");
-  const [headerPart = "", payloadPart = "", signaturePart = ""] = compact.split(".");
-
-  const headerText = decodeText(headerPart);
-  if (headerText === undefined) return malformed("the header is not canonical base64url of UTF-8", "header");
-  const headerJson = parseStrictJson(headerText, { maxDepth: 1 });
-  if (!headerJson.ok) return malformed(`the header is not strict JSON: ${headerJson.message}`, "header");
-  const header = headerJson.value;
-  if (typeof header !== "object" || header === null || Array.isArray(header)) {
-    return malformed("the header must be a JSON object", "header");
-  }
-  for (const name of Object.keys(header)) {
-    if (name !== "alg" && name !== "typ" && name !== "kid") {
-      // jku, jwk, x5u, x5c, crit, b64 and every other parameter: the header is fixed, nothing in
-      // it may choose a key, a URL or a processing rule.
-      return malformed(
-        `header parameter ${JSON.stringify(name.slice(0, 32))} is not allowed`,
-        name.slice(0, 32),
-      );
-    }
-  }
-  if (header.alg !== "EdDSA") {
-    return fail(new TokenError("unsupported_alg", "only alg EdDSA (Ed25519) is accepted", { claim: "alg" }));
-  }
-  if (header.typ !== TOKEN_TYPE) {
-    return fail(new TokenError("bad_type", `typ must be ${TOKEN_TYPE}`, { claim: "typ" }));
-  }
-  if (typeof header.kid !== "string" || !KID.test(header.kid)) {
-    return malformed("kid must be 1 to 64 base64url characters", "kid");
-  }
-
-  const signature = decodeBase64url(signaturePart);
-  if (signature === undefined || signature.byteLength !== 64) {
-    return malformed("the signature must be 64 bytes of canonical base64url", "signature");
-  }
-  const payloadText = decodeText(payloadPart);
-  if (payloadText === undefined)
-    return malformed("the payload is not canonical base64url of UTF-8", "payload");
-
+  const decoded = decodeCompactJws(compact, {
+    ...TOKEN_JWS_RULES,
+    maxBytes: options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES,
+  });
+  if (!decoded.ok) return decoded;
+  const { header, signingInput, signature, payloadText } = decoded.value;
   return ok({
     compact,
-    header: { alg: "EdDSA", typ: TOKEN_TYPE, kid: header.kid },
-    signingInput: `${headerPart}.${payloadPart}`,
+    header: { alg: "EdDSA", typ: TOKEN_TYPE, kid: String(header.kid) },
+    signingInput,
     signature,
     payloadText,
   });
 }
+
+function tokenRefusal(refusal: JwsRefusal): TokenError {
+  if (refusal.problem === "too_large") return new TokenError("token_too_large", refusal.message);
+  const claim = refusal.member ?? (refusal.part === "compact" ? undefined : refusal.part);
+  const message =
+    refusal.part === "compact" ? "a token is three base64url parts joined by dots" : refusal.message;
+  return new TokenError("malformed", message, claim === undefined ? {} : { claim });
+}
+
+// The header is fixed: nothing in it may choose a key, a URL or a processing rule.
+const TOKEN_JWS_RULES: Omit<CompactJwsRules<TokenError>, "maxBytes"> = {
+  maxHeaderDepth: 1,
+  headerMembers: ["alg", "typ", "kid"],
+  signatureBytes: 64,
+  refuse: tokenRefusal,
+  checkHeader(header) {
+    if (header.alg !== "EdDSA") {
+      return new TokenError("unsupported_alg", "only alg EdDSA (Ed25519) is accepted", { claim: "alg" });
+    }
+    if (header.typ !== TOKEN_TYPE)
+      return new TokenError("bad_type", `typ must be ${TOKEN_TYPE}`, { claim: "typ" });
+    if (typeof header.kid !== "string" || !KID.test(header.kid)) {
+      return new TokenError("malformed", "kid must be 1 to 64 base64url characters", { claim: "kid" });
+    }
+    return undefined;
+  },
+};
 
 /** Checks the Ed25519 signature of a decoded token with the given public key. */
 export function hasValidSignature(token: DecodedToken, publicKey: KeyObject): boolean {

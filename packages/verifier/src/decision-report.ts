@@ -4,18 +4,18 @@
  * checks every entry on its own; an entry it refuses is lost from the audit trail, and the path,
  * which the caller chooses, must never be the reason.
  */
-import { CLAIM_LIMITS } from "@baton/token";
+import { CLAIM_LIMITS, INPUT_LIMITS } from "@baton/token";
 import type { Decision, Reason } from "./decision.ts";
 
 /** The bounds `POST /v1/decisions` holds each entry to. */
 export const REPORT_LIMITS = {
-  maxMethodLength: 16,
-  maxPathLength: 2048,
-  maxTargetLength: 512,
-  maxMessageLength: 1024,
-  maxReasons: 64,
-  maxPolicies: 16,
-  maxPolicyIdLength: 128,
+  maxMethodLength: INPUT_LIMITS.maxMethodLength,
+  maxPathLength: INPUT_LIMITS.maxPathLength,
+  maxTargetLength: INPUT_LIMITS.maxTargetLength,
+  maxMessageLength: INPUT_LIMITS.maxTextLength,
+  maxReasons: INPUT_LIMITS.maxReasons,
+  maxPolicies: INPUT_LIMITS.maxReasonPolicies,
+  maxPolicyIdLength: INPUT_LIMITS.maxPolicyIdLength,
 } as const;
 
 /** What a producer (the middleware) records: raw, as seen on the request. The sink normalizes it. */

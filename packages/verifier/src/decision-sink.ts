@@ -6,6 +6,7 @@
  * pushed out of a full queue, out of retries, cut off by the shutdown deadline) is counted in
  * `stats` and passed to `onDrop`, which by default writes one warning line per event.
  */
+import { INPUT_LIMITS } from "@baton/token";
 import { type DecisionReport, type DecisionReportInput, normalizeDecisionReport } from "./decision-report.ts";
 
 export type { DecisionReport, DecisionReportInput } from "./decision-report.ts";
@@ -112,7 +113,7 @@ export interface DecisionSinkOptions extends DecisionRetryOptions {
     batch: readonly DecisionReport[],
     signal: AbortSignal,
   ) => Promise<DeliveryOutcome | undefined> | Promise<void>;
-  /** Most reports per batch. Default 100. */
+  /** Most reports per batch. Default 100; at most `INPUT_LIMITS.maxDecisionBatch` (500). */
   readonly maxBatch?: number;
   /** Most bytes of JSON per batch (the service takes 1 MiB bodies). Default 512 KiB. */
   readonly maxBatchBytes?: number;
@@ -187,6 +188,12 @@ const utf8 = new TextEncoder();
 export function createDecisionSink(options: DecisionSinkOptions): DecisionSink {
   if (typeof options.send !== "function") throw new TypeError("send must be a function");
   const maxBatch = positiveInteger("maxBatch", options.maxBatch, 100);
+  if (maxBatch > INPUT_LIMITS.maxDecisionBatch) {
+    // A larger batch is refused whole by `POST /v1/decisions` (and by the store).
+    throw new TypeError(
+      `maxBatch must be at most ${INPUT_LIMITS.maxDecisionBatch}, the batch the service accepts`,
+    );
+  }
   const maxBatchBytes = positiveInteger("maxBatchBytes", options.maxBatchBytes, 512 * 1024);
   const maxQueue = positiveInteger("maxQueue", options.maxQueue, 10_000);
   const flushIntervalMs = positiveInteger("flushIntervalMs", options.flushIntervalMs, 1000);

@@ -1,20 +1,10 @@
-import type { ReasonCode, TokenError } from "@baton/token";
+import type { Reason, TokenError } from "@baton/token";
 
 /** What a verifier concluded. `step_up` means: allowed once an operator approves. */
 export type DecisionKind = "allow" | "deny" | "step_up";
 
-/** One failed check: which hop (root = 0; null for the chain as a whole), its code, and advice. */
-export interface Reason {
-  readonly hop: number | null;
-  readonly code: ReasonCode;
-  readonly message: string;
-  /** The claim or header parameter at fault, when there is one (`exp`, `cap`, `aud`). */
-  readonly claim?: string;
-  /** What a person needs to see why: the uncovered capabilities, the bound and `now`, … */
-  readonly evidence?: Readonly<Record<string, unknown>>;
-  /** Policy ids that determined a policy outcome, when there are any. */
-  readonly policies?: readonly string[];
-}
+/** One failed check: the one `Reason` shape, defined in @baton/token's contract. */
+export type { Reason };
 
 /** One verified hop as the decision reports it. */
 export interface ChainEntry {

@@ -3,7 +3,13 @@
  * key its token is bound to (`cnf.jkt`), for this method and URL, for this exact chain, now.
  */
 import { createPublicKey, type KeyObject, verify as verifyEd25519 } from "node:crypto";
-import { decodeBase64url, parseAgentJwk, parseStrictJson, sha256Base64url } from "@baton/token";
+import {
+  type CompactJwsRules,
+  decodeCompactJws,
+  parseAgentJwk,
+  parseJwsObject,
+  sha256Base64url,
+} from "@baton/token";
 import type { Reason } from "./decision.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { ReplayCache } from "./replay-cache.ts";
@@ -28,10 +34,8 @@ export interface ProofExpectation {
 }
 
 const MAX_PROOF_BYTES = 2048;
-const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const PROOF_ID = /^[A-Za-z0-9_-]{16,128}$/;
 const HTTP_METHOD = /^[A-Z]{1,16}$/;
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 // Importing a key costs more than verifying with it; agents reuse one key across many proofs.
 const importedKeys = new LruCache<string, KeyObject>(4096);
@@ -45,26 +49,24 @@ function importEd25519(x: string): KeyObject {
   return key;
 }
 
-function decodeJson(part: string, maxDepth: number): Record<string, unknown> | undefined {
-  const bytes = decodeBase64url(part);
-  if (bytes === undefined) return undefined;
-  let text: string;
-  try {
-    text = decoder.decode(bytes);
-  } catch {
+// The proof header is typ, alg and the holder's public jwk; nothing else may steer processing.
+const PROOF_JWS_RULES: CompactJwsRules<string> = {
+  maxBytes: MAX_PROOF_BYTES,
+  maxHeaderDepth: 2,
+  headerMembers: ["typ", "alg", "jwk"],
+  signatureBytes: 64,
+  refuse(refusal) {
+    if (refusal.part === "compact") return "the DPoP proof is not a compact JWS";
+    if (refusal.member !== undefined) return `DPoP header parameter ${refusal.member} is not allowed`;
+    if (refusal.part === "signature") return "the DPoP signature is not 64 bytes";
+    return `the DPoP ${refusal.part} is refused: ${refusal.message}`;
+  },
+  checkHeader(header) {
+    if (header.typ !== "dpop+jwt") return "the DPoP proof typ must be dpop+jwt";
+    if (header.alg !== "EdDSA") return "the DPoP proof alg must be EdDSA";
     return undefined;
-  }
-  const parsed = parseStrictJson(text, { maxDepth });
-  if (
-    !parsed.ok ||
-    typeof parsed.value !== "object" ||
-    parsed.value === null ||
-    Array.isArray(parsed.value)
-  ) {
-    return undefined;
-  }
-  return parsed.value;
-}
+  },
+};
 
 /**
  * Normalizes an HTTP URL for `htu` comparison (RFC 9449 §4.3): scheme and host lowercased,
@@ -95,31 +97,18 @@ export function checkProof(expect: ProofExpectation): Reason[] {
   if (proof === undefined || proof.length === 0) {
     return [{ hop, code: "pop_missing", message: "send a DPoP proof signed by the leaf holder's key" }];
   }
-  if (proof.length > MAX_PROOF_BYTES || !COMPACT.test(proof))
-    return invalid("the DPoP proof is not a compact JWS");
-  const [headerPart = "", payloadPart = "", signaturePart = ""] = proof.split(".");
-
-  const header = decodeJson(headerPart, 2);
-  if (header === undefined) return invalid("the DPoP header is not strict JSON");
-  for (const name of Object.keys(header)) {
-    if (name !== "typ" && name !== "alg" && name !== "jwk")
-      return invalid(`DPoP header parameter ${name} is not allowed`);
-  }
-  if (header.typ !== "dpop+jwt") return invalid("the DPoP proof typ must be dpop+jwt");
-  if (header.alg !== "EdDSA") return invalid("the DPoP proof alg must be EdDSA");
-  const key = parseAgentJwk(header.jwk, "jwk");
+  const decoded = decodeCompactJws(proof, PROOF_JWS_RULES);
+  if (!decoded.ok) return invalid(decoded.error);
+  const key = parseAgentJwk(decoded.value.header.jwk, "jwk");
   if (!key.ok) return invalid(`the DPoP jwk is refused: ${key.error.message}`);
-
-  const signature = decodeBase64url(signaturePart);
-  if (signature === undefined || signature.byteLength !== 64)
-    return invalid("the DPoP signature is not 64 bytes");
-  const signingInput = Buffer.from(`${headerPart}.${payloadPart}`, "latin1");
-  if (!verifyEd25519(null, signingInput, importEd25519(key.value.jwk.x), signature)) {
+  const { signingInput, signature, payloadText } = decoded.value;
+  if (!verifyEd25519(null, Buffer.from(signingInput, "latin1"), importEd25519(key.value.jwk.x), signature)) {
     return invalid("the DPoP signature does not verify under its jwk");
   }
 
-  const claims = decodeJson(payloadPart, 1);
-  if (claims === undefined) return invalid("the DPoP payload is not strict JSON");
+  const payload = parseJwsObject(payloadText, 1);
+  if (!payload.ok) return invalid(`the DPoP payload is ${payload.error}`);
+  const claims = payload.value;
   for (const name of Object.keys(claims)) {
     if (!["jti", "htm", "htu", "iat", "ath", "nonce"].includes(name))
       return invalid(`DPoP claim ${name} is not allowed`);

@@ -3,7 +3,7 @@
  * route to an action and a resource through a declarative table, re-authorizes the chain, and
  * either answers 401/403 with `application/problem+json` or puts the decision on the context.
  */
-import { isAudience, parseCall, type ReasonCode } from "@baton/token";
+import { isAudience, parseAuthorization, parseCall, type ReasonCode } from "@baton/token";
 import type { Context, MiddlewareHandler } from "hono";
 import { argsDigest } from "./args-digest.ts";
 import type { Verifier } from "./create-verifier.ts";
@@ -213,7 +213,9 @@ export function batonMiddleware(options: BatonMiddlewareOptions): MiddlewareHand
       return params !== undefined;
     });
     const authorization = c.req.header("authorization") ?? "";
-    const chain = /^Baton\s+(\S+)$/i.exec(authorization)?.[1] ?? "";
+    const credentials = parseAuthorization(authorization === "" ? undefined : authorization);
+    // Anything but exactly one `Baton <token68>` presents no chain, and the verifier refuses that.
+    const chain = credentials.ok && credentials.value.scheme === "baton" ? credentials.value.credentials : "";
     const rule = found?.rule;
     const action = rule === undefined ? undefined : fill(rule.action, params ?? {});
     const resource = rule === undefined ? undefined : fill(rule.resource, params ?? {});

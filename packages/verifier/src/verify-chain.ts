@@ -54,6 +54,13 @@ export interface ChainEnvironment {
    * re-issue them. Everything else about them is still checked.
    */
   readonly acceptRevalidationDue?: boolean;
+  /**
+   * `unchecked`: offline, structure-only inspection (`baton inspect` without a JWKS). Every token
+   * is still decoded and parsed strictly and every other rule applies, but no signature is
+   * verified and `resolveKey` is never asked, so a chain that passes proves nothing about who
+   * issued it. Never for serving. Defaults to `verify`.
+   */
+  readonly signatures?: "verify" | "unchecked";
 }
 
 /**
@@ -93,12 +100,16 @@ function verifyHopToken(compact: string, index: number, env: ChainEnvironment): 
   // Warm path: these exact bytes decoded, verified and parsed before. The hit counts only while
   // the key it was verified with is still the key for its kid, so a key that leaves the JWKS stops
   // verifying at once, cached or not.
-  const cached = env.signatureCache?.get(compact);
+  const cached = env.signatures === "unchecked" ? undefined : env.signatureCache?.get(compact);
   if (cached !== undefined && env.resolveKey(cached.header.kid) === cached.key) {
     return { compact, claims: cached.claims };
   }
   const decoded = decodeToken(compact, { maxTokenBytes: env.maxTokenBytes });
   if (!decoded.ok) return decoded.error;
+  if (env.signatures === "unchecked") {
+    const claims = parseTokenPayload(decoded.value);
+    return claims.ok ? { compact, claims: claims.value } : claims.error;
+  }
   const { kid } = decoded.value.header;
   const key = env.resolveKey(kid);
   if (key === undefined) {
@@ -143,9 +154,9 @@ function presentedHops(
   });
 }
 
-/** Every hop verified: the presented chain is exactly the verified one. */
-function verifiedHops(hops: readonly ChainToken[]): PresentedHop[] {
-  return hops.map(({ claims }) => ({ did: claims.did, sub: claims.sub, verified: true }));
+/** Every hop verified: the presented chain is exactly the verified one (unless signatures went unchecked). */
+function verifiedHops(hops: readonly ChainToken[], signed: boolean): PresentedHop[] {
+  return hops.map(({ claims }) => ({ did: claims.did, sub: claims.sub, verified: signed }));
 }
 
 /** What a DPoP proof is checked against: the request it was made for. */
@@ -210,6 +221,7 @@ export function authenticateChain(chainText: string, env: ChainEnvironment): Cha
       presented: [],
     };
   }
+  const signed = env.signatures !== "unchecked";
   // Signatures and claims first, up to the first token that does not verify: only verified claims
   // may reach the status lookup, and the lookup then covers the whole verified prefix at once.
   const hops: ChainToken[] = [];
@@ -248,8 +260,8 @@ export function authenticateChain(chainText: string, env: ChainEnvironment): Cha
         ok: false,
         hops: hops.slice(0, index + 1),
         reasons,
-        presented: presentedHops(split.value, hops, index, env.maxTokenBytes),
-        ...(leaf === undefined ? {} : { signedLeaf: leaf }),
+        presented: presentedHops(split.value, hops, signed ? index : 0, env.maxTokenBytes),
+        ...(leaf === undefined || !signed ? {} : { signedLeaf: leaf }),
       };
     }
   }
@@ -258,10 +270,10 @@ export function authenticateChain(chainText: string, env: ChainEnvironment): Cha
       ok: false,
       hops,
       reasons: reasonsFrom([unverified], hops.length),
-      presented: presentedHops(split.value, hops, hops.length, env.maxTokenBytes),
+      presented: presentedHops(split.value, hops, signed ? hops.length : 0, env.maxTokenBytes),
     };
   }
-  return { ok: true, hops, presented: verifiedHops(hops) };
+  return { ok: true, hops, presented: verifiedHops(hops, signed) };
 }
 
 /** A request made with a chain: the call a tool server is asked to perform, and its proof. */

@@ -5,6 +5,8 @@
  * sends what is queued, within its deadline. The HTTP sink is tested against a loopback stand-in
  * for `POST /v1/decisions` that checks reports one by one. Back-off is injected, never waited for.
  */
+
+import { INPUT_LIMITS } from "@baton/token";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DecisionReport, DecisionReportInput } from "../src/decision-report.ts";
 import { createDecisionSink, type DropEvent, httpDecisionSink } from "../src/decision-sink.ts";
@@ -92,6 +94,14 @@ describe("createDecisionSink", () => {
     await sink.close();
     expect(batches.reduce((a, b) => a + b, 0)).toBe(7);
     expect(Math.max(...batches)).toBeLessThanOrEqual(3);
+  });
+
+  it("refuses a maxBatch larger than the batch the service and the store accept", async () => {
+    const send = async () => {};
+    expect(() => createDecisionSink({ send, maxBatch: INPUT_LIMITS.maxDecisionBatch + 1 })).toThrow(
+      /maxBatch must be at most 500/,
+    );
+    await createDecisionSink({ send, maxBatch: INPUT_LIMITS.maxDecisionBatch }).close();
   });
 
   it("keeps each batch under maxBatchBytes of JSON", async () => {

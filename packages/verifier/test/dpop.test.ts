@@ -2,10 +2,12 @@
  * DPoP proof checks (RFC 9449) below the verifier: htu normalization, and the shape limits of a
  * proof. Every refusal is `pop_invalid`, and a refused proof never consumes its id.
  */
+
+import { sha256Base64url } from "@baton/token";
 import { describe, expect, it } from "vitest";
 import { checkProof, normalizeHtu, type ProofExpectation } from "../src/dpop.ts";
 import { ReplayCache } from "../src/replay-cache.ts";
-import { carol, makeProof, NOW, type RawClaims, REQUEST_URL, randomId } from "./fixtures.ts";
+import { carol, makeProof, NOW, type RawClaims, REQUEST_URL, randomId, signCompact } from "./fixtures.ts";
 
 const CHAIN = "t0.t0.t0~t1.t1.t1";
 
@@ -77,6 +79,33 @@ describe("checkProof", () => {
     for (const proof of ["x", "a.b", `${good}.x`, `${good}=`, huge, good.replace(".", ". ")]) {
       expect(codes(proof)).toEqual([[1, "pop_invalid"]]);
     }
+  });
+
+  it("refuses a signed proof whose header or payload starts with a byte-order mark, as a token would be (pop_invalid)", () => {
+    const header = JSON.stringify({ typ: "dpop+jwt", alg: "EdDSA", jwk: carol.jwk });
+    const claims = () =>
+      JSON.stringify({
+        jti: randomId(),
+        htm: "POST",
+        htu: REQUEST_URL,
+        iat: NOW,
+        ath: sha256Base64url(CHAIN),
+      });
+    expect(codes(signCompact(header, claims(), carol.privateKey))).toEqual([]);
+    expect(codes(signCompact(`\uFEFF${header}`, claims(), carol.privateKey))).toEqual([[1, "pop_invalid"]]);
+    expect(codes(signCompact(header, `\uFEFF${claims()}`, carol.privateKey))).toEqual([[1, "pop_invalid"]]);
+  });
+
+  it("refuses a signed proof whose header or payload repeats a member (pop_invalid)", () => {
+    const jwk = JSON.stringify(carol.jwk);
+    const header = `{"typ":"dpop+jwt","alg":"EdDSA","alg":"EdDSA","jwk":${jwk}}`;
+    const claims = `{"jti":"${randomId()}","htm":"POST","htm":"POST","htu":"${REQUEST_URL}","iat":${NOW},"ath":"${sha256Base64url(CHAIN)}"}`;
+    expect(codes(signCompact(header, claims.replace(',"htm":"POST"', ""), carol.privateKey))).toEqual([
+      [1, "pop_invalid"],
+    ]);
+    expect(codes(signCompact(header.replace(',"alg":"EdDSA"', ""), claims, carol.privateKey))).toEqual([
+      [1, "pop_invalid"],
+    ]);
   });
 
   it("reports every failed claim of a signed proof together, and keeps its id unused", () => {

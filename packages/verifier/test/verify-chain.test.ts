@@ -73,6 +73,29 @@ describe("authenticateChain", () => {
     ]);
   });
 
+  it("walks a chain structure-only when signatures are unchecked: no key is asked, no hop counts as verified", () => {
+    const chain = standardChain();
+    const tokens = chain.chain.split("~");
+    const leaf = tokens[2] as string;
+    const forged = [
+      tokens[0],
+      tokens[1],
+      `${leaf.slice(0, -2)}${leaf.at(-2) === "A" ? "B" : "A"}${leaf.at(-1)}`,
+    ];
+    const unchecked = environment({
+      signatures: "unchecked",
+      resolveKey: () => {
+        throw new Error("a structure-only walk must not ask for a key");
+      },
+    });
+    const result = authenticateChain(forged.join("~"), unchecked);
+    expect(result.ok).toBe(true);
+    expect(result.presented.map((hop) => hop.verified)).toEqual([false, false, false]);
+    expect(authenticateChain(forged.join("~"), environment()).ok).toBe(false);
+    const reordered = authenticateChain([tokens[0], tokens[2]].join("~"), unchecked);
+    expect(reordered.ok ? [] : reordered.reasons.map((reason) => reason.hop)).toContain(1);
+  });
+
   it("refuses to guess when the status check answers for the wrong number of hops", () => {
     expect(() => authenticateChain(standardChain().chain, environment({ status: () => [] }))).toThrow();
   });

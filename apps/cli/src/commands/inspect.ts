@@ -6,11 +6,12 @@
 import { readFileSync } from "node:fs";
 import {
   type ChainToken,
-  checkHopAgainstParent,
-  checkRoot,
-  checkTime,
+  DEFAULT_MAX_CHAIN_LENGTH,
+  DEFAULT_MAX_TOKEN_BYTES,
   decodeChain,
   decodeToken,
+  type KeyResolver,
+  parseAuthorization,
   parseTokenPayload,
   type TokenHeader,
 } from "@baton/token";
@@ -42,8 +43,10 @@ async function readChain(ctx: CommandContext): Promise<string> {
     if (text.trim() === "")
       throw usageError("standard input was empty: pipe a chain (t0~t1~…) into `inspect -`");
   }
-  // Accept a pasted header value as well as the bare chain.
-  return text.trim().replace(/^(authorization:\s*)?baton\s+/i, "");
+  // Accept a pasted header value (read by the one Authorization parser) as well as the bare chain.
+  const value = text.trim().replace(/^authorization:\s*/i, "");
+  const header = parseAuthorization(value);
+  return header.ok && header.value.scheme === "baton" ? header.value.credentials : value;
 }
 
 async function loadJwks(ctx: CommandContext, where: string): Promise<unknown> {
@@ -73,6 +76,30 @@ function parseAt(value: string | undefined, fallback: number): number {
   return Math.floor(ms / 1000);
 }
 
+/** The delegation ids among `hops` that the service's revocation feed lists as revoked. */
+async function revokedAmong(
+  ctx: CommandContext,
+  feedUrl: string,
+  hops: readonly DecodedHop[],
+): Promise<string[]> {
+  const feed = followRevocationFeed({
+    url: feedUrl,
+    ...(ctx.io.fetch === undefined ? {} : { fetch: ctx.io.fetch }),
+  });
+  try {
+    await feed.syncOnce();
+  } catch (error) {
+    throw new CliError(
+      "unreachable",
+      `could not read the revocation feed at ${feedUrl}: ${(error as Error).message}`,
+      EXIT_CODES.unavailable,
+    );
+  }
+  return hops.flatMap((hop) =>
+    hop.claims !== undefined && feed.isRevoked(hop.claims.did) ? [hop.claims.did] : [],
+  );
+}
+
 interface DecodedHop {
   readonly hop: number;
   readonly bytes: number;
@@ -95,7 +122,7 @@ export const inspect: Command = {
   },
   help: [
     "--url <service> is short for --jwks <service>/.well-known/jwks.json --revocations <service>/v1/revocations.",
-    "Without --jwks, signatures are not checked: only links, attenuation and time (exit 0 unless those fail).",
+    "Without --jwks, signatures are not checked: only links, attenuation, issuer and time (exit 0 unless those fail).",
     "--issuer defaults to the root token's iss; --at (seconds or ISO-8601) checks the chain at another time.",
     "Exit code 1 when the chain is denied.",
   ],
@@ -132,75 +159,42 @@ export const inspect: Command = {
     if (!split.ok) {
       reasons = [{ hop: split.error.hop ?? null, code: split.error.code, message: split.error.message }];
       verified = "structure";
-    } else if (jwksWhere !== undefined) {
-      let keys: ReturnType<typeof staticKeys>;
-      try {
-        keys = staticKeys(await loadJwks(ctx, jwksWhere));
-      } catch (error) {
-        if (error instanceof CliError) throw error;
-        throw usageError(`${jwksWhere} is not a valid JWKS: ${(error as Error).message}`);
-      }
+    } else {
+      // One walker for both modes: the verifier's own, with the library's limits. Without a JWKS
+      // it runs structure-only (signatures unchecked, every other rule applied).
+      let resolveKey: KeyResolver = () => undefined;
       const revoked = new Set<string>();
-      if (feedUrl !== undefined) {
-        const feed = followRevocationFeed({
-          url: feedUrl,
-          ...(ctx.io.fetch === undefined ? {} : { fetch: ctx.io.fetch }),
-        });
+      if (jwksWhere !== undefined) {
+        let keys: ReturnType<typeof staticKeys>;
         try {
-          await feed.syncOnce();
+          keys = staticKeys(await loadJwks(ctx, jwksWhere));
         } catch (error) {
-          throw new CliError(
-            "unreachable",
-            `could not read the revocation feed at ${feedUrl}: ${(error as Error).message}`,
-            EXIT_CODES.unavailable,
-          );
+          if (error instanceof CliError) throw error;
+          throw usageError(`${jwksWhere} is not a valid JWKS: ${(error as Error).message}`);
         }
-        for (const hop of hops)
-          if (hop.claims !== undefined && feed.isRevoked(hop.claims.did)) revoked.add(hop.claims.did);
-        revocationsChecked = true;
+        resolveKey = (kid) => keys.resolve(kid);
+        if (feedUrl !== undefined) {
+          for (const did of await revokedAmong(ctx, feedUrl, hops)) revoked.add(did);
+          revocationsChecked = true;
+        }
       }
-      const issuer = ctx.string("issuer") ?? hops[0]?.claims?.iss ?? "";
       const result = authenticateChain(text, {
         now,
-        issuer,
-        resolveKey: (kid) => keys.resolve(kid),
-        status: (verifiedHops) =>
-          verifiedHops.map(({ claims }) =>
+        issuer: ctx.string("issuer") ?? hops[0]?.claims?.iss ?? "",
+        resolveKey,
+        signatures: jwksWhere === undefined ? "unchecked" : "verify",
+        status: (walked) =>
+          walked.map(({ claims }) =>
             revoked.has(claims.did)
               ? { code: "revoked" as const, message: `delegation ${claims.did} is revoked` }
               : undefined,
           ),
         clockSkewSeconds: skew,
-        maxChainLength: 16,
-        maxTokenBytes: 8192,
+        maxChainLength: DEFAULT_MAX_CHAIN_LENGTH,
+        maxTokenBytes: DEFAULT_MAX_TOKEN_BYTES,
       });
       reasons = result.ok ? [] : [...result.reasons];
-      verified = "signatures";
-    } else {
-      reasons = [];
-      const parsed: ChainToken[] = [];
-      for (const hop of hops) {
-        if (hop.claims === undefined) {
-          reasons.push({
-            hop: hop.hop,
-            code: (hop.error?.code ?? "malformed") as Reason["code"],
-            message: hop.error?.message ?? "",
-          });
-          break;
-        }
-        const token = { compact: split.value[hop.hop] ?? "", claims: hop.claims };
-        const parent = parsed[hop.hop - 1];
-        const errors = [
-          ...(parent === undefined ? checkRoot(token) : checkHopAgainstParent(parent, token, hop.hop)),
-          ...checkTime(hop.claims, now, skew, hop.hop),
-        ];
-        parsed.push(token);
-        if (errors.length > 0) {
-          reasons.push(...errors.map((e) => ({ hop: e.hop ?? hop.hop, code: e.code, message: e.message })));
-          break;
-        }
-      }
-      verified = "structure";
+      verified = jwksWhere === undefined ? "structure" : "signatures";
     }
     const decision = reasons.length === 0 ? "allow" : "deny";
     // Offline inspection checks no DPoP proof: the actor is only what the leaf claims.
