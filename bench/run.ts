@@ -109,9 +109,9 @@ async function main(): Promise<void> {
   }
   if (options.only.has("graph")) {
     log(`graph walks on ${options.graphSizes.join(", ")} delegations…`);
-    const walks = measureWalks(options.graphSizes, options.quick);
+    const walks = await measureWalks(options.graphSizes, options.quick);
     log(`cascade revocations of ${options.cascadeSizes.join(", ")} descendants…`);
-    const cascades = measureCascades(options.cascadeSizes, options.quick);
+    const cascades = await measureCascades(options.cascadeSizes, options.quick);
     sections.push(graphSection(walks, cascades));
   }
 

@@ -12,7 +12,7 @@ const synchronous = process.env.BENCH_SYNC === "NORMAL" ? "NORMAL" : "FULL";
 const config = loadConfig(process.env, ["--port", "0", "--log-level", "silent"]);
 const store = openSqliteStore({ path: config.db, synchronous });
 const clock = () => Math.floor(Date.now() / 1000);
-const { signingKeys } = prepareStore(store, config, clock());
+const { signingKeys } = await prepareStore(store, config, clock());
 let handler: ((request: Request) => Response | Promise<Response>) | undefined;
 const server = serve(
   {
@@ -21,7 +21,7 @@ const server = serve(
     hostname: "127.0.0.1",
     port: 0,
   },
-  (info) => {
+  async (info) => {
     const url = `http://127.0.0.1:${info.port}`;
     const app = createApp({
       store,
@@ -31,13 +31,13 @@ const server = serve(
       logger: pino({ level: "silent" }),
     });
     handler = (request) => app.fetch(request);
-    process.stdout.write(`${url} ${store.health().synchronous}\n`);
+    process.stdout.write(`${url} ${(await store.health()).synchronous}\n`);
   },
 );
 process.on("SIGTERM", () => {
   (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-  server.close(() => {
-    store.close();
+  server.close(async () => {
+    await store.close();
     process.exit(0);
   });
 });

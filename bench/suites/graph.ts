@@ -36,34 +36,34 @@ export interface CascadeFigure {
   readonly seedSeconds: number;
 }
 
-function withStore<T>(run: (store: SqliteStore) => T): T {
+async function withStore<T>(run: (store: SqliteStore) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(tmpdir(), "baton-bench-graph-"));
   const store = openSqliteStore({ path: path.join(dir, "graph.db") });
   try {
-    return run(store);
+    return await run(store);
   } finally {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function timeCalls<T>(inputs: readonly T[], call: (input: T) => number) {
+async function timeCalls<T>(inputs: readonly T[], call: (input: T) => Promise<number>) {
   const times: number[] = [];
   const rows: number[] = [];
-  for (const input of inputs.slice(0, 3)) call(input); // warm the statements and the page cache
+  for (const input of inputs.slice(0, 3)) await call(input); // warm the statements and the page cache
   for (const input of inputs) {
     const start = performance.now();
-    rows.push(call(input));
+    rows.push(await call(input));
     times.push((performance.now() - start) * 1000);
   }
   rows.sort((a, b) => a - b);
   return { summary: summarize(times), medianRows: quantile(rows, 0.5), maxRows: rows[rows.length - 1] ?? 0 };
 }
 
-export function measureWalks(sizes: readonly number[], quick: boolean): WalkFigure[] {
+export async function measureWalks(sizes: readonly number[], quick: boolean): Promise<WalkFigure[]> {
   const figures: WalkFigure[] = [];
   for (const size of sizes) {
-    withStore((store) => {
+    await withStore(async (store) => {
       const seedStart = performance.now();
       seedGraph(store, { delegations: size, seed: 8 });
       const seedSeconds = (performance.now() - seedStart) / 1000;
@@ -91,34 +91,25 @@ export function measureWalks(sizes: readonly number[], quick: boolean): WalkFigu
         .all(n)
         .map((r) => r.id);
       const blastAgents = agents.slice(0, quick ? 10 : 50);
-      const add = (walk: WalkFigure["walk"], result: ReturnType<typeof timeCalls>) =>
+      const add = (walk: WalkFigure["walk"], result: Awaited<ReturnType<typeof timeCalls>>) =>
         figures.push({ size, walk, seedSeconds, ...result });
-      add(
-        "ancestors",
-        timeCalls(deep, (did) => store.ancestors(did).length),
-      );
-      add(
-        "descendants",
-        timeCalls(roots, (did) => store.descendants(did).length),
-      );
-      add(
-        "taskTree",
-        timeCalls(tasks, (id) => store.taskTree(id).length),
-      );
+      add("ancestors", await timeCalls(deep, async (did) => (await store.ancestors(did)).length));
+      add("descendants", await timeCalls(roots, async (did) => (await store.descendants(did)).length));
+      add("taskTree", await timeCalls(tasks, async (id) => (await store.taskTree(id)).length));
       add(
         "blastRadius",
-        timeCalls(blastAgents, (id) => store.blastRadius(id).reachable.length),
+        await timeCalls(blastAgents, async (id) => (await store.blastRadius(id)).reachable.length),
       );
     });
   }
   return figures;
 }
 
-export function measureCascades(sizes: readonly number[], quick: boolean): CascadeFigure[] {
+export async function measureCascades(sizes: readonly number[], quick: boolean): Promise<CascadeFigure[]> {
   const figures: CascadeFigure[] = [];
   for (const descendants of sizes) {
     const tasks = descendants >= 100_000 ? (quick ? 1 : 2) : descendants >= 10_000 ? 3 : quick ? 3 : 10;
-    withStore((store) => {
+    await withStore(async (store) => {
       const seedStart = performance.now();
       // One task per sample, each exactly `descendants` below its root: fan-out wide enough that
       // the breadth-first growth always reaches the task's size before running out of depth.
@@ -136,7 +127,7 @@ export function measureCascades(sizes: readonly number[], quick: boolean): Casca
       let revokedPerCall = 0;
       for (const root of seeded.roots) {
         const start = performance.now();
-        const result = store.revokeDelegation(root, { reason: "bench cascade", at: 1_700_000_100 });
+        const result = await store.revokeDelegation(root, { reason: "bench cascade", at: 1_700_000_100 });
         times.push((performance.now() - start) * 1000);
         revokedPerCall = result.revoked.length - 1;
         if (revokedPerCall !== descendants) {

@@ -284,12 +284,12 @@ describe.skipIf(chromiumMissingLocally)("the inspector in chromium", () => {
     expect(after[dids.coder as string]).toBe("revoked");
     expect(after[dids.lead as string]).toBe("live");
     const { store } = server as RunningServer;
-    expect(store.getDelegation(dids.coder as string)).toMatchObject({
+    expect(await store.getDelegation(dids.coder as string)).toMatchObject({
       status: "revoked",
       revokeReason: "coder pushed to main",
     });
-    expect(store.getDelegation(dids.tester as string)?.status).toBe("revoked");
-    expect(store.getDelegation(dids.lead as string)?.status).toBe("live");
+    expect((await store.getDelegation(dids.tester as string))?.status).toBe("revoked");
+    expect((await store.getDelegation(dids.lead as string))?.status).toBe("live");
 
     mkdirSync(resolve(SCREENSHOT, ".."), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

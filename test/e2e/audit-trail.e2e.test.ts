@@ -410,6 +410,6 @@ describe("the audit trail", () => {
   test("leaves a log that verifies end to end", async () => {
     const response = await fetch(`${service.url}/healthz`);
     expect(response.status).toBe(200);
-    expect(service.store.verifyDecisionLog()).toMatchObject({ ok: true });
+    expect(await service.store.verifyDecisionLog()).toMatchObject({ ok: true });
   });
 });

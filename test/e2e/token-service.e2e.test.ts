@@ -318,7 +318,7 @@ describe("token service end to end", () => {
       expect(kinds).toContain(kind);
     expect(trace.decisions.some((d) => d.kind === "delegate" && d.decision === "deny")).toBe(true);
 
-    const log = service.store.verifyDecisionLog();
+    const log = await service.store.verifyDecisionLog();
     expect(log.ok).toBe(true);
     expect(log.rows).toBeGreaterThan(10);
   });

@@ -111,13 +111,13 @@ describe("crash consistency under SIGKILL", () => {
       const store = openSqliteStore({ path: db });
       try {
         expect(store.database.pragma("integrity_check", { simple: true })).toBe("ok");
-        const log = store.verifyDecisionLog();
+        const log = await store.verifyDecisionLog();
         expect(log.ok).toBe(true);
         for (const [did, jti] of acked.delegations) {
-          expect(store.getDelegation(did)?.did).toBe(did);
-          expect(store.tokenVersions(did).map((token) => token.jti)).toContain(jti);
+          expect((await store.getDelegation(did))?.did).toBe(did);
+          expect((await store.tokenVersions(did)).map((token) => token.jti)).toContain(jti);
         }
-        for (const did of acked.revoked) expect(store.getDelegation(did)?.status).toBe("revoked");
+        for (const did of acked.revoked) expect((await store.getDelegation(did))?.status).toBe("revoked");
         const orphans = store.database
           .prepare(
             `SELECT
@@ -136,7 +136,7 @@ describe("crash consistency under SIGKILL", () => {
           .get() as { n: number };
         expect(verifies.n).toBeGreaterThanOrEqual(acked.verifies);
       } finally {
-        store.close();
+        await store.close();
       }
     }
     expect(acked.delegations.size).toBeGreaterThan(0);

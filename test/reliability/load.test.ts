@@ -147,15 +147,15 @@ describe("load on loopback", () => {
     const store = openSqliteStore({ path: db });
     try {
       for (const [did, jti] of acked)
-        expect(store.tokenVersions(did).map((token) => token.jti)).toContain(jti);
+        expect((await store.tokenVersions(did)).map((token) => token.jti)).toContain(jti);
       const rows = store.database
         .prepare("SELECT count(*) AS n FROM decisions WHERE kind = 'verify' AND decision = 'allow'")
         .get() as { n: number };
       expect(rows.n).toBe(verified);
-      expect(store.verifyDecisionLog().ok).toBe(true);
+      expect((await store.verifyDecisionLog()).ok).toBe(true);
       expect(store.database.pragma("integrity_check", { simple: true })).toBe("ok");
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

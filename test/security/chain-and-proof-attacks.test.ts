@@ -97,13 +97,13 @@ describe("chain attacks", () => {
   });
 
   it("refuses to delegate back to an agent already on the chain (a cycle), issuing nothing", async () => {
-    const before = svc.store.descendants(alice.did).length;
+    const before = (await svc.store.descendants(alice.did)).length;
     const response = await svc.delegate(dave, { ...alice });
     // The store refuses the edge (an agent may appear once per chain) before anything commits.
     expect(response.status).toBe(400);
     const { code } = (await response.json()) as { code: string };
     expect(code).toBe("invalid_request");
-    expect(svc.store.descendants(alice.did).length).toBe(before);
+    expect((await svc.store.descendants(alice.did)).length).toBe(before);
   });
 
   it("refuses a hop below a parent whose mdp is 0 with depth_exceeded", async () => {
@@ -145,7 +145,7 @@ describe("chain attacks", () => {
   });
 
   it("refuses a stolen chain at /v1/delegations with 401 pop_binding_mismatch and issues nothing", async () => {
-    const before = svc.store.descendants(bob.did).length;
+    const before = (await svc.store.descendants(bob.did)).length;
     const response = await svc.agentCall(
       { ...bob },
       "POST",
@@ -155,7 +155,7 @@ describe("chain attacks", () => {
     );
     expect(response.status).toBe(401);
     expect(((await response.json()) as { code: string }).code).toBe("pop_binding_mismatch");
-    expect(svc.store.descendants(bob.did).length).toBe(before);
+    expect((await svc.store.descendants(bob.did)).length).toBe(before);
   });
 });
 

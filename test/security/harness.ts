@@ -142,7 +142,7 @@ export async function startSecurityService(
     ["--port", "0"],
   );
   const store = openSqliteStore({ path: config.db });
-  const { signingKeys } = prepareStore(store, config, T0);
+  const { signingKeys } = await prepareStore(store, config, T0);
   let handler: ((request: Request) => Response | Promise<Response>) | undefined;
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {
@@ -281,7 +281,7 @@ export async function startSecurityService(
       (s as { closeAllConnections?: () => void }).closeAllConnections?.();
       s.close(() => resolve());
     });
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   };
 

@@ -20,7 +20,7 @@ afterAll(async () => {
   await svc?.close();
 });
 
-const agentCount = () => svc.store.listAgents().length;
+const agentCount = async () => (await svc.store.listAgents()).length;
 
 /**
  * A large POST on a connection of its own (no keep-alive pool): the service may close the socket
@@ -71,7 +71,7 @@ async function codeOf(response: Response): Promise<string> {
 
 describe("HTTP-level abuse", () => {
   it("refuses a body over 64 KiB with 413 payload_too_large and registers nothing", async () => {
-    const before = agentCount();
+    const before = await agentCount();
     const body = JSON.stringify({ id: "agent:big", jwk: makeKey().jwk, name: "x".repeat(70 * 1024) });
     const keepAlive = new HttpAgent({ keepAlive: true });
     const response = await rawPost("/v1/agents", body, operatorJson, false, keepAlive);
@@ -81,7 +81,7 @@ describe("HTTP-level abuse", () => {
     expect(response.json.code).toBe("payload_too_large");
     // The unread rest of the body would poison a kept-alive connection: the service closes it.
     expect(response.connection).toBe("close");
-    expect(agentCount()).toBe(before);
+    expect(await agentCount()).toBe(before);
   });
 
   it("refuses an oversize body sent without a content-length (chunked) with 413", async () => {
@@ -89,7 +89,7 @@ describe("HTTP-level abuse", () => {
     const response = await rawPost("/v1/agents", body, operatorJson, true);
     expect(response.status).toBe(413);
     expect(response.json.code).toBe("payload_too_large");
-    expect(svc.store.getAgent("agent:chunked")).toBeUndefined();
+    expect(await svc.store.getAgent("agent:chunked")).toBeUndefined();
   });
 
   it("refuses JSON nested 30,000 deep (just under the body limit) with 400 invalid_request and keeps serving", async () => {
@@ -117,7 +117,7 @@ describe("HTTP-level abuse", () => {
     ["multipart/form-data; boundary=x"],
     ["application/xml"],
   ])("refuses a %s body with 415 unsupported_media_type and registers nothing", async (type) => {
-    const before = agentCount();
+    const before = await agentCount();
     const response = await svc.op(
       "POST",
       "/v1/agents",
@@ -128,7 +128,7 @@ describe("HTTP-level abuse", () => {
     );
     expect(response.status).toBe(415);
     expect(await codeOf(response)).toBe("unsupported_media_type");
-    expect(agentCount()).toBe(before);
+    expect(await agentCount()).toBe(before);
   });
 
   it("refuses malformed JSON with 400 invalid_request", async () => {
@@ -138,7 +138,7 @@ describe("HTTP-level abuse", () => {
   });
 
   it("refuses an unknown field with 400 invalid_request and no side effect", async () => {
-    const before = agentCount();
+    const before = await agentCount();
     const response = await svc.op("POST", "/v1/agents", {
       id: "agent:extra",
       jwk: makeKey().jwk,
@@ -146,7 +146,7 @@ describe("HTTP-level abuse", () => {
     });
     expect(response.status).toBe(400);
     expect(await codeOf(response)).toBe("invalid_request");
-    expect(agentCount()).toBe(before);
+    expect(await agentCount()).toBe(before);
   });
 
   it("refuses an anonymous caller with 401 before reading the body", async () => {
@@ -177,7 +177,7 @@ describe("HTTP-level abuse", () => {
       body: JSON.stringify({ id: "agent:nope", jwk: makeKey().jwk }),
     });
     expect(response.status).toBe(status);
-    expect(svc.store.getAgent("agent:nope")).toBeUndefined();
+    expect(await svc.store.getAgent("agent:nope")).toBeUndefined();
   });
 
   it("refuses a chain with characters no chain has at /v1/delegations with 400", async () => {
@@ -202,7 +202,10 @@ describe("HTTP-level abuse", () => {
       owner: `${nasty} owner`,
     });
     expect(register.status).toBe(201);
-    expect(svc.store.getAgent("agent:bobby-tables")).toMatchObject({ name: nasty, owner: `${nasty} owner` });
+    expect(await svc.store.getAgent("agent:bobby-tables")).toMatchObject({
+      name: nasty,
+      owner: `${nasty} owner`,
+    });
 
     const planner: Agent = { id: "agent:bobby-tables", key: makeKey(), chain: "", did: "" };
     const grant = await svc.op("POST", "/v1/grants", {
@@ -220,15 +223,15 @@ describe("HTTP-level abuse", () => {
       delegation: { revokeReason: string };
     };
     expect(trace.delegation.revokeReason).toBe(`reason ${nasty}`);
-    expect(svc.store.getTask("task-sql")?.intent).toBe(`intent ${nasty}`);
+    expect((await svc.store.getTask("task-sql"))?.intent).toBe(`intent ${nasty}`);
     // Reasons are shown to operators only (issue 13); the anonymous feed carries none.
     const feed = (await (await svc.op("GET", "/v1/revocations?since=0")).json()) as {
       items: { did: string; reason: string }[];
     };
     expect(feed.items.find((item) => item.did === did)?.reason).toBe(`reason ${nasty}`);
-    expect(svc.store.listAgents().length).toBeGreaterThan(1);
+    expect((await svc.store.listAgents()).length).toBeGreaterThan(1);
     expect(planner.id).toBe("agent:bobby-tables");
-    expect(svc.store.verifyDecisionLog().ok).toBe(true);
+    expect((await svc.store.verifyDecisionLog()).ok).toBe(true);
   });
 
   it("refuses SQL in a query parameter with 400 and in a path parameter with 400", async () => {
@@ -242,6 +245,6 @@ describe("HTTP-level abuse", () => {
 
   it("keeps its database intact after all of the above", async () => {
     expect(svc.store.database.pragma("integrity_check", { simple: true })).toBe("ok");
-    expect(svc.store.verifyDecisionLog().ok).toBe(true);
+    expect((await svc.store.verifyDecisionLog()).ok).toBe(true);
   });
 });

@@ -52,14 +52,14 @@ async function problem(response: Response): Promise<{ status: number; code: stri
 
 describe("look-alike identities", () => {
   test("refuses an agent id equal to a registered one ignoring case (agent_id_lookalike, 409)", async () => {
-    const before = svc.store.listAgents().length;
+    const before = (await svc.store.listAgents()).length;
     for (const id of ["agent:Bob", "agent:BOB", "agent:ALICE"]) {
       const response = await svc.op("POST", "/v1/agents", { id, jwk: makeKey().jwk });
       const refused = await problem(response);
       expect(refused).toMatchObject({ status: 409, code: "agent_id_lookalike" });
       expect(refused.detail).toContain(id.toLowerCase());
     }
-    expect(svc.store.listAgents()).toHaveLength(before);
+    expect(await svc.store.listAgents()).toHaveLength(before);
   });
 
   test("refuses a SPIFFE ID that differs from a registered one only in case", async () => {
@@ -76,13 +76,13 @@ describe("look-alike identities", () => {
   });
 
   test("refuses a key already registered to another agent (agent_key_in_use, 409)", async () => {
-    const before = svc.store.listAgents().length;
+    const before = (await svc.store.listAgents()).length;
     const response = await svc.op("POST", "/v1/agents", { id: "agent:mallory", jwk: alice.key.jwk });
     const refused = await problem(response);
     expect(refused).toMatchObject({ status: 409, code: "agent_key_in_use" });
     expect(refused.detail).toContain(alice.id);
-    expect(svc.store.getAgent("agent:mallory")).toBeUndefined();
-    expect(svc.store.listAgents()).toHaveLength(before);
+    expect(await svc.store.getAgent("agent:mallory")).toBeUndefined();
+    expect(await svc.store.listAgents()).toHaveLength(before);
   });
 
   test("keeps refusing a disabled agent's key: its tokens still name it", async () => {
@@ -127,7 +127,7 @@ describe("tokens over 8 KiB", () => {
     expect(refused).toMatchObject({ status: 400, code: "token_too_large" });
     expect(refused.detail).toMatch(/fewer capabilities/);
     expect(count("delegations")).toBe(delegations);
-    const logged = svc.store.queryDecisions({ did: alice.did, limit: 1 }).items[0];
+    const logged = (await svc.store.queryDecisions({ did: alice.did, limit: 1 })).items[0];
     expect(logged).toMatchObject({ kind: "delegate", decision: "deny" });
     expect(logged?.reasons.map((reason) => reason.code)).toEqual(["token_too_large"]);
   });
@@ -149,8 +149,10 @@ describe("pending approvals per delegation", () => {
       }),
     });
   }
-  const pendingOf = (did: string) =>
-    svc.store.listApprovals({ status: "pending", limit: 1000 }).filter((approval) => approval.did === did);
+  const pendingOf = async (did: string) =>
+    (await svc.store.listApprovals({ status: "pending", limit: 1000 })).filter(
+      (approval) => approval.did === did,
+    );
 
   test("opens at most the configured number, then answers 429 approval_limit and logs the step-up", async () => {
     for (let issue = 1; issue <= MAX_PENDING; issue++) {
@@ -162,19 +164,19 @@ describe("pending approvals per delegation", () => {
     const over = await problem(await askToDelete(MAX_PENDING + 1));
     expect(over).toMatchObject({ status: 429, code: "approval_limit" });
     expect(over.detail).toContain("baton approvals list");
-    expect(pendingOf(alice.did)).toHaveLength(MAX_PENDING);
+    expect(await pendingOf(alice.did)).toHaveLength(MAX_PENDING);
     expect(count("decisions")).toBe(decisions + 1);
-    const logged = svc.store.queryDecisions({ did: alice.did, limit: 1 }).items[0];
+    const logged = (await svc.store.queryDecisions({ did: alice.did, limit: 1 })).items[0];
     expect(logged).toMatchObject({ decision: "step_up", detail: { refused: "approval_limit" } });
   });
 
   test("still reuses a pending request for the same call, and opens a new one once an operator decides", async () => {
     const retry = await askToDelete(1);
     expect(retry.status).toBe(200);
-    const [oldest] = pendingOf(alice.did).slice(-1);
+    const [oldest] = (await pendingOf(alice.did)).slice(-1);
     expect((await svc.op("POST", `/v1/approvals/${oldest?.id}/deny`)).status).toBe(200);
     const next = await askToDelete(MAX_PENDING + 1);
     expect(next.status).toBe(200);
-    expect(pendingOf(alice.did)).toHaveLength(MAX_PENDING);
+    expect(await pendingOf(alice.did)).toHaveLength(MAX_PENDING);
   });
 });

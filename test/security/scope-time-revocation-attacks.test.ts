@@ -28,10 +28,10 @@ afterAll(async () => {
 });
 
 async function refusedHop(body: Record<string, unknown>): Promise<{ status: number; code: string }> {
-  const before = svc.store.descendants(alice.did).length;
+  const before = (await svc.store.descendants(alice.did)).length;
   const response = await svc.delegate(alice, bob, body);
   const problem = (await response.json()) as { code: string };
-  expect(svc.store.descendants(alice.did).length).toBe(before);
+  expect((await svc.store.descendants(alice.did)).length).toBe(before);
   return { status: response.status, code: problem.code };
 }
 
@@ -211,7 +211,7 @@ describe("time attacks", () => {
       const response = await svc.delegate(fay, gus);
       expect(response.status).toBe(401);
       expect(((await response.json()) as { code: string }).code).toBe("expired");
-      expect(svc.store.descendants(fay.did)).toHaveLength(0);
+      expect(await svc.store.descendants(fay.did)).toHaveLength(0);
     } finally {
       svc.now = start;
     }
@@ -246,10 +246,10 @@ describe("revocation racing issuance", () => {
       })();
       await Promise.all([...hops, revocation]);
 
-      const statuses = svc.store.chainStatus([middleDid, ...issued]);
+      const statuses = await svc.store.chainStatus([middleDid, ...issued]);
       expect(statuses.every((status) => !status.live)).toBe(true);
-      expect(svc.store.descendants(middleDid, { liveOnly: true })).toHaveLength(0);
-      for (const did of issued) expect(svc.store.getDelegation(did)?.status).toBe("revoked");
+      expect(await svc.store.descendants(middleDid, { liveOnly: true })).toHaveLength(0);
+      for (const did of issued) expect((await svc.store.getDelegation(did))?.status).toBe("revoked");
     }
   });
 });

@@ -128,15 +128,15 @@ function verifyWith(call: { action?: string; resource?: string }): Promise<Respo
 }
 
 /** What any accepted write would change: rows in every table a free text reaches. */
-function footprint(): string {
+async function footprint(): Promise<string> {
   const db = svc.store.database;
   const count = (table: string) =>
     (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   return JSON.stringify({
-    agents: svc.store.listAgents().map((agent) => [agent.id, agent.status]),
+    agents: (await svc.store.listAgents()).map((agent) => [agent.id, agent.status]),
     tasks: count("tasks"),
     delegations: count("delegations"),
-    revoked: svc.store.getDelegation(alice.did)?.status,
+    revoked: (await svc.store.getDelegation(alice.did))?.status,
     audiences: count("audiences"),
     decisions: count("decisions"),
   });
@@ -144,23 +144,23 @@ function footprint(): string {
 
 describe.each(FIELDS)("$name", (field) => {
   test.each(HOSTILE)("refuses %s with a 400 naming the field, writing nothing", async (_what, hostile) => {
-    const before = footprint();
+    const before = await footprint();
     const response = await field.send(`before ${hostile} after`);
     expect(response.status).toBe(400);
     const body = (await response.json()) as { code: string; detail: string };
     expect(body.code).toBe("invalid_request");
     expect(body.detail).toMatch(new RegExp(`(^|; )${field.path.replace(".", "\\.")}: must not contain`));
-    expect(footprint()).toBe(before);
+    expect(await footprint()).toBe(before);
   });
 
   test("refuses a lone UTF-16 surrogate as malformed, writing nothing", async () => {
-    const before = footprint();
+    const before = await footprint();
     const response = await field.send("lone \ud800 surrogate");
     expect(response.status).toBe(400);
     const body = (await response.json()) as { code: string; detail: string };
     expect(body.code).toBe("malformed");
     expect(body.detail).toContain(`${field.path}: must be well-formed Unicode`);
-    expect(footprint()).toBe(before);
+    expect(await footprint()).toBe(before);
   });
 });
 
@@ -168,5 +168,5 @@ test("keeps free text in any script, emoji included, exactly as written", async 
   const name = "Zoë 🧑‍💻 Łukasz 山田 مرحبا";
   const response = await svc.op("POST", "/v1/agents", { id: "agent:unicode", jwk: makeKey().jwk, name });
   expect(response.status).toBe(201);
-  expect(svc.store.getAgent("agent:unicode")?.name).toBe(name);
+  expect((await svc.store.getAgent("agent:unicode"))?.name).toBe(name);
 });

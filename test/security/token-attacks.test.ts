@@ -325,7 +325,7 @@ describe("signature attacks", () => {
   it("refuses a signature by a retired key once the key is no longer published with unknown_key", async () => {
     const old = svc.serviceKey();
     const issued = await svc.grant(alice, { ttl: 600 });
-    svc.signingKeys.rotate(svc.now);
+    await svc.signingKeys.rotate(svc.now);
     // Still published: a token the old key signed keeps verifying until it would have expired.
     const live = await svc.verify({ chain: issued.chain, proofBy: alice.key });
     expect(live.body.decision).toBe("allow");

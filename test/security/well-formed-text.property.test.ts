@@ -70,7 +70,7 @@ async function writeEverywhere(text: string): Promise<void> {
     owner: text,
   });
   if (await expectStoredOrRefused(named, "register name/owner")) {
-    const stored = svc.store.getAgent(`agent:named${n}`);
+    const stored = await svc.store.getAgent(`agent:named${n}`);
     expect(stored?.name).toBe(text);
     expect(stored?.owner).toBe(text);
   }
@@ -84,13 +84,13 @@ async function writeEverywhere(text: string): Promise<void> {
   });
   if (await expectStoredOrRefused(granted, "grant intent")) {
     const { task } = (await granted.json()) as { task: string };
-    expect(svc.store.getTask(task)?.intent).toBe(text);
+    expect((await svc.store.getTask(task))?.intent).toBe(text);
   }
 
   const delegated = await svc.delegate(alice, target, { intent: text });
   if (await expectStoredOrRefused(delegated, "delegation intent")) {
     const { did } = (await delegated.json()) as { did: string };
-    expect(svc.store.getDelegation(did)?.intent).toBe(text);
+    expect((await svc.store.getDelegation(did))?.intent).toBe(text);
   }
 
   const verified = await fetch(`${svc.url}/v1/verify`, {
@@ -150,23 +150,23 @@ async function writeEverywhere(text: string): Promise<void> {
     reason: text,
   });
   if (await expectStoredOrRefused(disabled, "disable reason")) {
-    expect(svc.store.getAgent(target.id)?.status).toBe("disabled");
+    expect((await svc.store.getAgent(target.id))?.status).toBe("disabled");
   }
 }
 
 test("arbitrary strings through every write path leave a decision log that verifies from the file", async () => {
   await fc.assert(fc.asyncProperty(anyText, writeEverywhere), { seed, numRuns });
-  const before = svc.store.verifyDecisionLog();
+  const before = await svc.store.verifyDecisionLog();
   expect(before).toMatchObject({ ok: true });
   // A fresh connection reads what SQLite actually stored, not anything cached in this one.
   const reopened = openSqliteStore({ path: join(svc.dir, "baton.db") });
   try {
-    const verification = reopened.verifyDecisionLog();
+    const verification = await reopened.verifyDecisionLog();
     expect(verification).toMatchObject({ ok: true });
     // At least each run's own registration and grant of its target were logged.
     expect(verification.rows).toBeGreaterThan(numRuns * 2);
   } finally {
-    reopened.close();
+    await reopened.close();
   }
 });
 
@@ -186,5 +186,5 @@ test("a lone surrogate in a verify request's action is refused as malformed, and
   });
   expect(response.status).toBe(400);
   expect(((await response.json()) as { code: string }).code).toBe("malformed");
-  expect(svc.store.verifyDecisionLog()).toMatchObject({ ok: true });
+  expect(await svc.store.verifyDecisionLog()).toMatchObject({ ok: true });
 });

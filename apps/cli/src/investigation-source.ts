@@ -55,23 +55,23 @@ function notFound(what: string): CliError {
 export function storeSource(store: Store): InvestigationSource {
   return {
     async trace(did) {
-      const trace = traceOf(store, did);
+      const trace = await traceOf(store, did);
       if (trace === undefined) throw notFound(`delegation ${did}`);
       return trace;
     },
     async taskGraph(task) {
-      if (store.getTask(task) === undefined) throw notFound(`task ${task}`);
+      if ((await store.getTask(task)) === undefined) throw notFound(`task ${task}`);
       return {
         task,
-        delegations: store.taskTree(task),
-        decisions: store.queryDecisions({ task, limit: TRACE_DECISIONS }).items,
+        delegations: await store.taskTree(task),
+        decisions: (await store.queryDecisions({ task, limit: TRACE_DECISIONS })).items,
       };
     },
     async decisions(filter) {
-      return store.queryDecisions(filter);
+      return await store.queryDecisions(filter);
     },
     async approvals(status) {
-      return store.listApprovals(status === undefined ? {} : { status });
+      return await store.listApprovals(status === undefined ? {} : { status });
     },
   };
 }

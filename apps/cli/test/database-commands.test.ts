@@ -14,10 +14,10 @@ import { baton, OPERATOR_TOKEN, tempDir } from "./helpers.ts";
 let temp: ReturnType<typeof tempDir> | undefined;
 afterEach(() => temp?.remove());
 
-function seedLog(path: string, rows: number): void {
+async function seedLog(path: string, rows: number): Promise<void> {
   const store = openSqliteStore({ path });
   for (let i = 0; i < rows; i++) {
-    store.appendDecision({
+    await store.appendDecision({
       at: 1_767_225_600 + i,
       kind: "verify",
       decision: "allow",
@@ -25,14 +25,14 @@ function seedLog(path: string, rows: number): void {
       reasons: [],
     });
   }
-  store.close();
+  await store.close();
 }
 
 describe("audit verify", () => {
   test("verifies an intact log and exits 0", async () => {
     temp = tempDir("baton-audit-");
     const db = join(temp.dir, "log.db");
-    seedLog(db, 5);
+    await seedLog(db, 5);
     const result = await baton(["audit", "verify", "--db", db, "--json"]);
     expect(result.code).toBe(EXIT_CODES.ok);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, rows: 5 });
@@ -41,7 +41,7 @@ describe("audit verify", () => {
   test("reports the first tampered row and exits 1", async () => {
     temp = tempDir("baton-audit-");
     const db = join(temp.dir, "log.db");
-    seedLog(db, 5);
+    await seedLog(db, 5);
     // Someone with the file can drop the append-only trigger; the hash chain still catches the edit.
     const raw = new Database(db);
     raw.exec("DROP TRIGGER decisions_append_only_update");
@@ -58,7 +58,7 @@ describe("audit verify", () => {
   test("a head hash other than the one expected fails", async () => {
     temp = tempDir("baton-audit-");
     const db = join(temp.dir, "log.db");
-    seedLog(db, 2);
+    await seedLog(db, 2);
     const result = await baton(["audit", "verify", "--db", db, "--expect-head", "0".repeat(64)]);
     expect(result.code).toBe(EXIT_CODES.failed);
   });
@@ -72,7 +72,7 @@ describe("keys rotate", () => {
   test("adds an active key and retires the previous one on the database file", async () => {
     temp = tempDir("baton-keys-");
     const db = join(temp.dir, "keys.db");
-    openSqliteStore({ path: db }).close();
+    await openSqliteStore({ path: db }).close();
     const first = await baton(["keys", "rotate", "--db", db, "--json"]);
     expect(first.code).toBe(EXIT_CODES.ok);
     const second = JSON.parse((await baton(["keys", "rotate", "--db", db, "--json"])).stdout);
@@ -124,8 +124,10 @@ describe("keys rewrap", () => {
     expect(statSync(newKek).mode & 0o777).toBe(0o600);
     const store = openSqliteStore({ path: db });
     const newId = JSON.parse(result.stdout).to as string;
-    expect(store.listSigningKeys().every((k) => k.privateKeyPkcs8.startsWith(`kek1:${newId}:`))).toBe(true);
-    store.close();
+    expect((await store.listSigningKeys()).every((k) => k.privateKeyPkcs8.startsWith(`kek1:${newId}:`))).toBe(
+      true,
+    );
+    await store.close();
 
     const after = await jwksKids(db, { BATON_KEK_FILE: newKek });
     expect(after).toEqual(expect.arrayContaining(kids));

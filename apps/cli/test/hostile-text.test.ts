@@ -27,16 +27,16 @@ let db: string;
 let did: string;
 let task: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   temp = tempDir("baton-hostile-");
   db = join(temp.dir, "baton.db");
   const store = openSqliteStore({ path: db });
   const graph = seedGraph(store, { delegations: 2, fanout: 1, agents: 2, seed: 1, at: T0, decisions: 2 });
   did = graph.largestTask.rootDid;
   task = graph.largestTask.id;
-  const root = store.getDelegation(did);
+  const root = await store.getDelegation(did);
   if (root === undefined) throw new Error("no root");
-  store.createApproval({
+  await store.createApproval({
     id: "apv-1",
     did,
     agent: root.to,
@@ -47,8 +47,8 @@ beforeAll(() => {
     at: T0,
     expiresAt: T0 + 3600,
   });
-  store.revokeDelegation(did, { reason: "benign", at: T0 + 1 });
-  store.close();
+  await store.revokeDelegation(did, { reason: "benign", at: T0 + 1 });
+  await store.close();
 
   // An old row: written before the input checks, or by hand. The triggers that keep the log and
   // revocations final are dropped for the edit; the views must not care how the text got there.

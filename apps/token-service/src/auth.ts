@@ -48,14 +48,18 @@ function bearer(c: Context, scheme: CallerScheme = "bearer"): string {
   return auth.credential;
 }
 
-function isOperatorToken(ctx: ServiceContext, credential: string): boolean {
-  const stored = ctx.store.getSetting(OPERATOR_TOKEN_SETTING);
+async function isOperatorToken(ctx: ServiceContext, credential: string): Promise<boolean> {
+  const stored = await ctx.store.getSetting(OPERATOR_TOKEN_SETTING);
   return stored !== undefined && secretMatches(credential, stored);
 }
 
 /** Requires the operator token; `scheme` is what the endpoint takes, for the challenge. */
-export function requireOperator(c: Context, ctx: ServiceContext, scheme: CallerScheme = "bearer"): void {
-  if (!isOperatorToken(ctx, bearer(c, scheme)))
+export async function requireOperator(
+  c: Context,
+  ctx: ServiceContext,
+  scheme: CallerScheme = "bearer",
+): Promise<void> {
+  if (!(await isOperatorToken(ctx, bearer(c, scheme))))
     throw unauthorized("the operator token is not valid", "invalid_token", scheme);
 }
 
@@ -68,23 +72,23 @@ export function operatorOnly(
 ): void {
   for (const path of paths) {
     app.on(method, path, async (c, next) => {
-      requireOperator(c, ctx);
+      await requireOperator(c, ctx);
       await next();
     });
   }
 }
 
 /** Requires the operator token or a tool server's audience secret. */
-export function requireToolServerOrOperator(c: Context, ctx: ServiceContext): Caller {
+export async function requireToolServerOrOperator(c: Context, ctx: ServiceContext): Promise<Caller> {
   const credential = bearer(c);
   const audience = audienceOfSecret(credential);
   if (audience !== undefined) {
-    const record = ctx.store.getAudience(audience);
+    const record = await ctx.store.getAudience(audience);
     if (record !== undefined && secretMatches(credential, record.secretHash))
       return { kind: "audience", audience };
     throw unauthorized("the audience secret is not valid", "invalid_token");
   }
-  if (isOperatorToken(ctx, credential)) return { kind: "operator" };
+  if (await isOperatorToken(ctx, credential)) return { kind: "operator" };
   throw unauthorized("the credential is not valid", "invalid_token");
 }
 

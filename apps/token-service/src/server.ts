@@ -34,23 +34,27 @@ export interface PreparedStore {
  * loads or creates the signing key. `warn` hears what was fixed on the way (a KEK file others
  * could read, plaintext keys sealed).
  */
-export function prepareStore(
+export async function prepareStore(
   store: Store,
   config: ServiceConfig,
   now: number,
   warn: (message: string) => void = () => {},
-): PreparedStore {
+): Promise<PreparedStore> {
   let generatedOperatorToken: string | undefined;
   if (config.operatorToken !== undefined) {
     const hash = hashSecret(config.operatorToken);
-    if (store.getSetting(OPERATOR_TOKEN_SETTING) !== hash)
-      store.setSetting(OPERATOR_TOKEN_SETTING, hash, now);
-  } else if (store.getSetting(OPERATOR_TOKEN_SETTING) === undefined) {
+    if ((await store.getSetting(OPERATOR_TOKEN_SETTING)) !== hash)
+      await store.setSetting(OPERATOR_TOKEN_SETTING, hash, now);
+  } else if ((await store.getSetting(OPERATOR_TOKEN_SETTING)) === undefined) {
     generatedOperatorToken = generateOperatorToken();
-    store.setSetting(OPERATOR_TOKEN_SETTING, hashSecret(generatedOperatorToken), now);
+    await store.setSetting(OPERATOR_TOKEN_SETTING, hashSecret(generatedOperatorToken), now);
   }
-  const { kek, created } = loadKek(config.kek ?? defaultKekSource(config.db), sealedKekIds(store), warn);
-  const signingKeys = SigningKeys.load(store, now, {
+  const { kek, created } = loadKek(
+    config.kek ?? defaultKekSource(config.db),
+    await sealedKekIds(store),
+    warn,
+  );
+  const signingKeys = await SigningKeys.load(store, now, {
     maxTtl: config.maxTtl,
     clockSkew: config.clockSkew,
     kek,
@@ -148,7 +152,7 @@ export async function startServer(
   const store = openSqliteStore({ path: config.db, onWarning: warn });
   let prepared: PreparedStore;
   try {
-    prepared = prepareStore(store, config, clock(), warn);
+    prepared = await prepareStore(store, config, clock(), warn);
     if (prepared.createdKekFile !== undefined) {
       logger.info(
         { kekFile: prepared.createdKekFile },
@@ -156,7 +160,7 @@ export async function startServer(
       );
     }
   } catch (error) {
-    store.close();
+    await store.close();
     watched?.close();
     throw error;
   }
@@ -177,8 +181,8 @@ export async function startServer(
     );
     s.once("error", reject);
     server = s;
-  }).catch((error: unknown) => {
-    store.close();
+  }).catch(async (error: unknown) => {
+    await store.close();
     watched?.close();
     throw error;
   });
@@ -214,11 +218,11 @@ export async function startServer(
       const closeIdle = () => (s as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       const sweeper = setInterval(closeIdle, 50);
       sweeper.unref();
-      s.close(() => {
+      s.close(async () => {
         clearTimeout(timer);
         clearInterval(sweeper);
         watched?.close();
-        store.close();
+        await store.close();
         logger.info("stopped");
         resolve();
       });

@@ -38,8 +38,8 @@ function privateKeyBytes(kek: KeyEncryptionKey, record: SigningKeyRecord): Buffe
 }
 
 /** The KEK ids the store's sealed keys were sealed under, without repeats. */
-export function sealedKekIds(store: Store): string[] {
-  const ids = store.listSigningKeys().map((record) => sealedWith(record.privateKeyPkcs8));
+export async function sealedKekIds(store: Store): Promise<string[]> {
+  const ids = (await store.listSigningKeys()).map((record) => sealedWith(record.privateKeyPkcs8));
   return [...new Set(ids.filter((id): id is string => id !== undefined))];
 }
 
@@ -60,11 +60,11 @@ export class SigningKeys {
    * Loads the keys from the store, sealing any legacy plaintext key and generating the first key
    * if there is none. Throws a `KeyEncryptionError` when a key does not open under the KEK.
    */
-  static load(store: Store, now: number, options: SigningKeysOptions): SigningKeys {
+  static async load(store: Store, now: number, options: SigningKeysOptions): Promise<SigningKeys> {
     const keys = new SigningKeys(store, options);
-    keys.sealedOnLoad = SigningKeys.reseal(store, options.kek, options.kek, { plaintextOnly: true });
-    if (store.activeSigningKey() === undefined) keys.generate(now);
-    keys.reload();
+    keys.sealedOnLoad = await SigningKeys.reseal(store, options.kek, options.kek, { plaintextOnly: true });
+    if ((await store.activeSigningKey()) === undefined) await keys.generate(now);
+    await keys.reload();
     return keys;
   }
 
@@ -72,27 +72,27 @@ export class SigningKeys {
    * Re-seals every stored private key under `to` (legacy plaintext ones too), in one transaction:
    * KEK rotation. Every key must open under `from` first, or nothing changes. Returns the count.
    */
-  static rewrap(store: Store, from: KeyEncryptionKey, to: KeyEncryptionKey): number {
-    return SigningKeys.reseal(store, from, to, { plaintextOnly: false });
+  static async rewrap(store: Store, from: KeyEncryptionKey, to: KeyEncryptionKey): Promise<number> {
+    return await SigningKeys.reseal(store, from, to, { plaintextOnly: false });
   }
 
-  private static reseal(
+  private static async reseal(
     store: Store,
     from: KeyEncryptionKey,
     to: KeyEncryptionKey,
     options: { plaintextOnly: boolean },
-  ): number {
+  ): Promise<number> {
     const changes: ReplaceSigningKeyMaterial[] = [];
-    for (const record of store.listSigningKeys()) {
+    for (const record of await store.listSigningKeys()) {
       if (options.plaintextOnly && isSealed(record.privateKeyPkcs8)) continue;
       const sealed = sealPrivateKey(to, record.kid, privateKeyBytes(from, record));
       changes.push({ kid: record.kid, from: record.privateKeyPkcs8, to: sealed });
     }
-    if (changes.length > 0) store.replaceSigningKeyMaterial(changes);
+    if (changes.length > 0) await store.replaceSigningKeyMaterial(changes);
     return changes.length;
   }
 
-  private generate(now: number): SigningKeyRecord {
+  private async generate(now: number): Promise<SigningKeyRecord> {
     const pair = generateKeyPairSync("ed25519");
     const jwk = pair.publicKey.export({ format: "jwk" });
     if (typeof jwk.x !== "string") throw new Error("node:crypto exported an Ed25519 key without x");
@@ -101,14 +101,15 @@ export class SigningKeys {
     const publicJwk: ServicePublicJwk = { ...base, kid, alg: "EdDSA", use: "sig" };
     const pkcs8 = pair.privateKey.export({ format: "der", type: "pkcs8" });
     const sealed = sealPrivateKey(this.options.kek, kid, pkcs8);
-    return this.store.addSigningKey({ kid, publicJwk, privateKeyPkcs8: sealed, createdAt: now });
+    return await this.store.addSigningKey({ kid, publicJwk, privateKeyPkcs8: sealed, createdAt: now });
   }
 
-  private reload(): void {
-    this.keys = this.store
-      .listSigningKeys()
-      .map((record) => ({ record, publicKey: ed25519PublicKeyObject(record.publicJwk) }));
-    const active = this.store.activeSigningKey();
+  private async reload(): Promise<void> {
+    this.keys = (await this.store.listSigningKeys()).map((record) => ({
+      record,
+      publicKey: ed25519PublicKeyObject(record.publicJwk),
+    }));
+    const active = await this.store.activeSigningKey();
     if (active === undefined) throw new Error("the store has no active signing key");
     // Every key must open, not only the active one: a rewrap later needs them all.
     for (const { record } of this.keys) {
@@ -157,11 +158,11 @@ export class SigningKeys {
   }
 
   /** Generates a new active key and retires the current one. Returns the new `kid`. */
-  rotate(now: number): string {
-    const previous = this.store.activeSigningKey();
-    const next = this.generate(now);
-    if (previous !== undefined) this.store.retireSigningKey(previous.kid, now);
-    this.reload();
+  async rotate(now: number): Promise<string> {
+    const previous = await this.store.activeSigningKey();
+    const next = await this.generate(now);
+    if (previous !== undefined) await this.store.retireSigningKey(previous.kid, now);
+    await this.reload();
     return next.kid;
   }
 }

@@ -34,13 +34,13 @@ describe("agent routes", () => {
   let summarizer: TestAgent;
 
   beforeEach(async () => {
-    h = createHarness();
+    h = await createHarness();
     planner = await registerAgent(h, "agent:planner");
     researcher = await registerAgent(h, "agent:researcher");
     summarizer = await registerAgent(h, "agent:summarizer");
     await grant(h, planner, { cap: [ISSUES], aud: ["repo-tool", "mail-tool"], ttl: 3600, rvi: 600, mdp: 3 });
   });
-  afterEach(() => h.close());
+  afterEach(async () => h.close());
 
   describe("POST /v1/delegations", () => {
     test("issues a hop whose unspecified fields default to the narrowest values within the parent", async () => {
@@ -58,7 +58,7 @@ describe("agent routes", () => {
       expect(hop.exp).toBeLessThanOrEqual(root.exp);
       expect(hop.rvl).toBeLessThanOrEqual(root.rvl);
       expect(hop.cnf.jkt).toBe(researcher.key.thumbprint);
-      expect(h.store.getDelegation(hop.did)?.parent).toBe(root.did);
+      expect((await h.store.getDelegation(hop.did))?.parent).toBe(root.did);
     });
 
     test("refuses a capability wider than the parent's with scope_widening and logs the refusal", async () => {
@@ -69,7 +69,7 @@ describe("agent routes", () => {
       const body = await json(response);
       expect(body.code).toBe("scope_widening");
       expect(response.headers.get("content-type")).toContain("application/problem+json");
-      const log = h.store.queryDecisions({ limit: 10 }).items;
+      const log = (await h.store.queryDecisions({ limit: 10 })).items;
       expect(log[0]).toMatchObject({ kind: "delegate", decision: "deny" });
     });
 
@@ -194,7 +194,7 @@ describe("agent routes", () => {
       expect(after[0]?.jti).not.toBe(before[0]?.jti);
       expect(after[1]?.jti).not.toBe(before[1]?.jti);
       expect(after[1]?.rvl).toBeGreaterThan(h.now);
-      expect(h.store.tokenVersions(after[1]?.did ?? "")).toHaveLength(2);
+      expect(await h.store.tokenVersions(after[1]?.did ?? "")).toHaveLength(2);
       researcher.chain = chain;
       expect((await delegate(h, researcher, summarizer, { cap: [ISSUES] })).status).toBe(201);
     });

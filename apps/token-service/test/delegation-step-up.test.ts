@@ -58,14 +58,14 @@ describe("a delegation that policy answers step_up for", () => {
   let carol: TestAgent;
 
   beforeEach(async () => {
-    h = createHarness({ policy: stepUpToBob });
+    h = await createHarness({ policy: stepUpToBob });
     alice = await registerAgent(h, "agent:alice");
     bob = await registerAgent(h, "agent:bob");
     carol = await registerAgent(h, "agent:carol");
     await grant(h, alice, { cap: [ISSUES], aud: ["repo-tool"], ttl: 3600, rvi: 3600 });
   });
 
-  afterEach(() => h.close());
+  afterEach(async () => h.close());
 
   test("is refused with 403 step_up_required naming a pending approval, and nothing is issued", async () => {
     const response = await delegate(h, alice, bob, { cap: [ISSUES] });
@@ -78,7 +78,7 @@ describe("a delegation that policy answers step_up for", () => {
       expect.objectContaining({ hop: 1, code: "step_up_required", policies: ["bob-needs-approval"] }),
     ]);
     expect(bob.chain).toBe("");
-    expect(h.store.descendants(alice.did)).toEqual([]);
+    expect(await h.store.descendants(alice.did)).toEqual([]);
 
     const pending = (await json(await h.op("GET", "/v1/approvals?status=pending"))) as {
       items: Record<string, unknown>[];
@@ -123,17 +123,19 @@ describe("a delegation that policy answers step_up for", () => {
     const first = (await json(await delegate(h, alice, bob, { cap: [ISSUES] }))) as unknown as StepUpProblem;
     const again = (await json(await delegate(h, alice, bob, { cap: [ISSUES] }))) as unknown as StepUpProblem;
     expect(again.approval).toBe(first.approval);
-    expect(h.store.listApprovals({ status: "pending" }).map((approval) => approval.id)).toEqual([
+    expect((await h.store.listApprovals({ status: "pending" })).map((approval) => approval.id)).toEqual([
       first.approval,
     ]);
-    const stepUps = h.store.queryDecisions({ limit: 10 }).items.filter((row) => row.decision === "step_up");
+    const stepUps = (await h.store.queryDecisions({ limit: 10 })).items.filter(
+      (row) => row.decision === "step_up",
+    );
     expect(stepUps).toHaveLength(2);
   });
 
   test("holds up only the hop policy named: a hop to another delegate is issued", async () => {
     expect((await delegate(h, alice, bob, { cap: [ISSUES] })).status).toBe(403);
     expect((await delegate(h, alice, carol, { cap: [ISSUES] })).status).toBe(201);
-    expect(h.store.descendants(alice.did).map((row) => row.to)).toEqual([carol.id]);
+    expect((await h.store.descendants(alice.did)).map((row) => row.to)).toEqual([carol.id]);
   });
 
   test("is issued once the operator approves and the delegating agent revalidates to carry the approval", async () => {
@@ -150,7 +152,7 @@ describe("a delegation that policy answers step_up for", () => {
     alice.chain = ((await json(revalidated)) as { chain: string }).chain;
     expect(leafApv(alice.chain)).toEqual([approval]);
     expect((await delegate(h, alice, bob, { cap: [ISSUES] })).status).toBe(201);
-    expect(h.store.descendants(alice.did).map((row) => row.to)).toEqual([bob.id]);
+    expect((await h.store.descendants(alice.did)).map((row) => row.to)).toEqual([bob.id]);
   });
 
   test("a denied approval never lets the delegation through", async () => {

@@ -34,7 +34,7 @@ describe("graph routes", () => {
 
   /** root (rvi 3000) → coder (rvi 3000) → tester (rvi 60); root → scribe (ttl 100). */
   beforeEach(async () => {
-    h = createHarness();
+    h = await createHarness();
     planner = await registerAgent(h, "agent:planner");
     coder = await registerAgent(h, "agent:coder");
     tester = await registerAgent(h, "agent:tester");
@@ -59,7 +59,7 @@ describe("graph routes", () => {
     expect((await delegate(h, planner, scribe, { cap: [MAIL], ttl: 100 })).status).toBe(201);
     h.now += 120;
   });
-  afterEach(() => h.close());
+  afterEach(async () => h.close());
 
   describe("GET /v1/tasks", () => {
     test("lists tasks with status, root holder, live and revoked counts and the last decision", async () => {
@@ -189,10 +189,10 @@ describe("graph routes", () => {
 
 describe("the inspector page", () => {
   let h: Harness;
-  beforeEach(() => {
-    h = createHarness();
+  beforeEach(async () => {
+    h = await createHarness();
   });
-  afterEach(() => h.close());
+  afterEach(async () => h.close());
 
   test("is served without a token, with a strict content security policy", async () => {
     const page = await h.app.request(`${ORIGIN}/inspect`);

@@ -32,7 +32,7 @@ export interface Harness {
   readonly audienceSecrets: Map<string, string>;
   /** Operator call: JSON body in, the response out. */
   op(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -41,7 +41,7 @@ export interface HarnessOptions {
 }
 
 /** A fresh service over a fresh database file. */
-export function createHarness(options: HarnessOptions = {}): Harness {
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "baton-service-"));
   const config = loadConfig({
     BATON_OPERATOR_TOKEN: OPERATOR_TOKEN,
@@ -65,12 +65,12 @@ export function createHarness(options: HarnessOptions = {}): Harness {
         },
         ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
       }),
-    close: () => {
-      store.close();
+    close: async () => {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  const { signingKeys } = prepareStore(store, config, harness.now);
+  const { signingKeys } = await prepareStore(store, config, harness.now);
   harness.app = createApp({
     store,
     config: { ...config, issuer: ORIGIN },
@@ -105,7 +105,7 @@ export async function grant(
   agent: TestAgent,
   body: { cap: Capability[]; aud: string[]; ttl?: number; rvi?: number; mdp?: number; task?: string },
 ): Promise<{ did: string; task: string }> {
-  for (const aud of body.aud) ensureAudience(h, aud);
+  for (const aud of body.aud) await ensureAudience(h, aud);
   const response = await h.op("POST", "/v1/grants", {
     agent: agent.id,
     task: { intent: "test task", ...(body.task === undefined ? {} : { id: body.task }) },
@@ -186,10 +186,10 @@ export async function registerAudience(h: Harness, id: string): Promise<string> 
  * Makes sure a grant may name `id` (the service refuses audiences nobody registered), writing the
  * audience straight to the store so that the decision log holds only what the test did.
  */
-export function ensureAudience(h: Harness, id: string): void {
+export async function ensureAudience(h: Harness, id: string): Promise<void> {
   if (id === "*" || h.audienceSecrets.has(id)) return;
   const secret = generateAudienceSecret(id);
-  h.store.registerAudience({ id, secretHash: hashSecret(secret), at: h.now });
+  await h.store.registerAudience({ id, secretHash: hashSecret(secret), at: h.now });
   h.audienceSecrets.set(id, secret);
 }
 

@@ -94,8 +94,8 @@ function leaks(files: readonly string[], pkcs8: Buffer): boolean {
 }
 
 /** The active key's PKCS#8 DER, opened with the KEK file beside the database. */
-function openedActiveKey(store: SqliteStore): Buffer {
-  const record = store.activeSigningKey();
+async function openedActiveKey(store: SqliteStore): Promise<Buffer> {
+  const record = await store.activeSigningKey();
   if (record === undefined) throw new Error("no active key");
   const kek = decodeKek(readFileSync(`${dbPath()}.kek`, "utf8"), "test");
   return unsealPrivateKey(kek, record.kid, record.privateKeyPkcs8);
@@ -132,15 +132,15 @@ describe("signing keys at rest", () => {
     const server = await start();
     const kid = await activeKid(server);
     const store = server.store as SqliteStore;
-    const pkcs8 = openedActiveKey(store);
-    expect(store.activeSigningKey()?.kid).toBe(kid);
+    const pkcs8 = await openedActiveKey(store);
+    expect((await store.activeSigningKey())?.kid).toBe(kid);
     // A backup as an operator would take one, and the live files as they are.
     store.database.pragma("wal_checkpoint(TRUNCATE)");
     copyFileSync(dbPath(), join(dir, "copy.db"));
     expect(leaks([join(dir, "copy.db"), dbPath(), `${dbPath()}-wal`], pkcs8)).toBe(false);
     // The search itself finds the key where it is: the KEK opens it.
     expect(pkcs8).toHaveLength(48);
-    expect(store.activeSigningKey()?.privateKeyPkcs8).toMatch(/^kek1:/);
+    expect((await store.activeSigningKey())?.privateKeyPkcs8).toMatch(/^kek1:/);
   });
 
   test("a missing KEK file stops the start with an error naming it, and generates no new key", async () => {
@@ -154,8 +154,8 @@ describe("signing keys at rest", () => {
     expect(error.message).toContain(`${dbPath()}.kek`);
     expect(existsSync(`${dbPath()}.kek`)).toBe(false);
     const store = openSqliteStore({ path: dbPath() });
-    expect(store.listSigningKeys().map((k) => k.kid)).toEqual([kid]);
-    store.close();
+    expect((await store.listSigningKeys()).map((k) => k.kid)).toEqual([kid]);
+    await store.close();
   });
 
   /** @see issue 14 (keys at rest) */
@@ -190,13 +190,13 @@ describe("signing keys at rest", () => {
     const x = pair.publicKey.export({ format: "jwk" }).x as string;
     const kid = jwkThumbprint({ kty: "OKP", crv: "Ed25519", x });
     const pkcs8 = pair.privateKey.export({ format: "der", type: "pkcs8" });
-    legacy.addSigningKey({
+    await legacy.addSigningKey({
       kid,
       publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" },
       privateKeyPkcs8: pkcs8.toString("base64"),
       createdAt: 1_767_225_600,
     });
-    legacy.close();
+    await legacy.close();
     chmodSync(dbPath(), 0o644);
     expect(leaks([dbPath(), `${dbPath()}-wal`], pkcs8)).toBe(true);
 
@@ -205,8 +205,8 @@ describe("signing keys at rest", () => {
     expect(await activeKid(server)).toBe(kid);
     expect(warnings().some((w) => w.msg.includes("sealed 1 plaintext signing key"))).toBe(true);
     const store = server.store as SqliteStore;
-    expect(store.activeSigningKey()?.privateKeyPkcs8).toMatch(/^kek1:/);
-    expect(openedActiveKey(store).equals(pkcs8)).toBe(true);
+    expect((await store.activeSigningKey())?.privateKeyPkcs8).toMatch(/^kek1:/);
+    expect((await openedActiveKey(store)).equals(pkcs8)).toBe(true);
     expect(leaks([dbPath(), `${dbPath()}-wal`], pkcs8)).toBe(false);
   });
 });

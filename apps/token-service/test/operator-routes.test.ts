@@ -20,10 +20,10 @@ const SMALL_ORDER_X = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 describe("operator routes", () => {
   let h: Harness;
-  beforeEach(() => {
-    h = createHarness();
+  beforeEach(async () => {
+    h = await createHarness();
   });
-  afterEach(() => h.close());
+  afterEach(async () => h.close());
 
   describe("authentication", () => {
     test("refuses a missing or wrong operator token with 401 before looking at the body", async () => {
@@ -61,7 +61,7 @@ describe("operator routes", () => {
       expect(again.status).toBe(409);
       expect((await json(again)).code).toBe("conflict");
       // The operator acted: the registered agent is what was acted on, not the actor.
-      expect(h.store.queryDecisions({ limit: 5 }).items[0]).toMatchObject({
+      expect((await h.store.queryDecisions({ limit: 5 })).items[0]).toMatchObject({
         kind: "register",
         agent: null,
         reporter: "service",
@@ -83,7 +83,7 @@ describe("operator routes", () => {
         expect(response.status).toBe(400);
         expect((await json(response)).code).toBe("invalid_request");
       }
-      expect(h.store.getAgent("agent:bad")).toBeUndefined();
+      expect(await h.store.getAgent("agent:bad")).toBeUndefined();
     });
 
     test("refuses a body that is not JSON with 415", async () => {
@@ -99,8 +99,12 @@ describe("operator routes", () => {
       const planner = await registerAgent(h, "agent:planner");
       const { task, did } = await grant(h, planner, { cap: [ISSUES], aud: ["repo-tool"], task: "task-1" });
       expect(task).toBe("task-1");
-      expect(h.store.getTask("task-1")?.rootDid).toBe(did);
-      expect(h.store.getDelegation(did)).toMatchObject({ to: "agent:planner", depth: 0, status: "live" });
+      expect((await h.store.getTask("task-1"))?.rootDid).toBe(did);
+      expect(await h.store.getDelegation(did)).toMatchObject({
+        to: "agent:planner",
+        depth: 0,
+        status: "live",
+      });
     });
 
     test("refuses an unknown agent, a TTL over the maximum, a malformed capability and a reused task id", async () => {
@@ -123,7 +127,7 @@ describe("operator routes", () => {
     test("refuses a grant naming an audience nobody registered with 404 unknown_audience, writing nothing", async () => {
       const planner = await registerAgent(h, "agent:planner");
       await registerAudience(h, "repo-tool");
-      const rowsBefore = h.store.verifyDecisionLog().rows;
+      const rowsBefore = (await h.store.verifyDecisionLog()).rows;
       const response = await h.op("POST", "/v1/grants", {
         agent: planner.id,
         task: { id: "task-typo", intent: "t" },
@@ -136,8 +140,8 @@ describe("operator routes", () => {
       expect(problem.audiences).toEqual(["repo-tol", "mail-tool"]);
       expect(problem.detail).toContain('"repo-tol", "mail-tool" are not registered audiences');
       expect(problem.detail).toContain("POST /v1/audiences");
-      expect(h.store.getTask("task-typo")).toBeUndefined();
-      expect(h.store.verifyDecisionLog().rows).toBe(rowsBefore);
+      expect(await h.store.getTask("task-typo")).toBeUndefined();
+      expect((await h.store.verifyDecisionLog()).rows).toBe(rowsBefore);
     });
 
     test("grants for * without any registered audience", async () => {
@@ -159,7 +163,7 @@ describe("operator routes", () => {
       const response = await h.op("POST", "/v1/agents/agent:planner/disable", { reason: "compromised" });
       expect(response.status).toBe(200);
       expect((await json(response)).revoked).toEqual([planner.did]);
-      expect(h.store.getAgent("agent:planner")?.status).toBe("disabled");
+      expect((await h.store.getAgent("agent:planner"))?.status).toBe("disabled");
       expect((await h.op("POST", "/v1/agents/agent:ghost/disable", { reason: "x" })).status).toBe(404);
       expect((await h.op("POST", "/v1/agents/agent:planner/disable", { reason: 42 })).status).toBe(400);
     });
@@ -168,7 +172,7 @@ describe("operator routes", () => {
   describe("POST /v1/audiences", () => {
     test("returns the secret once and stores only its hash; a duplicate is a conflict", async () => {
       const secret = await registerAudience(h, "repo-tool");
-      const record = h.store.getAudience("repo-tool");
+      const record = await h.store.getAudience("repo-tool");
       expect(record?.secretHash).not.toContain(secret);
       expect((await h.op("POST", "/v1/audiences", { id: "repo-tool" })).status).toBe(409);
       expect((await h.op("POST", "/v1/audiences", { id: "*" })).status).toBe(400);
@@ -180,7 +184,7 @@ describe("operator routes", () => {
       const planner = await registerAgent(h, "agent:planner");
       const { did, task } = await grant(h, planner, { cap: [ISSUES], aud: ["repo-tool"] });
       for (const id of ["ap-1", "ap-2"]) {
-        h.store.createApproval({
+        await h.store.createApproval({
           id,
           did,
           agent: planner.id,
@@ -201,7 +205,7 @@ describe("operator routes", () => {
       expect((await h.op("POST", "/v1/approvals/ap-1/deny")).status).toBe(409);
       expect((await h.op("POST", "/v1/approvals/nope/approve")).status).toBe(404);
       expect((await h.op("GET", "/v1/approvals?status=maybe")).status).toBe(400);
-      const kinds = h.store.queryDecisions({ limit: 3 }).items.map((decision) => decision.kind);
+      const kinds = (await h.store.queryDecisions({ limit: 3 })).items.map((decision) => decision.kind);
       expect(kinds).toEqual(expect.arrayContaining(["approve", "deny_approval"]));
     });
   });
@@ -214,14 +218,14 @@ describe("tool-server and investigation routes", () => {
   let secret: string;
 
   beforeEach(async () => {
-    h = createHarness();
+    h = await createHarness();
     planner = await registerAgent(h, "agent:planner");
     researcher = await registerAgent(h, "agent:researcher");
     await grant(h, planner, { cap: [ISSUES], aud: ["repo-tool"], mdp: 2 });
     await delegate(h, planner, researcher, { cap: [{ act: "repo.issues.read", res: "repo:acme/web/**" }] });
     secret = await registerAudience(h, "repo-tool");
   });
-  afterEach(() => h.close());
+  afterEach(async () => h.close());
 
   async function verify(action: string, options: { as?: string; audience?: string; proof?: boolean } = {}) {
     const htu = "https://tools.example/repos/acme/web/issues";
@@ -259,7 +263,7 @@ describe("tool-server and investigation routes", () => {
       const body = await json(denied);
       expect(body.decision).toBe("deny");
       expect((body.reasons as { code: string }[])[0]?.code).toBe("action_not_permitted");
-      const logged = h.store.queryDecisions({ limit: 2 }).items;
+      const logged = (await h.store.queryDecisions({ limit: 2 })).items;
       expect(logged.map((decision) => [decision.kind, decision.decision])).toEqual([
         ["verify", "deny"],
         ["verify", "allow"],
@@ -318,7 +322,7 @@ describe("tool-server and investigation routes", () => {
       const response = await post({ decisions: [report("repo-tool"), report("repo-tool")] });
       expect(response.status).toBe(200);
       expect(await json(response)).toEqual({ accepted: 2, refused: [] });
-      expect(h.store.queryDecisions({ limit: 1 }).items[0]).toMatchObject({
+      expect((await h.store.queryDecisions({ limit: 1 })).items[0]).toMatchObject({
         kind: "report",
         audience: "repo-tool",
         reporter: "audience:repo-tool",
@@ -326,7 +330,7 @@ describe("tool-server and investigation routes", () => {
     });
 
     test("accepts the good reports of a batch and names each one it refuses", async () => {
-      const before = h.store.verifyDecisionLog().rows;
+      const before = (await h.store.verifyDecisionLog()).rows;
       const bad = report("repo-tool");
       const unloggable = {
         ...bad,
@@ -340,7 +344,7 @@ describe("tool-server and investigation routes", () => {
       const body = (await json(response)) as { accepted: number; refused: { index: number; code: string }[] };
       expect(body.accepted).toBe(2);
       expect(body.refused).toEqual([expect.objectContaining({ index: 1, code: "malformed" })]);
-      expect(h.store.verifyDecisionLog()).toMatchObject({ ok: true, rows: before + 2 });
+      expect(await h.store.verifyDecisionLog()).toMatchObject({ ok: true, rows: before + 2 });
     });
 
     test("refuses a report for another audience alone, and an oversized or empty batch whole", async () => {
@@ -366,7 +370,7 @@ describe("tool-server and investigation routes", () => {
         accepted: number;
       };
       expect(body.accepted).toBe(1);
-      expect(h.store.queryDecisions({ limit: 1 }).items[0]?.reasons[0]?.policies).toHaveLength(
+      expect((await h.store.queryDecisions({ limit: 1 })).items[0]?.reasons[0]?.policies).toHaveLength(
         INPUT_LIMITS.maxReasonPolicies,
       );
       const tooMany = (await json(
@@ -438,10 +442,10 @@ describe("tool-server and investigation routes", () => {
 
 describe("public routes", () => {
   let h: Harness;
-  beforeEach(() => {
-    h = createHarness();
+  beforeEach(async () => {
+    h = await createHarness();
   });
-  afterEach(() => h.close());
+  afterEach(async () => h.close());
 
   test("serves the JWKS, health and the OpenAPI document", async () => {
     const jwks = (await json(await h.app.request(`${ORIGIN}/.well-known/jwks.json`))) as {

@@ -18,7 +18,7 @@ const ISSUES = { act: "repo.issues.*", res: "repo:acme/web/**" };
 
 describe("runtime policy and error handling", () => {
   let h: Harness | undefined;
-  afterEach(() => h?.close());
+  afterEach(async () => h?.close());
 
   test("an injected policy can refuse a delegation (policy_denied) and a use (step_up)", async () => {
     const policy: PolicyHook = (context) => {
@@ -30,7 +30,7 @@ describe("runtime policy and error handling", () => {
       if (context.kind === "use" && context.action === "repo.issues.delete") return { decision: "step_up" };
       return { decision: "allow" };
     };
-    h = createHarness({ policy });
+    h = await createHarness({ policy });
     const alice = await registerAgent(h, "agent:alice");
     const mallory = await registerAgent(h, "agent:mallory");
     const bob = await registerAgent(h, "agent:bob");
@@ -67,7 +67,7 @@ describe("runtime policy and error handling", () => {
   });
 
   test("a policy refusing a revalidation answers policy_denied naming its policies, and logs them", async () => {
-    h = createHarness({
+    h = await createHarness({
       policy: (context) =>
         context.action === "baton.revalidate"
           ? { decision: "deny", message: "frozen", policies: ["freeze-window"] }
@@ -80,13 +80,13 @@ describe("runtime policy and error handling", () => {
     const body = await json(response);
     expect(body.code).toBe("policy_denied");
     expect((body.reasons as { policies?: string[] }[])[0]?.policies).toEqual(["freeze-window"]);
-    const logged = h.store.queryDecisions({ limit: 1 }).items[0];
+    const logged = (await h.store.queryDecisions({ limit: 1 })).items[0];
     expect(logged?.kind).toBe("revalidate");
     expect(logged?.reasons[0]?.policies).toEqual(["freeze-window"]);
   });
 
   test("an unexpected error is a 500 with code internal and no detail from the error", async () => {
-    h = createHarness({
+    h = await createHarness({
       policy: () => {
         throw new Error("database password is hunter2");
       },
@@ -102,7 +102,7 @@ describe("runtime policy and error handling", () => {
   });
 
   test("a store that cannot get its lock in time answers 503 busy with Retry-After, not 500", async () => {
-    h = createHarness({
+    h = await createHarness({
       policy: () => {
         throw new StoreError("busy", "the database is locked; retry");
       },
@@ -117,7 +117,7 @@ describe("runtime policy and error handling", () => {
   });
 
   test("answers 400 for a malformed DPoP header without consuming anything", async () => {
-    h = createHarness();
+    h = await createHarness();
     const alice = await registerAgent(h, "agent:alice");
     await grant(h, alice, { cap: [ISSUES], aud: ["repo-tool"] });
     const response = await agentCall(h, alice, "POST", "/v1/revalidate", undefined, {
@@ -128,17 +128,17 @@ describe("runtime policy and error handling", () => {
   });
 
   test("accepts percent-encoded SPIFFE ids in paths", async () => {
-    h = createHarness();
+    h = await createHarness();
     const key = await AgentKeyPair.generate();
     const id = "spiffe://example.org/ns/prod/worker";
     expect((await h.op("POST", "/v1/agents", { id, jwk: key.publicJwk })).status).toBe(201);
     const response = await h.op("POST", `/v1/agents/${encodeURIComponent(id)}/disable`, { reason: "gone" });
     expect(response.status).toBe(200);
-    expect(h.store.getAgent(id)?.status).toBe("disabled");
+    expect((await h.store.getAgent(id))?.status).toBe("disabled");
   });
 
   test("lets an operator revoke a whole task, and echoes a caller's request id", async () => {
-    h = createHarness();
+    h = await createHarness();
     const alice = await registerAgent(h, "agent:alice");
     const { task, did } = await grant(h, alice, { cap: [ISSUES], aud: ["repo-tool"] });
     const response = await h.op(
@@ -150,7 +150,7 @@ describe("runtime policy and error handling", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("x-request-id")).toBe("req-123");
     expect((await json(response)).revoked).toEqual([did]);
-    expect(h.store.getTask(task)?.status).toBe("revoked");
+    expect((await h.store.getTask(task))?.status).toBe("revoked");
     expect((await h.op("POST", "/v1/revocations", { task: "no-such-task", reason: "x" })).status).toBe(404);
   });
 });

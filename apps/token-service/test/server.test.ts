@@ -133,23 +133,23 @@ describe("startServer", () => {
     await closed;
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     const store = openSqliteStore({ path: config.db });
-    expect(store.getAudience("slow-tool")).toBeDefined();
-    store.close();
+    expect(await store.getAudience("slow-tool")).toBeDefined();
+    await store.close();
   });
 });
 
 describe("SigningKeys", () => {
-  test("rotation keeps the retired key in the JWKS until every token it signed has expired", () => {
+  test("rotation keeps the retired key in the JWKS until every token it signed has expired", async () => {
     const dir = mkdtempSync(join(tmpdir(), "baton-keys-"));
     const store = openSqliteStore({ path: join(dir, "keys.db") });
     try {
-      const keys = SigningKeys.load(store, 1000, {
+      const keys = await SigningKeys.load(store, 1000, {
         maxTtl: 3600,
         clockSkew: 30,
         kek: generateKek("test KEK"),
       });
       const oldKid = keys.active().kid;
-      const newKid = keys.rotate(2000);
+      const newKid = await keys.rotate(2000);
       expect(newKid).not.toBe(oldKid);
       expect(keys.active().kid).toBe(newKid);
       expect(
@@ -162,7 +162,7 @@ describe("SigningKeys", () => {
       expect(keys.jwks(2000 + 3630).keys.map((key) => key.kid)).toEqual([newKid]);
       expect(keys.resolve(oldKid, 2000 + 3630)).toBeUndefined();
     } finally {
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

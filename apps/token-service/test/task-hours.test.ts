@@ -48,7 +48,7 @@ function recordingPolicy(inner: PolicyHook = () => ({ decision: "allow" })): {
 
 /** Grants `agent` a root delegation for a new task, declaring `hours` when given. */
 async function grantWithHours(h: Harness, agent: TestAgent, hours?: unknown): Promise<Response> {
-  ensureAudience(h, "repo-tool");
+  await ensureAudience(h, "repo-tool");
   const response = await h.op("POST", "/v1/grants", {
     agent: agent.id,
     task: { intent: "triage", ...(hours === undefined ? {} : { hours }) },
@@ -74,11 +74,11 @@ const rowCount = (h: Harness, table: string) =>
 
 describe("task business hours", () => {
   let h: Harness | undefined;
-  afterEach(() => h?.close());
+  afterEach(async () => h?.close());
 
   test("a grant's hours are kept on its task, and policy sees them at delegation in minutes of the day", async () => {
     const policy = recordingPolicy();
-    h = createHarness({ policy: policy.hook });
+    h = await createHarness({ policy: policy.hook });
     const alice = await registerAgent(h, "agent:alice");
     const bob = await registerAgent(h, "agent:bob");
     const settingsBefore = rowCount(h, "settings");
@@ -86,7 +86,7 @@ describe("task business hours", () => {
     const granted = await grantWithHours(h, alice, THURSDAY_DAYTIME);
     expect(granted.status).toBe(201);
     const { task } = (await json(granted)) as { task: string };
-    expect(h.store.getTask(task)?.hours).toEqual(THURSDAY_DAYTIME);
+    expect((await h.store.getTask(task))?.hours).toEqual(THURSDAY_DAYTIME);
     // The hours live on the task, not beside it.
     expect(rowCount(h, "settings")).toBe(settingsBefore);
 
@@ -98,18 +98,18 @@ describe("task business hours", () => {
 
   test("a grant without hours gives policy no hours", async () => {
     const policy = recordingPolicy();
-    h = createHarness({ policy: policy.hook });
+    h = await createHarness({ policy: policy.hook });
     const alice = await registerAgent(h, "agent:alice");
     const bob = await registerAgent(h, "agent:bob");
     const granted = await grantWithHours(h, alice);
     expect(granted.status).toBe(201);
-    expect(h.store.getTask(((await json(granted)) as { task: string }).task)?.hours).toBeNull();
+    expect((await h.store.getTask(((await json(granted)) as { task: string }).task))?.hours).toBeNull();
     expect((await delegate(h, alice, bob, { cap: [ISSUES] })).status).toBe(201);
     expect(policy.delegations[0]?.context).not.toHaveProperty("taskHours");
   });
 
   test("under the shipped Cedar set, a delegation outside the task's hours is policy_denied, inside them issued", async () => {
-    h = createHarness({ policy: shippedPolicy() });
+    h = await createHarness({ policy: shippedPolicy() });
     const alice = await registerAgent(h, "agent:alice");
     const bob = await registerAgent(h, "agent:bob");
     expect((await grantWithHours(h, alice, THURSDAY_DAYTIME)).status).toBe(201);
@@ -126,7 +126,7 @@ describe("task business hours", () => {
   });
 
   test("refuses malformed hours with 400 and writes no task, delegation or decision", async () => {
-    h = createHarness({ policy: recordingPolicy().hook });
+    h = await createHarness({ policy: recordingPolicy().hook });
     const alice = await registerAgent(h, "agent:alice");
     const before = ["tasks", "delegations", "tokens", "decisions", "settings"].map((t) =>
       rowCount(h as Harness, t),
@@ -155,7 +155,7 @@ describe("task business hours", () => {
 
   test("stored hours the service cannot read reach policy as an empty week, which denies, never as no hours", async () => {
     const policy = recordingPolicy(shippedPolicy());
-    h = createHarness({ policy: policy.hook });
+    h = await createHarness({ policy: policy.hook });
     const alice = await registerAgent(h, "agent:alice");
     const bob = await registerAgent(h, "agent:bob");
     const granted = await grantWithHours(h, alice, THURSDAY_DAYTIME);

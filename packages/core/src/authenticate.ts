@@ -38,13 +38,17 @@ export interface Authenticated {
 }
 
 /** Checks a presented chain and its proof at `now`; says why not rather than throwing. */
-export function checkPresented(
+export async function checkPresented(
   ctx: UseCaseContext,
   presented: PresentedChain,
   now: number,
   acceptRevalidationDue = false,
-): ChainCheck {
-  const chain = authenticateChain(presented.chain, ctx.chainEnvironment(now, acceptRevalidationDue));
+): Promise<ChainCheck> {
+  const statuses = await ctx.chainStatuses(ctx.presentedClaims(presented.chain));
+  const chain = authenticateChain(
+    presented.chain,
+    ctx.chainEnvironment(now, statuses, acceptRevalidationDue),
+  );
   const { actor, proofReasons } = provePresenter(chain, presented, {
     now,
     proofMaxAgeSeconds: ctx.settings.proofMaxAge,
@@ -62,14 +66,14 @@ export function checkPresented(
  * Authenticates a presentation, or throws a 401 carrying the deny to log as `kind`. The deny is
  * filed under the presented leaf (as it claims to be), not the last hop that verified.
  */
-export function authenticate(
+export async function authenticate(
   ctx: UseCaseContext,
   presented: PresentedChain,
   kind: string,
   now: number,
   acceptRevalidationDue = false,
-): Authenticated {
-  const check = checkPresented(ctx, presented, now, acceptRevalidationDue);
+): Promise<Authenticated> {
+  const check = await checkPresented(ctx, presented, now, acceptRevalidationDue);
   if (!check.ok) {
     const leafIndex = check.presented.length - 1;
     const leaf = check.hops.length === check.presented.length ? check.hops[leafIndex]?.claims : undefined;

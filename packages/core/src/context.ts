@@ -3,10 +3,14 @@
  * proof accepted anywhere is never accepted again) and one signature cache. Built once per
  * service (or per test) from {@link UseCasePorts}.
  */
-import type { AppendOutcome, DecisionInput, Store } from "@baton/store/contract";
+import type { AppendOutcome, ChainLinkStatus, DecisionInput, Store } from "@baton/store/contract";
 import {
   DEFAULT_MAX_CHAIN_LENGTH,
   DEFAULT_MAX_TOKEN_BYTES,
+  decodeChain,
+  decodeToken,
+  isRandomId,
+  parseTokenPayload,
   signToken,
   type TokenClaims,
   TokenError,
@@ -69,8 +73,8 @@ export class UseCaseContext {
    * What the graph knows about a task that a token does not carry, for policy: its intent, when
    * it was opened (the chain's age), and its business hours when the grant declared them.
    */
-  taskFacts(task: string): Record<string, unknown> {
-    const record = this.store.getTask(task);
+  async taskFacts(task: string): Promise<Record<string, unknown>> {
+    const record = await this.store.getTask(task);
     if (record === undefined) return {};
     return {
       taskIntent: record.intent,
@@ -96,23 +100,50 @@ export class UseCaseContext {
     }
   }
 
-  /** A status check backed by one `chainStatus` query for every verified hop of a chain. */
-  readonly statusCheck: StatusCheck = (hops) => {
-    const statuses = new Map(
-      this.store
-        .chainStatus([...new Set(hops.map((hop) => hop.claims.did))])
-        .map((status) => [status.did, status]),
-    );
-    return hops.map((hop) => hopStatusOf(hop.claims.did, statuses.get(hop.claims.did)));
-  };
+  /**
+   * The claims of each token of a presented chain that parses, UNVERIFIED: only for reading the
+   * graph before the pure verifier runs, which then consults what was read for verified hops only.
+   */
+  presentedClaims(chainText: string): TokenClaims[] {
+    const tokens = decodeChain(chainText, {
+      maxTokens: this.maxChainLength,
+      maxTokenBytes: this.maxTokenBytes,
+    });
+    const claims: TokenClaims[] = [];
+    for (const compact of tokens.ok ? tokens.value : []) {
+      const decoded = decodeToken(compact, { maxTokenBytes: this.maxTokenBytes });
+      const parsed = decoded.ok ? parseTokenPayload(decoded.value) : undefined;
+      if (parsed?.ok) claims.push(parsed.value);
+    }
+    return claims;
+  }
 
-  /** The verifier environment for chains presented to this service at `now`. */
-  chainEnvironment(now: number, acceptRevalidationDue = false): ChainEnvironment {
+  /**
+   * The status of every `did` of `claims`, from one `chainStatus` query, read before the pure
+   * verifier runs so that its status check stays synchronous.
+   */
+  async chainStatuses(claims: readonly TokenClaims[]): Promise<ReadonlyMap<string, ChainLinkStatus>> {
+    const dids = [...new Set(claims.map((claim) => claim.did).filter((did) => isRandomId(did)))];
+    if (dids.length === 0) return new Map();
+    return new Map((await this.store.chainStatus(dids)).map((status) => [status.did, status]));
+  }
+
+  /** A status check over statuses read by {@link chainStatuses}; a `did` it lacks counts as revoked. */
+  statusCheck(statuses: ReadonlyMap<string, ChainLinkStatus>): StatusCheck {
+    return (hops) => hops.map((hop) => hopStatusOf(hop.claims.did, statuses.get(hop.claims.did)));
+  }
+
+  /** The verifier environment for chains presented to this service at `now`, over read statuses. */
+  chainEnvironment(
+    now: number,
+    statuses: ReadonlyMap<string, ChainLinkStatus>,
+    acceptRevalidationDue = false,
+  ): ChainEnvironment {
     return {
       now,
       issuer: this.settings.issuer,
       resolveKey: (kid) => this.keys.resolve(kid, now),
-      status: this.statusCheck,
+      status: this.statusCheck(statuses),
       clockSkewSeconds: this.settings.clockSkew,
       maxChainLength: this.maxChainLength,
       maxTokenBytes: this.maxTokenBytes,
@@ -122,9 +153,9 @@ export class UseCaseContext {
   }
 
   /** Appends a decision. A decision that cannot be logged fails the request: nothing goes unrecorded. */
-  audit(input: DecisionInput): void {
+  async audit(input: DecisionInput): Promise<void> {
     try {
-      this.store.appendDecision(input);
+      await this.store.appendDecision(input);
     } catch (error) {
       this.logger.error({ err: error, kind: input.kind }, "could not append a decision");
       throw error;
@@ -132,10 +163,10 @@ export class UseCaseContext {
   }
 
   /** Appends each decision that passes the store's checks, in one commit; says what became of each. */
-  appendEach(inputs: readonly DecisionInput[]): AppendOutcome[] {
+  async appendEach(inputs: readonly DecisionInput[]): Promise<AppendOutcome[]> {
     if (inputs.length === 0) return [];
     try {
-      return this.store.appendEachDecision(inputs);
+      return await this.store.appendEachDecision(inputs);
     } catch (error) {
       this.logger.error({ err: error, count: inputs.length }, "could not append decisions");
       throw error;
@@ -152,7 +183,7 @@ export async function recorded<T>(ctx: UseCaseContext, run: () => T | Promise<T>
   try {
     return await run();
   } catch (error) {
-    if (error instanceof UseCaseError && error.decision !== undefined) ctx.audit(error.decision);
+    if (error instanceof UseCaseError && error.decision !== undefined) await ctx.audit(error.decision);
     throw error;
   }
 }

@@ -30,13 +30,13 @@ export interface ApprovalRequest {
  * decision in the same transaction. Returns the approval id. Throws a 429 `approval_limit`
  * (carrying the step-up decision, marked refused) when the delegation has too many open.
  */
-export function recordApprovalRequest(ctx: UseCaseContext, request: ApprovalRequest): string {
+export async function recordApprovalRequest(ctx: UseCaseContext, request: ApprovalRequest): Promise<string> {
   const { now, leaf } = request;
   const action = request.action.slice(0, 512);
   const resource = request.resource.slice(0, 512);
   // A retry before the operator decides reuses the pending request: one call, one request, so an
   // agent cannot flood the approvals queue by repeating a refused call.
-  const pending = ctx.store.pendingApproval({ did: leaf.did, action, resource }, now);
+  const pending = await ctx.store.pendingApproval({ did: leaf.did, action, resource }, now);
   const id =
     pending?.id ?? newApprovalId({ did: leaf.did, action: request.action, resource: request.resource });
   const audit: DecisionInput = {
@@ -59,11 +59,11 @@ export function recordApprovalRequest(ctx: UseCaseContext, request: ApprovalRequ
     }),
   };
   if (pending !== undefined) {
-    ctx.audit(audit);
+    await ctx.audit(audit);
     return id;
   }
   try {
-    ctx.store.createApproval({
+    await ctx.store.createApproval({
       id,
       did: leaf.did,
       agent: leaf.sub,
@@ -93,8 +93,8 @@ export function recordApprovalRequest(ctx: UseCaseContext, request: ApprovalRequ
 }
 
 /** A step-up at an agent endpoint: the approval is recorded and the 403 names it. */
-export function stepUpRefusal(ctx: UseCaseContext, request: ApprovalRequest): UseCaseError {
-  const approval = recordApprovalRequest(ctx, request);
+export async function stepUpRefusal(ctx: UseCaseContext, request: ApprovalRequest): Promise<UseCaseError> {
+  const approval = await recordApprovalRequest(ctx, request);
   return new UseCaseError({
     status: 403,
     code: "step_up_required",

@@ -40,15 +40,15 @@ export function hopState(record: DelegationRecord, token: TokenRecord | undefine
 }
 
 /** The newest decision of a task, or null. */
-export function lastDecision(store: Store, task: string): DecisionRecord | null {
-  return store.queryDecisions({ task, limit: 1 }).items[0] ?? null;
+export async function lastDecision(store: Store, task: string): Promise<DecisionRecord | null> {
+  return (await store.queryDecisions({ task, limit: 1 })).items[0] ?? null;
 }
 
 /** A task's tree with states, latest token times and narrowing, root first then by depth. */
-export function taskNodes(store: Store, task: string, now: number): TaskNode[] {
-  const records = store.taskTree(task);
+export async function taskNodes(store: Store, task: string, now: number): Promise<TaskNode[]> {
+  const records = await store.taskTree(task);
   const byDid = new Map<string, { record: DelegationRecord; token: TokenRecord | undefined }>();
-  for (const record of records) byDid.set(record.did, { record, token: store.latestToken(record.did) });
+  for (const record of records) byDid.set(record.did, { record, token: await store.latestToken(record.did) });
   return records.map((record) => {
     const { token } = byDid.get(record.did) ?? { token: undefined };
     const parent = record.parent === null ? undefined : byDid.get(record.parent);
@@ -85,8 +85,13 @@ export interface TaskTree {
 }
 
 /** The tree of `task` at `now`, or undefined when the store does not know the task. */
-export function taskTreeOf(store: Store, task: string, now: number): TaskTree | undefined {
-  const record = store.getTask(task);
+export async function taskTreeOf(store: Store, task: string, now: number): Promise<TaskTree | undefined> {
+  const record = await store.getTask(task);
   if (record === undefined) return undefined;
-  return { task: record, now, lastDecision: lastDecision(store, task), nodes: taskNodes(store, task, now) };
+  return {
+    task: record,
+    now,
+    lastDecision: await lastDecision(store, task),
+    nodes: await taskNodes(store, task, now),
+  };
 }

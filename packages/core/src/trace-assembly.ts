@@ -28,14 +28,14 @@ export interface Trace {
 }
 
 /** The trace of `did`, or undefined when the store does not know it. */
-export function traceOf(store: Store, did: string): Trace | undefined {
-  const delegation = store.getDelegation(did);
+export async function traceOf(store: Store, did: string): Promise<Trace | undefined> {
+  const delegation = await store.getDelegation(did);
   if (delegation === undefined) return undefined;
-  const ancestors = store.ancestors(did).filter((record) => record.did !== did);
-  const descendants = store.descendants(did);
-  const versions = store.tokenVersions(did);
+  const ancestors = (await store.ancestors(did)).filter((record) => record.did !== did);
+  const descendants = await store.descendants(did);
+  const versions = await store.tokenVersions(did);
   // The decisions about this delegation, the path above it and everything below it, by index:
   // no volume of other decisions in the task can push one of them out.
-  const page = store.queryDecisions({ path: did, limit: TRACE_PAGE });
+  const page = await store.queryDecisions({ path: did, limit: TRACE_PAGE });
   return { delegation, ancestors, descendants, versions, decisions: page.items, decisionsNext: page.next };
 }

@@ -9,7 +9,7 @@ const TOOL_URL = "https://tool.test/issues/1";
 const tool = { kind: "audience", audience: "tool" } as const;
 
 let world: World;
-afterEach(() => world.close());
+afterEach(async () => world.close());
 
 async function setUp(options: Parameters<typeof createWorld>[0] = {}): Promise<Agent> {
   world = createWorld(options);
@@ -48,7 +48,7 @@ describe("verify", () => {
     const alice = await setUp();
     const decision = await verify(world.ctx, tool, await call(alice));
     expect(decision.decision).toBe("allow");
-    const logged = world.decisions().at(-1);
+    const logged = (await world.decisions()).at(-1);
     expect(logged).toMatchObject({
       kind: "verify",
       decision: "allow",
@@ -64,7 +64,7 @@ describe("verify", () => {
     const alice = await setUp();
     const decision = await verify(world.ctx, tool, await call(alice, "repo:other/api/1"));
     expect(decision.decision).toBe("deny");
-    expect(world.decisions().at(-1)?.reasons[0]?.code).toBe(decision.reasons[0]?.code);
+    expect((await world.decisions()).at(-1)?.reasons[0]?.code).toBe(decision.reasons[0]?.code);
   });
 
   it("opens an approval for a step-up and names it in the decision", async () => {
@@ -73,8 +73,8 @@ describe("verify", () => {
     });
     const decision = await verify(world.ctx, tool, await call(alice));
     expect(decision.decision).toBe("step_up");
-    expect(world.store.getApproval(decision.approval as string)?.status).toBe("pending");
-    expect(world.decisions().at(-1)).toMatchObject({ kind: "verify", decision: "step_up" });
+    expect((await world.store.getApproval(decision.approval as string))?.status).toBe("pending");
+    expect((await world.decisions()).at(-1)).toMatchObject({ kind: "verify", decision: "step_up" });
   });
 
   it("refuses a step-up past the pending limit with approval_limit, still logged as the step-up", async () => {
@@ -85,7 +85,7 @@ describe("verify", () => {
     await verify(world.ctx, tool, await call(alice, "repo:acme/web/1"));
     const refusal = await refusalOf(verify(world.ctx, tool, await call(alice, "repo:acme/web/2")));
     expect(refusal).toMatchObject({ code: "approval_limit", status: 429 });
-    const logged = world.decisions().at(-1);
+    const logged = (await world.decisions()).at(-1);
     expect(logged).toMatchObject({ decision: "step_up", resource: "repo:acme/web/2" });
     expect(logged?.detail).toMatchObject({ approval: null, refused: "approval_limit" });
   });
@@ -105,7 +105,7 @@ describe("report", () => {
   it("appends a sound report with the audience as reporter and the tool server's time in detail", async () => {
     const decision = await allowed();
     expect(await report(world.ctx, tool, [entry(decision)])).toEqual({ accepted: 1, refused: [] });
-    const logged = world.decisions().at(-1);
+    const logged = (await world.decisions()).at(-1);
     expect(logged).toMatchObject({ kind: "report", decision: "allow", reporter: "audience:tool" });
     expect(logged?.detail).toMatchObject({ decidedAt: world.now - 5, method: "GET" });
   });
@@ -117,7 +117,7 @@ describe("report", () => {
       chain: decision.chain.map((hop) => ({ ...hop, did: "did-forged" })),
       presented: decision.presented.map((hop) => ({ ...hop, did: "did-forged" })),
     };
-    const before = world.decisions().length;
+    const before = (await world.decisions()).length;
     const outcome = await report(world.ctx, tool, [
       entry(forged),
       entry(decision, "elsewhere"),
@@ -130,18 +130,18 @@ describe("report", () => {
       [1, "forbidden"],
       [2, "malformed"],
     ]);
-    expect(world.decisions()).toHaveLength(before + 1);
+    expect(await world.decisions()).toHaveLength(before + 1);
   });
 });
 
 describe("an audience secret", () => {
   it("cannot ask about another audience's call: forbidden, and no decision is logged", async () => {
     const alice = await setUp();
-    const before = world.decisions().length;
+    const before = (await world.decisions()).length;
     const refusal = await refusalOf(
       verify(world.ctx, { kind: "audience", audience: "other-tool" }, await call(alice)),
     );
     expect(refusal).toMatchObject({ code: "forbidden", status: 403 });
-    expect(world.decisions()).toHaveLength(before);
+    expect(await world.decisions()).toHaveLength(before);
   });
 });

@@ -21,7 +21,7 @@ beforeEach(async () => {
   alice = await registerAgent(world, "alice");
   bob = await registerAgent(world, "bob");
 });
-afterEach(() => world.close());
+afterEach(async () => world.close());
 
 async function grantAlice(cap = CAP_ISSUES): Promise<string> {
   const granted = await grant(world.ctx, { agent: alice.id, task: { intent: "triage" }, cap, aud: ["*"] });
@@ -38,8 +38,8 @@ describe("grant", () => {
       aud: ["*"],
     });
     expect(granted).toMatchObject({ task: "task-1", chain: granted.token });
-    expect(world.store.getTask("task-1")?.rootDid).toBe(granted.did);
-    const [logged] = world.decisions();
+    expect((await world.store.getTask("task-1"))?.rootDid).toBe(granted.did);
+    const [logged] = await world.decisions();
     expect(logged).toMatchObject({ kind: "grant", decision: "allow", did: granted.did, task: "task-1" });
     expect(logged?.detail).toMatchObject({ by: "operator", agent: alice.id });
   });
@@ -54,8 +54,8 @@ describe("grant", () => {
       status: 404,
       extra: { audiences: ["nobody"] },
     });
-    expect(world.store.listTasks({ limit: 10 })).toEqual([]);
-    expect(world.decisions()).toEqual([]);
+    expect(await world.store.listTasks({ limit: 10 })).toEqual([]);
+    expect(await world.decisions()).toEqual([]);
   });
 
   it("refuses a ttl over the service maximum with invalid_request", async () => {
@@ -74,8 +74,12 @@ describe("delegate", () => {
       cap: CAP_ISSUES,
     });
     expect(issued.chain).toBe(`${alice.chain}~${issued.token}`);
-    expect(world.store.getDelegation(issued.did)).toMatchObject({ parent: parentDid, to: bob.id, depth: 1 });
-    const logged = world.decisions().at(-1);
+    expect(await world.store.getDelegation(issued.did)).toMatchObject({
+      parent: parentDid,
+      to: bob.id,
+      depth: 1,
+    });
+    const logged = (await world.decisions()).at(-1);
     expect(logged).toMatchObject({ kind: "delegate", decision: "allow", did: issued.did, agent: alice.id });
     expect(logged?.actorProven).toBe(true);
   });
@@ -86,12 +90,12 @@ describe("delegate", () => {
       delegate(world.ctx, await present(world, alice, "/v1/delegations"), { to: bob.id, cap: CAP_REPO }),
     );
     expect(refusal).toMatchObject({ code: "scope_widening", status: 403 });
-    const denies = world.decisions().filter((d) => d.decision === "deny");
+    const denies = (await world.decisions()).filter((d) => d.decision === "deny");
     expect(denies).toHaveLength(1);
     expect(denies[0]).toMatchObject({ kind: "delegate", did: parentDid, agent: alice.id, actorProven: true });
     expect(denies[0]?.reasons[0]?.code).toBe("scope_widening");
     expect(denies[0]?.chain?.map((hop) => hop.did)).toEqual([parentDid]);
-    expect(world.store.descendants(parentDid)).toEqual([]);
+    expect(await world.store.descendants(parentDid)).toEqual([]);
   });
 
   it("refuses a chain whose proof is for another request with a 401, logged under the presented leaf", async () => {
@@ -102,13 +106,13 @@ describe("delegate", () => {
     };
     const refusal = await refusalOf(delegate(world.ctx, presentation, { to: bob.id, cap: CAP_ISSUES }));
     expect(refusal).toMatchObject({ status: 401 });
-    const [, deny] = world.decisions();
+    const [, deny] = await world.decisions();
     expect(deny).toMatchObject({ kind: "delegate", decision: "deny", did: parentDid, agent: alice.id });
     expect(deny?.actorProven).toBe(false);
   });
 
   it("opens one approval for a step-up and names it, without issuing", async () => {
-    world.close();
+    await world.close();
     world = createWorld({
       policy: (input) => ({ decision: input.action === "baton.delegate" ? "step_up" : "allow" }),
     });
@@ -119,10 +123,14 @@ describe("delegate", () => {
       delegate(world.ctx, await present(world, alice, "/v1/delegations"), { to: bob.id, cap: CAP_ISSUES }),
     );
     expect(refusal).toMatchObject({ code: "step_up_required", status: 403, extra: { decision: "step_up" } });
-    const approvals = world.store.listApprovals({ status: "pending" });
+    const approvals = await world.store.listApprovals({ status: "pending" });
     expect(approvals.map((a) => a.id)).toEqual([(refusal.extra as { approval: string }).approval]);
-    expect(world.decisions().at(-1)).toMatchObject({ decision: "step_up", did: parentDid, agent: alice.id });
-    expect(world.store.descendants(parentDid)).toEqual([]);
+    expect((await world.decisions()).at(-1)).toMatchObject({
+      decision: "step_up",
+      did: parentDid,
+      agent: alice.id,
+    });
+    expect(await world.store.descendants(parentDid)).toEqual([]);
   });
 });
 
@@ -130,13 +138,13 @@ describe("revalidate", () => {
   it("re-issues a due chain with a new jti and the same did, logged as the presenter's allow", async () => {
     const did = await grantAlice();
     world.now += 700;
-    const before = world.store.latestToken(did);
+    const before = await world.store.latestToken(did);
     const { chain } = await revalidate(world.ctx, await present(world, alice, "/v1/revalidate"));
     expect(chain).not.toBe(alice.chain);
-    const after = world.store.latestToken(did);
+    const after = await world.store.latestToken(did);
     expect(after?.jti).not.toBe(before?.jti);
     expect(after?.compact).toBe(chain);
-    expect(world.decisions().at(-1)).toMatchObject({
+    expect((await world.decisions()).at(-1)).toMatchObject({
       kind: "revalidate",
       decision: "allow",
       did,
@@ -146,14 +154,14 @@ describe("revalidate", () => {
 
   it("returns a chain that is not due unchanged and logs nothing new", async () => {
     await grantAlice();
-    const logged = world.decisions().length;
+    const logged = (await world.decisions()).length;
     const { chain } = await revalidate(world.ctx, await present(world, alice, "/v1/revalidate"));
     expect(chain).toBe(alice.chain);
-    expect(world.decisions()).toHaveLength(logged);
+    expect(await world.decisions()).toHaveLength(logged);
   });
 
   it("refuses a chain policy will not revalidate with policy_denied, logged as a revalidate deny", async () => {
-    world.close();
+    await world.close();
     world = createWorld({
       policy: (input) => ({ decision: input.action === "baton.revalidate" ? "deny" : "allow" }),
     });
@@ -161,7 +169,7 @@ describe("revalidate", () => {
     const did = await grantAlice();
     const refusal = await refusalOf(revalidate(world.ctx, await present(world, alice, "/v1/revalidate")));
     expect(refusal).toMatchObject({ code: "policy_denied", status: 403 });
-    expect(world.decisions().at(-1)).toMatchObject({
+    expect((await world.decisions()).at(-1)).toMatchObject({
       kind: "revalidate",
       decision: "deny",
       did,

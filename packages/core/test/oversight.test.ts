@@ -51,13 +51,13 @@ beforeEach(async () => {
   bob.chain = issued.chain;
   hopDid = issued.did;
 });
-afterEach(() => world.close());
+afterEach(async () => world.close());
 
 describe("revoke", () => {
   it("lets the operator revoke a delegation with its subtree, logged as an operator revoke", async () => {
     const { revoked } = await revoke(world.ctx, { kind: "operator" }, { did: rootDid, reason: "leak" });
     expect([...revoked].sort()).toEqual([rootDid, hopDid].sort());
-    const logged = world.decisions().at(-1);
+    const logged = (await world.decisions()).at(-1);
     expect(logged).toMatchObject({ kind: "revoke", decision: "allow", did: rootDid, agent: null });
     expect(logged?.detail).toMatchObject({ by: "operator", reason: "leak" });
   });
@@ -68,8 +68,8 @@ describe("revoke", () => {
       revoke(world.ctx, { kind: "agent", presentation }, { did: rootDid, reason: "x" }),
     );
     expect(refusal).toMatchObject({ code: "forbidden", status: 403 });
-    expect(world.store.getDelegation(rootDid)?.status).toBe("live");
-    const deny = world.decisions().at(-1);
+    expect((await world.store.getDelegation(rootDid))?.status).toBe("live");
+    const deny = (await world.decisions()).at(-1);
     expect(deny).toMatchObject({ kind: "revoke", decision: "deny", did: rootDid, agent: bob.id });
     expect(deny?.reasons[0]?.code).toBe("action_not_permitted");
   });
@@ -82,7 +82,11 @@ describe("revoke", () => {
       { did: hopDid, reason: "done" },
     );
     expect(revoked).toEqual([hopDid]);
-    expect(world.decisions().at(-1)).toMatchObject({ kind: "revoke", decision: "allow", agent: alice.id });
+    expect((await world.decisions()).at(-1)).toMatchObject({
+      kind: "revoke",
+      decision: "allow",
+      agent: alice.id,
+    });
   });
 });
 
@@ -91,20 +95,24 @@ describe("complete", () => {
     const presentation = await present(world, bob, `/v1/tasks/${task}/complete`);
     const refusal = await refusalOf(complete(world.ctx, { kind: "agent", presentation }, task));
     expect(refusal).toMatchObject({ code: "forbidden", status: 403 });
-    expect(world.decisions().at(-1)).toMatchObject({
+    expect((await world.decisions()).at(-1)).toMatchObject({
       kind: "complete",
       decision: "deny",
       did: hopDid,
       agent: bob.id,
     });
-    expect(world.store.getTask(task)?.status).toBe("open");
+    expect((await world.store.getTask(task))?.status).toBe("open");
   });
 
   it("lets the root holder complete its task, revoking the whole tree", async () => {
     const presentation = await present(world, alice, `/v1/tasks/${task}/complete`);
     expect(await complete(world.ctx, { kind: "agent", presentation }, task)).toEqual({ revoked: 2 });
-    expect(world.store.getTask(task)?.status).toBe("completed");
-    expect(world.decisions().at(-1)).toMatchObject({ kind: "complete", decision: "allow", agent: alice.id });
+    expect((await world.store.getTask(task))?.status).toBe("completed");
+    expect((await world.decisions()).at(-1)).toMatchObject({
+      kind: "complete",
+      decision: "allow",
+      agent: alice.id,
+    });
   });
 
   it("answers a second completion with conflict", async () => {
@@ -117,9 +125,9 @@ describe("complete", () => {
 });
 
 describe("approve and deny", () => {
-  function openApproval(): string {
+  async function openApproval(): Promise<string> {
     const id = "apv-test";
-    world.store.createApproval({
+    await world.store.createApproval({
       id,
       did: hopDid,
       agent: bob.id,
@@ -136,16 +144,20 @@ describe("approve and deny", () => {
   }
 
   it("approves a pending request and logs the operator's approve", async () => {
-    const id = openApproval();
+    const id = await openApproval();
     const decided = await decideApproval(world.ctx, id, "approve");
     expect(decided).toMatchObject({ id, status: "approved", decidedBy: "operator" });
-    expect(world.decisions().at(-1)).toMatchObject({ kind: "approve", decision: "allow", did: hopDid });
+    expect((await world.decisions()).at(-1)).toMatchObject({
+      kind: "approve",
+      decision: "allow",
+      did: hopDid,
+    });
   });
 
   it("denies a pending request and logs it as deny_approval", async () => {
-    const id = openApproval();
+    const id = await openApproval();
     expect(await decideApproval(world.ctx, id, "deny")).toMatchObject({ status: "denied" });
-    expect(world.decisions().at(-1)).toMatchObject({ kind: "deny_approval", decision: "deny" });
+    expect((await world.decisions()).at(-1)).toMatchObject({ kind: "deny_approval", decision: "deny" });
   });
 
   it("answers an unknown approval with not_found", async () => {
@@ -165,7 +177,7 @@ describe("trace", () => {
     expect(traced.versions).toHaveLength(1);
     expect(traced.decisions.map((d) => d.kind)).toEqual(["delegate", "grant"]);
     expect(traced.decisionsNext).toBeNull();
-    expect(traceOf(world.store, hopDid)).toEqual(traced);
+    expect(await traceOf(world.store, hopDid)).toEqual(traced);
   });
 
   it("answers an unknown delegation with not_found", async () => {
@@ -198,12 +210,12 @@ describe("inspect a task", () => {
 
 describe("the registry", () => {
   it("refuses a second agent with the same id with conflict, logging nothing", async () => {
-    const before = world.decisions().length;
+    const before = (await world.decisions()).length;
     const refusal = await refusalOf(
       registerAgentUseCase(world.ctx, { id: alice.id, jwk: alice.key.publicJwk }),
     );
     expect(refusal).toMatchObject({ code: "conflict", status: 409 });
-    expect(world.decisions()).toHaveLength(before);
+    expect(await world.decisions()).toHaveLength(before);
   });
 
   it("refuses a key that is not an Ed25519 public JWK with invalid_request", async () => {
@@ -216,13 +228,13 @@ describe("the registry", () => {
   it("disabling an agent revokes what it holds, logged as the operator's disable", async () => {
     const { revoked } = await disableAgent(world.ctx, bob.id, "key leaked");
     expect(revoked).toEqual([hopDid]);
-    expect(world.decisions().at(-1)).toMatchObject({ kind: "disable", decision: "allow" });
-    expect(world.decisions().at(-1)?.detail).toMatchObject({ agent: bob.id, reason: "key leaked" });
+    expect((await world.decisions()).at(-1)).toMatchObject({ kind: "disable", decision: "allow" });
+    expect((await world.decisions()).at(-1)?.detail).toMatchObject({ agent: bob.id, reason: "key leaked" });
   });
 
   it("registers an audience once, logging it, and refuses it again with conflict", async () => {
     await registerAudience(world.ctx, { id: "repo-tool", secretHash: "a".repeat(64) });
-    expect(world.decisions().at(-1)).toMatchObject({ kind: "register", audience: "repo-tool" });
+    expect((await world.decisions()).at(-1)).toMatchObject({ kind: "register", audience: "repo-tool" });
     const again = await refusalOf(
       registerAudience(world.ctx, { id: "repo-tool", secretHash: "b".repeat(64) }),
     );

@@ -24,8 +24,8 @@ export interface World {
   /** Seconds since the epoch, as the use cases see it. */
   now: number;
   /** The decision log, oldest first. */
-  decisions(): DecisionRecord[];
-  close(): void;
+  decisions(): Promise<DecisionRecord[]>;
+  close(): Promise<void>;
 }
 
 /** A fresh world over a fresh database file; `policy` is allow-all unless given. */
@@ -42,9 +42,9 @@ export function createWorld(options: { policy?: PolicyHook; maxPendingApprovals?
     now: T0,
     store,
     ctx: undefined as unknown as UseCaseContext,
-    decisions: () => [...store.queryDecisions({ limit: 1000, order: "oldest" }).items],
-    close: () => {
-      store.close();
+    decisions: async () => [...(await store.queryDecisions({ limit: 1000, order: "oldest" })).items],
+    close: async () => {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -81,7 +81,12 @@ export interface Agent {
 export async function registerAgent(world: World, name: string): Promise<Agent> {
   const key = await AgentKeyPair.generate();
   const id = `agent:${name}`;
-  world.store.registerAgent({ id, jwk: key.publicJwk, jkt: jwkThumbprint(key.publicJwk), at: world.now });
+  await world.store.registerAgent({
+    id,
+    jwk: key.publicJwk,
+    jkt: jwkThumbprint(key.publicJwk),
+    at: world.now,
+  });
   return { id, key, chain: "" };
 }
 

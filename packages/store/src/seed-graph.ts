@@ -116,7 +116,7 @@ function checkPositive(value: number | undefined, name: string, fallback: number
  * @example
  * const store = openSqliteStore({ path: ":memory:" });
  * const graph = seedGraph(store, { delegations: 10_000, seed: 42 });
- * store.descendants(graph.roots[0] ?? "");
+ * await store.descendants(graph.roots[0] ?? "");
  */
 export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGraphResult {
   const total = checkPositive(options.delegations, "delegations", 0);

@@ -1,7 +1,8 @@
 /**
  * The `Store` on SQLite through better-sqlite3 and drizzle: one file, created on first use, WAL,
  * `synchronous=FULL` unless configured otherwise. Every write is one IMMEDIATE transaction (so
- * the checks it makes still hold when it commits) and is committed before the method returns.
+ * the checks it makes still hold when it commits) and is committed before its promise resolves:
+ * the methods are `async` over synchronous better-sqlite3 calls, so SQLite stays one writer.
  * Agents, tasks, revocation and graph reads live here; issuance, the decision log, approvals and
  * the service's own records live in their own modules over the shared `SqliteContext`.
  */
@@ -197,7 +198,7 @@ export class SqliteStore implements Store {
 
   // agents ---------------------------------------------------------------------------------------
 
-  registerAgent(input: RegisterAgentInput): AgentRecord {
+  async registerAgent(input: RegisterAgentInput): Promise<AgentRecord> {
     const value = checkObject(input, "agent");
     const id = checkAgentId(value.id, "agent.id");
     const key = parseAgentJwk(value.jwk, "agent.jwk");
@@ -255,16 +256,16 @@ export class SqliteStore implements Store {
     });
   }
 
-  getAgent(id: string): AgentRecord | undefined {
+  async getAgent(id: string): Promise<AgentRecord | undefined> {
     const row = this.ctx.db.select().from(schema.agents).where(eq(schema.agents.id, id)).get();
     return row === undefined ? undefined : toAgentRecord(row);
   }
 
-  listAgents(): AgentRecord[] {
+  async listAgents(): Promise<AgentRecord[]> {
     return this.ctx.db.select().from(schema.agents).orderBy(schema.agents.id).all().map(toAgentRecord);
   }
 
-  disableAgent(id: string, options: RevokeOptions): RevocationResult {
+  async disableAgent(id: string, options: RevokeOptions): Promise<RevocationResult> {
     const agent = checkAgentId(id, "agent");
     const { reason, at, audit } = checkRevokeOptions(options, "options");
     return this.ctx.write(() => {
@@ -282,7 +283,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  revokeAgent(id: string, options: RevokeOptions): RevocationResult {
+  async revokeAgent(id: string, options: RevokeOptions): Promise<RevocationResult> {
     const agent = checkAgentId(id, "agent");
     const { reason, at, audit } = checkRevokeOptions(options, "options");
     return this.ctx.write(() => {
@@ -295,11 +296,11 @@ export class SqliteStore implements Store {
 
   // tasks ----------------------------------------------------------------------------------------
 
-  getTask(id: string): TaskRecord | undefined {
+  async getTask(id: string): Promise<TaskRecord | undefined> {
     return this.ctx.findTask(id);
   }
 
-  listTasks(options: ListTasksOptions = {}): TaskSummary[] {
+  async listTasks(options: ListTasksOptions = {}): Promise<TaskSummary[]> {
     const input = checkObject(options, "options");
     const status = input.status;
     if (status !== undefined && status !== "open" && status !== "completed" && status !== "revoked") {
@@ -311,7 +312,7 @@ export class SqliteStore implements Store {
       .map((row) => ({ ...row, hours: row.hours === null ? null : (JSON.parse(row.hours) as TaskHours) }));
   }
 
-  completeTask(id: string, options: CompleteTaskOptions): RevocationResult {
+  async completeTask(id: string, options: CompleteTaskOptions): Promise<RevocationResult> {
     const taskId = checkTaskId(id, "task");
     const input = checkObject(options, "options");
     const at = checkTime(input.at, "options.at");
@@ -333,7 +334,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  revokeTask(id: string, options: RevokeOptions): RevocationResult {
+  async revokeTask(id: string, options: RevokeOptions): Promise<RevocationResult> {
     const taskId = checkTaskId(id, "task");
     const { reason, at, audit } = checkRevokeOptions(options, "options");
     return this.ctx.write(() => {
@@ -353,23 +354,23 @@ export class SqliteStore implements Store {
 
   // delegations ----------------------------------------------------------------------------------
 
-  getDelegation(did: string): DelegationRecord | undefined {
+  async getDelegation(did: string): Promise<DelegationRecord | undefined> {
     if (typeof did !== "string") return undefined;
     const row = this.ctx.statements.delegation.get(did);
     return row === undefined ? undefined : toDelegationRecord(row);
   }
 
-  latestToken(did: string): TokenRecord | undefined {
+  async latestToken(did: string): Promise<TokenRecord | undefined> {
     if (typeof did !== "string") return undefined;
     return this.ctx.statements.latestToken.get(did);
   }
 
-  tokenVersions(did: string): TokenRecord[] {
+  async tokenVersions(did: string): Promise<TokenRecord[]> {
     if (typeof did !== "string") return [];
     return this.ctx.statements.tokenVersions.all(did);
   }
 
-  chainStatus(dids: readonly string[]): ChainLinkStatus[] {
+  async chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]> {
     if (!Array.isArray(dids) || dids.length > MAX_CHAIN_STATUS_DIDS) {
       throw invalidInput("dids", `must be an array of at most ${MAX_CHAIN_STATUS_DIDS} delegation ids`);
     }
@@ -379,7 +380,7 @@ export class SqliteStore implements Store {
 
   // revocation -----------------------------------------------------------------------------------
 
-  revokeDelegation(did: string, options: RevokeOptions): RevocationResult {
+  async revokeDelegation(did: string, options: RevokeOptions): Promise<RevocationResult> {
     const target = checkRandomId(did, "did");
     const { reason, at, audit } = checkRevokeOptions(options, "options");
     return this.ctx.write((): CascadeResult => {
@@ -390,7 +391,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  revocationsSince(since: number, limit = 1000): RevocationFeedPage {
+  async revocationsSince(since: number, limit = 1000): Promise<RevocationFeedPage> {
     const after = checkCount(since, "since", Number.MAX_SAFE_INTEGER);
     const pageSize = checkLimit(limit, "limit", INPUT_LIMITS.maxFeedPageSize, 1000);
     return this.ctx.read(() => {
@@ -408,11 +409,11 @@ export class SqliteStore implements Store {
 
   // graph walks ----------------------------------------------------------------------------------
 
-  ancestors(did: string): DelegationRecord[] {
+  async ancestors(did: string): Promise<DelegationRecord[]> {
     return this.ctx.walks.ancestors(checkRandomId(did, "did"));
   }
 
-  descendants(did: string, options: DescendantsOptions = {}): WalkedDelegation[] {
+  async descendants(did: string, options: DescendantsOptions = {}): Promise<WalkedDelegation[]> {
     const start = checkRandomId(did, "did");
     const input = checkObject(options, "options");
     const maxDepth =
@@ -425,18 +426,18 @@ export class SqliteStore implements Store {
     return this.ctx.walks.descendants(start, maxDepth, input.liveOnly === true);
   }
 
-  taskTree(taskId: string): DelegationRecord[] {
+  async taskTree(taskId: string): Promise<DelegationRecord[]> {
     return this.ctx.walks.taskTree(checkTaskId(taskId, "task"));
   }
 
-  blastRadius(agentId: string): BlastRadius {
+  async blastRadius(agentId: string): Promise<BlastRadius> {
     const agent = checkAgentId(agentId, "agent");
     return this.ctx.read(() => this.ctx.walks.blastRadius(agent));
   }
 
   // lifecycle ------------------------------------------------------------------------------------
 
-  health(): StoreHealth {
+  async health(): Promise<StoreHealth> {
     const one = this.ctx.database.prepare<[], { one: number }>("select 1 as one").get();
     const journalMode = String(this.ctx.database.pragma("journal_mode", { simple: true }));
     const level = Number(this.ctx.database.pragma("synchronous", { simple: true }));
@@ -455,112 +456,112 @@ export class SqliteStore implements Store {
     return this.schemaTag;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.ctx.database.open) this.ctx.database.close();
   }
 
   // issuance -------------------------------------------------------------------------------------
 
-  recordGrant(input: GrantInput): GrantRecord {
+  async recordGrant(input: GrantInput): Promise<GrantRecord> {
     return issuance.recordGrant(this.ctx, input);
   }
 
-  recordHop(input: HopInput): HopRecord {
+  async recordHop(input: HopInput): Promise<HopRecord> {
     return issuance.recordHop(this.ctx, input);
   }
 
-  recordRevalidation(input: RevalidationInput): TokenRecord {
+  async recordRevalidation(input: RevalidationInput): Promise<TokenRecord> {
     return issuance.recordRevalidation(this.ctx, input);
   }
 
   // decisions ------------------------------------------------------------------------------------
 
-  appendDecision(input: DecisionInput): DecisionRecord {
+  async appendDecision(input: DecisionInput): Promise<DecisionRecord> {
     return decisionLog.appendDecision(this.ctx, input);
   }
 
-  appendDecisions(inputs: readonly DecisionInput[]): DecisionRecord[] {
+  async appendDecisions(inputs: readonly DecisionInput[]): Promise<DecisionRecord[]> {
     return decisionLog.appendDecisions(this.ctx, inputs);
   }
 
-  appendEachDecision(inputs: readonly DecisionInput[]): AppendOutcome[] {
+  async appendEachDecision(inputs: readonly DecisionInput[]): Promise<AppendOutcome[]> {
     return decisionLog.appendEachDecision(this.ctx, inputs);
   }
 
-  queryDecisions(query: DecisionQuery): DecisionPage {
+  async queryDecisions(query: DecisionQuery): Promise<DecisionPage> {
     return decisionLog.queryDecisions(this.ctx, query);
   }
 
-  verifyDecisionLog(options: VerifyDecisionLogOptions = {}): DecisionLogVerification {
+  async verifyDecisionLog(options: VerifyDecisionLogOptions = {}): Promise<DecisionLogVerification> {
     return decisionLog.verifyDecisionLog(this.ctx, options);
   }
 
   // approvals ------------------------------------------------------------------------------------
 
-  createApproval(input: CreateApprovalInput): ApprovalRecord {
+  async createApproval(input: CreateApprovalInput): Promise<ApprovalRecord> {
     return approvals.createApproval(this.ctx, input);
   }
 
-  getApproval(id: string): ApprovalRecord | undefined {
+  async getApproval(id: string): Promise<ApprovalRecord | undefined> {
     return approvals.getApproval(this.ctx, id);
   }
 
-  listApprovals(
+  async listApprovals(
     options: { readonly status?: ApprovalStatus; readonly limit?: number } = {},
-  ): ApprovalRecord[] {
+  ): Promise<ApprovalRecord[]> {
     return approvals.listApprovals(this.ctx, options);
   }
 
-  decideApproval(id: string, input: DecideApprovalInput): ApprovalRecord {
+  async decideApproval(id: string, input: DecideApprovalInput): Promise<ApprovalRecord> {
     return approvals.decideApproval(this.ctx, id, input);
   }
 
-  activeApprovals(did: string, at: number): ApprovalRecord[] {
+  async activeApprovals(did: string, at: number): Promise<ApprovalRecord[]> {
     return approvals.activeApprovals(this.ctx, did, at);
   }
 
-  pendingApproval(
+  async pendingApproval(
     subject: { readonly did: string; readonly action: string; readonly resource: string },
     at: number,
-  ): ApprovalRecord | undefined {
+  ): Promise<ApprovalRecord | undefined> {
     return approvals.pendingApproval(this.ctx, subject, at);
   }
 
   // signing keys, audiences, settings ------------------------------------------------------------
 
-  addSigningKey(input: AddSigningKeyInput): SigningKeyRecord {
+  async addSigningKey(input: AddSigningKeyInput): Promise<SigningKeyRecord> {
     return serviceRecords.addSigningKey(this.ctx, input);
   }
 
-  listSigningKeys(): SigningKeyRecord[] {
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
     return serviceRecords.listSigningKeys(this.ctx);
   }
 
-  activeSigningKey(): SigningKeyRecord | undefined {
+  async activeSigningKey(): Promise<SigningKeyRecord | undefined> {
     return serviceRecords.activeSigningKey(this.ctx);
   }
 
-  retireSigningKey(kid: string, at: number): SigningKeyRecord {
+  async retireSigningKey(kid: string, at: number): Promise<SigningKeyRecord> {
     return serviceRecords.retireSigningKey(this.ctx, kid, at);
   }
 
-  replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): void {
+  async replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): Promise<void> {
     serviceRecords.replaceSigningKeyMaterial(this.ctx, changes);
   }
 
-  registerAudience(input: RegisterAudienceInput): AudienceRecord {
+  async registerAudience(input: RegisterAudienceInput): Promise<AudienceRecord> {
     return serviceRecords.registerAudience(this.ctx, input);
   }
 
-  getAudience(id: string): AudienceRecord | undefined {
+  async getAudience(id: string): Promise<AudienceRecord | undefined> {
     return serviceRecords.getAudience(this.ctx, id);
   }
 
-  getSetting(key: string): string | undefined {
+  async getSetting(key: string): Promise<string | undefined> {
     return serviceRecords.getSetting(this.ctx, key);
   }
 
-  setSetting(key: string, value: string, at: number): void {
+  async setSetting(key: string, value: string, at: number): Promise<void> {
     serviceRecords.setSetting(this.ctx, key, value, at);
   }
 }
@@ -572,9 +573,9 @@ export class SqliteStore implements Store {
  * @example
  * const store = openSqliteStore({ path: "./data/baton.db" });
  * try {
- *   store.registerAgent({ id: "agent:planner", jwk, jkt, at: now });
+ *   await store.registerAgent({ id: "agent:planner", jwk, jkt, at: now });
  * } finally {
- *   store.close();
+ *   await store.close();
  * }
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {

@@ -5,7 +5,7 @@
  *
  * Conventions: every time is integer seconds since the epoch and is passed in by the caller (the
  * store never reads the clock for data it records). Every write is one transaction, committed
- * before the method returns. Expected failures throw a `StoreError` with a stable code and write
+ * before its promise resolves. Expected failures reject with a `StoreError` with a stable code and write
  * nothing. Nullable fields are `null`, never absent, so records serialize to JSON unchanged.
  */
 import type { Capability, Ed25519PublicJwk, Reason, ServicePublicJwk, TaskHours } from "@baton/token";
@@ -572,118 +572,121 @@ export interface RegisterAudienceInput {
 // The store
 
 /**
- * The delegation graph and decision log. Every method is synchronous; every write is a single
- * transaction committed (and, with `synchronous=FULL`, durable) before it returns. Expected
- * failures throw a `StoreError` (codes in `STORE_ERROR_CODES`) and leave the store unchanged.
+ * The delegation graph and decision log. Every method answers a promise, so a backend may do
+ * I/O; every write is a single transaction committed (and, with `synchronous=FULL`, durable)
+ * before its promise resolves. Expected failures reject with a `StoreError` (codes in `STORE_ERROR_CODES`) and leave the store unchanged.
  */
 export interface Store {
   // agents
   /** Registers an agent. `conflict` if the id exists; `invalid` if the key is unsound or `jkt` does not match it. */
-  registerAgent(input: RegisterAgentInput): AgentRecord;
-  getAgent(id: string): AgentRecord | undefined;
-  listAgents(): AgentRecord[];
+  registerAgent(input: RegisterAgentInput): Promise<AgentRecord>;
+  getAgent(id: string): Promise<AgentRecord | undefined>;
+  listAgents(): Promise<AgentRecord[]>;
   /**
    * Disables an agent for good and revokes every live delegation it holds or made, with their
    * subtrees, in one transaction. Idempotent: disabling a disabled agent revokes nothing new.
    */
-  disableAgent(id: string, options: RevokeOptions): RevocationResult;
+  disableAgent(id: string, options: RevokeOptions): Promise<RevocationResult>;
 
   // tasks
-  getTask(id: string): TaskRecord | undefined;
-  listTasks(options?: ListTasksOptions): TaskSummary[];
+  getTask(id: string): Promise<TaskRecord | undefined>;
+  listTasks(options?: ListTasksOptions): Promise<TaskSummary[]>;
   /** Closes an open task as completed and revokes its whole tree. `conflict` if already closed. */
-  completeTask(id: string, options: CompleteTaskOptions): RevocationResult;
+  completeTask(id: string, options: CompleteTaskOptions): Promise<RevocationResult>;
 
   // issuance
   /** Opens a task with its root delegation and first token. */
-  recordGrant(input: GrantInput): GrantRecord;
+  recordGrant(input: GrantInput): Promise<GrantRecord>;
   /**
    * Records one hop and its first token. Checked at commit time: the parent is live, the task is
    * open and both agents are active (`revoked`), so a hop racing a revocation is either refused
    * or revoked with the rest, never a live orphan.
    */
-  recordHop(input: HopInput): HopRecord;
+  recordHop(input: HopInput): Promise<HopRecord>;
   /** Records a new token version of a live delegation, superseding the latest one. */
-  recordRevalidation(input: RevalidationInput): TokenRecord;
+  recordRevalidation(input: RevalidationInput): Promise<TokenRecord>;
 
   // delegations
-  getDelegation(did: string): DelegationRecord | undefined;
-  latestToken(did: string): TokenRecord | undefined;
+  getDelegation(did: string): Promise<DelegationRecord | undefined>;
+  latestToken(did: string): Promise<TokenRecord | undefined>;
   /** Every version, oldest first. */
-  tokenVersions(did: string): TokenRecord[];
+  tokenVersions(did: string): Promise<TokenRecord[]>;
   /** Status of each `did`, in the order given, from one indexed query (at most 65: a root and 64 hops). */
-  chainStatus(dids: readonly string[]): ChainLinkStatus[];
+  chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]>;
 
   // revocation
   /** Revokes a delegation and its live subtree. Already-revoked ones are skipped. */
-  revokeDelegation(did: string, options: RevokeOptions): RevocationResult;
+  revokeDelegation(did: string, options: RevokeOptions): Promise<RevocationResult>;
   /**
    * Revokes every live delegation an agent holds or made, with their subtrees, but leaves the
    * agent active: it may be granted again. Use {@link Store.disableAgent} to also shut it out.
    */
-  revokeAgent(id: string, options: RevokeOptions): RevocationResult;
+  revokeAgent(id: string, options: RevokeOptions): Promise<RevocationResult>;
   /** Revokes a task's whole tree and closes it as `revoked` (if still open). Idempotent. */
-  revokeTask(id: string, options: RevokeOptions): RevocationResult;
+  revokeTask(id: string, options: RevokeOptions): Promise<RevocationResult>;
   /** Revoked `did`s with a sequence number above `since`, in order (limit at most 10,000). */
-  revocationsSince(since: number, limit?: number): RevocationFeedPage;
+  revocationsSince(since: number, limit?: number): Promise<RevocationFeedPage>;
 
   // decisions
-  appendDecision(input: DecisionInput): DecisionRecord;
+  appendDecision(input: DecisionInput): Promise<DecisionRecord>;
   /** Appends a batch (at most 1000) in one transaction: all or nothing, one commit. */
-  appendDecisions(inputs: readonly DecisionInput[]): DecisionRecord[];
+  appendDecisions(inputs: readonly DecisionInput[]): Promise<DecisionRecord[]>;
   /**
    * Checks each input on its own and appends those that pass, in one transaction and one commit;
    * answers, per input and in order, its record or why it was refused. One bad input never costs
    * the others their place in the log.
    */
-  appendEachDecision(inputs: readonly DecisionInput[]): AppendOutcome[];
-  queryDecisions(query: DecisionQuery): DecisionPage;
+  appendEachDecision(inputs: readonly DecisionInput[]): Promise<AppendOutcome[]>;
+  queryDecisions(query: DecisionQuery): Promise<DecisionPage>;
   /** Recomputes the whole hash chain and reports the first broken row. */
-  verifyDecisionLog(options?: VerifyDecisionLogOptions): DecisionLogVerification;
+  verifyDecisionLog(options?: VerifyDecisionLogOptions): Promise<DecisionLogVerification>;
 
   // graph walks
   /** The chain from the root grant down to `did` itself, root first. Empty if unknown. */
-  ancestors(did: string): DelegationRecord[];
+  ancestors(did: string): Promise<DelegationRecord[]>;
   /** Everything below `did` (not `did` itself), breadth first. */
-  descendants(did: string, options?: DescendantsOptions): WalkedDelegation[];
+  descendants(did: string, options?: DescendantsOptions): Promise<WalkedDelegation[]>;
   /** A task's whole tree, by depth. */
-  taskTree(taskId: string): DelegationRecord[];
+  taskTree(taskId: string): Promise<DelegationRecord[]>;
   /** What an agent could still reach: its live delegations and every live one below them. */
-  blastRadius(agentId: string): BlastRadius;
+  blastRadius(agentId: string): Promise<BlastRadius>;
 
   // approvals
   /** `not_found` for an unknown delegation, agent or task; `invalid` if they do not belong together. */
-  createApproval(input: CreateApprovalInput): ApprovalRecord;
-  getApproval(id: string): ApprovalRecord | undefined;
-  listApprovals(options?: { readonly status?: ApprovalStatus; readonly limit?: number }): ApprovalRecord[];
+  createApproval(input: CreateApprovalInput): Promise<ApprovalRecord>;
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  listApprovals(options?: {
+    readonly status?: ApprovalStatus;
+    readonly limit?: number;
+  }): Promise<ApprovalRecord[]>;
   /** Decides a pending, unexpired approval; `conflict` otherwise. */
-  decideApproval(id: string, input: DecideApprovalInput): ApprovalRecord;
+  decideApproval(id: string, input: DecideApprovalInput): Promise<ApprovalRecord>;
   /** Approvals for `did` that are approved and not expired at `at`. */
-  activeApprovals(did: string, at: number): ApprovalRecord[];
+  activeApprovals(did: string, at: number): Promise<ApprovalRecord[]>;
   /** The pending, unexpired request for exactly this action and resource on `did`, if any. */
   pendingApproval(
     subject: { readonly did: string; readonly action: string; readonly resource: string },
     at: number,
-  ): ApprovalRecord | undefined;
+  ): Promise<ApprovalRecord | undefined>;
 
   // signing keys
-  addSigningKey(input: AddSigningKeyInput): SigningKeyRecord;
+  addSigningKey(input: AddSigningKeyInput): Promise<SigningKeyRecord>;
   /** Every key, newest first. */
-  listSigningKeys(): SigningKeyRecord[];
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
   /** The newest key that is not retired. */
-  activeSigningKey(): SigningKeyRecord | undefined;
-  retireSigningKey(kid: string, at: number): SigningKeyRecord;
+  activeSigningKey(): Promise<SigningKeyRecord | undefined>;
+  retireSigningKey(kid: string, at: number): Promise<SigningKeyRecord>;
   /** Replaces stored private halves, all or nothing; `conflict` if a row no longer holds `from`. */
-  replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): void;
+  replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): Promise<void>;
 
   // audiences
-  registerAudience(input: RegisterAudienceInput): AudienceRecord;
-  getAudience(id: string): AudienceRecord | undefined;
+  registerAudience(input: RegisterAudienceInput): Promise<AudienceRecord>;
+  getAudience(id: string): Promise<AudienceRecord | undefined>;
 
   // settings
-  getSetting(key: string): string | undefined;
-  setSetting(key: string, value: string, at: number): void;
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string, at: number): Promise<void>;
 
-  health(): StoreHealth;
-  close(): void;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
 }

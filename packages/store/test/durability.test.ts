@@ -86,13 +86,13 @@ function parse(lines: readonly string[]) {
 }
 
 describe("durability", () => {
-  test("opens file databases in WAL mode with synchronous FULL, foreign keys and a busy timeout", () => {
+  test("opens file databases in WAL mode with synchronous FULL, foreign keys and a busy timeout", async () => {
     const store = openSqliteStore({ path });
     expect(store.database.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(store.database.pragma("synchronous", { simple: true })).toBe(2);
     expect(store.database.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(store.database.pragma("busy_timeout", { simple: true })).toBe(5000);
-    store.close();
+    await store.close();
   });
 
   test("a writer killed with SIGKILL mid-stream leaves every committed row intact and the file sound", async () => {
@@ -109,16 +109,16 @@ describe("durability", () => {
     try {
       expect(store.database.pragma("integrity_check", { simple: true })).toBe("ok");
       expect(store.database.pragma("foreign_key_check")).toEqual([]);
-      expect(store.getDelegation(said.grant)?.task).toBe(said.task);
+      expect((await store.getDelegation(said.grant))?.task).toBe(said.task);
       for (const { did, jti } of said.hops) {
-        expect(store.getDelegation(did)?.parent).toBe(said.grant);
-        expect(store.latestToken(did)?.jti).toBe(jti);
+        expect((await store.getDelegation(did))?.parent).toBe(said.grant);
+        expect((await store.latestToken(did))?.jti).toBe(jti);
       }
       const maxDecision = Math.max(...said.decisions);
-      const logged = store.queryDecisions({ limit: 1000, order: "oldest" }).items.map((d) => d.id);
+      const logged = (await store.queryDecisions({ limit: 1000, order: "oldest" })).items.map((d) => d.id);
       expect(logged.slice(0, maxDecision)).toEqual(said.decisions.length > 0 ? said.decisions : []);
-      for (const did of said.revoked) expect(store.getDelegation(did)?.status).toBe("revoked");
-      expect(store.verifyDecisionLog().ok).toBe(true);
+      for (const did of said.revoked) expect((await store.getDelegation(did))?.status).toBe("revoked");
+      expect((await store.verifyDecisionLog()).ok).toBe(true);
       // Every hop in the file has its token: no half-written issuance survived the kill.
       const orphans = store.database
         .prepare(
@@ -127,10 +127,10 @@ describe("durability", () => {
         .get() as { n: number };
       expect(orphans.n).toBe(0);
       // And the store keeps working on the recovered file.
-      const [late] = registerAgents(store, "late");
+      const [late] = await registerAgents(store, "late");
       expect(late).toBe("agent:late");
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -146,9 +146,9 @@ describe("durability", () => {
       let lastRows = 0;
       const sizesSeen = new Set<number>();
       while (writer.lines.length < 250) {
-        const size = reader.taskTree(task).length;
-        const head = reader.revocationsSince(0, 10_000).head;
-        const log = reader.verifyDecisionLog();
+        const size = (await reader.taskTree(task)).length;
+        const head = (await reader.revocationsSince(0, 10_000)).head;
+        const log = await reader.verifyDecisionLog();
         expect(log.ok).toBe(true);
         expect(size).toBeGreaterThanOrEqual(lastSize);
         expect(head).toBeGreaterThanOrEqual(lastHead);
@@ -161,45 +161,49 @@ describe("durability", () => {
       // The reader saw the tree grow under it: the reads really overlapped the writes.
       expect(sizesSeen.size).toBeGreaterThan(3);
     } finally {
-      reader?.close();
+      await reader?.close();
       await writer.kill();
     }
   });
 
-  test("a write that cannot get the lock in time fails with busy and writes nothing", () => {
+  test("a write that cannot get the lock in time fails with busy and writes nothing", async () => {
     const holder = openSqliteStore({ path });
     const waiter = openSqliteStore({ path, busyTimeoutMs: 50 });
     try {
       holder.database.exec("begin immediate");
       expect(
-        codeOf(() => waiter.appendDecision({ at: T0, kind: "verify", decision: "allow", reasons: [] })),
+        await codeOf(async () =>
+          waiter.appendDecision({ at: T0, kind: "verify", decision: "allow", reasons: [] }),
+        ),
       ).toBe("busy");
       holder.database.exec("rollback");
-      expect(waiter.verifyDecisionLog()).toMatchObject({ ok: true, rows: 0 });
-      expect(waiter.appendDecision({ at: T0, kind: "verify", decision: "allow", reasons: [] }).id).toBe(1);
+      expect(await waiter.verifyDecisionLog()).toMatchObject({ ok: true, rows: 0 });
+      expect(
+        (await waiter.appendDecision({ at: T0, kind: "verify", decision: "allow", reasons: [] })).id,
+      ).toBe(1);
     } finally {
-      holder.close();
-      waiter.close();
+      await holder.close();
+      await waiter.close();
     }
   });
 
-  test("a reader sees the last committed state while another connection holds the write lock", () => {
+  test("a reader sees the last committed state while another connection holds the write lock", async () => {
     const writer = openSqliteStore({ path });
     const reader = openSqliteStore({ path });
     try {
-      writer.appendDecision({ at: T0, kind: "verify", decision: "allow", reasons: [] });
+      await writer.appendDecision({ at: T0, kind: "verify", decision: "allow", reasons: [] });
       writer.database.exec("begin immediate");
       writer.database
         .prepare("insert into settings (key, value, updated_at) values ('uncommitted', 'x', 0)")
         .run();
-      expect(reader.getSetting("uncommitted")).toBeUndefined();
-      expect(reader.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
-      expect(reader.chainStatus([randomId()])[0]?.live).toBe(false);
+      expect(await reader.getSetting("uncommitted")).toBeUndefined();
+      expect(await reader.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+      expect((await reader.chainStatus([randomId()]))[0]?.live).toBe(false);
       writer.database.exec("commit");
-      expect(reader.getSetting("uncommitted")).toBe("x");
+      expect(await reader.getSetting("uncommitted")).toBe("x");
     } finally {
-      writer.close();
-      reader.close();
+      await writer.close();
+      await reader.close();
     }
   });
 });

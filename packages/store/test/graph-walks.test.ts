@@ -16,46 +16,46 @@ let tree: {
   coderToReviewer: Issued;
 };
 
-beforeEach(() => {
+beforeEach(async () => {
   store = openSqliteStore({ path: ":memory:" });
-  [planner, researcher, coder, reviewer] = registerAgents(
+  [planner, researcher, coder, reviewer] = (await registerAgents(
     store,
     "planner",
     "researcher",
     "coder",
     "reviewer",
-  ) as [string, string, string, string];
+  )) as [string, string, string, string];
   // planner ─┬─ researcher
   //          ├─ coder ── reviewer
   //          └─ reviewer
-  const root = grant(store, planner);
-  const toResearcher = hop(store, root, researcher);
-  const toCoder = hop(store, root, coder);
-  const coderToReviewer = hop(store, toCoder, reviewer);
-  const toReviewer = hop(store, root, reviewer);
+  const root = await grant(store, planner);
+  const toResearcher = await hop(store, root, researcher);
+  const toCoder = await hop(store, root, coder);
+  const coderToReviewer = await hop(store, toCoder, reviewer);
+  const toReviewer = await hop(store, root, reviewer);
   tree = { root, toResearcher, toCoder, toReviewer, coderToReviewer };
 });
 
-afterEach(() => store.close());
+afterEach(async () => store.close());
 
 describe("ancestors", () => {
-  test("returns the chain above a delegation, root first, without the delegation itself", () => {
-    expect(store.ancestors(tree.coderToReviewer.did).map((d) => d.did)).toEqual([
+  test("returns the chain above a delegation, root first, without the delegation itself", async () => {
+    expect((await store.ancestors(tree.coderToReviewer.did)).map((d) => d.did)).toEqual([
       tree.root.did,
       tree.toCoder.did,
     ]);
-    expect(store.ancestors(tree.root.did)).toEqual([]);
-    expect(store.ancestors(randomId())).toEqual([]);
+    expect(await store.ancestors(tree.root.did)).toEqual([]);
+    expect(await store.ancestors(randomId())).toEqual([]);
   });
 
-  test("refuses a malformed did", () => {
-    expect(codeOf(() => store.ancestors("x"))).toBe("invalid");
+  test("refuses a malformed did", async () => {
+    expect(await codeOf(async () => store.ancestors("x"))).toBe("invalid");
   });
 });
 
 describe("descendants", () => {
-  test("returns everything below, breadth first, with each row's distance", () => {
-    const below = store.descendants(tree.root.did);
+  test("returns everything below, breadth first, with each row's distance", async () => {
+    const below = await store.descendants(tree.root.did);
     expect(below.map((d) => d.distance)).toEqual([1, 1, 1, 2]);
     expect(below.at(-1)?.did).toBe(tree.coderToReviewer.did);
     expect(new Set(below.slice(0, 3).map((d) => d.did))).toEqual(
@@ -63,41 +63,41 @@ describe("descendants", () => {
     );
   });
 
-  test("stops at maxDepth", () => {
-    expect(store.descendants(tree.root.did, { maxDepth: 1 })).toHaveLength(3);
-    expect(store.descendants(tree.root.did, { maxDepth: 0 })).toEqual([]);
+  test("stops at maxDepth", async () => {
+    expect(await store.descendants(tree.root.did, { maxDepth: 1 })).toHaveLength(3);
+    expect(await store.descendants(tree.root.did, { maxDepth: 0 })).toEqual([]);
   });
 
-  test("with liveOnly, skips revoked delegations and everything below them", () => {
-    store.revokeDelegation(tree.toCoder.did, { reason: "x", at: T0 });
-    const live = store.descendants(tree.root.did, { liveOnly: true });
+  test("with liveOnly, skips revoked delegations and everything below them", async () => {
+    await store.revokeDelegation(tree.toCoder.did, { reason: "x", at: T0 });
+    const live = await store.descendants(tree.root.did, { liveOnly: true });
     expect(new Set(live.map((d) => d.did))).toEqual(new Set([tree.toResearcher.did, tree.toReviewer.did]));
-    expect(store.descendants(tree.root.did)).toHaveLength(4);
+    expect(await store.descendants(tree.root.did)).toHaveLength(4);
   });
 });
 
 describe("taskTree", () => {
-  test("returns every delegation of the task by depth", () => {
-    const rows = store.taskTree(tree.root.task);
+  test("returns every delegation of the task by depth", async () => {
+    const rows = await store.taskTree(tree.root.task);
     expect(rows.map((d) => d.depth)).toEqual([0, 1, 1, 1, 2]);
     expect(rows[0]?.did).toBe(tree.root.did);
-    expect(store.taskTree("no-such-task")).toEqual([]);
+    expect(await store.taskTree("no-such-task")).toEqual([]);
   });
 });
 
 describe("blastRadius", () => {
-  test("lists what the agent holds live and every live delegation below it", () => {
-    const radius = store.blastRadius(coder);
+  test("lists what the agent holds live and every live delegation below it", async () => {
+    const radius = await store.blastRadius(coder);
     expect(radius.held.map((d) => d.did)).toEqual([tree.toCoder.did]);
     expect(radius.reachable.map((d) => d.did)).toEqual([tree.coderToReviewer.did]);
     expect(radius.agents).toEqual([reviewer]);
     expect(radius.tasks).toEqual([tree.root.task]);
   });
 
-  test("covers every branch the planner holds, across tasks", () => {
-    const other = grant(store, planner);
-    const otherChild = hop(store, other, coder);
-    const radius = store.blastRadius(planner);
+  test("covers every branch the planner holds, across tasks", async () => {
+    const other = await grant(store, planner);
+    const otherChild = await hop(store, other, coder);
+    const radius = await store.blastRadius(planner);
     expect(new Set(radius.held.map((d) => d.did))).toEqual(new Set([tree.root.did, other.did]));
     expect(radius.reachable).toHaveLength(5);
     expect(radius.reachable.map((d) => d.did)).toContain(otherChild.did);
@@ -105,12 +105,12 @@ describe("blastRadius", () => {
     expect(radius.tasks).toEqual([tree.root.task, other.task].sort());
   });
 
-  test("leaves out revoked delegations and what is below them", () => {
-    store.revokeDelegation(tree.toCoder.did, { reason: "x", at: T0 });
-    const radius = store.blastRadius(planner);
+  test("leaves out revoked delegations and what is below them", async () => {
+    await store.revokeDelegation(tree.toCoder.did, { reason: "x", at: T0 });
+    const radius = await store.blastRadius(planner);
     expect(new Set(radius.reachable.map((d) => d.did))).toEqual(
       new Set([tree.toResearcher.did, tree.toReviewer.did]),
     );
-    expect(store.blastRadius(coder)).toMatchObject({ held: [], reachable: [], agents: [], tasks: [] });
+    expect(await store.blastRadius(coder)).toMatchObject({ held: [], reachable: [], agents: [], tasks: [] });
   });
 });

@@ -14,7 +14,7 @@ let store: SqliteStore;
 beforeEach(() => {
   store = openSqliteStore({ path: ":memory:" });
 });
-afterEach(() => store.close());
+afterEach(async () => store.close());
 
 const HOSTILE = [
   "\u009b2J",
@@ -46,22 +46,22 @@ describe("textProblem", () => {
 });
 
 describe("free text at the store boundary", () => {
-  test("refuses hostile or ill-formed names, intents, reasons and decision text with invalid", () => {
-    const [alice] = registerAgents(store, "alice") as [string];
-    const root = grant(store, alice);
+  test("refuses hostile or ill-formed names, intents, reasons and decision text with invalid", async () => {
+    const [alice] = (await registerAgents(store, "alice")) as [string];
+    const root = await grant(store, alice);
     for (const text of [...HOSTILE, ...ILL_FORMED]) {
       const what = JSON.stringify(text);
       expect(
-        codeOf(() => store.registerAgent({ id: "agent:n", ...agentKey(), name: text, at: T0 })),
+        await codeOf(async () => store.registerAgent({ id: "agent:n", ...agentKey(), name: text, at: T0 })),
         what,
       ).toBe("invalid");
       expect(
-        codeOf(() => store.registerAgent({ id: "agent:o", ...agentKey(), owner: text, at: T0 })),
+        await codeOf(async () => store.registerAgent({ id: "agent:o", ...agentKey(), owner: text, at: T0 })),
         what,
       ).toBe("invalid");
       const input = grantInput(alice);
       expect(
-        codeOf(() =>
+        await codeOf(async () =>
           store.recordGrant({
             ...input,
             delegation: { ...input.delegation, task: { id: "task-x", intent: text } },
@@ -69,50 +69,49 @@ describe("free text at the store boundary", () => {
         ),
         what,
       ).toBe("invalid");
+      expect(await codeOf(async () => store.revokeDelegation(root.did, { reason: text, at: T0 })), what).toBe(
+        "invalid",
+      );
       expect(
-        codeOf(() => store.revokeDelegation(root.did, { reason: text, at: T0 })),
-        what,
-      ).toBe("invalid");
-      expect(
-        codeOf(() =>
+        await codeOf(async () =>
           store.appendDecision({ at: T0, kind: "verify", decision: "deny", action: text, reasons: [] }),
         ),
         what,
       ).toBe("invalid");
     }
-    expect(store.listAgents()).toHaveLength(1);
-    expect(store.getDelegation(root.did)?.status).toBe("live");
-    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 0 });
+    expect(await store.listAgents()).toHaveLength(1);
+    expect((await store.getDelegation(root.did))?.status).toBe("live");
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 0 });
   });
 });
 
 describe("look-alike identities", () => {
-  test("refuses an id equal to a registered one ignoring case with agent_id_lookalike", () => {
-    store.registerAgent({ id: "agent:bob", ...agentKey(), at: T0 });
-    expect(codeOf(() => store.registerAgent({ id: "agent:Bob", ...agentKey(), at: T0 }))).toBe(
+  test("refuses an id equal to a registered one ignoring case with agent_id_lookalike", async () => {
+    await store.registerAgent({ id: "agent:bob", ...agentKey(), at: T0 });
+    expect(await codeOf(async () => store.registerAgent({ id: "agent:Bob", ...agentKey(), at: T0 }))).toBe(
       "agent_id_lookalike",
     );
-    expect(store.listAgents().map((agent) => agent.id)).toEqual(["agent:bob"]);
+    expect((await store.listAgents()).map((agent) => agent.id)).toEqual(["agent:bob"]);
   });
 
-  test("refuses a key registered to another agent with agent_key_in_use, even once it is disabled", () => {
+  test("refuses a key registered to another agent with agent_key_in_use, even once it is disabled", async () => {
     const key = agentKey();
-    store.registerAgent({ id: "agent:alice", ...key, at: T0 });
-    expect(codeOf(() => store.registerAgent({ id: "agent:mallory", ...key, at: T0 }))).toBe(
+    await store.registerAgent({ id: "agent:alice", ...key, at: T0 });
+    expect(await codeOf(async () => store.registerAgent({ id: "agent:mallory", ...key, at: T0 }))).toBe(
       "agent_key_in_use",
     );
-    store.disableAgent("agent:alice", { reason: "left", at: T0 });
-    expect(codeOf(() => store.registerAgent({ id: "agent:mallory", ...key, at: T0 }))).toBe(
+    await store.disableAgent("agent:alice", { reason: "left", at: T0 });
+    expect(await codeOf(async () => store.registerAgent({ id: "agent:mallory", ...key, at: T0 }))).toBe(
       "agent_key_in_use",
     );
   });
 });
 
 describe("pending approvals per delegation", () => {
-  test("refuses one more than maxPending with approval_limit, and counts only pending, unexpired ones", () => {
-    const [alice] = registerAgents(store, "alice") as [string];
-    const root = grant(store, alice);
-    const ask = (n: number, at = T0) =>
+  test("refuses one more than maxPending with approval_limit, and counts only pending, unexpired ones", async () => {
+    const [alice] = (await registerAgents(store, "alice")) as [string];
+    const root = await grant(store, alice);
+    const ask = async (n: number, at = T0) =>
       store.createApproval({
         id: `apv-${n}`,
         did: root.did,
@@ -125,14 +124,14 @@ describe("pending approvals per delegation", () => {
         expiresAt: at + 60,
         maxPending: 2,
       });
-    ask(1);
-    ask(2);
-    expect(codeOf(() => ask(3))).toBe("approval_limit");
-    store.decideApproval("apv-1", { decision: "denied", by: "operator", at: T0 });
-    ask(3);
+    await ask(1);
+    await ask(2);
+    expect(await codeOf(async () => ask(3))).toBe("approval_limit");
+    await store.decideApproval("apv-1", { decision: "denied", by: "operator", at: T0 });
+    await ask(3);
     // Once the pending ones expire, they no longer count.
-    ask(4, T0 + 120);
-    ask(5, T0 + 120);
-    expect(codeOf(() => ask(6, T0 + 120))).toBe("approval_limit");
+    await ask(4, T0 + 120);
+    await ask(5, T0 + 120);
+    expect(await codeOf(async () => ask(6, T0 + 120))).toBe("approval_limit");
   });
 });

@@ -21,9 +21,9 @@ let bob: string;
 let carol: string;
 let mallory: string;
 
-beforeEach(() => {
+beforeEach(async () => {
   store = openSqliteStore({ path: ":memory:" });
-  [alice, bob, carol, mallory] = registerAgents(store, "alice", "bob", "carol", "mallory") as [
+  [alice, bob, carol, mallory] = (await registerAgents(store, "alice", "bob", "carol", "mallory")) as [
     string,
     string,
     string,
@@ -31,7 +31,7 @@ beforeEach(() => {
   ];
 });
 
-afterEach(() => store.close());
+afterEach(async () => store.close());
 
 /** Row counts of every table a failed write could have touched. */
 function counts(): Record<string, number> {
@@ -46,9 +46,9 @@ function counts(): Record<string, number> {
 }
 
 describe("recordGrant", () => {
-  test("opens the task and records the root delegation and its first token together", () => {
+  test("opens the task and records the root delegation and its first token together", async () => {
     const input = grantInput(alice);
-    const written = store.recordGrant(input);
+    const written = await store.recordGrant(input);
     expect(written.task).toMatchObject({ id: input.delegation.task.id, status: "open", rootAgent: alice });
     expect(written.delegation).toMatchObject({
       did: input.delegation.did,
@@ -60,27 +60,29 @@ describe("recordGrant", () => {
     expect(written.delegation.root).toBe(input.delegation.did);
     expect(written.token).toMatchObject({ jti: input.token.jti, version: 1, supersedes: null, prf: null });
     expect(written.token.hash).toBe(sha256Base64url(input.token.compact));
-    expect(store.getDelegation(input.delegation.did)).toEqual(written.delegation);
-    expect(store.latestToken(input.delegation.did)).toEqual(written.token);
+    expect(await store.getDelegation(input.delegation.did)).toEqual(written.delegation);
+    expect(await store.latestToken(input.delegation.did)).toEqual(written.token);
   });
 
-  test("refuses a task id that already exists", () => {
-    const first = grant(store, alice);
-    expect(codeOf(() => store.recordGrant(grantInput(bob, { task: first.task })))).toBe("conflict");
+  test("refuses a task id that already exists", async () => {
+    const first = await grant(store, alice);
+    expect(await codeOf(async () => store.recordGrant(grantInput(bob, { task: first.task })))).toBe(
+      "conflict",
+    );
   });
 
-  test("refuses a grant to an unknown agent and writes nothing", () => {
+  test("refuses a grant to an unknown agent and writes nothing", async () => {
     const before = counts();
-    expect(codeOf(() => store.recordGrant(grantInput("agent:nobody")))).toBe("not_found");
+    expect(await codeOf(async () => store.recordGrant(grantInput("agent:nobody")))).toBe("not_found");
     expect(counts()).toEqual(before);
   });
 
-  test("refuses a grant to a disabled agent", () => {
-    store.disableAgent(bob, { reason: "compromised", at: T0 });
-    expect(codeOf(() => store.recordGrant(grantInput(bob)))).toBe("revoked");
+  test("refuses a grant to a disabled agent", async () => {
+    await store.disableAgent(bob, { reason: "compromised", at: T0 });
+    expect(await codeOf(async () => store.recordGrant(grantInput(bob)))).toBe("revoked");
   });
 
-  test("refuses malformed input with invalid and writes nothing", () => {
+  test("refuses malformed input with invalid and writes nothing", async () => {
     const before = counts();
     const good = grantInput(alice);
     const bad: unknown[] = [
@@ -103,26 +105,26 @@ describe("recordGrant", () => {
       "grant",
     ];
     for (const input of bad) {
-      expect(codeOf(() => store.recordGrant(input as never))).toBe("invalid");
+      expect(await codeOf(async () => store.recordGrant(input as never))).toBe("invalid");
     }
     expect(counts()).toEqual(before);
   });
 
-  test("appends its audit decision in the same transaction", () => {
+  test("appends its audit decision in the same transaction", async () => {
     const input = grantInput(alice);
-    store.recordGrant({
+    await store.recordGrant({
       ...input,
       audit: { at: T0, kind: "grant", decision: "allow", did: input.delegation.did, reasons: [] },
     });
-    const page = store.queryDecisions({ did: input.delegation.did, limit: 10 });
+    const page = await store.queryDecisions({ did: input.delegation.did, limit: 10 });
     expect(page.items.map((d) => d.kind)).toEqual(["grant"]);
   });
 
-  test("writes neither the grant nor its audit when the audit is invalid", () => {
+  test("writes neither the grant nor its audit when the audit is invalid", async () => {
     const before = counts();
     const input = grantInput(alice);
     const audit = { at: T0, kind: "Grant!", decision: "allow" as const, reasons: [] };
-    expect(codeOf(() => store.recordGrant({ ...input, audit }))).toBe("invalid");
+    expect(await codeOf(async () => store.recordGrant({ ...input, audit }))).toBe("invalid");
     expect(counts()).toEqual(before);
   });
 });
@@ -137,9 +139,9 @@ describe("task business hours", () => {
   }
 
   /** The field a refused call names, or fails the test when it does not throw a StoreError. */
-  function fieldOf(fn: () => unknown): string | undefined {
+  async function fieldOf(fn: () => unknown): Promise<string | undefined> {
     try {
-      fn();
+      await fn();
     } catch (error) {
       if (isStoreError(error, "invalid")) return error.field;
       throw error;
@@ -147,47 +149,47 @@ describe("task business hours", () => {
     throw new Error("expected the call to throw a StoreError");
   }
 
-  test("a grant that declares hours keeps them on its task, across a reopen of the file", () => {
+  test("a grant that declares hours keeps them on its task, across a reopen of the file", async () => {
     const dir = tempDir();
     try {
       const path = `${dir.path}/baton.db`;
       const first = openSqliteStore({ path });
-      const [owner] = registerAgents(first, "owner") as [string];
+      const [owner] = (await registerAgents(first, "owner")) as [string];
       const input = withHours({ end: "18:00", days: [5, 1, 3], start: "08:30" }, owner);
-      const written = first.recordGrant(input as never);
+      const written = await first.recordGrant(input as never);
       // Stored in a fixed key order, whatever order the caller used.
       const expected = { days: [5, 1, 3], start: "08:30", end: "18:00" };
       expect(written.task.hours).toEqual(expected);
-      first.close();
+      await first.close();
 
       const again = openSqliteStore({ path });
-      const task = again.getTask(input.delegation.task.id);
+      const task = await again.getTask(input.delegation.task.id);
       expect(task?.hours).toEqual(expected);
       expect(Object.keys(task?.hours ?? {})).toEqual(["days", "start", "end"]);
-      expect(again.listTasks().find((t) => t.id === task?.id)?.hours).toEqual(expected);
+      expect((await again.listTasks()).find((t) => t.id === task?.id)?.hours).toEqual(expected);
       const raw = again.database.prepare("select hours from tasks where id = ?").get(task?.id) as {
         hours: string;
       };
       expect(raw.hours).toBe(JSON.stringify(expected));
-      again.close();
+      await again.close();
     } finally {
       dir.cleanup();
     }
   });
 
-  test("a grant without hours opens a task whose hours are null", () => {
-    const written = store.recordGrant(grantInput(alice));
+  test("a grant without hours opens a task whose hours are null", async () => {
+    const written = await store.recordGrant(grantInput(alice));
     expect(written.task.hours).toBeNull();
-    expect(store.getTask(written.task.id)?.hours).toBeNull();
-    expect(store.listTasks()[0]?.hours).toBeNull();
+    expect((await store.getTask(written.task.id))?.hours).toBeNull();
+    expect((await store.listTasks())[0]?.hours).toBeNull();
   });
 
-  test("accepts a window that runs to midnight (end 24:00) and a single day", () => {
-    const written = store.recordGrant(withHours({ days: [7], start: "00:00", end: "24:00" }) as never);
+  test("accepts a window that runs to midnight (end 24:00) and a single day", async () => {
+    const written = await store.recordGrant(withHours({ days: [7], start: "00:00", end: "24:00" }) as never);
     expect(written.task.hours).toEqual({ days: [7], start: "00:00", end: "24:00" });
   });
 
-  test("refuses malformed hours with invalid naming the field, and writes nothing", () => {
+  test("refuses malformed hours with invalid naming the field, and writes nothing", async () => {
     const before = counts();
     const bad: [unknown, string][] = [
       [null, "grant.delegation.task.hours"],
@@ -212,21 +214,24 @@ describe("task business hours", () => {
       [{ ...WEEKDAYS, start: "08:00", end: "08:00" }, "grant.delegation.task.hours.end"],
     ];
     for (const [hours, field] of bad) {
-      expect({ hours, field: fieldOf(() => store.recordGrant(withHours(hours) as never)) }).toEqual({
+      expect({
+        hours,
+        field: await fieldOf(async () => store.recordGrant(withHours(hours) as never)),
+      }).toEqual({
         hours,
         field,
       });
     }
     expect(counts()).toEqual(before);
-    expect(store.listTasks()).toEqual([]);
+    expect(await store.listTasks()).toEqual([]);
   });
 });
 
 describe("recordHop", () => {
-  test("records a hop below its parent with the parent's root and task", () => {
-    const root = grant(store, alice);
+  test("records a hop below its parent with the parent's root and task", async () => {
+    const root = await grant(store, alice);
     const input = hopInput(root, bob, { cap: CAP_ISSUES, mdp: 3 });
-    const written = store.recordHop(input);
+    const written = await store.recordHop(input);
     expect(written.delegation).toMatchObject({
       parent: root.did,
       root: root.did,
@@ -237,26 +242,30 @@ describe("recordHop", () => {
     expect(written.token.prf).toBe(sha256Base64url(root.compact));
   });
 
-  test("refuses an unknown parent with not_found", () => {
-    const root = grant(store, alice);
+  test("refuses an unknown parent with not_found", async () => {
+    const root = await grant(store, alice);
     const input = hopInput({ ...root, did: randomId() }, bob);
-    expect(codeOf(() => store.recordHop(input))).toBe("not_found");
+    expect(await codeOf(async () => store.recordHop(input))).toBe("not_found");
   });
 
-  test("refuses a hop whose task, depth or delegating agent does not match the parent", () => {
-    const root = grant(store, alice);
-    const other = grant(store, carol);
+  test("refuses a hop whose task, depth or delegating agent does not match the parent", async () => {
+    const root = await grant(store, alice);
+    const other = await grant(store, carol);
     const base = hopInput(root, bob);
     const d = base.delegation;
-    expect(codeOf(() => store.recordHop({ ...base, delegation: { ...d, task: other.task } }))).toBe(
+    expect(
+      await codeOf(async () => store.recordHop({ ...base, delegation: { ...d, task: other.task } })),
+    ).toBe("invalid");
+    expect(await codeOf(async () => store.recordHop({ ...base, delegation: { ...d, depth: 2 } }))).toBe(
       "invalid",
     );
-    expect(codeOf(() => store.recordHop({ ...base, delegation: { ...d, depth: 2 } }))).toBe("invalid");
-    expect(codeOf(() => store.recordHop({ ...base, delegation: { ...d, from: carol } }))).toBe("invalid");
+    expect(await codeOf(async () => store.recordHop({ ...base, delegation: { ...d, from: carol } }))).toBe(
+      "invalid",
+    );
   });
 
-  test("refuses a hop wider than its parent in scope, audience, depth or lifetime", () => {
-    const root = grant(store, alice, { cap: CAP_ISSUES, aud: ["github-tools"], mdp: 2 });
+  test("refuses a hop wider than its parent in scope, audience, depth or lifetime", async () => {
+    const root = await grant(store, alice, { cap: CAP_ISSUES, aud: ["github-tools"], mdp: 2 });
     const base = hopInput(root, bob);
     const d = base.delegation;
     const attempts = [
@@ -267,126 +276,130 @@ describe("recordHop", () => {
       { ...d, exp: root.exp + 1 },
     ];
     for (const delegation of attempts) {
-      expect(codeOf(() => store.recordHop({ ...base, delegation }))).toBe("invalid");
+      expect(await codeOf(async () => store.recordHop({ ...base, delegation }))).toBe("invalid");
     }
   });
 
-  test("refuses a hop below a parent with no hops left", () => {
-    const root = grant(store, alice, { mdp: 0 });
-    expect(codeOf(() => store.recordHop(hopInput(root, bob, { mdp: 0 })))).toBe("invalid");
+  test("refuses a hop below a parent with no hops left", async () => {
+    const root = await grant(store, alice, { mdp: 0 });
+    expect(await codeOf(async () => store.recordHop(hopInput(root, bob, { mdp: 0 })))).toBe("invalid");
   });
 
-  test("refuses a hop that hands the chain back to an agent already on it (a cycle)", () => {
-    const root = grant(store, alice);
-    const toBob = hop(store, root, bob);
-    const toCarol = hop(store, toBob, carol);
-    expect(codeOf(() => store.recordHop(hopInput(toCarol, alice)))).toBe("invalid");
-    expect(codeOf(() => store.recordHop(hopInput(toCarol, bob)))).toBe("invalid");
-    expect(codeOf(() => store.recordHop(hopInput(toCarol, carol)))).toBe("invalid");
+  test("refuses a hop that hands the chain back to an agent already on it (a cycle)", async () => {
+    const root = await grant(store, alice);
+    const toBob = await hop(store, root, bob);
+    const toCarol = await hop(store, toBob, carol);
+    expect(await codeOf(async () => store.recordHop(hopInput(toCarol, alice)))).toBe("invalid");
+    expect(await codeOf(async () => store.recordHop(hopInput(toCarol, bob)))).toBe("invalid");
+    expect(await codeOf(async () => store.recordHop(hopInput(toCarol, carol)))).toBe("invalid");
   });
 
-  test("refuses a hop whose prf names no recorded token of the parent", () => {
-    const root = grant(store, alice);
+  test("refuses a hop whose prf names no recorded token of the parent", async () => {
+    const root = await grant(store, alice);
     const input = hopInput(root, bob);
     const token = { ...input.token, prf: sha256Base64url("some other token") };
-    expect(codeOf(() => store.recordHop({ ...input, token }))).toBe("invalid");
+    expect(await codeOf(async () => store.recordHop({ ...input, token }))).toBe("invalid");
   });
 
-  test("refuses a reused did or jti with conflict", () => {
-    const root = grant(store, alice);
+  test("refuses a reused did or jti with conflict", async () => {
+    const root = await grant(store, alice);
     const first = hopInput(root, bob);
-    store.recordHop(first);
+    await store.recordHop(first);
     const again = hopInput(root, carol);
     expect(
-      codeOf(() =>
+      await codeOf(async () =>
         store.recordHop({ ...again, delegation: { ...again.delegation, did: first.delegation.did } }),
       ),
     ).toBe("conflict");
-    expect(codeOf(() => store.recordHop({ ...again, token: { ...again.token, jti: first.token.jti } }))).toBe(
-      "conflict",
-    );
+    expect(
+      await codeOf(async () =>
+        store.recordHop({ ...again, token: { ...again.token, jti: first.token.jti } }),
+      ),
+    ).toBe("conflict");
   });
 
-  test("refuses a hop below a revoked parent with revoked and writes nothing", () => {
-    const root = grant(store, alice);
-    const toBob = hop(store, root, bob);
-    store.revokeDelegation(toBob.did, { reason: "compromised", at: T0 + 1 });
+  test("refuses a hop below a revoked parent with revoked and writes nothing", async () => {
+    const root = await grant(store, alice);
+    const toBob = await hop(store, root, bob);
+    await store.revokeDelegation(toBob.did, { reason: "compromised", at: T0 + 1 });
     const before = counts();
-    expect(codeOf(() => store.recordHop(hopInput(toBob, carol)))).toBe("revoked");
+    expect(await codeOf(async () => store.recordHop(hopInput(toBob, carol)))).toBe("revoked");
     expect(counts()).toEqual(before);
   });
 
-  test("refuses a hop in a closed task, or from or to a disabled agent, with revoked", () => {
-    const closed = grant(store, alice);
-    const toBob = hop(store, closed, bob);
-    store.completeTask(closed.task, { at: T0 + 1 });
-    expect(codeOf(() => store.recordHop(hopInput(toBob, carol)))).toBe("revoked");
+  test("refuses a hop in a closed task, or from or to a disabled agent, with revoked", async () => {
+    const closed = await grant(store, alice);
+    const toBob = await hop(store, closed, bob);
+    await store.completeTask(closed.task, { at: T0 + 1 });
+    expect(await codeOf(async () => store.recordHop(hopInput(toBob, carol)))).toBe("revoked");
 
-    const open = grant(store, alice);
-    store.disableAgent(mallory, { reason: "compromised", at: T0 + 1 });
-    expect(codeOf(() => store.recordHop(hopInput(open, mallory)))).toBe("revoked");
+    const open = await grant(store, alice);
+    await store.disableAgent(mallory, { reason: "compromised", at: T0 + 1 });
+    expect(await codeOf(async () => store.recordHop(hopInput(open, mallory)))).toBe("revoked");
   });
 
-  test("never leaves a live orphan when a revocation and a hop race", () => {
-    const root = grant(store, alice);
-    const toBob = hop(store, root, bob);
+  test("never leaves a live orphan when a revocation and a hop race", async () => {
+    const root = await grant(store, alice);
+    const toBob = await hop(store, root, bob);
     // Either order of the two transactions: the hop is refused, or it is revoked with the rest.
     const pending = hopInput(toBob, carol);
-    store.revokeDelegation(root.did, { reason: "stop", at: T0 + 1 });
-    expect(codeOf(() => store.recordHop(pending))).toBe("revoked");
+    await store.revokeDelegation(root.did, { reason: "stop", at: T0 + 1 });
+    expect(await codeOf(async () => store.recordHop(pending))).toBe("revoked");
 
-    const root2 = grant(store, alice);
-    const toBob2 = hop(store, root2, bob);
-    const child = hop(store, toBob2, carol);
-    const result = store.revokeDelegation(root2.did, { reason: "stop", at: T0 + 1 });
+    const root2 = await grant(store, alice);
+    const toBob2 = await hop(store, root2, bob);
+    const child = await hop(store, toBob2, carol);
+    const result = await store.revokeDelegation(root2.did, { reason: "stop", at: T0 + 1 });
     expect(result.revoked).toContain(child.did);
-    expect(store.getDelegation(child.did)?.status).toBe("revoked");
+    expect((await store.getDelegation(child.did))?.status).toBe("revoked");
   });
 
-  test("refuses self-delegation", () => {
-    const root = grant(store, alice);
-    expect(codeOf(() => store.recordHop(hopInput(root, alice)))).toBe("invalid");
+  test("refuses self-delegation", async () => {
+    const root = await grant(store, alice);
+    expect(await codeOf(async () => store.recordHop(hopInput(root, alice)))).toBe("invalid");
   });
 });
 
 describe("recordRevalidation", () => {
-  test("adds a version that supersedes the latest one", () => {
-    const root = grant(store, alice);
+  test("adds a version that supersedes the latest one", async () => {
+    const root = await grant(store, alice);
     const jti = randomId();
-    const v2 = store.recordRevalidation({
+    const v2 = await store.recordRevalidation({
       did: root.did,
       token: { jti, compact: fakeCompact({ jti }), iat: T0 + 10, exp: root.exp, rvl: T0 + 3610 },
       at: T0 + 10,
     });
     expect(v2).toMatchObject({ version: 2, supersedes: root.jti });
     const jti3 = randomId();
-    store.recordRevalidation({
+    await store.recordRevalidation({
       did: root.did,
       token: { jti: jti3, compact: fakeCompact({ jti: jti3 }), iat: T0 + 20, exp: root.exp, rvl: T0 + 3620 },
       at: T0 + 20,
     });
-    expect(store.tokenVersions(root.did).map((t) => [t.version, t.supersedes])).toEqual([
+    expect((await store.tokenVersions(root.did)).map((t) => [t.version, t.supersedes])).toEqual([
       [1, null],
       [2, root.jti],
       [3, jti],
     ]);
-    expect(store.latestToken(root.did)?.jti).toBe(jti3);
+    expect((await store.latestToken(root.did))?.jti).toBe(jti3);
   });
 
-  test("links a re-issued hop to a re-issued parent through prf", () => {
-    const root = grant(store, alice);
-    const child = hop(store, root, bob);
+  test("links a re-issued hop to a re-issued parent through prf", async () => {
+    const root = await grant(store, alice);
+    const child = await hop(store, root, bob);
     const rootJti = randomId();
     const rootCompact = fakeCompact({ jti: rootJti });
-    store.recordRevalidation({
+    await store.recordRevalidation({
       did: root.did,
       token: { jti: rootJti, compact: rootCompact, iat: T0 + 10, exp: root.exp, rvl: T0 + 3610 },
       at: T0 + 10,
     });
     const jti = randomId();
     const token = { jti, compact: fakeCompact({ jti }), iat: T0 + 10, exp: child.exp, rvl: T0 + 3610 };
-    expect(codeOf(() => store.recordRevalidation({ did: child.did, token, at: T0 + 10 }))).toBe("invalid");
-    const v2 = store.recordRevalidation({
+    expect(await codeOf(async () => store.recordRevalidation({ did: child.did, token, at: T0 + 10 }))).toBe(
+      "invalid",
+    );
+    const v2 = await store.recordRevalidation({
       did: child.did,
       token: { ...token, prf: sha256Base64url(rootCompact) },
       at: T0 + 10,
@@ -394,16 +407,22 @@ describe("recordRevalidation", () => {
     expect(v2.version).toBe(2);
   });
 
-  test("refuses a revoked delegation, an unknown one, and a reused jti", () => {
-    const root = grant(store, alice);
+  test("refuses a revoked delegation, an unknown one, and a reused jti", async () => {
+    const root = await grant(store, alice);
     const jti = randomId();
     const token = { jti, compact: fakeCompact({ jti }), iat: T0 + 10, exp: root.exp, rvl: T0 + 3610 };
-    expect(codeOf(() => store.recordRevalidation({ did: randomId(), token, at: T0 }))).toBe("not_found");
+    expect(await codeOf(async () => store.recordRevalidation({ did: randomId(), token, at: T0 }))).toBe(
+      "not_found",
+    );
     expect(
-      codeOf(() => store.recordRevalidation({ did: root.did, token: { ...token, jti: root.jti }, at: T0 })),
+      await codeOf(async () =>
+        store.recordRevalidation({ did: root.did, token: { ...token, jti: root.jti }, at: T0 }),
+      ),
     ).toBe("conflict");
-    store.revokeDelegation(root.did, { reason: "done", at: T0 + 5 });
-    expect(codeOf(() => store.recordRevalidation({ did: root.did, token, at: T0 + 10 }))).toBe("revoked");
-    expect(store.tokenVersions(root.did)).toHaveLength(1);
+    await store.revokeDelegation(root.did, { reason: "done", at: T0 + 5 });
+    expect(await codeOf(async () => store.recordRevalidation({ did: root.did, token, at: T0 + 10 }))).toBe(
+      "revoked",
+    );
+    expect(await store.tokenVersions(root.did)).toHaveLength(1);
   });
 });

@@ -35,10 +35,10 @@ const tables = (db: Database.Database) =>
   ).map((t) => t.name);
 
 describe("opening a database", () => {
-  test("creates the file and its directory on first use and applies every migration", () => {
+  test("creates the file and its directory on first use and applies every migration", async () => {
     const store = openSqliteStore({ path });
     expect(existsSync(path)).toBe(true);
-    expect(store.health()).toEqual({
+    expect(await store.health()).toEqual({
       ok: true,
       journalMode: "wal",
       synchronous: "FULL",
@@ -61,45 +61,45 @@ describe("opening a database", () => {
       n: number;
     };
     expect(applied.n).toBe(readMigrationJournal().length);
-    store.close();
+    await store.close();
   });
 
-  test("reopening is idempotent and keeps the data", () => {
+  test("reopening is idempotent and keeps the data", async () => {
     const first = openSqliteStore({ path });
-    const [alice, bob] = registerAgents(first, "alice", "bob") as [string, string];
-    const child = hop(first, grant(first, alice), bob);
-    first.appendDecision({ at: T0, kind: "verify", decision: "allow", did: child.did, reasons: [] });
-    first.close();
+    const [alice, bob] = (await registerAgents(first, "alice", "bob")) as [string, string];
+    const child = await hop(first, await grant(first, alice), bob);
+    await first.appendDecision({ at: T0, kind: "verify", decision: "allow", did: child.did, reasons: [] });
+    await first.close();
 
     for (let i = 0; i < 2; i++) {
       const again = openSqliteStore({ path });
-      expect(again.getDelegation(child.did)?.to).toBe(bob);
-      expect(again.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+      expect((await again.getDelegation(child.did))?.to).toBe(bob);
+      expect(await again.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
       const applied = again.database.prepare("select count(*) as n from __drizzle_migrations").get() as {
         n: number;
       };
       expect(applied.n).toBe(readMigrationJournal().length);
-      again.close();
+      await again.close();
     }
   });
 
-  test("two stores can open the same new file, one after the other, while the first is open", () => {
+  test("two stores can open the same new file, one after the other, while the first is open", async () => {
     const a = openSqliteStore({ path });
     const b = openSqliteStore({ path });
-    registerAgents(a, "alice");
-    expect(b.getAgent("agent:alice")?.id).toBe("agent:alice");
-    a.close();
-    b.close();
+    await registerAgents(a, "alice");
+    expect((await b.getAgent("agent:alice"))?.id).toBe("agent:alice");
+    await a.close();
+    await b.close();
   });
 
-  test("accepts synchronous NORMAL and refuses other settings", () => {
+  test("accepts synchronous NORMAL and refuses other settings", async () => {
     const store = openSqliteStore({ path, synchronous: "NORMAL", busyTimeoutMs: 250 });
-    expect(store.health().synchronous).toBe("NORMAL");
+    expect((await store.health()).synchronous).toBe("NORMAL");
     expect(store.database.pragma("busy_timeout", { simple: true })).toBe(250);
     expect(store.database.pragma("foreign_keys", { simple: true })).toBe(1);
-    store.close();
-    expect(codeOf(() => openSqliteStore({ path, synchronous: "OFF" as never }))).toBe("invalid");
-    expect(codeOf(() => openSqliteStore({ path: "" }))).toBe("invalid");
+    await store.close();
+    expect(await codeOf(() => openSqliteStore({ path, synchronous: "OFF" as never }))).toBe("invalid");
+    expect(await codeOf(() => openSqliteStore({ path: "" }))).toBe("invalid");
   });
 });
 
@@ -167,7 +167,7 @@ function writeOldRows(old: Database.Database): string {
 }
 
 describe("upgrading from an older version", () => {
-  test("upgrades a database at the first migration in place, keeping its rows and chain", () => {
+  test("upgrades a database at the first migration in place, keeping its rows and chain", async () => {
     const journal = readMigrationJournal();
     expect(journal.length).toBeGreaterThanOrEqual(2);
     const old = databaseAtMigration(path, countThrough("0000_initial"));
@@ -177,25 +177,25 @@ describe("upgrading from an older version", () => {
     old.close();
 
     const store = openSqliteStore({ path });
-    expect(store.health().schemaVersion).toBe(journal.at(-1)?.tag);
-    expect(store.getDelegation(did)).toMatchObject({ task: "t1", status: "live" });
-    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+    expect((await store.health()).schemaVersion).toBe(journal.at(-1)?.tag);
+    expect(await store.getDelegation(did)).toMatchObject({ task: "t1", status: "live" });
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
     expect(() => store.database.prepare("delete from decisions").run()).toThrow(/append-only/);
-    store.revokeDelegation(did, { reason: "after upgrade", at: T0 + 1 });
-    expect(store.chainStatus([did])[0]).toMatchObject({ live: false, problem: "revoked" });
-    store.close();
+    await store.revokeDelegation(did, { reason: "after upgrade", at: T0 + 1 });
+    expect((await store.chainStatus([did]))[0]).toMatchObject({ live: false, problem: "revoked" });
+    await store.close();
   });
 
-  test("upgrades a database at 0001 (before task hours) in place: old tasks keep their rows with no hours", () => {
+  test("upgrades a database at 0001 (before task hours) in place: old tasks keep their rows with no hours", async () => {
     const old = databaseAtMigration(path, countThrough("0001_integrity_triggers"));
     expect(columns(old, "tasks")).not.toContain("hours");
     const did = writeOldRows(old);
     old.close();
 
     const store = openSqliteStore({ path });
-    expect(store.health().schemaVersion).toBe(readMigrationJournal().at(-1)?.tag);
+    expect((await store.health()).schemaVersion).toBe(readMigrationJournal().at(-1)?.tag);
     expect(columns(store.database, "tasks")).toContain("hours");
-    expect(store.getTask("t1")).toMatchObject({
+    expect(await store.getTask("t1")).toMatchObject({
       id: "t1",
       intent: "old task",
       rootAgent: "agent:alice",
@@ -204,31 +204,31 @@ describe("upgrading from an older version", () => {
       openedAt: T0,
       hours: null,
     });
-    expect(store.listTasks()).toEqual([
+    expect(await store.listTasks()).toEqual([
       expect.objectContaining({ id: "t1", hours: null, liveDelegations: 1 }),
     ]);
-    expect(store.getDelegation(did)).toMatchObject({ task: "t1", status: "live" });
-    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+    expect(await store.getDelegation(did)).toMatchObject({ task: "t1", status: "live" });
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
     // The triggers 0001 added survive the upgrade.
     expect(() => store.database.prepare("delete from decisions").run()).toThrow(/append-only/);
 
     // And the upgraded file takes grants that declare hours.
-    const [bob] = registerAgents(store, "bob") as [string];
+    const [bob] = (await registerAgents(store, "bob")) as [string];
     const input = grantInput(bob);
     const hours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
-    store.recordGrant({
+    await store.recordGrant({
       ...input,
       delegation: { ...input.delegation, task: { ...input.delegation.task, hours } },
     });
-    store.close();
+    await store.close();
     const reopened = openSqliteStore({ path });
-    expect(reopened.getTask(input.delegation.task.id)?.hours).toEqual(hours);
-    expect(reopened.getTask("t1")?.hours).toBeNull();
-    reopened.close();
+    expect((await reopened.getTask(input.delegation.task.id))?.hours).toEqual(hours);
+    expect((await reopened.getTask("t1"))?.hours).toBeNull();
+    await reopened.close();
   });
 
-  test("refuses a database migrated by newer code, and leaves it untouched", () => {
-    openSqliteStore({ path }).close();
+  test("refuses a database migrated by newer code, and leaves it untouched", async () => {
+    await openSqliteStore({ path }).close();
     const raw = new Database(path);
     const newest = readMigrationJournal().at(-1)?.when ?? 0;
     raw
@@ -252,12 +252,12 @@ describe("upgrading from an older version", () => {
     after.close();
   });
 
-  test("refuses a database with a migration history this build does not know", () => {
-    openSqliteStore({ path }).close();
+  test("refuses a database with a migration history this build does not know", async () => {
+    await openSqliteStore({ path }).close();
     const raw = new Database(path);
     raw.prepare("insert into __drizzle_migrations (hash, created_at) values ('other-branch', 1)").run();
     raw.close();
-    expect(codeOf(() => openSqliteStore({ path }))).toBe("schema_mismatch");
+    expect(await codeOf(() => openSqliteStore({ path }))).toBe("schema_mismatch");
   });
 });
 
@@ -274,10 +274,10 @@ describe("pendingMigrations", () => {
     expect(pendingMigrations([100, 200, 300], journal)).toEqual([]);
   });
 
-  test("refuses a skipped migration, an unknown one and a newer one", () => {
-    expect(codeOf(() => pendingMigrations([100, 300], journal))).toBe("schema_mismatch");
-    expect(codeOf(() => pendingMigrations([100, 150], journal))).toBe("schema_mismatch");
-    expect(codeOf(() => pendingMigrations([100, 200, 300, 400], journal))).toBe("schema_too_new");
+  test("refuses a skipped migration, an unknown one and a newer one", async () => {
+    expect(await codeOf(() => pendingMigrations([100, 300], journal))).toBe("schema_mismatch");
+    expect(await codeOf(() => pendingMigrations([100, 150], journal))).toBe("schema_mismatch");
+    expect(await codeOf(() => pendingMigrations([100, 200, 300, 400], journal))).toBe("schema_too_new");
   });
 
   test("the helper's truncated journal really stops early", () => {

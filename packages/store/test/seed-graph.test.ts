@@ -9,7 +9,7 @@ beforeEach(() => {
   store = openSqliteStore({ path: ":memory:" });
 });
 
-afterEach(() => store.close());
+afterEach(async () => store.close());
 
 const digest = (s: SqliteStore) =>
   s.database
@@ -31,7 +31,7 @@ describe("seedGraph", () => {
     expect(result.roots).toHaveLength(result.tasks);
   });
 
-  test("is deterministic for a seed and differs across seeds", () => {
+  test("is deterministic for a seed and differs across seeds", async () => {
     seedGraph(store, { delegations: 2000, seed: 7 });
     const again = openSqliteStore({ path: ":memory:" });
     const other = openSqliteStore({ path: ":memory:" });
@@ -41,8 +41,8 @@ describe("seedGraph", () => {
       expect(digest(again)).toEqual(digest(store));
       expect(digest(other)).not.toEqual(digest(store));
     } finally {
-      again.close();
-      other.close();
+      await again.close();
+      await other.close();
     }
   });
 
@@ -114,27 +114,27 @@ describe("seedGraph", () => {
     expect(cycles).toEqual([]);
   });
 
-  test("builds a graph the store's own methods extend and walk", () => {
+  test("builds a graph the store's own methods extend and walk", async () => {
     const result = seedGraph(store, { delegations: 3000, seed: 5, at: T0 });
-    const [outsider] = registerAgents(store, "outsider") as [string];
+    const [outsider] = (await registerAgents(store, "outsider")) as [string];
     const rootDid = result.roots[0] ?? "";
-    const root = store.getDelegation(rootDid);
-    const token = store.latestToken(rootDid);
+    const root = await store.getDelegation(rootDid);
+    const token = await store.latestToken(rootDid);
     if (root === undefined || token === undefined) throw new Error("seeded root missing");
     const parent: Issued = { ...root, jti: token.jti, compact: token.compact };
-    const added = hop(store, parent, outsider, { at: T0 });
-    expect(store.ancestors(added.did).map((d) => d.did)).toEqual([rootDid]);
-    expect(store.descendants(rootDid).map((d) => d.did)).toContain(added.did);
-    expect(store.revokeTask(root.task, { reason: "x", at: T0 }).revoked.length).toBe(
-      store.taskTree(root.task).length,
+    const added = await hop(store, parent, outsider, { at: T0 });
+    expect((await store.ancestors(added.did)).map((d) => d.did)).toEqual([rootDid]);
+    expect((await store.descendants(rootDid)).map((d) => d.did)).toContain(added.did);
+    expect((await store.revokeTask(root.task, { reason: "x", at: T0 })).revoked.length).toBe(
+      (await store.taskTree(root.task)).length,
     );
   });
 
-  test("appends a verifiable decision chain when asked", () => {
+  test("appends a verifiable decision chain when asked", async () => {
     seedGraph(store, { delegations: 500, decisions: 2000, seed: 2 });
-    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 2000 });
-    store.appendDecision({ at: T0, kind: "verify", decision: "allow", reasons: [] });
-    expect(store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 2001 });
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 2000 });
+    await store.appendDecision({ at: T0, kind: "verify", decision: "allow", reasons: [] });
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 2001 });
   });
 
   test("keeps every index after a seed large enough to rebuild them", () => {

@@ -127,9 +127,9 @@ export const agentsList: Command = {
     if (ctx.usesDatabase()) {
       const store = ctx.openDatabase();
       try {
-        agents = store.listAgents();
+        agents = await store.listAgents();
       } finally {
-        store.close();
+        await store.close();
       }
     } else {
       agents = (await ctx.operator().request<{ items: AgentRecord[] }>("GET", "/v1/agents")).items;

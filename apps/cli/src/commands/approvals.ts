@@ -28,7 +28,7 @@ export const approvalsList: Command = {
       try {
         items = await storeSource(store).approvals(wanted);
       } finally {
-        store.close();
+        await store.close();
       }
     } else {
       items = await serviceSource(ctx.operator()).approvals(wanted);

@@ -21,9 +21,9 @@ export const auditVerify: Command = {
     }
     const store = ctx.openDatabase();
     try {
-      const total = store.queryDecisions({ limit: 1 }).items[0]?.id ?? 0;
+      const total = (await store.queryDecisions({ limit: 1 })).items[0]?.id ?? 0;
       const progress = createProgress(ctx.io.stderr, "verifying the decision log", total);
-      const result = store.verifyDecisionLog({
+      const result = await store.verifyDecisionLog({
         onProgress: (rows) => progress.update(rows),
         progressEvery: 10_000,
       });
@@ -49,7 +49,7 @@ export const auditVerify: Command = {
       }
       return result.ok && !headMismatch ? EXIT_CODES.ok : EXIT_CODES.failed;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

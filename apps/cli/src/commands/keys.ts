@@ -33,9 +33,13 @@ function configFor(ctx: CommandContext): ServiceConfig {
 }
 
 /** The KEK the database's keys are sealed under, found as the service finds it. */
-function currentKek(ctx: CommandContext, config: ServiceConfig, store: SqliteStore): KeyEncryptionKey {
+async function currentKek(
+  ctx: CommandContext,
+  config: ServiceConfig,
+  store: SqliteStore,
+): Promise<KeyEncryptionKey> {
   const warn = (message: string) => ctx.io.stderr.write(`baton: ${message}\n`);
-  return loadKek(config.kek ?? defaultKekSource(config.db), sealedKekIds(store), warn).kek;
+  return loadKek(config.kek ?? defaultKekSource(config.db), await sealedKekIds(store), warn).kek;
 }
 
 export const keysRotate: Command = {
@@ -57,11 +61,15 @@ export const keysRotate: Command = {
     const store = ctx.openDatabase();
     try {
       const config = configFor(ctx);
-      const kek = currentKek(ctx, config, store);
+      const kek = await currentKek(ctx, config, store);
       const now = ctx.now();
-      const previous = store.activeSigningKey()?.kid ?? null;
-      const keys = SigningKeys.load(store, now, { maxTtl: config.maxTtl, clockSkew: config.clockSkew, kek });
-      const kid = keys.rotate(now);
+      const previous = (await store.activeSigningKey())?.kid ?? null;
+      const keys = await SigningKeys.load(store, now, {
+        maxTtl: config.maxTtl,
+        clockSkew: config.clockSkew,
+        kek,
+      });
+      const kid = await keys.rotate(now);
       const result = { kid, retired: previous, restartRequired: true };
       if (ctx.json) ctx.printJson(result);
       else {
@@ -72,7 +80,7 @@ export const keysRotate: Command = {
       }
       return EXIT_CODES.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };
@@ -87,7 +95,7 @@ export const keysList: Command = {
       throw usageError("pass --db <file>; the public keys are also at <url>/.well-known/jwks.json");
     const store = ctx.openDatabase();
     try {
-      const keys = store.listSigningKeys().map(({ privateKeyPkcs8: _secret, ...rest }) => rest);
+      const keys = (await store.listSigningKeys()).map(({ privateKeyPkcs8: _secret, ...rest }) => rest);
       if (ctx.json) ctx.printJson({ items: keys });
       else {
         ctx.print(
@@ -104,7 +112,7 @@ export const keysList: Command = {
       }
       return EXIT_CODES.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };
@@ -130,7 +138,7 @@ export const keysRewrap: Command = {
     const store = ctx.openDatabase();
     try {
       const config = configFor(ctx);
-      const from = currentKek(ctx, config, store);
+      const from = await currentKek(ctx, config, store);
       if (config.kek?.kind === "file" && config.kek.path === newPath)
         throw usageError("--new-kek-file is the current KEK file: name a new file");
       const warn = (message: string) => ctx.io.stderr.write(`baton: ${message}\n`);
@@ -144,7 +152,7 @@ export const keysRewrap: Command = {
       if (created) writeKekFile(newPath, to);
       let count: number;
       try {
-        count = SigningKeys.rewrap(store, from, to);
+        count = await SigningKeys.rewrap(store, from, to);
       } catch (error) {
         if (created) rmSync(newPath, { force: true });
         throw error;
@@ -168,7 +176,7 @@ export const keysRewrap: Command = {
       }
       return EXIT_CODES.ok;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -38,9 +38,12 @@ export const tasksList: Command = {
     if (ctx.usesDatabase()) {
       const store = ctx.openDatabase();
       try {
-        tasks = store.listTasks({ limit, ...(status === undefined ? {} : { status: status as "open" }) });
+        tasks = await store.listTasks({
+          limit,
+          ...(status === undefined ? {} : { status: status as "open" }),
+        });
       } finally {
-        store.close();
+        await store.close();
       }
     } else {
       const query = new URLSearchParams({

@@ -12,6 +12,6 @@ export async function withSource<T>(
   try {
     return await work(storeSource(store));
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -317,7 +317,7 @@ export async function runDemoScenario(ctx: CommandContext): Promise<number> {
     say(...renderTrace(trace, { now, style, decisionsPerHop: 12 }).map((line) => `   ${line}`));
 
     scene(12, "The audit log: every decision is hash-chained to the one before it");
-    const audit = service.store.verifyDecisionLog();
+    const audit = await service.store.verifyDecisionLog();
     const auditText = audit.ok
       ? `audit log verified: ${audit.rows} rows, head ${audit.headHash}`
       : `audit log broken at row ${audit.firstBrokenId}: ${audit.reason}`;

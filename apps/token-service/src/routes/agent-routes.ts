@@ -91,9 +91,9 @@ const completeRoute = createRoute({
 });
 
 /** The operator (its bearer token checked here) or the agent presenting its chain. */
-function actingParty(c: Context, ctx: ServiceContext): ActingParty {
+async function actingParty(c: Context, ctx: ServiceContext): Promise<ActingParty> {
   if (!hasBearer(c)) return { kind: "agent", presentation: presentation(c, ctx, "bearer_or_agent") };
-  requireOperator(c, ctx, "bearer_or_agent");
+  await requireOperator(c, ctx, "bearer_or_agent");
   return { kind: "operator" };
 }
 
@@ -110,7 +110,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
   }
   for (const path of ["/v1/revocations", "/v1/tasks/:id/complete"]) {
     app.on("POST", path, async (c, next) => {
-      if (hasBearer(c)) requireOperator(c, ctx, "bearer_or_agent");
+      if (hasBearer(c)) await requireOperator(c, ctx, "bearer_or_agent");
       else agentPresentation(c, "bearer_or_agent");
       await next();
     });
@@ -128,14 +128,14 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
 
   app.openapi(revocationRoute, async (c) => {
     const body = c.req.valid("json");
-    const by = actingParty(c, ctx);
+    const by = await actingParty(c, ctx);
     const { revoked } = await answering("bearer_or_agent", () => revoke(ctx.useCases, by, body));
     return c.json({ revoked: [...revoked] }, 200);
   });
 
   app.openapi(completeRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const by = actingParty(c, ctx);
+    const by = await actingParty(c, ctx);
     const completed = await answering("bearer_or_agent", () => complete(ctx.useCases, by, id));
     return c.json(completed, 200);
   });

@@ -133,13 +133,15 @@ const blastRadiusRoute = createRoute({
 export function registerGraphRoutes(app: ServiceApp, ctx: ServiceContext): void {
   operatorOnly(app, ctx, "GET", ["/v1/tasks", "/v1/tasks/:id", "/v1/agents", "/v1/agents/:id/blast-radius"]);
 
-  app.openapi(tasksRoute, (c) => {
+  app.openapi(tasksRoute, async (c) => {
     const query = c.req.valid("query");
-    const tasks = ctx.store.listTasks({
+    const tasks = await ctx.store.listTasks({
       limit: query.limit ?? 100,
       ...(query.status === undefined ? {} : { status: query.status }),
     });
-    const items = tasks.map((task) => ({ ...task, lastDecision: lastDecision(ctx.store, task.id) }));
+    const items = await Promise.all(
+      tasks.map(async (task) => ({ ...task, lastDecision: await lastDecision(ctx.store, task.id) })),
+    );
     return c.json({ items }, 200);
   });
 
@@ -148,11 +150,12 @@ export function registerGraphRoutes(app: ServiceApp, ctx: ServiceContext): void 
     return c.json(await inspectTask(ctx.useCases, id), 200);
   });
 
-  app.openapi(agentsRoute, (c) => c.json({ items: ctx.store.listAgents() }, 200));
+  app.openapi(agentsRoute, async (c) => c.json({ items: await ctx.store.listAgents() }, 200));
 
-  app.openapi(blastRadiusRoute, (c) => {
+  app.openapi(blastRadiusRoute, async (c) => {
     const { id } = c.req.valid("param");
-    if (ctx.store.getAgent(id) === undefined) throw problems.notFound(`agent ${id} is not registered`);
-    return c.json(ctx.store.blastRadius(id), 200);
+    if ((await ctx.store.getAgent(id)) === undefined)
+      throw problems.notFound(`agent ${id} is not registered`);
+    return c.json(await ctx.store.blastRadius(id), 200);
   });
 }

@@ -66,9 +66,9 @@ export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext
     return c.json(await trace(ctx.useCases, did), 200);
   });
 
-  app.openapi(decisionsRoute, (c) => {
+  app.openapi(decisionsRoute, async (c) => {
     const query = c.req.valid("query");
-    const page = ctx.store.queryDecisions({
+    const page = await ctx.store.queryDecisions({
       limit: query.limit ?? 100,
       ...(query.task === undefined ? {} : { task: query.task }),
       ...(query.agent === undefined ? {} : { agent: query.agent }),

@@ -153,9 +153,9 @@ export function registerOperatorRoutes(app: ServiceApp, ctx: ServiceContext): vo
     return c.json(granted, 201);
   });
 
-  app.openapi(approvalsRoute, (c) => {
+  app.openapi(approvalsRoute, async (c) => {
     const query = c.req.valid("query");
-    const items = ctx.store.listApprovals({
+    const items = await ctx.store.listApprovals({
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.limit === undefined ? {} : { limit: query.limit }),
     });

@@ -57,9 +57,9 @@ export function registerPublicRoutes(app: ServiceApp, ctx: ServiceContext): void
     return c.json(ctx.signingKeys.jwks(ctx.now()), 200);
   });
 
-  app.openapi(healthRoute, (c) => {
+  app.openapi(healthRoute, async (c) => {
     try {
-      const store = ctx.store.health();
+      const store = await ctx.store.health();
       return c.json({ ok: store.ok, store, signingKey: ctx.signingKeys.active().kid }, store.ok ? 200 : 503);
     } catch (error) {
       ctx.logger.error({ err: error }, "health check failed");
@@ -67,12 +67,12 @@ export function registerPublicRoutes(app: ServiceApp, ctx: ServiceContext): void
     }
   });
 
-  app.openapi(feedRoute, (c) => {
+  app.openapi(feedRoute, async (c) => {
     const query = c.req.valid("query");
     // A credential that is sent must be right: a wrong one is a 401, never a silent public view.
     const withReasons = hasBearer(c);
-    if (withReasons) requireOperator(c, ctx);
-    const page = ctx.store.revocationsSince(query.since ?? 0, query.limit ?? 1000);
+    if (withReasons) await requireOperator(c, ctx);
+    const page = await ctx.store.revocationsSince(query.since ?? 0, query.limit ?? 1000);
     c.header("cache-control", "no-store");
     return c.json(
       {

@@ -70,7 +70,7 @@ function parsedEntries(decisions: readonly unknown[]): ReportEntry[] {
 export function registerToolServerRoutes(app: ServiceApp, ctx: ServiceContext): void {
   for (const path of ["/v1/verify", "/v1/decisions"]) {
     app.on("POST", path, async (c, next) => {
-      c.set("caller", requireToolServerOrOperator(c, ctx));
+      c.set("caller", await requireToolServerOrOperator(c, ctx));
       await next();
     });
   }

@@ -16,12 +16,12 @@ export interface Completed {
 
 /** Completes task `id` on behalf of `by`; an agent's refusal is logged as its `complete` deny. */
 export function complete(ctx: UseCaseContext, by: ActingParty, id: string): Promise<Completed> {
-  return recorded(ctx, () => {
+  return recorded(ctx, async () => {
     const now = ctx.now();
     let actor = "operator";
     let presenter: Attribution | undefined;
     if (by.kind === "agent") {
-      const { hops, leaf, by: attributed } = authenticate(ctx, by.presentation, "complete", now);
+      const { hops, leaf, by: attributed } = await authenticate(ctx, by.presentation, "complete", now);
       presenter = attributed;
       if (hops.length !== 1 || leaf.tsk !== id) {
         const message = "only the holder of the task's root grant may complete it";
@@ -44,10 +44,10 @@ export function complete(ctx: UseCaseContext, by: ActingParty, id: string): Prom
       }
       actor = leaf.sub;
     }
-    const task = ctx.store.getTask(id);
+    const task = await ctx.store.getTask(id);
     if (task === undefined) throw refusals.notFound(`task ${id} does not exist`);
     if (task.status !== "open") throw refusals.conflict(`task ${id} is already ${task.status}`);
-    const result = ctx.store.completeTask(id, {
+    const result = await ctx.store.completeTask(id, {
       at: now,
       reason: `completed by ${actor}`,
       audit: {

@@ -12,11 +12,11 @@ export function decideApproval(
   id: string,
   answer: ApprovalAnswer,
 ): Promise<ApprovalRecord> {
-  return recorded(ctx, () => {
-    const approval = ctx.store.getApproval(id);
+  return recorded(ctx, async () => {
+    const approval = await ctx.store.getApproval(id);
     if (approval === undefined) throw refusals.notFound(`approval ${id} does not exist`);
     const now = ctx.now();
-    return ctx.store.decideApproval(id, {
+    return await ctx.store.decideApproval(id, {
       decision: answer === "approve" ? "approved" : "denied",
       by: "operator",
       at: now,

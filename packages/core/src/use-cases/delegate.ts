@@ -48,7 +48,7 @@ export function delegate(
 ): Promise<Delegated> {
   return recorded(ctx, async () => {
     const now = ctx.now();
-    const { chain, hops, by } = authenticate(ctx, presentation, "delegate", now);
+    const { chain, hops, by } = await authenticate(ctx, presentation, "delegate", now);
     const parentIndex = hops.length - 1;
     const parent = hops[parentIndex] as ChainToken;
     const p = parent.claims;
@@ -65,7 +65,7 @@ export function delegate(
         detail: jsonDetail({ to: request.to, cap: request.cap }),
       });
 
-    const delegate = ctx.store.getAgent(request.to);
+    const delegate = await ctx.store.getAgent(request.to);
     if (delegate === undefined) throw refusals.notFound(`agent ${request.to} is not registered`);
     if (delegate.status !== "active") {
       const message = `agent ${request.to} is disabled and cannot receive delegations`;
@@ -75,7 +75,7 @@ export function delegate(
     if (request.ttl !== undefined && request.ttl > settings.maxTtl) {
       throw refusals.invalid(`ttl: must not exceed the service maximum of ${settings.maxTtl} s`);
     }
-    const parentRvi = ctx.store.getDelegation(p.did)?.rvi ?? settings.revalidationInterval;
+    const parentRvi = (await ctx.store.getDelegation(p.did))?.rvi ?? settings.revalidationInterval;
     const candidate = hopClaims(
       parent,
       parentIndex + 1,
@@ -109,12 +109,12 @@ export function delegate(
         cap: candidate.claims.cap,
         aud: candidate.claims.aud,
         intent: request.intent ?? null,
-        ...ctx.taskFacts(p.tsk),
+        ...(await ctx.taskFacts(p.tsk)),
       },
       approved: approvalsFor(p, "baton.delegate", delegate.id),
     });
     if (policy.decision === "step_up") {
-      throw stepUpRefusal(ctx, {
+      throw await stepUpRefusal(ctx, {
         now,
         kind: "delegate",
         leaf: p,
@@ -155,7 +155,7 @@ export function delegate(
         mdp: claims.mdp,
       }),
     };
-    ctx.store.recordHop({
+    await ctx.store.recordHop({
       delegation: {
         did: claims.did,
         parent: p.did,

@@ -44,7 +44,7 @@ function newTaskId(): string {
 export function grant(ctx: UseCaseContext, request: GrantRequest): Promise<Granted> {
   return recorded(ctx, async () => {
     const { settings } = ctx;
-    const agent = ctx.store.getAgent(request.agent);
+    const agent = await ctx.store.getAgent(request.agent);
     if (agent === undefined) throw refusals.notFound(`agent ${request.agent} is not registered`);
     if (agent.status !== "active") throw refusals.forbidden(`agent ${request.agent} is disabled`);
     const ttl = request.ttl ?? settings.defaultTtl;
@@ -55,10 +55,12 @@ export function grant(ctx: UseCaseContext, request: GrantRequest): Promise<Grant
       throw refusals.invalid(`mdp: must not exceed the service maximum depth of ${settings.maxDepth}`);
     const rvi = request.rvi ?? settings.revalidationInterval;
     const taskId = request.task.id ?? newTaskId();
-    if (ctx.store.getTask(taskId) !== undefined) throw refusals.conflict(`task ${taskId} already exists`);
-    const unknownAudiences = request.aud.filter(
-      (aud) => aud !== "*" && ctx.store.getAudience(aud) === undefined,
-    );
+    if ((await ctx.store.getTask(taskId)) !== undefined)
+      throw refusals.conflict(`task ${taskId} already exists`);
+    const unknownAudiences: string[] = [];
+    for (const aud of request.aud) {
+      if (aud !== "*" && (await ctx.store.getAudience(aud)) === undefined) unknownAudiences.push(aud);
+    }
     if (unknownAudiences.length > 0) throw refusals.unknownAudience(unknownAudiences);
     const now = ctx.now();
     const claims = rootClaims({
@@ -75,7 +77,7 @@ export function grant(ctx: UseCaseContext, request: GrantRequest): Promise<Grant
     });
     const token = await ctx.sign(claims);
     const { hours } = request.task;
-    ctx.store.recordGrant({
+    await ctx.store.recordGrant({
       delegation: {
         did: claims.did,
         // Business hours live on the task row, written in the grant's transaction: a refused grant

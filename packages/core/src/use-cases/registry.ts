@@ -18,13 +18,13 @@ export interface AgentRegistration {
 
 /** Registers an agent and its Ed25519 public key; a 409 when the id is taken. */
 export function registerAgent(ctx: UseCaseContext, registration: AgentRegistration): Promise<AgentRecord> {
-  return recorded(ctx, () => {
+  return recorded(ctx, async () => {
     const key = parseAgentJwk(registration.jwk);
     if (!key.ok) throw refusals.invalid(key.error.message);
-    if (ctx.store.getAgent(registration.id) !== undefined)
+    if ((await ctx.store.getAgent(registration.id)) !== undefined)
       throw refusals.conflict(`agent ${registration.id} is already registered`);
     const now = ctx.now();
-    return ctx.store.registerAgent({
+    return await ctx.store.registerAgent({
       id: registration.id,
       jwk: key.value.jwk,
       jkt: key.value.thumbprint,
@@ -45,11 +45,12 @@ export function registerAgent(ctx: UseCaseContext, registration: AgentRegistrati
 
 /** Disables agent `id` and revokes every delegation it holds or made. */
 export function disableAgent(ctx: UseCaseContext, id: string, reason?: string): Promise<Revoked> {
-  return recorded(ctx, () => {
-    if (ctx.store.getAgent(id) === undefined) throw refusals.notFound(`agent ${id} is not registered`);
+  return recorded(ctx, async () => {
+    if ((await ctx.store.getAgent(id)) === undefined)
+      throw refusals.notFound(`agent ${id} is not registered`);
     const now = ctx.now();
     const why = reason ?? "disabled by an operator";
-    const result = ctx.store.disableAgent(id, {
+    const result = await ctx.store.disableAgent(id, {
       reason: why,
       at: now,
       audit: {
@@ -73,13 +74,13 @@ export interface AudienceRegistration {
 
 /** Registers an audience; a 409 when it exists. */
 export function registerAudience(ctx: UseCaseContext, registration: AudienceRegistration): Promise<void> {
-  return recorded(ctx, () => {
+  return recorded(ctx, async () => {
     const { id, name, secretHash } = registration;
-    if (ctx.store.getAudience(id) !== undefined)
+    if ((await ctx.store.getAudience(id)) !== undefined)
       throw refusals.conflict(`audience ${id} is already registered`);
     const now = ctx.now();
-    ctx.store.registerAudience({ id, secretHash, ...(name === undefined ? {} : { name }), at: now });
-    ctx.audit({
+    await ctx.store.registerAudience({ id, secretHash, ...(name === undefined ? {} : { name }), at: now });
+    await ctx.audit({
       at: now,
       kind: "register",
       decision: "allow",

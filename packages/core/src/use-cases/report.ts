@@ -3,7 +3,7 @@
  * has had its say (see {@link checkReport}). Each report is judged on its own: the good ones are
  * appended in one commit, each refused one says why.
  */
-import type { DecisionInput } from "@baton/store/contract";
+import type { DecisionInput, DelegationRecord } from "@baton/store/contract";
 import type { Decision } from "@baton/verifier";
 import { recorded, type UseCaseContext } from "../context.ts";
 import { audienceReporter, callRecord, jsonDetail } from "../decision-records.ts";
@@ -48,7 +48,7 @@ export function report(
   caller: ToolServerCaller,
   entries: readonly ReportEntry[],
 ): Promise<ReportOutcome> {
-  return recorded(ctx, () => {
+  return recorded(ctx, async () => {
     const now = ctx.now();
     const refused: ReportRefused[] = [];
     const accepted: { index: number; input: DecisionInput }[] = [];
@@ -62,7 +62,10 @@ export function report(
         refused.push({ index, code: "forbidden", message: wrongAudienceMessage(report.audience) });
         continue;
       }
-      const problem = checkReport(report.decision, report.audience, (did) => ctx.store.getDelegation(did));
+      // The chain's records first, so the check itself stays a pure function of what they say.
+      const records = new Map<string, DelegationRecord | undefined>();
+      for (const hop of report.decision.chain) records.set(hop.did, await ctx.store.getDelegation(hop.did));
+      const problem = checkReport(report.decision, report.audience, (did) => records.get(did));
       if (problem !== undefined) {
         refused.push({ index, ...problem });
         continue;
@@ -70,7 +73,7 @@ export function report(
       accepted.push({ index, input: reportRecord(report, now, caller) });
     }
     // Every accepted entry in one commit; the store's own checks can still refuse one alone.
-    const outcomes = ctx.appendEach(accepted.map((entry) => entry.input));
+    const outcomes = await ctx.appendEach(accepted.map((entry) => entry.input));
     for (const [i, outcome] of outcomes.entries()) {
       if (!outcome.ok) {
         refused.push({ index: accepted[i]?.index ?? -1, code: "malformed", message: outcome.error.message });

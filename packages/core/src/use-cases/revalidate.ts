@@ -20,7 +20,7 @@ export interface Revalidated {
 export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): Promise<Revalidated> {
   return recorded(ctx, async () => {
     const now = ctx.now();
-    const { hops, leaf, by } = authenticate(ctx, presentation, "revalidate", now, true);
+    const { hops, leaf, by } = await authenticate(ctx, presentation, "revalidate", now, true);
     const deny = (reasons: readonly Reason[], did: string, status: 401 | 403) =>
       chainRefusal(reasons, status, {
         at: now,
@@ -39,7 +39,7 @@ export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): P
       action: "baton.revalidate",
       resource: leaf.sub,
       args: {},
-      context: ctx.taskFacts(leaf.tsk),
+      context: await ctx.taskFacts(leaf.tsk),
       approved: approvalsFor(leaf, "baton.revalidate", leaf.sub),
     });
     if (policy.decision !== "allow") {
@@ -53,7 +53,7 @@ export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): P
       const parent = reissued[index - 1];
       // Approvals decided since this token was issued (or expired since) re-issue it too, so a
       // step-up takes effect on the next revalidation rather than the next due date.
-      const active = ctx.store.activeApprovals(hop.claims.did, now).slice(0, 16);
+      const active = (await ctx.store.activeApprovals(hop.claims.did, now)).slice(0, 16);
       const approvals = active.map((approval) => approval.id);
       const held = hop.claims.apv ?? [];
       const approvalsChanged = approvals.length !== held.length || approvals.some((id) => !held.includes(id));
@@ -62,7 +62,7 @@ export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): P
         continue;
       }
       changed = true;
-      const rvi = ctx.store.getDelegation(hop.claims.did)?.rvi ?? ctx.settings.revalidationInterval;
+      const rvi = (await ctx.store.getDelegation(hop.claims.did))?.rvi ?? ctx.settings.revalidationInterval;
       const claims = reissuedClaims(
         hop.claims,
         parent,
@@ -76,7 +76,7 @@ export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): P
         throw deny([{ hop: index, code: "expired", message }], hop.claims.did, 401);
       }
       const compact = await ctx.sign(claims);
-      ctx.store.recordRevalidation({
+      await ctx.store.recordRevalidation({
         did: claims.did,
         token: {
           jti: claims.jti,

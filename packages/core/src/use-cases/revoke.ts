@@ -26,12 +26,12 @@ export interface Revoked {
 
 /** Revokes what `request` names on behalf of `by`; an agent's refusal is logged as its `revoke` deny. */
 export function revoke(ctx: UseCaseContext, by: ActingParty, request: RevocationRequest): Promise<Revoked> {
-  return recorded(ctx, () => {
+  return recorded(ctx, async () => {
     const now = ctx.now();
     let actor = "operator";
     let presenter: Attribution | undefined;
     if (by.kind === "agent") {
-      const { leaf, by: attributed } = authenticate(ctx, by.presentation, "revoke", now);
+      const { leaf, by: attributed } = await authenticate(ctx, by.presentation, "revoke", now);
       presenter = attributed;
       actor = leaf.sub;
       if (request.did === undefined) {
@@ -41,7 +41,8 @@ export function revoke(ctx: UseCaseContext, by: ActingParty, request: Revocation
       }
       const target = request.did;
       const holds =
-        target === leaf.did || ctx.store.ancestors(target).some((ancestor) => ancestor.did === leaf.did);
+        target === leaf.did ||
+        (await ctx.store.ancestors(target)).some((ancestor) => ancestor.did === leaf.did);
       if (!holds) {
         const message = "the presented chain does not hold this delegation or an ancestor of it";
         const reasons: Reason[] = [{ hop: null, code: "action_not_permitted", message }];
@@ -75,21 +76,25 @@ export function revoke(ctx: UseCaseContext, by: ActingParty, request: Revocation
     });
     const options = { reason: request.reason, at: now };
     if (request.did !== undefined) {
-      const delegation = ctx.store.getDelegation(request.did);
+      const delegation = await ctx.store.getDelegation(request.did);
       if (delegation === undefined) throw refusals.notFound(`delegation ${request.did} does not exist`);
       const audited = audit({ did: request.did }, delegation.task);
       return {
-        revoked: [...ctx.store.revokeDelegation(request.did, { ...options, audit: audited }).revoked],
+        revoked: [...(await ctx.store.revokeDelegation(request.did, { ...options, audit: audited })).revoked],
       };
     }
     if (request.agent !== undefined) {
-      if (ctx.store.getAgent(request.agent) === undefined)
+      if ((await ctx.store.getAgent(request.agent)) === undefined)
         throw refusals.notFound(`agent ${request.agent} is not registered`);
       const audited = audit({ agent: request.agent });
-      return { revoked: [...ctx.store.revokeAgent(request.agent, { ...options, audit: audited }).revoked] };
+      return {
+        revoked: [...(await ctx.store.revokeAgent(request.agent, { ...options, audit: audited })).revoked],
+      };
     }
     const task = request.task as string;
-    if (ctx.store.getTask(task) === undefined) throw refusals.notFound(`task ${task} does not exist`);
-    return { revoked: [...ctx.store.revokeTask(task, { ...options, audit: audit({ task }, task) }).revoked] };
+    if ((await ctx.store.getTask(task)) === undefined) throw refusals.notFound(`task ${task} does not exist`);
+    return {
+      revoked: [...(await ctx.store.revokeTask(task, { ...options, audit: audit({ task }, task) })).revoked],
+    };
   });
 }

@@ -7,8 +7,8 @@ import { refusals } from "../use-case-error.ts";
 
 /** Traces delegation `did`: its ancestors, descendants, token versions and first page of decisions. */
 export function trace(ctx: UseCaseContext, did: string): Promise<Trace> {
-  return recorded(ctx, () => {
-    const found = traceOf(ctx.store, did);
+  return recorded(ctx, async () => {
+    const found = await traceOf(ctx.store, did);
     if (found === undefined) throw refusals.notFound(`delegation ${did} does not exist`);
     return found;
   });
@@ -16,8 +16,8 @@ export function trace(ctx: UseCaseContext, did: string): Promise<Trace> {
 
 /** A task's tree now: each hop's state, latest token times and what narrowed at it. */
 export function inspectTask(ctx: UseCaseContext, id: string): Promise<TaskTree> {
-  return recorded(ctx, () => {
-    const tree = taskTreeOf(ctx.store, id, ctx.now());
+  return recorded(ctx, async () => {
+    const tree = await taskTreeOf(ctx.store, id, ctx.now());
     if (tree === undefined) throw refusals.notFound(`task ${id} does not exist`);
     return tree;
   });

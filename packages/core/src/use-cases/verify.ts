@@ -45,17 +45,25 @@ export function verify(
   caller: ToolServerCaller,
   call: CallCheck,
 ): Promise<CallDecision> {
-  return recorded(ctx, () => {
+  return recorded(ctx, async () => {
     // An audience secret speaks for its own audience only.
     if (caller.kind === "audience" && caller.audience !== call.audience)
       throw refusals.forbidden(wrongAudienceMessage(call.audience));
     const now = ctx.now();
     // Policy sees what the graph knows about the task (intent, age, business hours) besides what
     // the tool server declared; the graph's facts win.
+    // The graph is read before the pure verifier runs: the chain's statuses and the presented
+    // task's facts, which policy sees only once the root verified as naming that task.
+    const presented = ctx.presentedClaims(call.chain);
+    const statuses = await ctx.chainStatuses(presented);
+    const presentedTask = presented[0]?.tsk;
+    const facts = presentedTask === undefined ? {} : await ctx.taskFacts(presentedTask);
     const withTaskFacts: PolicyHook = (input) => {
       const task = input.hops[0]?.tsk;
       return ctx.policy(
-        task === undefined ? input : { ...input, context: { ...input.context, ...ctx.taskFacts(task) } },
+        task === undefined
+          ? input
+          : { ...input, context: { ...input.context, ...(task === presentedTask ? facts : {}) } },
       );
     };
     const decision = verifyPresentation(
@@ -70,7 +78,7 @@ export function verify(
         ...(call.context === undefined ? {} : { context: call.context }),
       },
       {
-        ...ctx.chainEnvironment(now),
+        ...ctx.chainEnvironment(now, statuses),
         audience: call.audience,
         replayCache: ctx.replayCache,
         proofMaxAgeSeconds: ctx.settings.proofMaxAge,
@@ -96,7 +104,7 @@ export function verify(
         code: "step_up_required",
         message: "an operator must approve this call",
       };
-      const approval = recordApprovalRequest(ctx, {
+      const approval = await recordApprovalRequest(ctx, {
         now,
         kind: "verify",
         leaf: { did: leaf.did, sub: leaf.sub, tsk: decision.task, jti: leaf.jti },
@@ -110,7 +118,7 @@ export function verify(
       });
       return { ...decision, approval };
     }
-    ctx.audit(record);
+    await ctx.audit(record);
     return decision;
   });
 }

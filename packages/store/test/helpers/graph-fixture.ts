@@ -30,8 +30,12 @@ export function agentKey(): { jwk: Ed25519PublicJwk; jkt: string } {
 }
 
 /** Registers `agent:<name>` for each name and returns the ids. */
-export function registerAgents(store: Store, ...names: string[]): string[] {
-  return names.map((name) => store.registerAgent({ id: `agent:${name}`, ...agentKey(), name, at: T0 }).id);
+export async function registerAgents(store: Store, ...names: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of names) {
+    ids.push((await store.registerAgent({ id: `agent:${name}`, ...agentKey(), name, at: T0 })).id);
+  }
+  return ids;
 }
 
 /** A stand-in compact JWS: the store keeps tokens opaque, so any three base64url parts do. */
@@ -91,9 +95,13 @@ export function grantInput(
 }
 
 /** Records a grant and returns what a hop below it needs. */
-export function grant(store: Store, to: string, options: Parameters<typeof grantInput>[1] = {}): Issued {
+export async function grant(
+  store: Store,
+  to: string,
+  options: Parameters<typeof grantInput>[1] = {},
+): Promise<Issued> {
   const input = grantInput(to, options);
-  store.recordGrant(input);
+  await store.recordGrant(input);
   const d = input.delegation;
   return {
     did: d.did,
@@ -151,14 +159,14 @@ export function hopInput(
 }
 
 /** Records a hop and returns what a hop below it needs. */
-export function hop(
+export async function hop(
   store: Store,
   parent: Issued,
   to: string,
   options: Parameters<typeof hopInput>[2] = {},
-): Issued {
+): Promise<Issued> {
   const input = hopInput(parent, to, options);
-  store.recordHop(input);
+  await store.recordHop(input);
   const d = input.delegation;
   return {
     did: d.did,
@@ -181,9 +189,9 @@ export function tempDir(): { path: string; cleanup: () => void } {
 }
 
 /** Runs `fn` and returns the `code` of the error it throws (or fails the test if it does not throw). */
-export function codeOf(fn: () => unknown): string {
+export async function codeOf(fn: () => unknown): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === "string") return code;
