@@ -7,7 +7,7 @@ import { statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { createCedarPolicy, type WatchedPolicySet, watchPolicySet } from "@baton/policy";
-import { openSqliteStore, type Store } from "@baton/store";
+import { openSqliteStore, type SigningKeyStore, type Store } from "@baton/store";
 import type { PolicyHook } from "@baton/verifier";
 import { type ServerType, serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
@@ -31,11 +31,12 @@ export interface PreparedStore {
 /**
  * Stores the operator token's hash (a configured token replaces the stored one; with none
  * configured and none stored, a fresh token is generated), opens the key-encryption key, and
- * loads or creates the signing key. `warn` hears what was fixed on the way (a KEK file others
+ * loads or creates the signing key. `store` holds the graph and, behind the key-store port, the
+ * signing keys (the SQLite adapter is both). `warn` hears what was fixed on the way (a KEK file others
  * could read, plaintext keys sealed).
  */
 export async function prepareStore(
-  store: Store,
+  store: Store & SigningKeyStore,
   config: ServiceConfig,
   now: number,
   warn: (message: string) => void = () => {},

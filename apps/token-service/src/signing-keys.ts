@@ -1,13 +1,13 @@
 /**
  * The service's token-signing keys (issue 5): an Ed25519 key generated on first start and kept in
- * the store, `kid` = its RFC 7638 thumbprint. Rotation adds a new active key and retires the old
+ * the key store (the `SigningKeyStore` port), `kid` = its RFC 7638 thumbprint. Rotation adds a new active key and retires the old
  * one; a retired public key stays in the JWKS (and keeps verifying) until every token it signed has
  * expired, which is at most `maxTtl` (+ clock skew) after it was retired. Private keys are stored
  * sealed under the key-encryption key (issue 14, key-encryption.ts); a database from before that
  * has its plaintext keys sealed when it is loaded.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import type { ReplaceSigningKeyMaterial, SigningKeyRecord, Store } from "@baton/store";
+import type { ReplaceSigningKeyMaterial, SigningKeyRecord, SigningKeyStore } from "@baton/store";
 import { ed25519PublicKeyObject, jwkThumbprint, type ServicePublicJwk, type SigningKey } from "@baton/token";
 import {
   isSealed,
@@ -38,7 +38,7 @@ function privateKeyBytes(kek: KeyEncryptionKey, record: SigningKeyRecord): Buffe
 }
 
 /** The KEK ids the store's sealed keys were sealed under, without repeats. */
-export async function sealedKekIds(store: Store): Promise<string[]> {
+export async function sealedKekIds(store: SigningKeyStore): Promise<string[]> {
   const ids = (await store.listSigningKeys()).map((record) => sealedWith(record.privateKeyPkcs8));
   return [...new Set(ids.filter((id): id is string => id !== undefined))];
 }
@@ -49,7 +49,7 @@ export class SigningKeys {
   private activeKey: SigningKey | undefined;
 
   private constructor(
-    private readonly store: Store,
+    private readonly store: SigningKeyStore,
     private readonly options: SigningKeysOptions,
   ) {}
 
@@ -60,7 +60,7 @@ export class SigningKeys {
    * Loads the keys from the store, sealing any legacy plaintext key and generating the first key
    * if there is none. Throws a `KeyEncryptionError` when a key does not open under the KEK.
    */
-  static async load(store: Store, now: number, options: SigningKeysOptions): Promise<SigningKeys> {
+  static async load(store: SigningKeyStore, now: number, options: SigningKeysOptions): Promise<SigningKeys> {
     const keys = new SigningKeys(store, options);
     keys.sealedOnLoad = await SigningKeys.reseal(store, options.kek, options.kek, { plaintextOnly: true });
     if ((await store.activeSigningKey()) === undefined) await keys.generate(now);
@@ -72,12 +72,12 @@ export class SigningKeys {
    * Re-seals every stored private key under `to` (legacy plaintext ones too), in one transaction:
    * KEK rotation. Every key must open under `from` first, or nothing changes. Returns the count.
    */
-  static async rewrap(store: Store, from: KeyEncryptionKey, to: KeyEncryptionKey): Promise<number> {
+  static async rewrap(store: SigningKeyStore, from: KeyEncryptionKey, to: KeyEncryptionKey): Promise<number> {
     return await SigningKeys.reseal(store, from, to, { plaintextOnly: false });
   }
 
   private static async reseal(
-    store: Store,
+    store: SigningKeyStore,
     from: KeyEncryptionKey,
     to: KeyEncryptionKey,
     options: { plaintextOnly: boolean },

@@ -16,6 +16,7 @@ export {
   knownSchemaVersions,
   openSqliteStore,
   SqliteStore,
+  type SqliteStoreHealth,
   type SqliteStoreOptions,
 } from "./sqlite-store.ts";
 export {
@@ -60,6 +61,7 @@ export {
   type RevocationResult,
   type RevokeOptions,
   type SigningKeyRecord,
+  type SigningKeyStore,
   type Store,
   type StoreHealth,
   type TaskHours,

@@ -68,6 +68,7 @@ import type {
   RevocationResult,
   RevokeOptions,
   SigningKeyRecord,
+  SigningKeyStore,
   Store,
   StoreHealth,
   TaskHours,
@@ -97,6 +98,13 @@ export interface SqliteStoreOptions {
    * owner-only. Default: a process warning (`BATON_FILE_MODE`).
    */
   readonly onWarning?: (message: string) => void;
+}
+
+/** What {@link SqliteStore.health} reports: the contract's health and the SQLite facts behind it. */
+export interface SqliteStoreHealth extends StoreHealth {
+  /** `wal` for a file database; `memory` for `:memory:`. */
+  readonly journalMode: string;
+  readonly synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA";
 }
 
 /** The files SQLite keeps for a database in WAL mode. */
@@ -129,9 +137,10 @@ function createOwnerOnly(path: string): void {
 const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
 
 /**
- * The SQLite implementation of {@link Store}. Open it with {@link openSqliteStore}.
+ * The SQLite implementation of {@link Store}, and of {@link SigningKeyStore} in the same file.
+ * Open it with {@link openSqliteStore}.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, SigningKeyStore {
   private readonly ctx: SqliteContext;
   private readonly schemaTag: string;
 
@@ -437,7 +446,7 @@ export class SqliteStore implements Store {
 
   // lifecycle ------------------------------------------------------------------------------------
 
-  async health(): Promise<StoreHealth> {
+  async health(): Promise<SqliteStoreHealth> {
     const one = this.ctx.database.prepare<[], { one: number }>("select 1 as one").get();
     const journalMode = String(this.ctx.database.pragma("journal_mode", { simple: true }));
     const level = Number(this.ctx.database.pragma("synchronous", { simple: true }));

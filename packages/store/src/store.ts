@@ -298,7 +298,7 @@ export interface SigningKeyRecord {
   readonly retiredAt: number | null;
 }
 
-/** One change of {@link Store.replaceSigningKeyMaterial}: `kid`'s private half from `from` to `to`. */
+/** One change of {@link SigningKeyStore.replaceSigningKeyMaterial}: `kid`'s private half from `from` to `to`. */
 export interface ReplaceSigningKeyMaterial {
   readonly kid: string;
   readonly from: string;
@@ -313,12 +313,12 @@ export interface AudienceRecord {
   readonly createdAt: number;
 }
 
-/** What {@link Store.health} reports. */
+/**
+ * What {@link Store.health} reports. A backend may add facts of its own (the SQLite adapter adds
+ * its journal mode and `synchronous` level); callers that serialize the report keep them.
+ */
 export interface StoreHealth {
   readonly ok: boolean;
-  /** `wal` for a file database; `memory` for `:memory:`. */
-  readonly journalMode: string;
-  readonly synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA";
   /** Tag of the last applied migration, e.g. `0001_integrity_triggers`. */
   readonly schemaVersion: string;
 }
@@ -573,8 +573,7 @@ export interface RegisterAudienceInput {
 
 /**
  * The delegation graph and decision log. Every method answers a promise, so a backend may do
- * I/O; every write is a single transaction committed (and, with `synchronous=FULL`, durable)
- * before its promise resolves. Expected failures reject with a `StoreError` (codes in `STORE_ERROR_CODES`) and leave the store unchanged.
+ * I/O; every write is a single transaction, committed and durable before its promise resolves. Expected failures reject with a `StoreError` (codes in `STORE_ERROR_CODES`) and leave the store unchanged.
  */
 export interface Store {
   // agents
@@ -669,16 +668,6 @@ export interface Store {
     at: number,
   ): Promise<ApprovalRecord | undefined>;
 
-  // signing keys
-  addSigningKey(input: AddSigningKeyInput): Promise<SigningKeyRecord>;
-  /** Every key, newest first. */
-  listSigningKeys(): Promise<SigningKeyRecord[]>;
-  /** The newest key that is not retired. */
-  activeSigningKey(): Promise<SigningKeyRecord | undefined>;
-  retireSigningKey(kid: string, at: number): Promise<SigningKeyRecord>;
-  /** Replaces stored private halves, all or nothing; `conflict` if a row no longer holds `from`. */
-  replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): Promise<void>;
-
   // audiences
   registerAudience(input: RegisterAudienceInput): Promise<AudienceRecord>;
   getAudience(id: string): Promise<AudienceRecord | undefined>;
@@ -689,4 +678,21 @@ export interface Store {
 
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
+}
+
+/**
+ * Where the token service keeps its signing keys: a port of its own, apart from the graph, so the
+ * private halves can live in another place than the delegation graph (a KMS, a vault). The SQLite
+ * adapter keeps them in the same file, sealed by the service before they reach it. Same
+ * conventions as {@link Store}: promises, one transaction per write, `StoreError` on refusal.
+ */
+export interface SigningKeyStore {
+  addSigningKey(input: AddSigningKeyInput): Promise<SigningKeyRecord>;
+  /** Every key, newest first. */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** The newest key that is not retired. */
+  activeSigningKey(): Promise<SigningKeyRecord | undefined>;
+  retireSigningKey(kid: string, at: number): Promise<SigningKeyRecord>;
+  /** Replaces stored private halves, all or nothing; `conflict` if a row no longer holds `from`. */
+  replaceSigningKeyMaterial(changes: readonly ReplaceSigningKeyMaterial[]): Promise<void>;
 }

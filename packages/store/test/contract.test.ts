@@ -1,0 +1,46 @@
+import { describe, expect, expectTypeOf, test } from "vitest";
+import type { SigningKeyStore, Store, StoreHealth } from "../src/contract.ts";
+import { isStoreError, openSqliteStore, type SqliteStoreHealth } from "../src/index.ts";
+
+describe("the store contract", () => {
+  test("answers every Store and SigningKeyStore method with a promise", () => {
+    type Answers<Port> = {
+      [K in keyof Port]: Port[K] extends (...args: never[]) => infer R ? R : never;
+    }[keyof Port];
+    expectTypeOf<Answers<Store>>().toExtend<Promise<unknown>>();
+    expectTypeOf<Answers<SigningKeyStore>>().toExtend<Promise<unknown>>();
+  });
+
+  test("keeps SQLite facts and the signing keys out of Store", () => {
+    expectTypeOf<keyof StoreHealth>().toEqualTypeOf<"ok" | "schemaVersion">();
+    expectTypeOf<Extract<keyof Store, keyof SigningKeyStore>>().toEqualTypeOf<never>();
+  });
+
+  test("the SQLite adapter refuses with a rejected promise, never a synchronous throw", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    try {
+      let answer: Promise<unknown> | undefined;
+      expect(() => {
+        answer = store.revokeDelegation("not a did", { reason: "test", at: 1 });
+      }).not.toThrow();
+      const refusal = await answer?.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isStoreError(refusal, "invalid")).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("the SQLite adapter implements both ports and reports its own facts beside the contract's", async () => {
+    const store = openSqliteStore({ path: ":memory:" });
+    try {
+      expectTypeOf(store).toExtend<Store & SigningKeyStore>();
+      const health: SqliteStoreHealth = await store.health();
+      expect(health).toMatchObject({ ok: true, journalMode: "memory" });
+    } finally {
+      await store.close();
+    }
+  });
+});
