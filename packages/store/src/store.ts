@@ -51,7 +51,7 @@ export interface TaskRecord {
   readonly closeReason: string | null;
 }
 
-/** A task with the size of its tree, as {@link Store.listTasks} returns it. */
+/** A task with the size of its tree, as {@link TaskStore.listTasks} returns it. */
 export interface TaskSummary extends TaskRecord {
   readonly liveDelegations: number;
   readonly revokedDelegations: number;
@@ -230,7 +230,7 @@ export interface DecisionRecord {
   readonly hash: string;
 }
 
-/** What became of one input of {@link Store.appendEachDecision}. */
+/** What became of one input of {@link DecisionStore.appendEachDecision}. */
 export type AppendOutcome =
   | { readonly ok: true; readonly record: DecisionRecord }
   | { readonly ok: false; readonly error: StoreError };
@@ -242,7 +242,7 @@ export interface DecisionPage {
   readonly next: number | null;
 }
 
-/** What {@link Store.verifyDecisionLog} found. */
+/** What {@link DecisionStore.verifyDecisionLog} found. */
 export type DecisionLogVerification =
   | {
       readonly ok: true;
@@ -377,7 +377,7 @@ export interface DecisionInput {
 export interface WithAudit {
   /**
    * A decision appended atomically with the write, so the log never misses an acknowledged
-   * change. Read it back with {@link Store.queryDecisions}.
+   * change. Read it back with {@link DecisionStore.queryDecisions}.
    */
   readonly audit?: DecisionInput;
 }
@@ -480,7 +480,7 @@ export interface CompleteTaskOptions extends WithAudit {
   readonly reason?: string;
 }
 
-/** Limits of a {@link Store.descendants} walk. */
+/** Limits of a {@link GraphWalkStore.descendants} walk. */
 export interface DescendantsOptions {
   /** Deepest distance below the start to return (1 = children only). Unlimited when absent. */
   readonly maxDepth?: number;
@@ -488,14 +488,14 @@ export interface DescendantsOptions {
   readonly liveOnly?: boolean;
 }
 
-/** Filters of {@link Store.listTasks}. */
+/** Filters of {@link TaskStore.listTasks}. */
 export interface ListTasksOptions {
   readonly status?: TaskStatus;
   /** At most 1000; 100 when absent. */
   readonly limit?: number;
 }
 
-/** Filters and paging of {@link Store.queryDecisions}; filters combine with AND. */
+/** Filters and paging of {@link DecisionStore.queryDecisions}; filters combine with AND. */
 export interface DecisionQuery {
   readonly task?: string;
   /** The actor: the agent that presented the chain (or acted). */
@@ -515,7 +515,7 @@ export interface DecisionQuery {
   readonly order?: "newest" | "oldest";
 }
 
-/** Progress reporting for {@link Store.verifyDecisionLog} on a large log. */
+/** Progress reporting for {@link DecisionStore.verifyDecisionLog} on a large log. */
 export interface VerifyDecisionLogOptions {
   /** Called every `progressEvery` rows with how many rows were checked so far. */
   readonly onProgress?: (rowsChecked: number) => void;
@@ -571,12 +571,8 @@ export interface RegisterAudienceInput {
 // ---------------------------------------------------------------------------------------------
 // The store
 
-/**
- * The delegation graph and decision log. Every method answers a promise, so a backend may do
- * I/O; every write is a single transaction, committed and durable before its promise resolves. Expected failures reject with a `StoreError` (codes in `STORE_ERROR_CODES`) and leave the store unchanged.
- */
-export interface Store {
-  // agents
+/** Agents: who may hold and make delegations. */
+export interface AgentStore {
   /** Registers an agent. `conflict` if the id exists; `invalid` if the key is unsound or `jkt` does not match it. */
   registerAgent(input: RegisterAgentInput): Promise<AgentRecord>;
   getAgent(id: string): Promise<AgentRecord | undefined>;
@@ -586,14 +582,18 @@ export interface Store {
    * subtrees, in one transaction. Idempotent: disabling a disabled agent revokes nothing new.
    */
   disableAgent(id: string, options: RevokeOptions): Promise<RevocationResult>;
+}
 
-  // tasks
+/** Tasks: the units of work root grants open. */
+export interface TaskStore {
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(options?: ListTasksOptions): Promise<TaskSummary[]>;
   /** Closes an open task as completed and revokes its whole tree. `conflict` if already closed. */
   completeTask(id: string, options: CompleteTaskOptions): Promise<RevocationResult>;
+}
 
-  // issuance
+/** Issuance: grants, hops and revalidations, and the delegations and tokens they recorded. */
+export interface IssuanceStore {
   /** Opens a task with its root delegation and first token. */
   recordGrant(input: GrantInput): Promise<GrantRecord>;
   /**
@@ -604,29 +604,31 @@ export interface Store {
   recordHop(input: HopInput): Promise<HopRecord>;
   /** Records a new token version of a live delegation, superseding the latest one. */
   recordRevalidation(input: RevalidationInput): Promise<TokenRecord>;
-
-  // delegations
   getDelegation(did: string): Promise<DelegationRecord | undefined>;
   latestToken(did: string): Promise<TokenRecord | undefined>;
   /** Every version, oldest first. */
   tokenVersions(did: string): Promise<TokenRecord[]>;
+}
+
+/** Revocation and its feed, and the status online verification reads. */
+export interface RevocationStore {
   /** Status of each `did`, in the order given, from one indexed query (at most 65: a root and 64 hops). */
   chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]>;
-
-  // revocation
   /** Revokes a delegation and its live subtree. Already-revoked ones are skipped. */
   revokeDelegation(did: string, options: RevokeOptions): Promise<RevocationResult>;
   /**
    * Revokes every live delegation an agent holds or made, with their subtrees, but leaves the
-   * agent active: it may be granted again. Use {@link Store.disableAgent} to also shut it out.
+   * agent active: it may be granted again. Use {@link AgentStore.disableAgent} to also shut it out.
    */
   revokeAgent(id: string, options: RevokeOptions): Promise<RevocationResult>;
   /** Revokes a task's whole tree and closes it as `revoked` (if still open). Idempotent. */
   revokeTask(id: string, options: RevokeOptions): Promise<RevocationResult>;
   /** Revoked `did`s with a sequence number above `since`, in order (limit at most 10,000). */
   revocationsSince(since: number, limit?: number): Promise<RevocationFeedPage>;
+}
 
-  // decisions
+/** The tamper-evident decision log. */
+export interface DecisionStore {
   appendDecision(input: DecisionInput): Promise<DecisionRecord>;
   /** Appends a batch (at most 1000) in one transaction: all or nothing, one commit. */
   appendDecisions(inputs: readonly DecisionInput[]): Promise<DecisionRecord[]>;
@@ -639,8 +641,10 @@ export interface Store {
   queryDecisions(query: DecisionQuery): Promise<DecisionPage>;
   /** Recomputes the whole hash chain and reports the first broken row. */
   verifyDecisionLog(options?: VerifyDecisionLogOptions): Promise<DecisionLogVerification>;
+}
 
-  // graph walks
+/** Walks over the delegation graph. */
+export interface GraphWalkStore {
   /** The chain from the root grant down to `did` itself, root first. Empty if unknown. */
   ancestors(did: string): Promise<DelegationRecord[]>;
   /** Everything below `did` (not `did` itself), breadth first. */
@@ -649,8 +653,10 @@ export interface Store {
   taskTree(taskId: string): Promise<DelegationRecord[]>;
   /** What an agent could still reach: its live delegations and every live one below them. */
   blastRadius(agentId: string): Promise<BlastRadius>;
+}
 
-  // approvals
+/** Step-up approvals. */
+export interface ApprovalStore {
   /** `not_found` for an unknown delegation, agent or task; `invalid` if they do not belong together. */
   createApproval(input: CreateApprovalInput): Promise<ApprovalRecord>;
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
@@ -667,15 +673,37 @@ export interface Store {
     subject: { readonly did: string; readonly action: string; readonly resource: string },
     at: number,
   ): Promise<ApprovalRecord | undefined>;
+}
 
-  // audiences
+/** Tool servers' audiences. */
+export interface AudienceStore {
   registerAudience(input: RegisterAudienceInput): Promise<AudienceRecord>;
   getAudience(id: string): Promise<AudienceRecord | undefined>;
+}
 
-  // settings
+/** The service's own settings. */
+export interface SettingStore {
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string, at: number): Promise<void>;
+}
 
+/**
+ * The delegation graph and decision log. Every method answers a promise, so a backend may do
+ * I/O; every write is a single transaction, committed and durable before its promise resolves.
+ * Expected failures reject with a `StoreError` (codes in `STORE_ERROR_CODES`) and leave the store
+ * unchanged. Split by concern into the sub-interfaces above, with the same method names; a caller
+ * that needs one concern can ask for that one alone.
+ */
+export interface Store
+  extends AgentStore,
+    TaskStore,
+    IssuanceStore,
+    RevocationStore,
+    DecisionStore,
+    GraphWalkStore,
+    ApprovalStore,
+    AudienceStore,
+    SettingStore {
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -1,5 +1,18 @@
 import { describe, expect, expectTypeOf, test } from "vitest";
-import type { SigningKeyStore, Store, StoreHealth } from "../src/contract.ts";
+import type {
+  AgentStore,
+  ApprovalStore,
+  AudienceStore,
+  DecisionStore,
+  GraphWalkStore,
+  IssuanceStore,
+  RevocationStore,
+  SettingStore,
+  SigningKeyStore,
+  Store,
+  StoreHealth,
+  TaskStore,
+} from "../src/contract.ts";
 import { isStoreError, openSqliteStore, type SqliteStoreHealth } from "../src/index.ts";
 
 describe("the store contract", () => {
@@ -14,6 +27,20 @@ describe("the store contract", () => {
   test("keeps SQLite facts and the signing keys out of Store", () => {
     expectTypeOf<keyof StoreHealth>().toEqualTypeOf<"ok" | "schemaVersion">();
     expectTypeOf<Extract<keyof Store, keyof SigningKeyStore>>().toEqualTypeOf<never>();
+  });
+
+  test("splits Store by concern into sub-interfaces that together are the whole of it", () => {
+    type Concerns = AgentStore &
+      TaskStore &
+      IssuanceStore &
+      RevocationStore &
+      DecisionStore &
+      GraphWalkStore &
+      ApprovalStore &
+      AudienceStore &
+      SettingStore;
+    expectTypeOf<Store>().toExtend<Concerns>();
+    expectTypeOf<Exclude<keyof Store, keyof Concerns>>().toEqualTypeOf<"health" | "close">();
   });
 
   test("the SQLite adapter refuses with a rejected promise, never a synchronous throw", async () => {
