@@ -40,6 +40,8 @@ export const REASON_CODES = [
   "pop_binding_mismatch",
   "policy_denied",
   "step_up_required",
+  // the verifier itself failed (a throwing policy hook, a bug): the call is refused, never allowed
+  "internal",
 ] as const;
 
 /** A stable, machine-readable reason a chain or request was refused. */

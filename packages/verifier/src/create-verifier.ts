@@ -48,6 +48,31 @@ export interface Verifier {
   readonly replayCache: ReplayCache;
 }
 
+/**
+ * The deny for a verification that threw: `internal`, never an allow. It names the kind of error
+ * only: the reasons may be shown to the caller, and an error's message may hold anything.
+ */
+function internalDeny(error: unknown): Decision {
+  let kind = typeof error;
+  try {
+    if (error instanceof Error) kind = `${error.name}`.slice(0, 64) as typeof kind;
+  } catch {
+    // An error whose name getter throws still refuses the call.
+  }
+  return {
+    decision: "deny",
+    reasons: [
+      {
+        hop: null,
+        code: "internal",
+        message: `verification failed with ${kind}; the call is refused (check the policy hook and the verifier's key and revocation sources)`,
+      },
+    ],
+    chain: [],
+    task: null,
+  };
+}
+
 function integerOption(name: string, value: number | undefined, fallback: number, min = 0): number {
   const chosen = value ?? fallback;
   if (!Number.isSafeInteger(chosen) || chosen < min)
@@ -138,13 +163,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   };
 
+  const decide = async (request: VerifyRequest): Promise<Decision> => {
+    const decision = verifyOnce(request);
+    const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
+    if (!unknownKey || keys.refreshForUnknownKey === undefined) return decision;
+    // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
+    return (await keys.refreshForUnknownKey()) ? verifyOnce(request) : decision;
+  };
+
   return {
     async verify(request) {
-      const decision = verifyOnce(request);
-      const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
-      if (!unknownKey || keys.refreshForUnknownKey === undefined) return decision;
-      // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
-      return (await keys.refreshForUnknownKey()) ? verifyOnce(request) : decision;
+      // A decision for every input: whatever throws while deciding (a policy hook, a key or
+      // revocation source, a bug) refuses the call rather than reaching the tool server's handler.
+      try {
+        return await decide(request);
+      } catch (error) {
+        return internalDeny(error);
+      }
     },
     signatureCache,
     replayCache,

@@ -1,4 +1,5 @@
 export { type ApprovalSubject, approvalCovers, approvalsFor, newApprovalId } from "./approvals.ts";
+export { CALL_BOUNDS, type CallBoundsField, callBoundsReason, callFieldProblem } from "./call-bounds.ts";
 export {
   createVerifier,
   type Verifier,

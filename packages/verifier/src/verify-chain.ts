@@ -18,6 +18,7 @@ import {
   TokenError,
 } from "@baton/token";
 import { approvalsFor } from "./approvals.ts";
+import { callBoundsReason } from "./call-bounds.ts";
 import type { ChainEntry, Decision, Reason } from "./decision.ts";
 import { reasonsFrom } from "./decision.ts";
 import { checkProof } from "./dpop.ts";
@@ -179,6 +180,8 @@ export interface RequestEnvironment extends ChainEnvironment {
  * arguments against the leaf, the DPoP proof, and last the policy hook.
  */
 export function verifyPresentation(presentation: Presentation, env: RequestEnvironment): Decision {
+  const unbounded = callBoundsReason(presentation);
+  if (unbounded !== undefined) return { decision: "deny", reasons: [unbounded], chain: [], task: null };
   const chain = authenticateChain(presentation.chain, env);
   const entries = chainEntries(chain.hops);
   const task = chain.hops[0]?.claims.tsk ?? null;

@@ -641,6 +641,14 @@ describe("runtime policy", () => {
     );
   });
 
+  it("refuses the call when the policy hook throws (internal), never letting the error escape", async () => {
+    about("internal");
+    const policy: PolicyHook = () => {
+      throw new TypeError("the policy hook has a bug");
+    };
+    expectExactly(await makeVerifier({ policy }).verify(presentation(standardChain())), [[null, "internal"]]);
+  });
+
   it("gives the policy the whole chain and the call, and consults it only when everything else passed", async () => {
     const policy = vi.fn<PolicyHook>(() => ({ decision: "allow" }));
     const verifier = makeVerifier({ policy });
