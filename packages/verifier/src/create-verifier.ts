@@ -53,9 +53,9 @@ export interface Verifier {
  * only: the reasons may be shown to the caller, and an error's message may hold anything.
  */
 function internalDeny(error: unknown): Decision {
-  let kind = typeof error;
+  let kind: string = typeof error;
   try {
-    if (error instanceof Error) kind = `${error.name}`.slice(0, 64) as typeof kind;
+    if (error instanceof Error) kind = String(error.name).slice(0, 64);
   } catch {
     // An error whose name getter throws still refuses the call.
   }
