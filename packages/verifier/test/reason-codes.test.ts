@@ -581,9 +581,11 @@ describe("proof of possession", () => {
       ath: sha256Base64url(chain.chain),
     };
     const signingInput = `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
-    // node:crypto (OpenSSL) accepts the forgery: the refusal has to come from Baton's key check.
+    // OpenSSL 3.0 (Node 20) accepts the forgery, so the refusal has to come from Baton's key check;
+    // OpenSSL 3.5 (Node 22, 24) refuses it too, and Baton must refuse it all the same.
     const openssl = createPublicKey({ key: { ...lowOrder }, format: "jwk" });
-    expect(verifyEd25519(null, Buffer.from(signingInput), openssl, forgedSignature)).toBe(true);
+    if (process.versions.openssl.startsWith("3.0."))
+      expect(verifyEd25519(null, Buffer.from(signingInput), openssl, forgedSignature)).toBe(true);
     const proof = `${signingInput}.${forgedSignature.toString("base64url")}`;
     expectExactly(await makeVerifier().verify(presentation(chain, { proof })), [[1, "pop_invalid"]]);
   });
