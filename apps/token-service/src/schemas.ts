@@ -19,6 +19,7 @@ import {
   parseCapability,
   TASK_HOURS_CLOCK_TIME,
 } from "@baton/token";
+import { type CallBoundsField, callFieldProblem } from "@baton/verifier";
 import { z } from "@hono/zod-openapi";
 
 /** Longest free text (intent, reason) accepted; the store keeps exactly this much. */
@@ -194,7 +195,13 @@ export const DelegationBody = z
   })
   .openapi("DelegationRequest");
 
-const ArgsSchema = z.record(z.string().max(64), z.unknown());
+/** A call's `args` or `context`: a JSON object within the verifier's `CALL_BOUNDS` (a 400, not a 500). */
+function callFieldSchema(field: CallBoundsField) {
+  return z.record(z.string().max(64), z.unknown()).superRefine((value, ctx) => {
+    const problem = callFieldProblem(field, value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
 
 export const VerifyBody = z
   .strictObject({
@@ -211,8 +218,8 @@ export const VerifyBody = z
     audience: AudienceSchema.refine((value) => value !== "*", "must name one audience, not *"),
     action: storable(z.string().min(1).max(INPUT_LIMITS.maxTargetLength)),
     resource: storable(z.string().min(1).max(INPUT_LIMITS.maxTargetLength)),
-    args: ArgsSchema.optional(),
-    context: z.record(z.string().max(64), z.unknown()).optional(),
+    args: callFieldSchema("args").optional(),
+    context: callFieldSchema("context").optional(),
   })
   .openapi("VerifyRequest");
 

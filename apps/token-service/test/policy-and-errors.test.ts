@@ -101,6 +101,40 @@ describe("runtime policy and error handling", () => {
     expect(text).not.toContain("hunter2");
   });
 
+  test("refuses /v1/verify args nested 30,000 arrays deep with 400 naming the bound, not a 500", async () => {
+    h = createHarness();
+    const alice = await registerAgent(h, "agent:alice");
+    await grant(h, alice, { cap: [ISSUES], aud: ["repo-tool"] });
+    const secret = await registerAudience(h, "repo-tool");
+    const htu = "https://tools.example/x";
+    const proof = await createDpopProof(alice.key, {
+      method: "POST",
+      url: htu,
+      chain: alice.chain,
+      now: h.now,
+    });
+    const deep = `${"[".repeat(30_000)}${"]".repeat(30_000)}`;
+    const body = JSON.stringify({
+      chain: alice.chain,
+      proof,
+      htm: "POST",
+      htu,
+      audience: "repo-tool",
+      action: "repo.issues.create",
+      resource: "repo:acme/web/issues",
+      args: { deep: "DEEP" },
+    }).replace('"DEEP"', deep);
+    const response = await h.app.request(`${ORIGIN}/v1/verify`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(400);
+    const problem = await json(response);
+    expect(problem.code).toBe("invalid_request");
+    expect(String(problem.detail)).toContain("deeper than 32 levels");
+  });
+
   test("a store that cannot get its lock in time answers 503 busy with Retry-After, not 500", async () => {
     h = await createHarness({
       policy: () => {

@@ -15,6 +15,7 @@ import {
 } from "@cedar-policy/cedar-wasm/nodejs";
 import { cedarRequest } from "./cedar-request.ts";
 import { clockIn, isKnownZone } from "./clock-reading.ts";
+import { avoidJsToWasmDeoptCrash } from "./js-to-wasm-inlining.ts";
 import { PolicyLoadError, type PolicyLoadErrorCode } from "./policy-load-error.ts";
 import type { PolicyDecision, PolicyInput } from "./policy-types.ts";
 
@@ -92,6 +93,9 @@ interface ParsedPolicy {
  * must carry a unique `@id("…")`: ids are what decisions and the decision log name.
  */
 export function compilePolicySet(options: CompilePolicySetOptions): CompileResult {
+  // Before any set exists to evaluate: on Node 20 and 22, V8 aborts the process when a frame that
+  // inlined a call into cedar-wasm is deoptimized during that call (see js-to-wasm-inlining.ts).
+  avoidJsToWasmDeoptCrash();
   const zone = options.zone ?? "UTC";
   if (!isKnownZone(zone)) {
     return {

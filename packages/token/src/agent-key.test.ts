@@ -229,7 +229,9 @@ describe("ed25519KeyProblem", () => {
         }
       });
       const lowOrderAccepted = acceptedByNode.filter((vector) => vector.flags?.includes("low_order_A"));
-      expect(lowOrderAccepted.length).toBeGreaterThan(0);
+      // OpenSSL 3.0 (Node 20) verifies under low-order keys; 3.5 (Node 22, 24) refuses them itself,
+      // so there the loops below find nothing to check and Baton's refusal is a second line.
+      if (process.versions.openssl.startsWith("3.0.")) expect(lowOrderAccepted.length).toBeGreaterThan(0);
       for (const vector of acceptedByNode) expect(ed25519KeyProblem(hex(vector.key))).toBeTypeOf("string");
       for (const vector of acceptedByNode) {
         const jwk: Ed25519PublicJwk = ed25519PublicJwk(hex(vector.key));

@@ -42,6 +42,8 @@ export const REASON_CODES = [
   "step_up_required",
   // the request against the tool server's route table (middleware)
   "unmapped_route",
+  // the verifier itself failed (a throwing policy hook, a bug): the call is refused, never allowed
+  "internal",
 ] as const;
 
 /** A stable, machine-readable reason a chain or request was refused. */

@@ -36,7 +36,8 @@ describe("reason codes", () => {
   it("recognizes exactly the public codes", () => {
     expect(isReasonCode("scope_widening")).toBe(true);
     expect(isReasonCode("SCOPE_WIDENING")).toBe(false);
-    expect(isReasonCode("internal")).toBe(false);
+    expect(isReasonCode("forbidden")).toBe(false);
+    expect(isReasonCode("internal")).toBe(true);
     expect(isReasonCode("toString")).toBe(false);
     expect(isReasonCode(undefined)).toBe(false);
   });

@@ -3,7 +3,7 @@
  * adapters (key source, revocation source, caches, clock) and checks its options once, at build.
  */
 import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_TOKEN_BYTES } from "@baton/token";
-import type { Decision } from "./decision.ts";
+import { type Decision, NO_PRESENTATION } from "./decision.ts";
 import type { KeySource } from "./key-sources.ts";
 import type { PolicyHook } from "./policy-hook.ts";
 import { ReplayCache } from "./replay-cache.ts";
@@ -48,6 +48,32 @@ export interface Verifier {
   now(): number;
   readonly signatureCache: SignatureCache;
   readonly replayCache: ReplayCache;
+}
+
+/**
+ * The deny for a verification that threw: `internal`, never an allow. It names the kind of error
+ * only: the reasons may be shown to the caller, and an error's message may hold anything.
+ */
+function internalDeny(error: unknown): Decision {
+  let kind: string = typeof error;
+  try {
+    if (error instanceof Error) kind = String(error.name).slice(0, 64);
+  } catch {
+    // An error whose name getter throws still refuses the call.
+  }
+  return {
+    decision: "deny",
+    reasons: [
+      {
+        hop: null,
+        code: "internal",
+        message: `verification failed with ${kind}; the call is refused (check the policy hook and the verifier's key and revocation sources)`,
+      },
+    ],
+    chain: [],
+    task: null,
+    ...NO_PRESENTATION,
+  };
 }
 
 function integerOption(name: string, value: number | undefined, fallback: number, min = 0): number {
@@ -140,13 +166,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   };
 
+  const decide = async (request: VerifyRequest): Promise<Decision> => {
+    const decision = verifyOnce(request);
+    const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
+    if (!unknownKey || keys.refreshForUnknownKey === undefined) return decision;
+    // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
+    return (await keys.refreshForUnknownKey()) ? verifyOnce(request) : decision;
+  };
+
   return {
     async verify(request) {
-      const decision = verifyOnce(request);
-      const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
-      if (!unknownKey || keys.refreshForUnknownKey === undefined) return decision;
-      // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
-      return (await keys.refreshForUnknownKey()) ? verifyOnce(request) : decision;
+      // A decision for every input: whatever throws while deciding (a policy hook, a key or
+      // revocation source, a bug) refuses the call rather than reaching the tool server's handler.
+      try {
+        return await decide(request);
+      } catch (error) {
+        return internalDeny(error);
+      }
     },
     now: clock,
     signatureCache,

@@ -1,5 +1,6 @@
 export { type ApprovalSubject, approvalCovers, approvalsFor, newApprovalId } from "./approvals.ts";
 export { argsDigest, canonicalJson } from "./args-digest.ts";
+export { CALL_BOUNDS, type CallBoundsField, callBoundsReason, callFieldProblem } from "./call-bounds.ts";
 export {
   createVerifier,
   type Verifier,

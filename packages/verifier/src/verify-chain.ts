@@ -18,8 +18,16 @@ import {
   TokenError,
 } from "@baton/token";
 import { approvalsFor } from "./approvals.ts";
-import type { Actor, ChainEntry, Decision, PresentedHop, Reason } from "./decision.ts";
-import { reasonsFrom } from "./decision.ts";
+import { callBoundsReason } from "./call-bounds.ts";
+import {
+  type Actor,
+  type ChainEntry,
+  type Decision,
+  NO_PRESENTATION,
+  type PresentedHop,
+  type Reason,
+  reasonsFrom,
+} from "./decision.ts";
 import { checkProof } from "./dpop.ts";
 import { type PolicyContext, type PolicyHook, policyReason } from "./policy-hook.ts";
 import type { ReplayCache } from "./replay-cache.ts";
@@ -304,6 +312,11 @@ export interface RequestEnvironment extends ChainEnvironment {
  * arguments against the leaf, the DPoP proof, and last the policy hook.
  */
 export function verifyPresentation(presentation: Presentation, env: RequestEnvironment): Decision {
+  const unbounded = callBoundsReason(presentation);
+  // Refused before the chain is read: nobody is named as its presenter.
+  if (unbounded !== undefined) {
+    return { decision: "deny", reasons: [unbounded], chain: [], task: null, ...NO_PRESENTATION };
+  }
   const chain = authenticateChain(presentation.chain, env);
   const entries = chainEntries(chain.hops);
   const task = chain.hops[0]?.claims.tsk ?? null;
