@@ -102,7 +102,7 @@ describe("runtime policy and error handling", () => {
   });
 
   test("refuses /v1/verify args nested 30,000 arrays deep with 400 naming the bound, not a 500", async () => {
-    h = createHarness();
+    h = await createHarness();
     const alice = await registerAgent(h, "agent:alice");
     await grant(h, alice, { cap: [ISSUES], aud: ["repo-tool"] });
     const secret = await registerAudience(h, "repo-tool");
