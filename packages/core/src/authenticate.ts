@@ -44,7 +44,7 @@ export async function checkPresented(
   now: number,
   acceptRevalidationDue = false,
 ): Promise<ChainCheck> {
-  const statuses = await ctx.chainStatuses(ctx.presentedClaims(presented.chain));
+  const statuses = await ctx.chainStatuses(ctx.presentedLinks(presented.chain).dids);
   const chain = authenticateChain(
     presented.chain,
     ctx.chainEnvironment(now, statuses, acceptRevalidationDue),

@@ -5,12 +5,12 @@
  */
 import type { AppendOutcome, ChainLinkStatus, DecisionInput, Store } from "@baton/store/contract";
 import {
+  CHAIN_SEPARATOR,
   DEFAULT_MAX_CHAIN_LENGTH,
   DEFAULT_MAX_TOKEN_BYTES,
-  decodeChain,
-  decodeToken,
+  decodeBase64url,
   isRandomId,
-  parseTokenPayload,
+  isTaskId,
   signToken,
   type TokenClaims,
   TokenError,
@@ -26,6 +26,30 @@ import { hopStatusOf } from "./hop-status.ts";
 import type { DiagnosticLogger, TokenKeys, UseCasePorts, UseCaseSettings } from "./ports.ts";
 import { policyHoursOf } from "./task-hours.ts";
 import { UseCaseError } from "./use-case-error.ts";
+
+/** What a presented chain names, read unverified: see {@link UseCaseContext.presentedLinks}. */
+export interface PresentedLinks {
+  readonly dids: readonly string[];
+  /** The root token's task, when it names a well-formed one. */
+  readonly task: string | undefined;
+}
+
+const utf8 = new TextDecoder();
+
+/** A compact token's payload as a JSON object, without any check; undefined if it is not one. */
+function unverifiedPayload(compact: string): Record<string, unknown> | undefined {
+  const start = compact.indexOf(".");
+  const end = compact.indexOf(".", start + 1);
+  if (start < 0 || end < 0) return undefined;
+  const bytes = decodeBase64url(compact.slice(start + 1, end));
+  if (bytes === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(utf8.decode(bytes));
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Allows everything: the policy when none is given. */
 export const allowAll: PolicyHook = () => ({ decision: "allow" });
@@ -101,31 +125,35 @@ export class UseCaseContext {
   }
 
   /**
-   * The claims of each token of a presented chain that parses, UNVERIFIED: only for reading the
-   * graph before the pure verifier runs, which then consults what was read for verified hops only.
+   * The `did` of each token of a presented chain and the root's `tsk`, read UNVERIFIED: only to
+   * read the graph before the pure verifier runs, which consults what was read for verified hops
+   * alone, and counts a `did` missing as revoked. A token verified before is read from the
+   * signature cache (a map lookup on the hot path); another has its payload parsed, unchecked.
    */
-  presentedClaims(chainText: string): TokenClaims[] {
-    const tokens = decodeChain(chainText, {
-      maxTokens: this.maxChainLength,
-      maxTokenBytes: this.maxTokenBytes,
-    });
-    const claims: TokenClaims[] = [];
-    for (const compact of tokens.ok ? tokens.value : []) {
-      const decoded = decodeToken(compact, { maxTokenBytes: this.maxTokenBytes });
-      const parsed = decoded.ok ? parseTokenPayload(decoded.value) : undefined;
-      if (parsed?.ok) claims.push(parsed.value);
+  presentedLinks(chainText: string): PresentedLinks {
+    const dids: string[] = [];
+    let task: string | undefined;
+    // A plain split: a chain over the limits is refused by the verifier whatever is read here.
+    const tokens = chainText.split(CHAIN_SEPARATOR, this.maxChainLength + 1);
+    if (tokens.length > this.maxChainLength) return { dids, task };
+    for (const [index, compact] of tokens.entries()) {
+      if (compact.length > this.maxTokenBytes) continue;
+      const claims: Partial<Record<"did" | "tsk", unknown>> | undefined =
+        this.signatureCache.get(compact)?.claims ?? unverifiedPayload(compact);
+      if (isRandomId(claims?.did)) dids.push(claims.did);
+      if (index === 0 && isTaskId(claims?.tsk)) task = claims.tsk;
     }
-    return claims;
+    return { dids, task };
   }
 
   /**
-   * The status of every `did` of `claims`, from one `chainStatus` query, read before the pure
-   * verifier runs so that its status check stays synchronous.
+   * The status of each of `dids`, from one `chainStatus` query, read before the pure verifier
+   * runs so that its status check stays synchronous.
    */
-  async chainStatuses(claims: readonly TokenClaims[]): Promise<ReadonlyMap<string, ChainLinkStatus>> {
-    const dids = [...new Set(claims.map((claim) => claim.did).filter((did) => isRandomId(did)))];
+  async chainStatuses(dids: readonly string[]): Promise<ReadonlyMap<string, ChainLinkStatus>> {
     if (dids.length === 0) return new Map();
-    return new Map((await this.store.chainStatus(dids)).map((status) => [status.did, status]));
+    const statuses = await this.store.chainStatus([...new Set(dids)]);
+    return new Map(statuses.map((status) => [status.did, status]));
   }
 
   /** A status check over statuses read by {@link chainStatuses}; a `did` it lacks counts as revoked. */

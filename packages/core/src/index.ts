@@ -6,7 +6,7 @@ export {
   type PresentedChain,
 } from "./authenticate.ts";
 export { canonicalCaps } from "./capabilities.ts";
-export { allowAll, recorded, UseCaseContext } from "./context.ts";
+export { allowAll, type PresentedLinks, recorded, UseCaseContext } from "./context.ts";
 export {
   type Attribution,
   attribution,

@@ -44,6 +44,30 @@ async function call(agent: Agent, resource = "repo:acme/web/1") {
 }
 
 describe("verify", () => {
+  it("reads the chain's standing with one chainStatus query before the pure verifier runs", async () => {
+    const alice = await setUp();
+    const asked: string[][] = [];
+    const chainStatus = world.store.chainStatus.bind(world.store);
+    world.store.chainStatus = async (dids) => {
+      asked.push([...dids]);
+      return chainStatus(dids);
+    };
+    const decision = await verify(world.ctx, tool, await call(alice));
+    expect(decision.decision).toBe("allow");
+    expect(asked).toEqual([decision.chain.map((hop) => hop.did)]);
+  });
+
+  it("denies, never throws, a forged token whose unverified claims name a malformed did and task", async () => {
+    const alice = await setUp();
+    const [header = "", payload = ""] = (alice.chain.split("~")[0] ?? "").split(".");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, did: "not a did", tsk: "not a task!" }));
+    const forged = `${header}.${forgedPayload.toString("base64url")}.${"A".repeat(86)}`;
+    const decision = await verify(world.ctx, tool, { ...(await call(alice)), chain: forged });
+    expect(decision.decision).toBe("deny");
+    expect(decision.reasons[0]?.code).toBe("bad_signature");
+  });
+
   it("allows a call within scope and logs the service's decision with the args digest", async () => {
     const alice = await setUp();
     const decision = await verify(world.ctx, tool, await call(alice));

@@ -54,9 +54,9 @@ export function verify(
     // the tool server declared; the graph's facts win.
     // The graph is read before the pure verifier runs: the chain's statuses and the presented
     // task's facts, which policy sees only once the root verified as naming that task.
-    const presented = ctx.presentedClaims(call.chain);
-    const statuses = await ctx.chainStatuses(presented);
-    const presentedTask = presented[0]?.tsk;
+    const presented = ctx.presentedLinks(call.chain);
+    const statuses = await ctx.chainStatuses(presented.dids);
+    const presentedTask = presented.task;
     const facts = presentedTask === undefined ? {} : await ctx.taskFacts(presentedTask);
     const withTaskFacts: PolicyHook = (input) => {
       const task = input.hops[0]?.tsk;
