@@ -79,17 +79,7 @@ export class ProblemError extends Error {
 /** Shorthands for the common refusals. */
 export const problems = {
   invalid: (detail: string) => new ProblemError({ status: 400, code: "invalid_request", detail }),
-  forbidden: (detail: string) => new ProblemError({ status: 403, code: "forbidden", detail }),
   notFound: (detail: string) => new ProblemError({ status: 404, code: "not_found", detail }),
-  conflict: (detail: string) => new ProblemError({ status: 409, code: "conflict", detail }),
-  /** A grant names audiences no tool server was registered for: nothing could ever accept it. */
-  unknownAudience: (audiences: readonly string[]) =>
-    new ProblemError({
-      status: 404,
-      code: "unknown_audience",
-      detail: `${audiences.map((a) => JSON.stringify(a)).join(", ")} ${audiences.length === 1 ? "is not a registered audience" : "are not registered audiences"}: register each tool server's audience first (POST /v1/audiences), then grant`,
-      extra: { audiences },
-    }),
 };
 
 /** The JSON body of a problem response. */
