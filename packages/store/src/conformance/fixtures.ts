@@ -1,0 +1,220 @@
+/**
+ * Builders for tests: agents with real Ed25519 keys, and grants and hops that satisfy the store's
+ * invariants unless a test overrides a field on purpose.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import {
+  type Capability,
+  type Ed25519PublicJwk,
+  jwkThumbprint,
+  randomId,
+  sha256Base64url,
+} from "@baton/token";
+import type { GrantInput, HopInput, Store } from "../store.ts";
+
+/** The clock every test starts from, in seconds. */
+export const T0 = 1_800_000_000;
+
+export const CAP_ALL: readonly Capability[] = [{ act: "*", res: "repo:acme/**" }];
+export const CAP_ISSUES: readonly Capability[] = [{ act: "github.issues.*", res: "repo:acme/web/**" }];
+
+/** A fresh Ed25519 public JWK and its thumbprint. */
+export function agentKey(): { jwk: Ed25519PublicJwk; jkt: string } {
+  const { publicKey } = generateKeyPairSync("ed25519");
+  const { x } = publicKey.export({ format: "jwk" });
+  const jwk: Ed25519PublicJwk = { kty: "OKP", crv: "Ed25519", x: x ?? "" };
+  return { jwk, jkt: jwkThumbprint(jwk) };
+}
+
+/** Registers `agent:<name>` for each name and returns the ids. */
+export async function registerAgents(store: Store, ...names: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of names) {
+    ids.push((await store.registerAgent({ id: `agent:${name}`, ...agentKey(), name, at: T0 })).id);
+  }
+  return ids;
+}
+
+/** A stand-in compact JWS: the store keeps tokens opaque, so any three base64url parts do. */
+export function fakeCompact(claims: Record<string, unknown>): string {
+  const header = Buffer.from('{"alg":"EdDSA","typ":"baton+jwt","kid":"test"}').toString("base64url");
+  const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
+  return `${header}.${payload}.${Buffer.alloc(64, 1).toString("base64url")}`;
+}
+
+/** What a test needs to issue below a recorded delegation. */
+export interface Issued {
+  readonly did: string;
+  readonly jti: string;
+  readonly compact: string;
+  readonly task: string;
+  readonly depth: number;
+  readonly mdp: number;
+  readonly to: string;
+  readonly cap: readonly Capability[];
+  readonly aud: readonly string[];
+  readonly exp: number;
+}
+
+let taskCounter = 0;
+
+/** A grant input to `to` with sensible defaults. */
+export function grantInput(
+  to: string,
+  options: {
+    task?: string;
+    cap?: readonly Capability[];
+    aud?: readonly string[];
+    mdp?: number;
+    exp?: number;
+    at?: number;
+  } = {},
+): GrantInput {
+  const did = randomId();
+  const jti = randomId();
+  const task = options.task ?? `task-${++taskCounter}-${did.slice(0, 6)}`;
+  const at = options.at ?? T0;
+  const exp = options.exp ?? T0 + 86_400;
+  return {
+    delegation: {
+      did,
+      task: { id: task, intent: "triage the web repo's issues" },
+      to,
+      cap: options.cap ?? CAP_ALL,
+      aud: options.aud ?? ["github-tools"],
+      mdp: options.mdp ?? 8,
+      exp,
+      rvi: 3600,
+    },
+    token: { jti, compact: fakeCompact({ did, jti, sub: to }), iat: at, exp, rvl: Math.min(at + 3600, exp) },
+    at,
+  };
+}
+
+/** Records a grant and returns what a hop below it needs. */
+export async function grant(
+  store: Store,
+  to: string,
+  options: Parameters<typeof grantInput>[1] = {},
+): Promise<Issued> {
+  const input = grantInput(to, options);
+  await store.recordGrant(input);
+  const d = input.delegation;
+  return {
+    did: d.did,
+    jti: input.token.jti,
+    compact: input.token.compact,
+    task: d.task.id,
+    depth: 0,
+    mdp: d.mdp,
+    to,
+    cap: d.cap,
+    aud: d.aud,
+    exp: d.exp,
+  };
+}
+
+/** A hop input from `parent`'s holder to `to`, inheriting everything it can. */
+export function hopInput(
+  parent: Issued,
+  to: string,
+  options: {
+    cap?: readonly Capability[];
+    aud?: readonly string[];
+    mdp?: number;
+    exp?: number;
+    at?: number;
+  } = {},
+): HopInput {
+  const did = randomId();
+  const jti = randomId();
+  const at = options.at ?? T0;
+  const exp = options.exp ?? parent.exp;
+  return {
+    delegation: {
+      did,
+      parent: parent.did,
+      from: parent.to,
+      to,
+      task: parent.task,
+      cap: options.cap ?? parent.cap,
+      aud: options.aud ?? parent.aud,
+      mdp: options.mdp ?? Math.max(0, parent.mdp - 1),
+      exp,
+      depth: parent.depth + 1,
+    },
+    token: {
+      jti,
+      compact: fakeCompact({ did, jti, sub: to, par: parent.did }),
+      iat: at,
+      exp,
+      rvl: Math.min(at + 3600, exp),
+      prf: sha256Base64url(parent.compact),
+    },
+    at,
+  };
+}
+
+/** Records a hop and returns what a hop below it needs. */
+export async function hop(
+  store: Store,
+  parent: Issued,
+  to: string,
+  options: Parameters<typeof hopInput>[2] = {},
+): Promise<Issued> {
+  const input = hopInput(parent, to, options);
+  await store.recordHop(input);
+  const d = input.delegation;
+  return {
+    did: d.did,
+    jti: input.token.jti,
+    compact: input.token.compact,
+    task: d.task,
+    depth: d.depth,
+    mdp: d.mdp,
+    to,
+    cap: d.cap,
+    aud: d.aud,
+    exp: d.exp,
+  };
+}
+
+/** Runs `fn` and returns the `code` of the error it throws (or fails the test if it does not throw). */
+export async function codeOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    throw error;
+  }
+  throw new Error("expected the call to throw a StoreError");
+}
+
+/**
+ * How many tasks, delegations, tokens and decisions the store holds, read through the port: what a
+ * refused write must leave unchanged.
+ */
+export async function countRecords(store: Store): Promise<Record<string, number>> {
+  const tasks = await store.listTasks({ limit: 1000 });
+  let delegations = 0;
+  let tokens = 0;
+  for (const task of tasks) {
+    for (const delegation of await store.taskTree(task.id)) {
+      delegations++;
+      tokens += (await store.tokenVersions(delegation.did)).length;
+    }
+  }
+  let decisions = 0;
+  let cursor: number | undefined;
+  do {
+    const page = await store.queryDecisions({
+      limit: 1000,
+      order: "oldest",
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    decisions += page.items.length;
+    cursor = page.next ?? undefined;
+  } while (cursor !== undefined);
+  return { tasks: tasks.length, delegations, tokens, decisions };
+}
