@@ -15,6 +15,7 @@
  */
 import { describe } from "vitest";
 import { concurrencyConformance } from "./concurrency.ts";
+import { conventionsConformance } from "./conventions.ts";
 import { decisionLogConformance } from "./decision-log.ts";
 import { graphWalkConformance } from "./graph-walks.ts";
 import { inputHardeningConformance } from "./input-hardening.ts";
@@ -32,6 +33,7 @@ export type { ConformanceFactory, ConformanceStore, ConformanceSubject } from ".
  */
 export function describeStoreConformance(name: string, factory: ConformanceFactory): void {
   describe(`${name} conforms to the store ports`, () => {
+    describe("conventions, revalidation, causes and key material", () => conventionsConformance(factory));
     describe("agents, approvals, signing keys, audiences and settings", () => registryConformance(factory));
     describe("input hardening", () => inputHardeningConformance(factory));
     describe("issuance", () => issuanceConformance(factory));
