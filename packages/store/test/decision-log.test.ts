@@ -5,7 +5,8 @@
  */
 import { randomId } from "@baton/token";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { type DecisionInput, openSqliteStore, type SqliteStore, seedGraph } from "../src/index.ts";
+import { decisionInput as decision } from "../src/conformance/fixtures.ts";
+import { openSqliteStore, type SqliteStore, seedGraph } from "../src/index.ts";
 import { T0, tempDir } from "./helpers/graph-fixture.ts";
 
 let dir: ReturnType<typeof tempDir>;
@@ -20,24 +21,6 @@ afterEach(async () => {
   await store.close();
   dir.cleanup();
 });
-
-function decision(overrides: Partial<DecisionInput> = {}): DecisionInput {
-  return {
-    at: T0,
-    kind: "verify",
-    decision: "deny",
-    task: "task-1",
-    did: randomId(),
-    jti: randomId(),
-    agent: "agent:bob",
-    audience: "github-tools",
-    action: "github.issues.create",
-    resource: "repo:acme/web/issues",
-    reasons: [{ hop: 2, code: "scope_widening", message: "hop 2 asks for more than hop 1 holds" }],
-    detail: { method: "POST", path: "/issues", nested: { ok: [1, 2, 3] } },
-    ...overrides,
-  };
-}
 
 async function appendMany(n: number): Promise<void> {
   for (let i = 0; i < n; i++)

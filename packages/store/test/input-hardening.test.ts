@@ -9,6 +9,7 @@
  */
 import { fc, test } from "@fast-check/vitest";
 import { afterEach, beforeEach, describe, expect } from "vitest";
+import { HOSTILE_TEXT as HOSTILE, ILL_FORMED_TEXT as ILL_FORMED } from "../src/conformance/fixtures.ts";
 import { openSqliteStore, type SqliteStore, textProblem } from "../src/index.ts";
 
 let store: SqliteStore;
@@ -17,18 +18,6 @@ beforeEach(() => {
   store = openSqliteStore({ path: ":memory:" });
 });
 afterEach(async () => store.close());
-
-const HOSTILE = [
-  "\u009b2J",
-  "\u009d8;;x\u0007",
-  "\u202eabc",
-  "a\nb",
-  "a\tb",
-  "\u2066x\u2069",
-  "\u2028",
-  "\u001b[2J",
-];
-const ILL_FORMED = ["\ud800", "a\udc00", "\udbff\udbff"];
 
 describe("textProblem", () => {
   test("names control and bidi-control characters, and ill-formed Unicode", () => {

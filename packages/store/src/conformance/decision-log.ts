@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { GENESIS_HASH } from "../decision-chain.ts";
 import { MAX_DECISION_BATCH } from "../decision-log.ts";
 import type { DecisionInput } from "../store.ts";
-import { codeOf, grant, hop, registerAgents, T0 } from "./fixtures.ts";
+import { codeOf, decisionInput as decision, grant, hop, registerAgents, T0 } from "./fixtures.ts";
 import { type ConformanceFactory, type ConformanceStore, useSubject } from "./subject.ts";
 
 /** The decision log: appends, format-2 fields, the hash chain, queries and pagination. */
@@ -15,24 +15,6 @@ export function decisionLogConformance(factory: ConformanceFactory): void {
   beforeEach(() => {
     store = ctx.store;
   });
-
-  function decision(overrides: Partial<DecisionInput> = {}): DecisionInput {
-    return {
-      at: T0,
-      kind: "verify",
-      decision: "deny",
-      task: "task-1",
-      did: randomId(),
-      jti: randomId(),
-      agent: "agent:bob",
-      audience: "github-tools",
-      action: "github.issues.create",
-      resource: "repo:acme/web/issues",
-      reasons: [{ hop: 2, code: "scope_widening", message: "hop 2 asks for more than hop 1 holds" }],
-      detail: { method: "POST", path: "/issues", nested: { ok: [1, 2, 3] } },
-      ...overrides,
-    };
-  }
 
   async function appendMany(n: number): Promise<void> {
     for (let i = 0; i < n; i++)

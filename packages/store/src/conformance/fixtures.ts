@@ -10,7 +10,7 @@ import {
   randomId,
   sha256Base64url,
 } from "@baton/token";
-import type { GrantInput, HopInput, Store } from "../store.ts";
+import type { DecisionInput, GrantInput, HopInput, Store } from "../store.ts";
 
 /** The clock every test starts from, in seconds. */
 export const T0 = 1_800_000_000;
@@ -218,3 +218,37 @@ export async function countRecords(store: Store): Promise<Record<string, number>
   } while (cursor !== undefined);
   return { tasks: tasks.length, delegations, tokens, decisions };
 }
+
+/** A verify-kind decision about a fresh random did, with every optional member filled in. */
+export function decisionInput(overrides: Partial<DecisionInput> = {}): DecisionInput {
+  return {
+    at: T0,
+    kind: "verify",
+    decision: "deny",
+    task: "task-1",
+    did: randomId(),
+    jti: randomId(),
+    agent: "agent:bob",
+    audience: "github-tools",
+    action: "github.issues.create",
+    resource: "repo:acme/web/issues",
+    reasons: [{ hop: 2, code: "scope_widening", message: "hop 2 asks for more than hop 1 holds" }],
+    detail: { method: "POST", path: "/issues", nested: { ok: [1, 2, 3] } },
+    ...overrides,
+  };
+}
+
+/** Text every free-text field must refuse: C0/C1 controls, bidi controls, line separators. */
+export const HOSTILE_TEXT = [
+  "\u009b2J",
+  "\u009d8;;x\u0007",
+  "\u202eabc",
+  "a\nb",
+  "a\tb",
+  "\u2066x\u2069",
+  "\u2028",
+  "\u001b[2J",
+];
+
+/** Ill-formed UTF-16: lone surrogates, which SQLite would store as U+FFFD. */
+export const ILL_FORMED_TEXT = ["\ud800", "a\udc00", "\udbff\udbff"];

@@ -5,7 +5,16 @@
  * transaction; one delegation's pending approvals are capped.
  */
 import { beforeEach, describe, expect, test } from "vitest";
-import { agentKey, codeOf, grant, grantInput, registerAgents, T0 } from "./fixtures.ts";
+import {
+  agentKey,
+  codeOf,
+  grant,
+  grantInput,
+  HOSTILE_TEXT as HOSTILE,
+  ILL_FORMED_TEXT as ILL_FORMED,
+  registerAgents,
+  T0,
+} from "./fixtures.ts";
 import { type ConformanceFactory, type ConformanceStore, useSubject } from "./subject.ts";
 
 /** Free text, look-alike identities, shared keys and the pending-approval cap (issues 13 and 14). */
@@ -17,18 +26,6 @@ export function inputHardeningConformance(factory: ConformanceFactory): void {
   beforeEach(() => {
     store = ctx.store;
   });
-
-  const HOSTILE = [
-    "\u009b2J",
-    "\u009d8;;x\u0007",
-    "\u202eabc",
-    "a\nb",
-    "a\tb",
-    "\u2066x\u2069",
-    "\u2028",
-    "\u001b[2J",
-  ];
-  const ILL_FORMED = ["\ud800", "a\udc00", "\udbff\udbff"];
 
   describe("free text at the store boundary", () => {
     test("refuses hostile or ill-formed names, intents, reasons and decision text with invalid", async () => {
