@@ -110,6 +110,8 @@ export interface SecurityService {
   delegate(from: Agent, to: Agent, body?: Record<string, unknown>): Promise<Response>;
   /** `POST /v1/verify` as the tool server. */
   verify(options: VerifyOptions): Promise<{ status: number; body: Decision }>;
+  /** The same request, answered as the raw response (for refusals that are problems, not decisions). */
+  verifyResponse(options: VerifyOptions): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -250,7 +252,7 @@ export async function startSecurityService(
     }
     return response;
   };
-  svc.verify = async (options) => {
+  svc.verifyResponse = async (options) => {
     const htm = options.htm ?? "POST";
     const htu = options.htu ?? TOOL_URL;
     const proof =
@@ -259,7 +261,7 @@ export async function startSecurityService(
         : options.proofBy === undefined
           ? null
           : toolProof(options.proofBy, options.chain, svc.now, htm, htu);
-    const response = await fetch(`${url}/v1/verify`, {
+    return fetch(`${url}/v1/verify`, {
       method: "POST",
       headers: { authorization: `Bearer ${svc.toolSecret}`, "content-type": "application/json" },
       body: JSON.stringify({
@@ -273,6 +275,9 @@ export async function startSecurityService(
         ...(options.args === undefined ? {} : { args: options.args }),
       }),
     });
+  };
+  svc.verify = async (options) => {
+    const response = await svc.verifyResponse(options);
     return { status: response.status, body: (await response.json()) as Decision };
   };
   svc.close = async () => {

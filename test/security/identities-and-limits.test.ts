@@ -9,14 +9,7 @@
 import type { PolicyHook } from "@baton/verifier";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeKey } from "../../packages/verifier/test/fixtures.ts";
-import {
-  type Agent,
-  type SecurityService,
-  startSecurityService,
-  TOOL_AUDIENCE,
-  TOOL_URL,
-  toolProof,
-} from "./harness.ts";
+import { type Agent, type SecurityService, startSecurityService, TOOL_AUDIENCE } from "./harness.ts";
 
 const MAX_PENDING = 3;
 /** Deleting an issue needs an operator's approval; everything else is allowed. */
@@ -135,18 +128,11 @@ describe("tokens over 8 KiB", () => {
 
 describe("pending approvals per delegation", () => {
   function askToDelete(issue: number): Promise<Response> {
-    return fetch(`${svc.url}/v1/verify`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${svc.toolSecret}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        chain: alice.chain,
-        proof: toolProof(alice.key, alice.chain, svc.now),
-        htm: "POST",
-        htu: TOOL_URL,
-        audience: TOOL_AUDIENCE,
-        action: "repo.issues.delete",
-        resource: `repo:acme/web/issues/${issue}`,
-      }),
+    return svc.verifyResponse({
+      chain: alice.chain,
+      proofBy: alice.key,
+      action: "repo.issues.delete",
+      resource: `repo:acme/web/issues/${issue}`,
     });
   }
   const pendingOf = async (did: string) =>

@@ -10,13 +10,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeKey } from "../../packages/verifier/test/fixtures.ts";
 import {
   type Agent,
-  CALL,
   ROOT_CAP,
   type SecurityService,
   startSecurityService,
   TOOL_AUDIENCE,
-  TOOL_URL,
-  toolProof,
 } from "./harness.ts";
 
 let svc: SecurityService;
@@ -112,19 +109,7 @@ const FIELDS: readonly FreeTextField[] = [
 ];
 
 function verifyWith(call: { action?: string; resource?: string }): Promise<Response> {
-  return fetch(`${svc.url}/v1/verify`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${svc.toolSecret}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      chain: alice.chain,
-      proof: toolProof(alice.key, alice.chain, svc.now),
-      htm: "POST",
-      htu: TOOL_URL,
-      audience: TOOL_AUDIENCE,
-      action: call.action ?? CALL.action,
-      resource: call.resource ?? CALL.resource,
-    }),
-  });
+  return svc.verifyResponse({ chain: alice.chain, proofBy: alice.key, ...call });
 }
 
 /** What any accepted write would change: rows in every table a free text reaches. */

@@ -93,18 +93,11 @@ async function writeEverywhere(text: string): Promise<void> {
     expect((await svc.store.getDelegation(did))?.intent).toBe(text);
   }
 
-  const verified = await fetch(`${svc.url}/v1/verify`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${svc.toolSecret}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      chain: alice.chain,
-      proof: toolProof(alice.key, alice.chain, svc.now),
-      htm: "POST",
-      htu: TOOL_URL,
-      audience: TOOL_AUDIENCE,
-      action: text,
-      resource: text,
-    }),
+  const verified = await svc.verifyResponse({
+    chain: alice.chain,
+    proofBy: alice.key,
+    action: text,
+    resource: text,
   });
   await expectStoredOrRefused(verified, "verify action/resource");
 
