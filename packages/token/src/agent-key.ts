@@ -1,12 +1,12 @@
 /**
  * Agent keys: Ed25519 public keys as JWKs, their RFC 7638 thumbprints, and the point checks that
- * node:crypto does not do. OpenSSL accepts signatures under a small-order public key, and such a
+ * node:crypto and WebCrypto do not do. OpenSSL accepts signatures under a small-order public key, and such a
  * key verifies signatures that anyone can forge, so a key is accepted only if its encoding is
  * canonical and the point lies in the prime-order subgroup (no small-order or mixed-order keys).
  */
-import { createHash } from "node:crypto";
 import { Point } from "@noble/ed25519";
 import { decodeBase64url, encodeBase64url } from "./base64url.ts";
+import { sha256Base64url } from "./digest.ts";
 import { fail, ok, type Result, TokenError } from "./token-error.ts";
 
 /** An Ed25519 public key as a JWK, with only the members RFC 8037 defines for it. */
@@ -33,7 +33,7 @@ const OPTIONAL_MEMBERS: Readonly<Record<string, (value: unknown) => boolean>> = 
 /** RFC 7638 thumbprint of an Ed25519 key: SHA-256 over `{"crv","kty","x"}` in that order. */
 export function jwkThumbprint(jwk: Ed25519PublicJwk): string {
   const canonical = `{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`;
-  return createHash("sha256").update(canonical).digest("base64url");
+  return sha256Base64url(canonical);
 }
 
 /**

@@ -47,6 +47,7 @@ export {
   parseJwsObject,
 } from "./compact-jws.ts";
 export type { IsoWeekday, Reason, TaskHours } from "./contract.ts";
+export { activeCryptoBackend, type CryptoBackendName } from "./crypto-backend.ts";
 export { randomId, sha256Base64url } from "./digest.ts";
 export { INPUT_LIMITS } from "./input-limits.ts";
 export {
@@ -62,14 +63,17 @@ export {
   type DecodeTokenOptions,
   decodeToken,
   hasValidSignature,
+  hasValidSignatureAsync,
   type KeyResolver,
   parseTokenPayload,
   type SigningKey,
   signToken,
   TOKEN_TYPE,
   type TokenHeader,
+  tokenSignatureCheck,
   type VerifiedToken,
   verifyToken,
+  verifyTokenAsync,
 } from "./jws.ts";
 export { isReasonCode, REASON_CODES, type ReasonCode } from "./reason-codes.ts";
 export {
@@ -86,6 +90,18 @@ export {
   parseCall,
   parseCapability,
 } from "./scope.ts";
+export {
+  runSignatureChecks,
+  runSignatureChecksSync,
+  type SignatureChecking,
+  signatureVerdict,
+} from "./signature-checks.ts";
 export { type JsonValue, parseStrictJson } from "./strict-json.ts";
 export { minuteOfDay, TASK_HOURS_CLOCK_TIME } from "./task-hours.ts";
 export { fail, ok, type Result, TokenError, type TokenErrorDetails } from "./token-error.ts";
+export {
+  Ed25519PublicKey,
+  type NodePublicKeyObject,
+  type SignatureCheck,
+  type VerificationKey,
+} from "./verification-key.ts";

@@ -1,14 +1,21 @@
 /**
- * Compact JWS for Baton tokens. jose signs (it is not the hot path); verification calls
- * node:crypto directly with a cached KeyObject, which is about twice as fast as jose's async
- * WebCrypto path and lets the verifier stay synchronous.
+ * Compact JWS for Baton tokens. jose signs (it is not the hot path); verification goes through the
+ * crypto adapter: node:crypto with a cached KeyObject where the runtime has it, which is about
+ * twice as fast as jose's async WebCrypto path and lets the verifier stay synchronous there, and
+ * WebCrypto elsewhere (the `…Async` functions).
  */
-import { type KeyObject, verify as verifyEd25519, type webcrypto } from "node:crypto";
-import { CompactSign } from "jose";
+import { CompactSign, type CryptoKey, type KeyObject } from "jose";
 import { parseClaims, serializeClaims, type TokenClaims } from "./claims.ts";
 import { type CompactJwsRules, decodeCompactJws, type JwsRefusal } from "./compact-jws.ts";
+import {
+  runSignatureChecks,
+  runSignatureChecksSync,
+  type SignatureChecking,
+  signatureVerdict,
+} from "./signature-checks.ts";
 import { parseStrictJson } from "./strict-json.ts";
 import { fail, ok, type Result, TokenError } from "./token-error.ts";
+import type { SignatureCheck, VerificationKey } from "./verification-key.ts";
 
 /** The only `typ` a Baton token may carry. */
 export const TOKEN_TYPE = "baton+jwt";
@@ -40,13 +47,13 @@ export interface VerifiedToken {
 }
 
 /** Finds the service public key for a `kid`; undefined when the key is unknown. */
-export type KeyResolver = (kid: string) => KeyObject | undefined;
+export type KeyResolver = (kid: string) => VerificationKey | undefined;
 
 /** The service's signing key. */
 export interface SigningKey {
   readonly kid: string;
   /** An Ed25519 private key (a node KeyObject or a WebCrypto CryptoKey). */
-  readonly privateKey: KeyObject | webcrypto.CryptoKey;
+  readonly privateKey: KeyObject | CryptoKey;
 }
 
 export interface DecodeTokenOptions {
@@ -104,9 +111,22 @@ const TOKEN_JWS_RULES: Omit<CompactJwsRules<TokenError>, "maxBytes"> = {
   },
 };
 
-/** Checks the Ed25519 signature of a decoded token with the given public key. */
-export function hasValidSignature(token: DecodedToken, publicKey: KeyObject): boolean {
-  return verifyEd25519(null, Buffer.from(token.signingInput, "latin1"), publicKey, token.signature);
+/** The signature check of a decoded token under a public key. */
+export function tokenSignatureCheck(token: DecodedToken, key: VerificationKey): SignatureCheck {
+  return { key, message: token.signingInput, signature: token.signature };
+}
+
+/**
+ * Checks the Ed25519 signature of a decoded token with the given public key, synchronously
+ * (node:crypto runtimes; elsewhere `hasValidSignatureAsync`).
+ */
+export function hasValidSignature(token: DecodedToken, publicKey: VerificationKey): boolean {
+  return runSignatureChecksSync(signatureVerdict(tokenSignatureCheck(token, publicKey)), "hasValidSignature");
+}
+
+/** Checks the Ed25519 signature of a decoded token with the given public key, on any runtime. */
+export function hasValidSignatureAsync(token: DecodedToken, publicKey: VerificationKey): Promise<boolean> {
+  return runSignatureChecks(signatureVerdict(tokenSignatureCheck(token, publicKey)));
 }
 
 /** Parses the payload of a decoded token strictly into claims (`malformed` on anything off). */
@@ -116,15 +136,11 @@ export function parseTokenPayload(token: DecodedToken): Result<TokenClaims> {
   return parseClaims(json.value);
 }
 
-/**
- * Decodes, verifies and parses one token: `token_too_large`, `malformed`, `unsupported_alg`,
- * `bad_type`, `unknown_key`, `bad_signature`, then `malformed` for the claims.
- */
-export function verifyToken(
+function* verifyTokenSteps(
   compact: string,
   resolveKey: KeyResolver,
-  options: DecodeTokenOptions = {},
-): Result<VerifiedToken> {
+  options: DecodeTokenOptions,
+): SignatureChecking<Result<VerifiedToken>> {
   const decoded = decodeToken(compact, options);
   if (!decoded.ok) return decoded;
   const key = resolveKey(decoded.value.header.kid);
@@ -135,12 +151,34 @@ export function verifyToken(
       }),
     );
   }
-  if (!hasValidSignature(decoded.value, key)) {
+  if (!(yield tokenSignatureCheck(decoded.value, key))) {
     return fail(new TokenError("bad_signature", "the signature does not verify under the service key"));
   }
   const claims = parseTokenPayload(decoded.value);
   if (!claims.ok) return claims;
   return ok({ compact, header: decoded.value.header, claims: claims.value });
+}
+
+/**
+ * Decodes, verifies and parses one token: `token_too_large`, `malformed`, `unsupported_alg`,
+ * `bad_type`, `unknown_key`, `bad_signature`, then `malformed` for the claims. Synchronous, so
+ * for node:crypto runtimes (Node, Bun, Deno); `verifyTokenAsync` runs anywhere.
+ */
+export function verifyToken(
+  compact: string,
+  resolveKey: KeyResolver,
+  options: DecodeTokenOptions = {},
+): Result<VerifiedToken> {
+  return runSignatureChecksSync(verifyTokenSteps(compact, resolveKey, options), "verifyToken");
+}
+
+/** `verifyToken` on any runtime, WebCrypto included. */
+export function verifyTokenAsync(
+  compact: string,
+  resolveKey: KeyResolver,
+  options: DecodeTokenOptions = {},
+): Promise<Result<VerifiedToken>> {
+  return runSignatureChecks(verifyTokenSteps(compact, resolveKey, options));
 }
 
 /**

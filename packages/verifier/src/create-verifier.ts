@@ -9,7 +9,12 @@ import type { PolicyHook } from "./policy-hook.ts";
 import { ReplayCache } from "./replay-cache.ts";
 import type { RevocationSource } from "./revocation-sources.ts";
 import { SignatureCache } from "./signature-cache.ts";
-import { type HopStatus, type Presentation, type StatusCheck, verifyPresentation } from "./verify-chain.ts";
+import {
+  type HopStatus,
+  type Presentation,
+  type StatusCheck,
+  verifyPresentationAsync,
+} from "./verify-chain.ts";
 
 export interface VerifierOptions {
   /** The token service's issuer URL; every token's `iss` must equal it. */
@@ -148,9 +153,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       );
     };
 
-  const verifyOnce = (request: VerifyRequest): Decision => {
+  const verifyOnce = (request: VerifyRequest): Promise<Decision> => {
     const now = request.now ?? clock();
-    return verifyPresentation(request, {
+    return verifyPresentationAsync(request, {
       now,
       issuer: options.issuer,
       audience: options.audience,
@@ -167,7 +172,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 
   const decide = async (request: VerifyRequest): Promise<Decision> => {
-    const decision = verifyOnce(request);
+    const decision = await verifyOnce(request);
     const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
     if (!unknownKey || keys.refreshForUnknownKey === undefined) return decision;
     // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.

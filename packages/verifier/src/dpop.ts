@@ -2,12 +2,15 @@
  * DPoP proof checking (RFC 9449) for a presented chain: the leaf holder proves possession of the
  * key its token is bound to (`cnf.jkt`), for this method and URL, for this exact chain, now.
  */
-import { createPublicKey, type KeyObject, verify as verifyEd25519 } from "node:crypto";
 import {
   type CompactJwsRules,
   decodeCompactJws,
+  Ed25519PublicKey,
   parseAgentJwk,
   parseJwsObject,
+  runSignatureChecks,
+  runSignatureChecksSync,
+  type SignatureChecking,
   sha256Base64url,
 } from "@baton/token";
 import type { Reason } from "./decision.ts";
@@ -37,14 +40,19 @@ const MAX_PROOF_BYTES = 2048;
 const PROOF_ID = /^[A-Za-z0-9_-]{16,128}$/;
 const HTTP_METHOD = /^[A-Z]{1,16}$/;
 
-// Importing a key costs more than verifying with it; agents reuse one key across many proofs.
-const importedKeys = new LruCache<string, KeyObject>(4096);
+// Importing a key costs more than verifying with it; agents reuse one key across many proofs, and
+// the crypto backend keeps its imported form for as long as this cache keeps the key.
+const importedKeys = new LruCache<string, Ed25519PublicKey>(4096);
 
-function importEd25519(x: string): KeyObject {
-  let key = importedKeys.get(x);
+function importEd25519(jwk: {
+  readonly kty: "OKP";
+  readonly crv: "Ed25519";
+  readonly x: string;
+}): Ed25519PublicKey {
+  let key = importedKeys.get(jwk.x);
   if (key === undefined) {
-    key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
-    importedKeys.set(x, key);
+    key = Ed25519PublicKey.fromJwk(jwk);
+    importedKeys.set(jwk.x, key);
   }
   return key;
 }
@@ -85,12 +93,12 @@ export function normalizeHtu(url: string): string | undefined {
 }
 
 /**
- * Checks a DPoP proof against what this request must prove. Returns the failed checks (empty when
- * the proof is good): `pop_missing`, `pop_invalid`, `pop_replayed`, `pop_binding_mismatch`. A
- * proof's id is consumed only once its signature and claims check out, so a forged proof cannot
- * burn an honest client's id.
+ * Checks a DPoP proof against what this request must prove, asking for its signature verdict
+ * (see `runSignatureChecks`). Returns the failed checks (empty when the proof is good):
+ * `pop_missing`, `pop_invalid`, `pop_replayed`, `pop_binding_mismatch`. A proof's id is consumed
+ * only once its signature and claims check out, so a forged proof cannot burn an honest client's id.
  */
-export function checkProof(expect: ProofExpectation): Reason[] {
+export function* checkProofSteps(expect: ProofExpectation): SignatureChecking<Reason[]> {
   const hop = expect.hop;
   const invalid = (message: string): Reason[] => [{ hop, code: "pop_invalid", message }];
   const { proof } = expect;
@@ -102,7 +110,7 @@ export function checkProof(expect: ProofExpectation): Reason[] {
   const key = parseAgentJwk(decoded.value.header.jwk, "jwk");
   if (!key.ok) return invalid(`the DPoP jwk is refused: ${key.error.message}`);
   const { signingInput, signature, payloadText } = decoded.value;
-  if (!verifyEd25519(null, Buffer.from(signingInput, "latin1"), importEd25519(key.value.jwk.x), signature)) {
+  if (!(yield { key: importEd25519(key.value.jwk), message: signingInput, signature })) {
     return invalid("the DPoP signature does not verify under its jwk");
   }
 
@@ -162,4 +170,14 @@ export function checkProof(expect: ProofExpectation): Reason[] {
   if (seen === "too_old")
     return invalid("the proof is older than the replay window can vouch for; sign a new one");
   return [];
+}
+
+/** `checkProofSteps`, synchronously (node:crypto runtimes). */
+export function checkProof(expect: ProofExpectation): Reason[] {
+  return runSignatureChecksSync(checkProofSteps(expect), "checkProof");
+}
+
+/** `checkProofSteps` on any runtime. */
+export function checkProofAsync(expect: ProofExpectation): Promise<Reason[]> {
+  return runSignatureChecks(checkProofSteps(expect));
 }

@@ -29,7 +29,7 @@ export {
   type RefusedReport,
   warnOnDrop,
 } from "./decision-sink.ts";
-export { checkProof, normalizeHtu, type ProofExpectation } from "./dpop.ts";
+export { checkProof, checkProofAsync, checkProofSteps, normalizeHtu, type ProofExpectation } from "./dpop.ts";
 export {
   type KeySource,
   type RemoteJwksOptions,
@@ -56,15 +56,19 @@ export {
 export { type CachedToken, SignatureCache } from "./signature-cache.ts";
 export {
   authenticateChain,
+  authenticateChainAsync,
   type ChainEnvironment,
   type ChainResult,
   chainEntries,
   type HopStatus,
   type Presentation,
+  type PresenterProof,
   type ProofEnvironment,
   type ProofRequest,
   provePresenter,
+  provePresenterAsync,
   type RequestEnvironment,
   type StatusCheck,
   verifyPresentation,
+  verifyPresentationAsync,
 } from "./verify-chain.ts";

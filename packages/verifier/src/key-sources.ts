@@ -3,12 +3,11 @@
  * followed with caching, a rate-limited refresh on an unknown `kid`, and rotation (a key verifies
  * for exactly as long as it is in the published set).
  */
-import type { KeyObject } from "node:crypto";
-import { importJwks } from "@baton/token";
+import { type Ed25519PublicKey, importJwks, type VerificationKey } from "@baton/token";
 
 /** A source of service keys. `resolve` is synchronous: it is on the hot path. */
 export interface KeySource {
-  resolve(kid: string): KeyObject | undefined;
+  resolve(kid: string): VerificationKey | undefined;
   /**
    * Asks the source to look for a `kid` it does not know. Resolves true when the key set changed.
    * Rate-limited by the source, so a flood of made-up kids cannot turn into a flood of fetches.
@@ -53,7 +52,7 @@ export function remoteJwks(options: RemoteJwksOptions): RemoteKeySource {
   const maxAgeMs = (options.maxAgeSeconds ?? 300) * 1000;
   const minIntervalMs = (options.minRefreshIntervalSeconds ?? 30) * 1000;
   const timeoutMs = options.timeoutMs ?? 5000;
-  let keys = new Map<string, KeyObject>();
+  let keys = new Map<string, Ed25519PublicKey>();
   let fetchedAt: number | undefined;
   let attemptedAt: number | undefined;
   let lastError: Error | undefined;

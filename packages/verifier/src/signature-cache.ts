@@ -1,5 +1,4 @@
-import type { KeyObject } from "node:crypto";
-import type { TokenClaims, TokenHeader } from "@baton/token";
+import type { TokenClaims, TokenHeader, VerificationKey } from "@baton/token";
 import { LruCache } from "./lru-cache.ts";
 
 /** A token whose signature verified, remembered by its exact compact bytes. */
@@ -7,7 +6,7 @@ export interface CachedToken {
   readonly header: TokenHeader;
   readonly claims: TokenClaims;
   /** The key it verified under: a hit counts only while the key source still returns this key. */
-  readonly key: KeyObject;
+  readonly key: VerificationKey;
 }
 
 /**

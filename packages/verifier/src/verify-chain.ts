@@ -1,6 +1,8 @@
 /**
  * The pure core: re-authorize a presented chain hop by hop, then the request against its leaf.
  * No I/O and no clock: keys, revocation status, caches, policy and `now` come in as arguments.
+ * Each check is written once, as steps that ask for signature verdicts; every entry point has a
+ * synchronous form (node:crypto: Node, Bun, Deno) and an `…Async` twin that runs anywhere.
  */
 import {
   type Call,
@@ -11,11 +13,14 @@ import {
   checkTime,
   decodeChain,
   decodeToken,
-  hasValidSignature,
   type KeyResolver,
   parseCall,
   parseTokenPayload,
+  runSignatureChecks,
+  runSignatureChecksSync,
+  type SignatureChecking,
   TokenError,
+  tokenSignatureCheck,
 } from "@baton/token";
 import { approvalsFor } from "./approvals.ts";
 import { callBoundsReason } from "./call-bounds.ts";
@@ -28,7 +33,7 @@ import {
   type Reason,
   reasonsFrom,
 } from "./decision.ts";
-import { checkProof } from "./dpop.ts";
+import { checkProofSteps } from "./dpop.ts";
 import { type PolicyContext, type PolicyHook, policyReason } from "./policy-hook.ts";
 import type { ReplayCache } from "./replay-cache.ts";
 import type { SignatureCache } from "./signature-cache.ts";
@@ -104,7 +109,11 @@ export function chainEntries(hops: readonly ChainToken[]): ChainEntry[] {
   }));
 }
 
-function verifyHopToken(compact: string, index: number, env: ChainEnvironment): ChainToken | TokenError {
+function* verifyHopToken(
+  compact: string,
+  index: number,
+  env: ChainEnvironment,
+): SignatureChecking<ChainToken | TokenError> {
   // Warm path: these exact bytes decoded, verified and parsed before. The hit counts only while
   // the key it was verified with is still the key for its kid, so a key that leaves the JWKS stops
   // verifying at once, cached or not.
@@ -127,7 +136,7 @@ function verifyHopToken(compact: string, index: number, env: ChainEnvironment): 
       index,
     );
   }
-  if (!hasValidSignature(decoded.value, key)) {
+  if (!(yield tokenSignatureCheck(decoded.value, key))) {
     return tokenError("bad_signature", "the signature does not verify under the service key", index);
   }
   const claims = parseTokenPayload(decoded.value);
@@ -185,22 +194,22 @@ export interface ProofEnvironment {
   readonly skipProof?: boolean;
 }
 
-/**
- * Names who presented a chain and checks its proof. The proof is checked whenever the leaf's
- * signature and claims verified, even under a chain refused higher up, so a stale or revoked chain
- * is still attributed to its proven presenter; only for a chain that verified are the proof's
- * problems reasons of the decision (a refused chain is refused for its own first failing hop).
- */
-export function provePresenter(
+/** Who presented a chain, and what is wrong with the proof when the decision depends on it. */
+export interface PresenterProof {
+  readonly actor: Actor;
+  readonly proofReasons: readonly Reason[];
+}
+
+function* provePresenterSteps(
   chain: ChainResult,
   request: ProofRequest,
   env: ProofEnvironment,
-): { readonly actor: Actor; readonly proofReasons: readonly Reason[] } {
+): SignatureChecking<PresenterProof> {
   const leafIndex = chain.presented.length - 1;
   const agent = chain.presented[leafIndex]?.sub ?? null;
   const leaf = chain.ok ? chain.hops[leafIndex] : chain.signedLeaf;
   if (leaf === undefined || env.skipProof) return { actor: { agent, proven: false }, proofReasons: [] };
-  const problems = checkProof({
+  const problems = yield* checkProofSteps({
     proof: request.proof,
     method: request.method,
     url: request.url,
@@ -216,10 +225,30 @@ export function provePresenter(
 }
 
 /**
- * Steps 1 to 9 of DESIGN.md for every hop, root first. Reports the first hop that fails, with
- * every failed check of that hop.
+ * Names who presented a chain and checks its proof. The proof is checked whenever the leaf's
+ * signature and claims verified, even under a chain refused higher up, so a stale or revoked chain
+ * is still attributed to its proven presenter; only for a chain that verified are the proof's
+ * problems reasons of the decision (a refused chain is refused for its own first failing hop).
+ * Synchronous (node:crypto runtimes); `provePresenterAsync` runs anywhere.
  */
-export function authenticateChain(chainText: string, env: ChainEnvironment): ChainResult {
+export function provePresenter(
+  chain: ChainResult,
+  request: ProofRequest,
+  env: ProofEnvironment,
+): PresenterProof {
+  return runSignatureChecksSync(provePresenterSteps(chain, request, env), "provePresenter");
+}
+
+/** `provePresenter` on any runtime, WebCrypto included. */
+export function provePresenterAsync(
+  chain: ChainResult,
+  request: ProofRequest,
+  env: ProofEnvironment,
+): Promise<PresenterProof> {
+  return runSignatureChecks(provePresenterSteps(chain, request, env));
+}
+
+function* authenticateChainSteps(chainText: string, env: ChainEnvironment): SignatureChecking<ChainResult> {
   const split = decodeChain(chainText, { maxTokens: env.maxChainLength, maxTokenBytes: env.maxTokenBytes });
   if (!split.ok) {
     return {
@@ -235,7 +264,7 @@ export function authenticateChain(chainText: string, env: ChainEnvironment): Cha
   const hops: ChainToken[] = [];
   let unverified: TokenError | undefined;
   for (const [index, compact] of split.value.entries()) {
-    const verified = verifyHopToken(compact, index, env);
+    const verified = yield* verifyHopToken(compact, index, env);
     if (!("claims" in verified)) {
       unverified = verified;
       break;
@@ -284,6 +313,20 @@ export function authenticateChain(chainText: string, env: ChainEnvironment): Cha
   return { ok: true, hops, presented: verifiedHops(hops, signed) };
 }
 
+/**
+ * Steps 1 to 9 of DESIGN.md for every hop, root first. Reports the first hop that fails, with
+ * every failed check of that hop. Synchronous (node:crypto runtimes); `authenticateChainAsync`
+ * runs anywhere.
+ */
+export function authenticateChain(chainText: string, env: ChainEnvironment): ChainResult {
+  return runSignatureChecksSync(authenticateChainSteps(chainText, env), "authenticateChain");
+}
+
+/** `authenticateChain` on any runtime, WebCrypto included. */
+export function authenticateChainAsync(chainText: string, env: ChainEnvironment): Promise<ChainResult> {
+  return runSignatureChecks(authenticateChainSteps(chainText, env));
+}
+
 /** A request made with a chain: the call a tool server is asked to perform, and its proof. */
 export interface Presentation extends Call {
   /** The chain exactly as presented: `t0~t1~…`. */
@@ -307,17 +350,16 @@ export interface RequestEnvironment extends ChainEnvironment {
   readonly policy?: PolicyHook | undefined;
 }
 
-/**
- * Re-authorizes a presentation in full: every hop, then audience, action, resource and
- * arguments against the leaf, the DPoP proof, and last the policy hook.
- */
-export function verifyPresentation(presentation: Presentation, env: RequestEnvironment): Decision {
+function* verifyPresentationSteps(
+  presentation: Presentation,
+  env: RequestEnvironment,
+): SignatureChecking<Decision> {
   const unbounded = callBoundsReason(presentation);
   // Refused before the chain is read: nobody is named as its presenter.
   if (unbounded !== undefined) {
     return { decision: "deny", reasons: [unbounded], chain: [], task: null, ...NO_PRESENTATION };
   }
-  const chain = authenticateChain(presentation.chain, env);
+  const chain = yield* authenticateChainSteps(presentation.chain, env);
   const entries = chainEntries(chain.hops);
   const task = chain.hops[0]?.claims.tsk ?? null;
   const { presented } = chain;
@@ -327,7 +369,7 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
       reasons: chain.reasons,
       chain: entries,
       task,
-      actor: provePresenter(chain, presentation, env).actor,
+      actor: (yield* provePresenterSteps(chain, presentation, env)).actor,
       presented,
     };
   }
@@ -359,7 +401,7 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
         : { hop: null, code: "malformed", message: call.error.message },
     );
   }
-  const { actor, proofReasons } = provePresenter(chain, presentation, env);
+  const { actor, proofReasons } = yield* provePresenterSteps(chain, presentation, env);
   reasons.push(...proofReasons);
   if (reasons.length > 0) return { decision: "deny", reasons, chain: entries, task, actor, presented };
 
@@ -385,4 +427,21 @@ export function verifyPresentation(presentation: Presentation, env: RequestEnvir
     outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call",
   );
   return { decision: outcome.decision, reasons: [reason], chain: entries, task, actor, presented };
+}
+
+/**
+ * Re-authorizes a presentation in full: every hop, then audience, action, resource and
+ * arguments against the leaf, the DPoP proof, and last the policy hook. Synchronous (node:crypto
+ * runtimes: Node, Bun, Deno); `verifyPresentationAsync` runs anywhere.
+ */
+export function verifyPresentation(presentation: Presentation, env: RequestEnvironment): Decision {
+  return runSignatureChecksSync(verifyPresentationSteps(presentation, env), "verifyPresentation");
+}
+
+/** `verifyPresentation` on any runtime, WebCrypto included (Cloudflare Workers, browsers). */
+export function verifyPresentationAsync(
+  presentation: Presentation,
+  env: RequestEnvironment,
+): Promise<Decision> {
+  return runSignatureChecks(verifyPresentationSteps(presentation, env));
 }
