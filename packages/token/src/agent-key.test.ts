@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, verify, webcrypto } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Point } from "@noble/ed25519";
 import { describe, expect, it, vi } from "vitest";
@@ -10,7 +10,9 @@ import {
   parseAgentJwk,
 } from "./agent-key.ts";
 import { decodeBase64url, encodeBase64url } from "./base64url.ts";
+import { type SubtleEd25519, webCryptoBackend } from "./crypto-backend.ts";
 import { alice, hex, vectorPath } from "./test-fixtures.ts";
+import { Ed25519PublicKey } from "./verification-key.ts";
 
 /** RFC 8032 §7.1 TEST 1 public key, whose thumbprint RFC 8037 §A.3 gives. */
 const RFC8037_X = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
@@ -236,6 +238,24 @@ describe("ed25519KeyProblem", () => {
       for (const vector of acceptedByNode) {
         const jwk: Ed25519PublicJwk = ed25519PublicJwk(hex(vector.key));
         expect(parseAgentJwk(jwk)).toMatchObject({ ok: false, error: { code: "malformed" } });
+      }
+    });
+
+    it("refuses every key WebCrypto (the workers' backend) would verify a vector under while the key is flagged", async () => {
+      const webCrypto = webCryptoBackend(webcrypto.subtle as unknown as SubtleEd25519);
+      const acceptedByWebCrypto: CctvVector[] = [];
+      for (const vector of unsoundKeys) {
+        const key = Ed25519PublicKey.fromJwk(ed25519PublicJwk(hex(vector.key)));
+        const check = { key, message: vector.msg, signature: hex(vector.sig) };
+        if (await webCrypto.verify(check).catch(() => false)) acceptedByWebCrypto.push(vector);
+      }
+      const lowOrderAccepted = acceptedByWebCrypto.filter((vector) => vector.flags?.includes("low_order_A"));
+      if (process.versions.openssl.startsWith("3.0.")) expect(lowOrderAccepted.length).toBeGreaterThan(0);
+      for (const vector of acceptedByWebCrypto) {
+        expect(parseAgentJwk(ed25519PublicJwk(hex(vector.key)))).toMatchObject({
+          ok: false,
+          error: { code: "malformed" },
+        });
       }
     });
   });

@@ -61,6 +61,23 @@ describe("base64url", () => {
     expect(isBase64urlOfLength(text, bytes.byteLength)).toBe(true);
   });
 
+  test.prop([fc.uint8Array({ maxLength: 300 })])("encodes as node's Buffer does", (bytes) => {
+    expect(encodeBase64url(bytes)).toBe(Buffer.from(bytes).toString("base64url"));
+  });
+
+  test.prop([
+    fc.string({
+      unit: fc.constantFrom(
+        ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .é\u0000",
+      ),
+      maxLength: 40,
+    }),
+  ])("decodes what node's Buffer decodes, when that is the text's one canonical spelling", (text) => {
+    const buffer = Buffer.from(text, "base64url");
+    const canonical = /^[A-Za-z0-9_-]*$/.test(text) && buffer.toString("base64url") === text;
+    expect(decodeBase64url(text)).toEqual(canonical ? new Uint8Array(buffer) : undefined);
+  });
+
   test.prop([
     fc.string({
       unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ "),

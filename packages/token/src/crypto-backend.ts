@@ -168,7 +168,7 @@ export function requireNodeCrypto(operation: string): NodeCryptoModule {
 
 /** Picks the backend by what the runtime can do: node:crypto, else WebCrypto. */
 export function detectCryptoBackend(): CryptoBackend {
-  const node = nodeCryptoModule();
+  const node = probeNodeCrypto();
   if (node !== undefined) return nodeCryptoBackend(node);
   const subtle = (globalThis as { crypto?: { subtle?: SubtleEd25519 } }).crypto?.subtle;
   if (subtle !== undefined) return webCryptoBackend(subtle);

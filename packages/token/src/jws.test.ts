@@ -1,16 +1,25 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject, sign, webcrypto } from "node:crypto";
+import * as nodeCrypto from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, sign, webcrypto } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { ed25519PublicJwk } from "./agent-key.ts";
 import { decodeBase64url, encodeBase64url } from "./base64url.ts";
 import { serializeClaims, type TokenClaims } from "./claims.ts";
+import {
+  type CryptoBackend,
+  type NodeCryptoModule,
+  nodeCryptoBackend,
+  type SubtleEd25519,
+  webCryptoBackend,
+} from "./crypto-backend.ts";
 import { ed25519PublicKeyObject } from "./jwks.ts";
 import {
   DEFAULT_MAX_TOKEN_BYTES,
   type DecodedToken,
   decodeToken,
   hasValidSignature,
+  hasValidSignatureAsync,
   parseTokenPayload,
   signToken,
   TOKEN_TYPE,
@@ -29,6 +38,7 @@ import {
   signCompact,
   vectorPath,
 } from "./test-fixtures.ts";
+import { Ed25519PublicKey, type VerificationKey } from "./verification-key.ts";
 
 const signingKey = { kid: serviceKey.kid, privateKey: serviceKey.privateKey };
 const claims = rootClaims();
@@ -446,9 +456,14 @@ describe("parseTokenPayload", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The signature layer against published vectors. It verifies with node:crypto and KeyObjects
-// imported from JWKs, exactly as verifyToken does; a signature that is not 64 bytes never gets
-// that far (decodeToken refuses it).
+// The signature layer against published vectors, through both crypto backends: node:crypto with
+// KeyObjects (Node, Bun, Deno) and WebCrypto with CryptoKeys (workers). A signature that is not 64
+// bytes never gets that far (decodeToken refuses it).
+
+const BACKENDS: readonly (readonly [string, CryptoBackend])[] = [
+  ["node:crypto", nodeCryptoBackend(nodeCrypto as unknown as NodeCryptoModule)],
+  ["WebCrypto", webCryptoBackend(webcrypto.subtle as unknown as SubtleEd25519)],
+];
 
 function detachedToken(message: Uint8Array, signature: Uint8Array): DecodedToken {
   return {
@@ -460,20 +475,23 @@ function detachedToken(message: Uint8Array, signature: Uint8Array): DecodedToken
   };
 }
 
-function verifyDetached(
-  publicKey: KeyObject,
+async function verifyDetached(
+  backend: CryptoBackend,
+  publicKey: VerificationKey,
   message: Uint8Array,
   signature: Uint8Array,
-): "valid" | "invalid" | "refused" {
+): Promise<"valid" | "invalid" | "refused"> {
   const decoded = decodeBase64url(encodeBase64url(signature));
   if (decoded === undefined || decoded.byteLength !== 64) return "refused";
-  return hasValidSignature(detachedToken(message, decoded), publicKey) ? "valid" : "invalid";
+  const token = detachedToken(message, decoded);
+  const check = { key: publicKey, message: token.signingInput, signature: token.signature };
+  return (await backend.verify(check)) ? "valid" : "invalid";
 }
 
-describe("RFC 8032 §7.1 Ed25519 test vectors", () => {
+describe.each(BACKENDS)("RFC 8032 §7.1 Ed25519 test vectors with %s", (_, backend) => {
   it.each(RFC8032_VECTORS.map((vector) => [vector.name, vector] as const))(
     "%s signs and verifies",
-    (_, vector) => {
+    async (_, vector) => {
       const publicJwk = ed25519PublicJwk(hex(vector.publicKey));
       const privateKey = createPrivateKey({
         key: { ...publicJwk, d: encodeBase64url(hex(vector.secretKey)) },
@@ -482,16 +500,32 @@ describe("RFC 8032 §7.1 Ed25519 test vectors", () => {
       const message = hex(vector.message);
       expect(Buffer.from(sign(null, message, privateKey)).toString("hex")).toBe(vector.signature);
 
-      const publicKey = ed25519PublicKeyObject(publicJwk);
-      expect(verifyDetached(publicKey, message, hex(vector.signature))).toBe("valid");
-      const tampered = hex(vector.signature);
-      tampered[0] = (tampered[0] ?? 0) ^ 1;
-      expect(verifyDetached(publicKey, message, tampered)).toBe("invalid");
+      for (const publicKey of [Ed25519PublicKey.fromJwk(publicJwk), ed25519PublicKeyObject(publicJwk)]) {
+        expect(await verifyDetached(backend, publicKey, message, hex(vector.signature))).toBe("valid");
+        const tampered = hex(vector.signature);
+        tampered[0] = (tampered[0] ?? 0) ^ 1;
+        expect(await verifyDetached(backend, publicKey, message, tampered)).toBe("invalid");
+      }
     },
   );
 
   it("has the 1023-byte message of TEST 1024", () => {
     expect(hex(RFC8032_VECTORS[3]?.message ?? "").byteLength).toBe(1023);
+  });
+});
+
+describe("hasValidSignature and hasValidSignatureAsync", () => {
+  it("agree with each other on a good and a tampered token signature", async () => {
+    const decoded = decodeToken(token);
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    const x = serviceKey.publicKey.export({ format: "jwk" }).x ?? "";
+    const key = Ed25519PublicKey.fromJwk({ kty: "OKP", crv: "Ed25519", x });
+    expect(hasValidSignature(decoded.value, key)).toBe(true);
+    expect(await hasValidSignatureAsync(decoded.value, key)).toBe(true);
+    const tampered = { ...decoded.value, signingInput: `${decoded.value.signingInput}A` };
+    expect(hasValidSignature(tampered, key)).toBe(false);
+    expect(await hasValidSignatureAsync(tampered, serviceKey.publicKey)).toBe(false);
   });
 });
 
@@ -510,7 +544,7 @@ interface WycheproofFile {
   }[];
 }
 
-describe("Wycheproof Ed25519 verification cases", () => {
+describe.each(BACKENDS)("Wycheproof Ed25519 verification cases with %s", (_, backend) => {
   const wycheproof = JSON.parse(
     readFileSync(vectorPath("wycheproof-ed25519_test.json"), "utf8"),
   ) as WycheproofFile;
@@ -522,14 +556,16 @@ describe("Wycheproof Ed25519 verification cases", () => {
     for (const { test } of cases) expect(["valid", "invalid"]).toContain(test.result);
   });
 
-  it("agrees with every case: valid verifies; invalid does not, or is refused as not 64 bytes", () => {
-    const disagreements = cases.flatMap(({ group, test }) => {
+  it("agrees with every case: valid verifies; invalid does not, or is refused as not 64 bytes", async () => {
+    const disagreements = [];
+    for (const { group, test } of cases) {
       expect(encodeBase64url(hex(group.publicKey.pk))).toBe(group.publicKeyJwk.x);
-      const publicKey = ed25519PublicKeyObject({ kty: "OKP", crv: "Ed25519", x: group.publicKeyJwk.x });
-      const outcome = verifyDetached(publicKey, hex(test.msg), hex(test.sig));
+      const publicKey = Ed25519PublicKey.fromJwk({ kty: "OKP", crv: "Ed25519", x: group.publicKeyJwk.x });
+      const outcome = await verifyDetached(backend, publicKey, hex(test.msg), hex(test.sig));
       const agrees = test.result === "valid" ? outcome === "valid" : outcome !== "valid";
-      return agrees ? [] : [{ tcId: test.tcId, comment: test.comment, expected: test.result, outcome }];
-    });
+      if (!agrees)
+        disagreements.push({ tcId: test.tcId, comment: test.comment, expected: test.result, outcome });
+    }
     expect(disagreements).toEqual([]);
   });
 });
