@@ -62,7 +62,7 @@ EOF
 cat >"$work/check.mjs" <<'EOF'
 import { readFileSync } from "node:fs";
 import { EXPECTED_OUTCOMES } from "./scenario.bundle.mjs";
-const [name, version, requiredBackend] = process.argv.slice(2);
+const [runtime, version, requiredBackend] = process.argv.slice(2);
 const text = readFileSync(0, "utf8").trim();
 let result;
 try {
@@ -71,15 +71,15 @@ try {
   result = { error: text.slice(0, 2000) || "no output" };
 }
 const problems = Object.entries(EXPECTED_OUTCOMES)
-  .filter(([name, expected]) => result.outcomes?.[name] !== expected)
-  .map(([name, expected]) => `${name}: expected ${expected}, got ${result.outcomes?.[name]}`);
+  .filter(([scenarioCase, expected]) => result.outcomes?.[scenarioCase] !== expected)
+  .map(([scenarioCase, expected]) => `${scenarioCase}: expected ${expected}, got ${result.outcomes?.[scenarioCase]}`);
 if (result.error !== undefined) problems.unshift(`error: ${result.error}`);
 if (requiredBackend && result.backend !== requiredBackend) {
   problems.push(`crypto backend ${result.backend}, expected ${requiredBackend}`);
 }
-const cases = Object.entries(result.outcomes ?? {}).map(([name, outcome]) => `${name}=${outcome}`);
+const cases = Object.entries(result.outcomes ?? {}).map(([scenarioCase, outcome]) => `${scenarioCase}=${outcome}`);
 const verdict = problems.length === 0 ? "ok" : `FAILED (${problems.join("; ")})`;
-console.log(`${name.padEnd(8)} ${version.padEnd(22)} ${String(result.backend).padEnd(12)} ${cases.join(" ")} ${verdict}`);
+console.log(`${runtime.padEnd(8)} ${version.padEnd(22)} ${String(result.backend).padEnd(12)} ${cases.join(" ")} ${verdict}`);
 process.exit(problems.length === 0 ? 0 : 1);
 EOF
 

@@ -5,7 +5,7 @@
  */
 import type * as Crypto from "node:crypto";
 import type { TokenClaims } from "@baton/token";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { memoryRevocations } from "../src/revocation-sources.ts";
 import { SignatureCache } from "../src/signature-cache.ts";
 import { expectAllowed, expectExactly } from "./expect-decision.ts";
@@ -31,9 +31,9 @@ import {
 // node:crypto through process.getBuiltinModule, so the count wraps what that hands out.
 const counter = vi.hoisted(() => {
   const counter = { verifies: 0 };
-  const getBuiltinModule = process.getBuiltinModule.bind(process);
+  const getBuiltinModule = process.getBuiltinModule;
   const counting = (id: string): unknown => {
-    const module = getBuiltinModule(id) as typeof Crypto;
+    const module = getBuiltinModule.call(process, id) as typeof Crypto;
     if (id !== "node:crypto") return module;
     const verify = (...args: Parameters<typeof Crypto.verify>) => {
       counter.verifies++;
@@ -42,8 +42,13 @@ const counter = vi.hoisted(() => {
     return { ...module, verify };
   };
   process.getBuiltinModule = counting as typeof process.getBuiltinModule;
-  return counter;
+  const restore = () => {
+    process.getBuiltinModule = getBuiltinModule;
+  };
+  return Object.assign(counter, { restore });
 });
+
+afterAll(() => counter.restore());
 
 beforeEach(() => {
   counter.verifies = 0;

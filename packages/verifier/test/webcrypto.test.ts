@@ -6,13 +6,19 @@
  */
 import { vi } from "vitest";
 
-vi.hoisted(() => {
+const hidden = vi.hoisted(() => {
   // What a worker offers: `crypto.subtle`, and no `process.getBuiltinModule`.
-  Object.defineProperty(process, "getBuiltinModule", { value: undefined, configurable: true });
+  const getBuiltinModule = process.getBuiltinModule;
+  Object.defineProperty(process, "getBuiltinModule", {
+    value: undefined,
+    configurable: true,
+    writable: true,
+  });
+  return { getBuiltinModule };
 });
 
 import { activeCryptoBackend, verifyToken } from "@baton/token";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { staticKeys } from "../src/key-sources.ts";
 import { ReplayCache } from "../src/replay-cache.ts";
 import {
@@ -38,6 +44,10 @@ import {
 
 import "./chain.property.test.ts";
 import "./reason-codes.test.ts";
+
+afterAll(() => {
+  process.getBuiltinModule = hidden.getBuiltinModule;
+});
 
 const keys = staticKeys(jwks);
 
