@@ -109,18 +109,25 @@ export function chainEntries(hops: readonly ChainToken[]): ChainEntry[] {
   }));
 }
 
+/**
+ * Warm path: these exact bytes decoded, verified and parsed before. The hit counts only while the
+ * key it was verified with is still the key for its kid, so a key that leaves the JWKS stops
+ * verifying at once, cached or not. A plain function, so a warm hop costs no generator.
+ */
+function cachedHopToken(compact: string, env: ChainEnvironment): ChainToken | undefined {
+  const cached = env.signatures === "unchecked" ? undefined : env.signatureCache?.get(compact);
+  if (cached !== undefined && env.resolveKey(cached.header.kid) === cached.key) {
+    return { compact, claims: cached.claims };
+  }
+  return undefined;
+}
+
+/** A hop not in the signature cache: decode, verify, parse, and remember it. */
 function* verifyHopToken(
   compact: string,
   index: number,
   env: ChainEnvironment,
 ): SignatureChecking<ChainToken | TokenError> {
-  // Warm path: these exact bytes decoded, verified and parsed before. The hit counts only while
-  // the key it was verified with is still the key for its kid, so a key that leaves the JWKS stops
-  // verifying at once, cached or not.
-  const cached = env.signatures === "unchecked" ? undefined : env.signatureCache?.get(compact);
-  if (cached !== undefined && env.resolveKey(cached.header.kid) === cached.key) {
-    return { compact, claims: cached.claims };
-  }
   const decoded = decodeToken(compact, { maxTokenBytes: env.maxTokenBytes });
   if (!decoded.ok) return decoded.error;
   if (env.signatures === "unchecked") {
@@ -264,7 +271,7 @@ function* authenticateChainSteps(chainText: string, env: ChainEnvironment): Sign
   const hops: ChainToken[] = [];
   let unverified: TokenError | undefined;
   for (const [index, compact] of split.value.entries()) {
-    const verified = yield* verifyHopToken(compact, index, env);
+    const verified = cachedHopToken(compact, env) ?? (yield* verifyHopToken(compact, index, env));
     if (!("claims" in verified)) {
       unverified = verified;
       break;
