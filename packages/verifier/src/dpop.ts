@@ -113,7 +113,13 @@ export function* checkProofSteps(expect: ProofExpectation): SignatureChecking<Re
   if (!(yield { key: importEd25519(key.value.jwk), message: signingInput, signature })) {
     return invalid("the DPoP signature does not verify under its jwk");
   }
+  return checkSignedProof(payloadText, key.value.thumbprint, expect);
+}
 
+/** The claims of a proof whose signature verified, then its id against the replay cache. */
+function checkSignedProof(payloadText: string, thumbprint: string, expect: ProofExpectation): Reason[] {
+  const hop = expect.hop;
+  const invalid = (message: string): Reason[] => [{ hop, code: "pop_invalid", message }];
   const payload = parseJwsObject(payloadText, 1);
   if (!payload.ok) return invalid(`the DPoP payload is ${payload.error}`);
   const claims = payload.value;
@@ -155,7 +161,7 @@ export function* checkProofSteps(expect: ProofExpectation): SignatureChecking<Re
   } else if (iat > expect.now + expect.skewSeconds) {
     reasons.push({ hop, code: "pop_invalid", message: "the proof's iat is in the future; check the clock" });
   }
-  if (key.value.thumbprint !== expect.thumbprint) {
+  if (thumbprint !== expect.thumbprint) {
     reasons.push({
       hop,
       code: "pop_binding_mismatch",

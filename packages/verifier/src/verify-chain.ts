@@ -265,7 +265,6 @@ function* authenticateChainSteps(chainText: string, env: ChainEnvironment): Sign
       presented: [],
     };
   }
-  const signed = env.signatures !== "unchecked";
   // Signatures and claims first, up to the first token that does not verify: only verified claims
   // may reach the status lookup, and the lookup then covers the whole verified prefix at once.
   const hops: ChainToken[] = [];
@@ -278,6 +277,20 @@ function* authenticateChainSteps(chainText: string, env: ChainEnvironment): Sign
     }
     hops.push(verified);
   }
+  return checkVerifiedHops(split.value, hops, unverified, env);
+}
+
+/**
+ * Steps 5 to 9 over the verified prefix of a chain (a plain function: only signature checks need
+ * to be steps). `unverified` is why the token after the prefix failed steps 1 to 4, if one did.
+ */
+function checkVerifiedHops(
+  tokens: readonly string[],
+  hops: readonly ChainToken[],
+  unverified: TokenError | undefined,
+  env: ChainEnvironment,
+): ChainResult {
+  const signed = env.signatures !== "unchecked";
   const statuses = hops.length === 0 ? [] : env.status(hops);
   if (statuses.length !== hops.length) {
     throw new Error(`the status check answered ${statuses.length} statuses for ${hops.length} hops`);
@@ -304,7 +317,7 @@ function* authenticateChainSteps(chainText: string, env: ChainEnvironment): Sign
         ok: false,
         hops: hops.slice(0, index + 1),
         reasons,
-        presented: presentedHops(split.value, hops, signed ? index : 0, env.maxTokenBytes),
+        presented: presentedHops(tokens, hops, signed ? index : 0, env.maxTokenBytes),
         ...(leaf === undefined || !signed ? {} : { signedLeaf: leaf }),
       };
     }
@@ -314,7 +327,7 @@ function* authenticateChainSteps(chainText: string, env: ChainEnvironment): Sign
       ok: false,
       hops,
       reasons: reasonsFrom([unverified], hops.length),
-      presented: presentedHops(split.value, hops, signed ? hops.length : 0, env.maxTokenBytes),
+      presented: presentedHops(tokens, hops, signed ? hops.length : 0, env.maxTokenBytes),
     };
   }
   return { ok: true, hops, presented: verifiedHops(hops, signed) };
@@ -357,6 +370,72 @@ export interface RequestEnvironment extends ChainEnvironment {
   readonly policy?: PolicyHook | undefined;
 }
 
+/** The request against a verified leaf: audience, then action, resource and arguments. */
+function leafReasons(
+  leaf: ChainToken,
+  leafIndex: number,
+  presentation: Presentation,
+  audience: string,
+): Reason[] {
+  const reasons: Reason[] = [];
+  if (!leaf.claims.aud.includes("*") && !leaf.claims.aud.includes(audience)) {
+    reasons.push({
+      hop: leafIndex,
+      code: "audience_mismatch",
+      message: `this chain is not for audience ${audience}`,
+      claim: "aud",
+      evidence: { audience, aud: leaf.claims.aud },
+    });
+  }
+  // `allows` refuses a non-canonical call too; only then is it worth telling the two apart.
+  if (!capabilitiesAllow(leaf.claims.cap, presentation)) {
+    const call = parseCall(presentation);
+    reasons.push(
+      call.ok
+        ? {
+            hop: leafIndex,
+            code: "action_not_permitted",
+            message: `the leaf's capabilities do not allow ${presentation.action} on ${presentation.resource} with these arguments`,
+            claim: "cap",
+            evidence: { action: presentation.action, resource: presentation.resource, cap: leaf.claims.cap },
+          }
+        : { hop: null, code: "malformed", message: call.error.message },
+    );
+  }
+  return reasons;
+}
+
+/** The policy hook's word on a request that passed every other check. */
+function policyDecision(
+  hops: readonly ChainToken[],
+  presentation: Presentation,
+  env: RequestEnvironment,
+  allowed: Decision,
+): Decision {
+  if (env.policy === undefined) return allowed;
+  const leafIndex = hops.length - 1;
+  const leaf = hops[leafIndex] as ChainToken;
+  const context: PolicyContext = {
+    kind: "use",
+    now: env.now,
+    hops: hops.map((hop) => hop.claims),
+    audience: env.audience,
+    action: presentation.action,
+    resource: presentation.resource,
+    args: presentation.args ?? {},
+    context: presentation.context ?? {},
+    approved: approvalsFor(leaf.claims, presentation.action, presentation.resource),
+  };
+  const outcome = env.policy(context);
+  if (outcome.decision === "allow") return allowed;
+  const reason = policyReason(
+    outcome,
+    leafIndex,
+    outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call",
+  );
+  return { ...allowed, decision: outcome.decision, reasons: [reason] };
+}
+
 function* verifyPresentationSteps(
   presentation: Presentation,
   env: RequestEnvironment,
@@ -380,60 +459,13 @@ function* verifyPresentationSteps(
       presented,
     };
   }
-
   const leafIndex = chain.hops.length - 1;
-  const leaf = chain.hops[leafIndex] as ChainToken;
-  const reasons: Reason[] = [];
-  if (!leaf.claims.aud.includes("*") && !leaf.claims.aud.includes(env.audience)) {
-    reasons.push({
-      hop: leafIndex,
-      code: "audience_mismatch",
-      message: `this chain is not for audience ${env.audience}`,
-      claim: "aud",
-      evidence: { audience: env.audience, aud: leaf.claims.aud },
-    });
-  }
-  // `allows` refuses a non-canonical call too; only then is it worth telling the two apart.
-  if (!capabilitiesAllow(leaf.claims.cap, presentation)) {
-    const call = parseCall(presentation);
-    reasons.push(
-      call.ok
-        ? {
-            hop: leafIndex,
-            code: "action_not_permitted",
-            message: `the leaf's capabilities do not allow ${presentation.action} on ${presentation.resource} with these arguments`,
-            claim: "cap",
-            evidence: { action: presentation.action, resource: presentation.resource, cap: leaf.claims.cap },
-          }
-        : { hop: null, code: "malformed", message: call.error.message },
-    );
-  }
+  const reasons = leafReasons(chain.hops[leafIndex] as ChainToken, leafIndex, presentation, env.audience);
   const { actor, proofReasons } = yield* provePresenterSteps(chain, presentation, env);
   reasons.push(...proofReasons);
   if (reasons.length > 0) return { decision: "deny", reasons, chain: entries, task, actor, presented };
-
-  if (env.policy === undefined)
-    return { decision: "allow", reasons: [], chain: entries, task, actor, presented };
-  const context: PolicyContext = {
-    kind: "use",
-    now: env.now,
-    hops: chain.hops.map((hop) => hop.claims),
-    audience: env.audience,
-    action: presentation.action,
-    resource: presentation.resource,
-    args: presentation.args ?? {},
-    context: presentation.context ?? {},
-    approved: approvalsFor(leaf.claims, presentation.action, presentation.resource),
-  };
-  const outcome = env.policy(context);
-  if (outcome.decision === "allow")
-    return { decision: "allow", reasons: [], chain: entries, task, actor, presented };
-  const reason = policyReason(
-    outcome,
-    leafIndex,
-    outcome.decision === "step_up" ? "an operator must approve this call" : "policy denies this call",
-  );
-  return { decision: outcome.decision, reasons: [reason], chain: entries, task, actor, presented };
+  const allowed: Decision = { decision: "allow", reasons: [], chain: entries, task, actor, presented };
+  return policyDecision(chain.hops, presentation, env, allowed);
 }
 
 /**
