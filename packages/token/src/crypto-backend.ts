@@ -57,14 +57,28 @@ export interface SubtleEd25519 {
 
 const utf8 = new TextEncoder();
 
-/** The bytes of a string whose characters are bytes (latin1); ASCII takes the native encoder. */
-function messageBytes(text: string): Uint8Array {
-  const encoded = utf8.encode(text);
-  // Every character outside ASCII takes two or more UTF-8 bytes: same length means all ASCII.
-  if (encoded.length === text.length) return encoded;
+/** The bytes of a string whose characters are bytes (latin1), one character at a time. */
+function latin1Bytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 255;
   return bytes;
+}
+
+/** `latin1Bytes` in a fresh array; ASCII (every JWS signing input) takes the native encoder. */
+function messageBytes(text: string): Uint8Array {
+  const encoded = utf8.encode(text);
+  // Every character outside ASCII takes two or more UTF-8 bytes: same length means all ASCII.
+  return encoded.length === text.length ? encoded : latin1Bytes(text);
+}
+
+// node:crypto verifies synchronously and keeps nothing, so one scratch array serves every check.
+let scratch = new Uint8Array(8192);
+
+/** `latin1Bytes` for a synchronous check: ASCII is encoded into the scratch array, not a new one. */
+function scratchMessageBytes(text: string): Uint8Array {
+  if (scratch.length < text.length) scratch = new Uint8Array(text.length);
+  const { read, written } = utf8.encodeInto(text, scratch);
+  return read === text.length && written === text.length ? scratch.subarray(0, written) : latin1Bytes(text);
 }
 
 // RFC 8032 §7.1 TEST 1 (empty message): run once to prove a node:crypto really does Ed25519.
@@ -85,7 +99,7 @@ export function nodeCryptoBackend(crypto: NodeCryptoModule): CryptoBackend {
     return object;
   };
   const verifySync = ({ key, message, signature }: SignatureCheck): boolean =>
-    crypto.verify(null, messageBytes(message), keyObject(key), signature);
+    crypto.verify(null, scratchMessageBytes(message), keyObject(key), signature);
   return {
     name: "node:crypto",
     verifySync,
