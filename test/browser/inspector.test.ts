@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { AgentKeyPair, BatonAgent, BatonOperator } from "@baton/client";
-import { loadConfig, type RunningServer, startServer } from "@baton/token-service";
+import { loadConfig, type RunningServer, startServer } from "@baton/service";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../../apps/cli/src/run.ts";

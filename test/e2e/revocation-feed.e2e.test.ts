@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentKeyPair, BatonOperator, createDpopProof } from "@baton/client";
+import { loadConfig, type RunningServer, startServer } from "@baton/service";
 import type { SqliteStore } from "@baton/store";
-import { loadConfig, type RunningServer, startServer } from "@baton/token-service";
 import { createVerifier, followRevocationFeed, remoteJwks } from "@baton/verifier";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentKeyPair, BatonAgent, BatonError, BatonOperator, createDpopProof } from "@baton/client";
-import { loadConfig, type RunningServer, startServer } from "@baton/token-service";
+import { loadConfig, type RunningServer, startServer } from "@baton/service";
 import {
   batonMiddleware,
   createVerifier,

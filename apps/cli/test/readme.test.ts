@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import type { RunningServer } from "@baton/token-service";
+import type { RunningServer } from "@baton/service";
 import { type ServerType, serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { delegateAndCall } from "../examples/agent-sdk.ts";

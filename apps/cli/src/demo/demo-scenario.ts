@@ -10,8 +10,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { AgentKeyPair, BatonAgent, BatonError, BatonOperator } from "@baton/client";
+import { generateOperatorToken, loadConfig, type RunningServer, startServer } from "@baton/service";
 import { decodeChain, decodeToken, parseTokenPayload, type TokenClaims } from "@baton/token";
-import { generateOperatorToken, loadConfig, type RunningServer, startServer } from "@baton/token-service";
 import { describeNarrowing } from "../chain-narrowing.ts";
 import { CliError, usageError } from "../cli-error.ts";
 import type { CommandContext } from "../command-context.ts";

@@ -1,6 +1,6 @@
 /**
  * The inspector page (issue 10): static files served at `/inspect` by the service itself. The
- * page is plain HTML, CSS and one ES module (`apps/token-service/inspector/`); the graph library
+ * page is plain HTML, CSS and one ES module (`packages/service/inspector/`); the graph library
  * (cytoscape) is served straight from node_modules, so nothing is fetched from outside the
  * machine and nothing is built at run time. The files are public: every piece of data the page
  * shows comes from the operator-authenticated JSON endpoints, called with the operator token the
