@@ -5,7 +5,7 @@
  */
 
 import { createApp, loadConfig, prepareStore } from "@baton/service";
-import { openSqliteStore } from "@baton/store";
+import { openSqliteStore } from "@baton/store-sqlite";
 import { serve } from "@hono/node-server";
 import pino from "pino";
 

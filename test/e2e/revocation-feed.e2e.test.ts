@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentKeyPair, BatonOperator, createDpopProof } from "@baton/client";
 import { loadConfig, type RunningServer, startServer } from "@baton/service";
-import type { SqliteStore } from "@baton/store";
+import type { SqliteStore } from "@baton/store-sqlite";
 import { createVerifier, followRevocationFeed, remoteJwks } from "@baton/verifier";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 

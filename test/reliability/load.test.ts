@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "@baton/store";
+import { openSqliteStore } from "@baton/store-sqlite";
 import { afterAll, describe, expect, test } from "vitest";
 import {
   type ProcessAgent,

@@ -18,7 +18,7 @@ import {
   SERVICE_ERROR_CODES,
   type SigningKeys,
 } from "@baton/service";
-import { openSqliteStore, type SqliteStore } from "@baton/store";
+import { openSqliteStore, type SqliteStore } from "@baton/store-sqlite";
 import { REASON_CODES, sha256Base64url } from "@baton/token";
 import type { PolicyHook } from "@baton/verifier";
 import { type ServerType, serve } from "@hono/node-server";

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BatonOperator } from "@baton/client";
-import { openSqliteStore, type SqliteStore } from "@baton/store";
+import { openSqliteStore, type SqliteStore } from "@baton/store-sqlite";
 import { CliError, usageError } from "./cli-error.ts";
 import type { CliIo } from "./cli-io.ts";
 import { EXIT_CODES } from "./exit-codes.ts";

@@ -8,7 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { openSqliteStore, type SqliteStore } from "@baton/store";
+import { openSqliteStore, type SqliteStore } from "@baton/store-sqlite";
 import { jwkThumbprint } from "@baton/token";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "@baton/store";
+import { openSqliteStore } from "@baton/store-sqlite";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.ts";

@@ -3,7 +3,7 @@
  * in the grant's own transaction, and runtime policy reads them from there at every delegation.
  */
 import { createCedarPolicy, loadPolicySet } from "@baton/policy";
-import type { SqliteStore } from "@baton/store";
+import type { SqliteStore } from "@baton/store-sqlite";
 import type { PolicyContext, PolicyHook } from "@baton/verifier";
 import { afterEach, describe, expect, test } from "vitest";
 import {

@@ -18,7 +18,7 @@ import {
   sealedKekIds,
   writeKekFile,
 } from "@baton/service";
-import type { SqliteStore } from "@baton/store";
+import type { SqliteStore } from "@baton/store-sqlite";
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import type { CommandContext } from "../command-context.ts";

@@ -3,17 +3,7 @@
  * transaction helpers, and the row-level reads and inserts that several operations need. Internal
  * to this package; `SqliteStore` is the public face.
  */
-import { type Capability, CLAIM_LIMITS, type ServicePublicJwk, sha256Base64url } from "@baton/token";
-import Database from "better-sqlite3";
-import { eq } from "drizzle-orm";
-import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { type DecisionRowFields, decisionHash, GENESIS_HASH } from "./decision-chain.ts";
-import { DELEGATION_COLUMNS, type DelegationRow, TOKEN_COLUMNS } from "./delegation-rows.ts";
-import { type GraphWalks, prepareGraphWalks } from "./graph-walks.ts";
-import { type CheckedDecision, type CheckedToken, parseDetail } from "./input-checks.ts";
-import { prepareRevocationCascade, type RevocationCascade } from "./revocation-cascade.ts";
-import type * as schema from "./schema.ts";
-import { agents, tasks } from "./schema.ts";
+
 import type {
   AgentRecord,
   ChainLinkStatus,
@@ -22,8 +12,25 @@ import type {
   SigningKeyRecord,
   TaskRecord,
   TokenRecord,
-} from "./store.ts";
-import { StoreError } from "./store-error.ts";
+} from "@baton/store/adapter-kit";
+import {
+  type CheckedDecision,
+  type CheckedToken,
+  type DecisionRowFields,
+  decisionHash,
+  GENESIS_HASH,
+  parseDetail,
+  StoreError,
+} from "@baton/store/adapter-kit";
+import { type Capability, type ServicePublicJwk, sha256Base64url } from "@baton/token";
+import Database from "better-sqlite3";
+import { eq } from "drizzle-orm";
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { DELEGATION_COLUMNS, type DelegationRow, TOKEN_COLUMNS } from "./delegation-rows.ts";
+import { type GraphWalks, prepareGraphWalks } from "./graph-walks.ts";
+import { prepareRevocationCascade, type RevocationCascade } from "./revocation-cascade.ts";
+import type * as schema from "./schema.ts";
+import { agents, tasks } from "./schema.ts";
 
 /** The drizzle database over the store's schema. */
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -32,9 +39,6 @@ export type AgentRow = typeof schema.agents.$inferSelect;
 type SigningKeyRow = typeof schema.signingKeys.$inferSelect;
 /** A row of `decisions` as {@link DECISION_COLUMNS} reads it. */
 export type DecisionRow = DecisionRowFields & { readonly hash: string };
-
-/** The most `did`s one `chainStatus` call takes: a root and at most 64 hops. */
-export const MAX_CHAIN_STATUS_DIDS = CLAIM_LIMITS.maxDepth + 1;
 
 /** Select list for `decisions`, aliased to the record's field names. */
 export const DECISION_COLUMNS = `id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
@@ -229,6 +233,11 @@ export class SqliteContext {
   /** Appends a write's `audit` decision, when it has one, in the same transaction. */
   audit(decision: CheckedDecision | null): void {
     if (decision !== null) this.insertDecision(decision);
+  }
+
+  /** The agent row, if the agent is registered. */
+  findAgent(id: string): AgentRow | undefined {
+    return this.db.select().from(agents).where(eq(agents.id, id)).get();
   }
 
   /** The agent row, or `not_found` naming `field`. */

@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
+import { isStoreError } from "@baton/store";
+import { decisionHash, GENESIS_HASH } from "@baton/store/adapter-kit";
 import { randomId } from "@baton/token";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { decisionHash, GENESIS_HASH } from "../src/decision-chain.ts";
-import { isStoreError, knownSchemaVersions, openSqliteStore, readMigrationJournal } from "../src/index.ts";
+import { knownSchemaVersions, openSqliteStore, readMigrationJournal } from "../src/index.ts";
 import { pendingMigrations } from "../src/migrations.ts";
 import {
   agentKey,

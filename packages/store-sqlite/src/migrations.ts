@@ -6,10 +6,10 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { StoreError } from "@baton/store/adapter-kit";
 import type Database from "better-sqlite3";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import { StoreError } from "./store-error.ts";
 
 /** The migrations this code ships: `packages/store/drizzle/`. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../drizzle/", import.meta.url));

@@ -2,8 +2,9 @@
  * Reading delegation and token rows with raw SQL (graph walks and hot paths bypass the query
  * builder) and turning them into the records the `Store` contract returns.
  */
+
+import type { DelegationRecord } from "@baton/store/adapter-kit";
 import type { Capability } from "@baton/token";
-import type { DelegationRecord } from "./store.ts";
 
 /** Select list for `delegations d`, aliased to the record's field names. */
 export const DELEGATION_COLUMNS = `d.did as did, d.parent as parent, d.root as root, d.task as task, d.depth as depth,

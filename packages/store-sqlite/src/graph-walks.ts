@@ -7,9 +7,10 @@
  * without it the planner may scan the whole table and probe the CTE, which on a million rows turns
  * a 500-row walk from a millisecond into a quarter of a second.
  */
+
+import type { BlastRadius, DelegationRecord, WalkedDelegation } from "@baton/store/adapter-kit";
 import type Database from "better-sqlite3";
 import { DELEGATION_COLUMNS, type DelegationRow, toDelegationRecord } from "./delegation-rows.ts";
-import type { BlastRadius, DelegationRecord, WalkedDelegation } from "./store.ts";
 
 /** Deeper than any chain can be (the token format caps depth at 64), so "no limit" stays finite. */
 const UNLIMITED_DEPTH = 1_000_000;

@@ -1,5 +1,5 @@
 /** The SQLite adapter against the store's conformance suite, on a real database file per test. */
-import { describeStoreConformance } from "../src/conformance/index.ts";
+import { describeStoreConformance } from "@baton/store/conformance";
 import { openSqliteStore, type SqliteStore } from "../src/index.ts";
 import { tempDir } from "./helpers/graph-fixture.ts";
 

@@ -8,34 +8,6 @@
  */
 import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { INPUT_LIMITS, parseAgentJwk } from "@baton/token";
-import Database from "better-sqlite3";
-import { eq } from "drizzle-orm";
-import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
-import * as approvals from "./approvals.ts";
-import * as decisionLog from "./decision-log.ts";
-import { toDelegationRecord } from "./delegation-rows.ts";
-import {
-  checkAgentId,
-  checkAudit,
-  checkCount,
-  checkDigest,
-  checkLimit,
-  checkObject,
-  checkOptionalText,
-  checkRandomId,
-  checkRevokeOptions,
-  checkTaskId,
-  checkTime,
-  invalidInput,
-  MAX_NAME_LENGTH,
-} from "./input-checks.ts";
-import * as issuance from "./issuance.ts";
-import { MIGRATIONS_FOLDER, migrateDatabase, readMigrationJournal } from "./migrations.ts";
-import type { CascadeResult } from "./revocation-cascade.ts";
-import * as schema from "./schema.ts";
-import * as serviceRecords from "./service-records.ts";
-import { MAX_CHAIN_STATUS_DIDS, SqliteContext, toAgentRecord } from "./sqlite-context.ts";
 import type {
   AddSigningKeyInput,
   AgentRecord,
@@ -77,8 +49,37 @@ import type {
   TokenRecord,
   VerifyDecisionLogOptions,
   WalkedDelegation,
-} from "./store.ts";
-import { StoreError } from "./store-error.ts";
+} from "@baton/store/adapter-kit";
+import {
+  checkAgentId,
+  checkAudit,
+  checkCount,
+  checkDigest,
+  checkLimit,
+  checkObject,
+  checkOptionalText,
+  checkRandomId,
+  checkRevokeOptions,
+  checkTaskId,
+  checkTime,
+  invalidInput,
+  MAX_CHAIN_STATUS_DIDS,
+  MAX_NAME_LENGTH,
+  StoreError,
+} from "@baton/store/adapter-kit";
+import { INPUT_LIMITS, parseAgentJwk } from "@baton/token";
+import Database from "better-sqlite3";
+import { eq } from "drizzle-orm";
+import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
+import * as approvals from "./approvals.ts";
+import * as decisionLog from "./decision-log.ts";
+import { toDelegationRecord } from "./delegation-rows.ts";
+import * as issuance from "./issuance.ts";
+import { MIGRATIONS_FOLDER, migrateDatabase, readMigrationJournal } from "./migrations.ts";
+import type { CascadeResult } from "./revocation-cascade.ts";
+import * as schema from "./schema.ts";
+import * as serviceRecords from "./service-records.ts";
+import { SqliteContext, toAgentRecord } from "./sqlite-context.ts";
 
 /** How to open a {@link SqliteStore}. */
 export interface SqliteStoreOptions {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export * from "../../src/conformance/fixtures.ts";
+export * from "@baton/store/conformance/fixtures";
 
 /** A temporary directory, removed by the returned cleanup. */
 export function tempDir(): { path: string; cleanup: () => void } {

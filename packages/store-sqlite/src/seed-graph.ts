@@ -11,8 +11,8 @@
  * tokens) is one commit, not a million.
  */
 import { createPrivateKey, createPublicKey } from "node:crypto";
+import { decisionHash, GENESIS_HASH } from "@baton/store/adapter-kit";
 import { type Ed25519PublicJwk, jwkThumbprint, sha256Base64url } from "@baton/token";
-import { decisionHash, GENESIS_HASH } from "./decision-chain.ts";
 import type { SqliteStore } from "./sqlite-store.ts";
 
 /** What to generate. */

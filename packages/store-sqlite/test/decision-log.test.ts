@@ -3,9 +3,10 @@
  * past the append-only triggers) and logs seeded in bulk. The port-level behaviour is in the
  * conformance suite (src/conformance/decision-log.ts).
  */
+
+import { decisionInput as decision } from "@baton/store/conformance/fixtures";
 import { randomId } from "@baton/token";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { decisionInput as decision } from "../src/conformance/fixtures.ts";
 import { openSqliteStore, type SqliteStore, seedGraph } from "../src/index.ts";
 import { T0, tempDir } from "./helpers/graph-fixture.ts";
 

@@ -3,8 +3,12 @@
  * honoured for one delegation until they expire.
  */
 
-import { INPUT_LIMITS } from "@baton/token";
-import { and, count, desc, eq, gt } from "drizzle-orm";
+import type {
+  ApprovalRecord,
+  ApprovalStatus,
+  CreateApprovalInput,
+  DecideApprovalInput,
+} from "@baton/store/adapter-kit";
 import {
   checkAgentId,
   checkApprovalId,
@@ -18,11 +22,12 @@ import {
   checkTime,
   invalidInput,
   MAX_NAME_LENGTH,
-} from "./input-checks.ts";
+  StoreError,
+} from "@baton/store/adapter-kit";
+import { INPUT_LIMITS } from "@baton/token";
+import { and, count, desc, eq, gt } from "drizzle-orm";
 import * as schema from "./schema.ts";
 import type { SqliteContext } from "./sqlite-context.ts";
-import type { ApprovalRecord, ApprovalStatus, CreateApprovalInput, DecideApprovalInput } from "./store.ts";
-import { StoreError } from "./store-error.ts";
 
 /** Records a pending approval request for a live delegation. */
 export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): ApprovalRecord {

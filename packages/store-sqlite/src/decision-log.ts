@@ -2,8 +2,16 @@
  * The decision log's operations: append (alone or in a batch), page through, and verify the hash
  * chain end to end.
  */
-import { INPUT_LIMITS } from "@baton/token";
-import { verifyDecisionRows } from "./decision-chain.ts";
+
+import type {
+  AppendOutcome,
+  DecisionInput,
+  DecisionLogVerification,
+  DecisionPage,
+  DecisionQuery,
+  DecisionRecord,
+  VerifyDecisionLogOptions,
+} from "@baton/store/adapter-kit";
 import {
   type CheckedDecision,
   checkAgentId,
@@ -14,26 +22,19 @@ import {
   checkRandomId,
   checkTaskId,
   invalidInput,
-} from "./input-checks.ts";
+  MAX_DECISION_BATCH,
+  StoreError,
+  verifyDecisionRows,
+} from "@baton/store/adapter-kit";
+import { INPUT_LIMITS } from "@baton/token";
 import {
   DECISION_COLUMNS,
   type DecisionRow,
   type SqliteContext,
   toDecisionRecord,
 } from "./sqlite-context.ts";
-import type {
-  AppendOutcome,
-  DecisionInput,
-  DecisionLogVerification,
-  DecisionPage,
-  DecisionQuery,
-  DecisionRecord,
-  VerifyDecisionLogOptions,
-} from "./store.ts";
-import { StoreError } from "./store-error.ts";
 
 /** The most decisions one `appendDecisions` call takes: the same batch the service accepts. */
-export const MAX_DECISION_BATCH = INPUT_LIMITS.maxDecisionBatch;
 
 /** Appends one decision, chained to the last. */
 export function appendDecision(ctx: SqliteContext, input: DecisionInput): DecisionRecord {

@@ -1,4 +1,3 @@
-import { describe, expect, expectTypeOf, test } from "vitest";
 import type {
   AgentStore,
   ApprovalStore,
@@ -12,7 +11,8 @@ import type {
   Store,
   StoreHealth,
   TaskStore,
-} from "../src/contract.ts";
+} from "@baton/store/contract";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import { openSqliteStore, type SqliteStoreHealth } from "../src/index.ts";
 
 describe("the store contract", () => {

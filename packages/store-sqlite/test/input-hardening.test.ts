@@ -7,10 +7,12 @@
  * reach a table; look-alike agent ids and shared keys are refused in the registration's
  * transaction; one delegation's pending approvals are capped.
  */
+
+import { textProblem } from "@baton/store";
+import { HOSTILE_TEXT as HOSTILE, ILL_FORMED_TEXT as ILL_FORMED } from "@baton/store/conformance/fixtures";
 import { fc, test } from "@fast-check/vitest";
 import { afterEach, beforeEach, describe, expect } from "vitest";
-import { HOSTILE_TEXT as HOSTILE, ILL_FORMED_TEXT as ILL_FORMED } from "../src/conformance/fixtures.ts";
-import { openSqliteStore, type SqliteStore, textProblem } from "../src/index.ts";
+import { openSqliteStore, type SqliteStore } from "../src/index.ts";
 
 let store: SqliteStore;
 

@@ -2,9 +2,15 @@
  * The token service's own records: its signing keys, the tool servers' audiences, settings, and
  * the revocation feed's epoch.
  */
+
 import { randomBytes } from "node:crypto";
-import { parseAgentJwk, type ServicePublicJwk } from "@baton/token";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import type {
+  AddSigningKeyInput,
+  AudienceRecord,
+  RegisterAudienceInput,
+  ReplaceSigningKeyMaterial,
+  SigningKeyRecord,
+} from "@baton/store/adapter-kit";
 import {
   checkAudienceName,
   checkKeyId,
@@ -15,19 +21,15 @@ import {
   checkSettingKey,
   checkSettingValue,
   checkTime,
+  FEED_EPOCH_SETTING,
   invalidInput,
   MAX_NAME_LENGTH,
-} from "./input-checks.ts";
+  StoreError,
+} from "@baton/store/adapter-kit";
+import { parseAgentJwk, type ServicePublicJwk } from "@baton/token";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import * as schema from "./schema.ts";
 import { type SqliteContext, toSigningKeyRecord } from "./sqlite-context.ts";
-import type {
-  AddSigningKeyInput,
-  AudienceRecord,
-  RegisterAudienceInput,
-  ReplaceSigningKeyMaterial,
-  SigningKeyRecord,
-} from "./store.ts";
-import { StoreError } from "./store-error.ts";
 
 /** Adds a signing key; its public JWK must name the same kid, EdDSA and use sig. */
 export function addSigningKey(ctx: SqliteContext, input: AddSigningKeyInput): SigningKeyRecord {
@@ -187,9 +189,6 @@ export function setSetting(ctx: SqliteContext, key: string, value: string, at: n
       .run(),
   );
 }
-
-/** Setting key of the revocation feed's epoch. */
-export const FEED_EPOCH_SETTING = "revocation_feed_epoch";
 
 /**
  * Gives a database its feed epoch on first open: 128 random bits, kept with the data, so a

@@ -7,6 +7,8 @@
  * anything other than this package (a hand-run script, a future backend) still cannot hold an
  * impossible status or a negative depth.
  */
+
+import type { TaskHours } from "@baton/store/adapter-kit";
 import type { Capability } from "@baton/token";
 import { sql } from "drizzle-orm";
 import {
@@ -19,7 +21,6 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
-import type { TaskHours } from "./store.ts";
 
 /** Registered agents: a stable id and the Ed25519 key that proves it on every call. */
 export const agents = sqliteTable(
