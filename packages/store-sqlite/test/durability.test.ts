@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { parseAnnouncements } from "@baton/store/conformance/writer";
 import { randomId } from "@baton/token";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { openSqliteStore, type SqliteStore } from "../src/index.ts";
@@ -66,25 +67,6 @@ function startWriter(): Writer {
   };
 }
 
-/** What the writer said it committed. */
-function parse(lines: readonly string[]) {
-  const out = {
-    grant: "",
-    task: "",
-    hops: [] as { did: string; jti: string }[],
-    decisions: [] as number[],
-    revoked: [] as string[],
-  };
-  for (const line of lines) {
-    const [kind, a = "", b = ""] = line.split(" ");
-    if (kind === "grant") Object.assign(out, { grant: a, task: b });
-    if (kind === "hop") out.hops.push({ did: a, jti: b });
-    if (kind === "decision") out.decisions.push(Number(a));
-    if (kind === "revoked") out.revoked.push(a);
-  }
-  return out;
-}
-
 describe("durability", () => {
   test("opens file databases in WAL mode with synchronous FULL, foreign keys and a busy timeout", async () => {
     const store = openSqliteStore({ path });
@@ -102,7 +84,7 @@ describe("durability", () => {
     } finally {
       await writer.kill();
     }
-    const said = parse(writer.lines);
+    const said = parseAnnouncements(writer.lines);
     expect(said.hops.length).toBeGreaterThan(50);
 
     const store = openSqliteStore({ path });
@@ -139,7 +121,7 @@ describe("durability", () => {
     let reader: SqliteStore | undefined;
     try {
       await writer.waitForLines(1);
-      const task = parse(writer.lines).task;
+      const task = parseAnnouncements(writer.lines).task;
       reader = openSqliteStore({ path, busyTimeoutMs: 100 });
       let lastSize = 0;
       let lastHead = 0;
