@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The packages as a user gets them: builds and packs each published package (`pnpm pack`, so the
+# manifest is the one `pnpm publish` would upload), npm-installs the tarballs into a scratch project
+# outside the workspace, and there
+#   (a) runs test/packed/verify-chain.mjs with plain `node` (no tsx, no loader): a real chain
+#       verified by @baton/verifier, DPoP proofs signed by @baton/client, allow and four denials;
+#   (b) type-checks test/packed/consumer-types.ts with `tsc --noEmit` against the installed `.d.ts`
+#       files (NodeNext resolution, library declarations checked too), TypeScript being the
+#       workspace's own version, installed from the registry.
+# Nothing but the npm registry is reached; better-sqlite3 (under @baton/store-sqlite) compiles from
+# source there, as it does for any user without a prebuilt binary.
+# Usage: bash scripts/packed-install.sh [--no-build]   (BATON_PACKED_KEEP=1 keeps the scratch dir)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+source scripts/published-packages.sh
+pnpm=(npx -y pnpm@10.34.9)
+started=$SECONDS
+step() { echo "== [$((SECONDS - started)) s] $*"; }
+
+if [ "${1:-}" != "--no-build" ]; then
+  step "building ${PUBLISHED_PACKAGES[*]}"
+  "${pnpm[@]}" --silent build
+fi
+
+work=$(mktemp -d)
+if [ "${BATON_PACKED_KEEP:-}" = 1 ]; then
+  trap 'echo "scratch project kept: $work/project"' EXIT
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+case "$work" in "$root"/*) echo "the scratch dir must be outside the workspace: $work" >&2; exit 1 ;; esac
+
+tarballs=()
+for name in "${PUBLISHED_PACKAGES[@]}"; do
+  (cd "packages/$name" && "${pnpm[@]}" pack --pack-destination "$work/tarballs" >/dev/null)
+  tarballs+=("$(ls "$work"/tarballs/baton-"$name"-[0-9]*.tgz)")
+done
+step "packed ${#tarballs[@]} tarballs into $work/tarballs"
+
+project=$work/project
+mkdir -p "$project"
+cp test/packed/verify-chain.mjs test/packed/consumer-types.ts "$project/"
+cp test/packed/consumer.tsconfig.json "$project/tsconfig.json"
+cat >"$project/package.json" <<'JSON'
+{ "name": "baton-packed-install", "version": "0.0.0", "private": true, "type": "module" }
+JSON
+
+typescript=$(node -p 'require("./node_modules/typescript/package.json").version')
+types_node=$(node -p 'require("./node_modules/@types/node/package.json").version')
+step "npm install: the tarballs, typescript@$typescript, @types/node@$types_node (better-sqlite3 compiles)"
+(cd "$project" && npm install --no-audit --no-fund --loglevel=error \
+  "${tarballs[@]}" "typescript@$typescript" "@types/node@$types_node" >"$work/npm-install.log" 2>&1) ||
+  { cat "$work/npm-install.log"; exit 1; }
+# What got installed must be the packed build, not a link back into the workspace.
+for name in "${PUBLISHED_PACKAGES[@]}"; do
+  installed=$project/node_modules/@baton/$name
+  if [ -L "$installed" ] || [ ! -d "$installed/dist" ] || [ -e "$installed/src" ]; then
+    echo "FAIL @baton/$name is not installed from its tarball (a link, no dist/, or sources shipped)" >&2
+    exit 1
+  fi
+done
+
+step "node verify-chain.mjs (plain Node $(node --version), no loader)"
+(cd "$project" && env -u NODE_OPTIONS node verify-chain.mjs)
+
+step "tsc --noEmit consumer-types.ts against the installed types"
+(cd "$project" && env -u NODE_OPTIONS node node_modules/typescript/bin/tsc -p tsconfig.json)
+
+step "the packed packages install, run and type-check outside the workspace"
