@@ -5,7 +5,8 @@
 #   - attw --profile esm-only: the types each export resolves to, under node16 (from ESM) and
 #     bundler resolution. The packages are ESM-only on purpose (Node 20.19+ require()s ESM), so the
 #     two resolutions that cannot see ESM-only exports, node10 and node16-from-CJS, are not asked.
-# Fails on the first package with an error. Usage: bash scripts/check-packages.sh [--no-build]
+# Fails on the first package with an error.
+# Usage: bash scripts/check-packages.sh [--no-build] [package …]   (default: every published package)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,9 +14,12 @@ source scripts/published-packages.sh
 pnpm=(npx -y pnpm@10.34.9)
 started=$SECONDS
 
-if [ "${1:-}" != "--no-build" ]; then
+build=1
+if [ "${1:-}" = "--no-build" ]; then build=0; shift; fi
+if [ $# -gt 0 ]; then PUBLISHED_PACKAGES=("$@"); fi
+if [ "$build" = 1 ]; then
   echo "== building ${PUBLISHED_PACKAGES[*]}"
-  "${pnpm[@]}" --silent build
+  for name in "${PUBLISHED_PACKAGES[@]}"; do "${pnpm[@]}" --silent --dir "packages/$name" build; done
 fi
 
 packed=$(mktemp -d)
@@ -29,7 +33,7 @@ for name in "${PUBLISHED_PACKAGES[@]}"; do
     exit 1
   fi
   echo "== @baton/$name ($(du -k "$tarball" | cut -f1) kB packed, $(tar -tzf "$tarball" | wc -l) files)"
-  "$root/node_modules/.bin/publint" run "$tarball" --strict --level warning | grep -v '^Running publint\|^Unpacking\|^Linting'
-  "$root/node_modules/.bin/attw" "$tarball" --profile esm-only --format table-flipped --no-color
+  "$root/node_modules/.bin/publint" run "$tarball" --strict
+  "$root/node_modules/.bin/attw" "$tarball" --profile esm-only --format table-flipped --no-color --no-summary
 done
 echo "== all ${#PUBLISHED_PACKAGES[@]} packages pass publint and attw ($((SECONDS - started)) s)"
