@@ -4,7 +4,9 @@
 # outside the workspace, and there
 #   (a) runs test/packed/verify-chain.mjs with plain `node` (no tsx, no loader): a real chain
 #       verified by @baton/verifier, DPoP proofs signed by @baton/client, allow and four denials;
-#   (b) type-checks test/packed/consumer-types.ts with `tsc --noEmit` against the installed `.d.ts`
+#   (b) runs test/packed/quickstart.mjs, the root README's "Using the packages" example, the same
+#       way against a real token service (the workspace's, on a loopback port, stopped after);
+#   (c) type-checks test/packed/consumer-types.ts with `tsc --noEmit` against the installed `.d.ts`
 #       files (NodeNext resolution, library declarations checked too), TypeScript being the
 #       workspace's own version, installed from the registry.
 # Nothing but the npm registry is reached; better-sqlite3 (under @baton/store-sqlite) compiles from
@@ -24,11 +26,12 @@ if [ "${1:-}" != "--no-build" ]; then
 fi
 
 work=$(mktemp -d)
-if [ "${BATON_PACKED_KEEP:-}" = 1 ]; then
-  trap 'echo "scratch project kept: $work/project"' EXIT
-else
-  trap 'rm -rf "$work"' EXIT
-fi
+service_pid=
+cleanup() {
+  if [ -n "$service_pid" ]; then kill "$service_pid" 2>/dev/null || true; fi
+  if [ "${BATON_PACKED_KEEP:-}" = 1 ]; then echo "scratch project kept: $work/project"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
 case "$work" in "$root"/*) echo "the scratch dir must be outside the workspace: $work" >&2; exit 1 ;; esac
 
 tarballs=()
@@ -40,7 +43,7 @@ step "packed ${#tarballs[@]} tarballs into $work/tarballs"
 
 project=$work/project
 mkdir -p "$project"
-cp test/packed/verify-chain.mjs test/packed/consumer-types.ts "$project/"
+cp test/packed/verify-chain.mjs test/packed/quickstart.mjs test/packed/consumer-types.ts "$project/"
 cp test/packed/consumer.tsconfig.json "$project/tsconfig.json"
 cat >"$project/package.json" <<'JSON'
 { "name": "baton-packed-install", "version": "0.0.0", "private": true, "type": "module" }
@@ -63,6 +66,22 @@ done
 
 step "node verify-chain.mjs (plain Node $(node --version), no loader)"
 (cd "$project" && env -u NODE_OPTIONS node verify-chain.mjs)
+
+step "node quickstart.mjs (the README's example) against a token service on loopback"
+BATON_OPERATOR_TOKEN=$(node -p 'require("node:crypto").randomBytes(32).toString("base64url")')
+export BATON_OPERATOR_TOKEN
+node apps/cli/bin/baton.js serve --port 0 --db "$work/baton.db" --log-level warn >"$work/service.out" 2>&1 &
+service_pid=$!
+for _ in $(seq 1 300); do
+  if grep -q '^http://' "$work/service.out" 2>/dev/null || ! kill -0 "$service_pid" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+service_url=$(grep -m1 -o '^http://[^ ]*' "$work/service.out") || { cat "$work/service.out"; exit 1; }
+quickstart=$(cd "$project" && env -u NODE_OPTIONS BATON_URL="$service_url" node quickstart.mjs)
+echo "$quickstart"
+case "$quickstart" in "allow []"*) ;; *) echo "FAIL the README's example did not print: allow []" >&2; exit 1 ;; esac
+kill "$service_pid" && wait "$service_pid" 2>/dev/null || true
+service_pid=
 
 step "tsc --noEmit consumer-types.ts against the installed types"
 (cd "$project" && env -u NODE_OPTIONS node node_modules/typescript/bin/tsc -p tsconfig.json)
