@@ -17,13 +17,14 @@ started=$SECONDS
 build=1
 if [ "${1:-}" = "--no-build" ]; then build=0; shift; fi
 if [ $# -gt 0 ]; then PUBLISHED_PACKAGES=("$@"); fi
-if [ "$build" = 1 ]; then
-  echo "== building ${PUBLISHED_PACKAGES[*]}"
-  for name in "${PUBLISHED_PACKAGES[@]}"; do "${pnpm[@]}" --silent --dir "packages/$name" build; done
-fi
-
 packed=$(mktemp -d)
 trap 'rm -rf "$packed"' EXIT
+if [ "$build" = 1 ]; then
+  echo "== building ${PUBLISHED_PACKAGES[*]}"
+  for name in "${PUBLISHED_PACKAGES[@]}"; do
+    "${pnpm[@]}" --dir "packages/$name" build >"$packed/build.log" 2>&1 || { cat "$packed/build.log"; exit 1; }
+  done
+fi
 for name in "${PUBLISHED_PACKAGES[@]}"; do
   (cd "packages/$name" && "${pnpm[@]}" pack --pack-destination "$packed" >/dev/null)
   tarball=$(ls "$packed"/baton-"$name"-[0-9]*.tgz)

@@ -20,11 +20,6 @@ pnpm=(npx -y pnpm@10.34.9)
 started=$SECONDS
 step() { echo "== [$((SECONDS - started)) s] $*"; }
 
-if [ "${1:-}" != "--no-build" ]; then
-  step "building ${PUBLISHED_PACKAGES[*]}"
-  "${pnpm[@]}" --silent build
-fi
-
 work=$(mktemp -d)
 service_pid=
 cleanup() {
@@ -33,6 +28,11 @@ cleanup() {
 }
 trap cleanup EXIT
 case "$work" in "$root"/*) echo "the scratch dir must be outside the workspace: $work" >&2; exit 1 ;; esac
+
+if [ "${1:-}" != "--no-build" ]; then
+  step "building ${PUBLISHED_PACKAGES[*]}"
+  "${pnpm[@]}" build >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+fi
 
 tarballs=()
 for name in "${PUBLISHED_PACKAGES[@]}"; do
