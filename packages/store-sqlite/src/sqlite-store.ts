@@ -6,7 +6,7 @@
  * Agents, tasks, revocation and graph reads live here; issuance, the decision log, approvals and
  * the service's own records live in their own modules over the shared `SqliteContext`.
  */
-import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
   AddSigningKeyInput,
@@ -573,6 +573,62 @@ export class SqliteStore implements Store, SigningKeyStore {
 
   async setSetting(key: string, value: string, at: number): Promise<void> {
     serviceRecords.setSetting(this.ctx, key, value, at);
+  }
+
+  // maintenance (SQLite facts, so not part of the Store port) ----------------------------------
+
+  /**
+   * What SQLite's `integrity_check` and `foreign_key_check` find wrong with the file, one line per
+   * problem; empty when the file is sound. A damaged page or a row whose reference points nowhere
+   * (written with foreign keys off, or by a crash the journal could not undo) shows up here.
+   */
+  async checkIntegrity(): Promise<string[]> {
+    const problems = this.ctx.database
+      .pragma("integrity_check")
+      .map((row) => String((row as { integrity_check: unknown }).integrity_check))
+      .filter((line) => line !== "ok");
+    const broken = this.ctx.database.pragma("foreign_key_check") as {
+      table: string;
+      rowid: number | null;
+      parent: string;
+      fkid: number;
+    }[];
+    for (const row of broken) {
+      problems.push(`${row.table} row ${row.rowid ?? "?"} refers to a missing row of ${row.parent}`);
+    }
+    return problems;
+  }
+
+  /**
+   * Writes a consistent copy of the database to `toPath` while the store stays open (SQLite's
+   * online backup: committed writes, the WAL included, nothing half-done). The copy is created
+   * owner-only (0600), like the database, since it holds the same graph and sealed keys. Refuses an
+   * existing `toPath` with `conflict` rather than overwrite it.
+   */
+  async backup(toPath: string): Promise<void> {
+    if (typeof toPath !== "string" || toPath.length === 0 || toPath === ":memory:") {
+      throw invalidInput("toPath", "must be the path of a file to create");
+    }
+    try {
+      closeSync(openSync(toPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "EEXIST") {
+        throw new StoreError(
+          "conflict",
+          `toPath: ${toPath} already exists; choose a new file for the backup`,
+          {
+            field: "toPath",
+          },
+        );
+      }
+      throw error;
+    }
+    try {
+      await this.ctx.database.backup(toPath);
+    } catch (error) {
+      rmSync(toPath, { force: true });
+      throw error;
+    }
   }
 }
 
