@@ -583,10 +583,8 @@ export class SqliteStore implements Store, SigningKeyStore {
    * (written with foreign keys off, or by a crash the journal could not undo) shows up here.
    */
   async checkIntegrity(): Promise<string[]> {
-    const problems = this.ctx.database
-      .pragma("integrity_check")
-      .map((row) => String((row as { integrity_check: unknown }).integrity_check))
-      .filter((line) => line !== "ok");
+    const checked = this.ctx.database.pragma("integrity_check") as { integrity_check: unknown }[];
+    const problems = checked.map((row) => String(row.integrity_check)).filter((line) => line !== "ok");
     const broken = this.ctx.database.pragma("foreign_key_check") as {
       table: string;
       rowid: number | null;

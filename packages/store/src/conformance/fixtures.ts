@@ -199,11 +199,19 @@ export async function codeOf(fn: () => unknown): Promise<string> {
   throw new Error("expected the call to throw a StoreError");
 }
 
+/** What {@link countRecords} counts. */
+export interface RecordCounts {
+  readonly tasks: number;
+  readonly delegations: number;
+  readonly tokens: number;
+  readonly decisions: number;
+}
+
 /**
  * How many tasks, delegations, tokens and decisions the store holds, read through the port: what a
  * refused write must leave unchanged.
  */
-export async function countRecords(store: Store): Promise<Record<string, number>> {
+export async function countRecords(store: Store): Promise<RecordCounts> {
   const tasks = await store.listTasks({ limit: 1000 });
   let delegations = 0;
   let tokens = 0;
