@@ -24,8 +24,8 @@ import {
   checkTokenInput,
   invalidInput,
 } from "./input-checks.ts";
-import type { AgentRecord, DelegationRecord, TaskHours, TaskRecord } from "./store.ts";
 import { conflict, jtiTaken, notFound, requireAgent, revoked } from "./rule-errors.ts";
+import type { AgentRecord, DelegationRecord, TaskHours, TaskRecord } from "./store.ts";
 
 /** What the rules need to know about an agent. */
 type AgentFacts = Pick<AgentRecord, "id" | "status">;

@@ -43,7 +43,10 @@ export function checkRevokeAgentInput(id: unknown, options: unknown): CheckedAge
 }
 
 /** Only a registered agent is disabled or revoked (again: the cascade is idempotent). */
-export function revokeAgentFits<T>(revocation: CheckedAgentRevocation, facts: { readonly agent: T | undefined }): T {
+export function revokeAgentFits<T>(
+  revocation: CheckedAgentRevocation,
+  facts: { readonly agent: T | undefined },
+): T {
   return requireAgent(facts.agent, revocation.agent, "agent");
 }
 
