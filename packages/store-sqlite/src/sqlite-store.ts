@@ -71,6 +71,7 @@ import {
   revokeAgentFits,
   revokeDelegationFits,
   revokeTaskFits,
+  StoreError,
 } from "@baton/store/adapter-kit";
 import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
