@@ -50,7 +50,7 @@ function hop(overrides: Record<string, unknown> = {}) {
       iat: T0,
       exp,
       rvl: Math.min(T0 + 600, exp),
-      prf: "A".repeat(42) + "E",
+      prf: `${"A".repeat(42)}E`,
     },
     at: T0,
   });
