@@ -51,12 +51,9 @@ describe("README examples", () => {
     "apps/cli/examples/agent-sdk.ts",
     "apps/cli/examples/tool-server.ts",
     "apps/cli/examples/tool-server-node.ts",
-  ])(
-    "the README shows %s verbatim",
-    (path) => {
-      expect(exampleBlock(path)).toBe(readFileSync(fileURLToPath(new URL(path, ROOT)), "utf8"));
-    },
-  );
+  ])("the README shows %s verbatim", (path) => {
+    expect(exampleBlock(path)).toBe(readFileSync(fileURLToPath(new URL(path, ROOT)), "utf8"));
+  });
 
   test("keeps the install-and-demo and install-and-test commands first", () => {
     const first = /```sh\n([^\n]*)\n([^\n]*)\n/.exec(readme);
@@ -107,7 +104,10 @@ describe("README examples", () => {
   });
 
   /** Starts an example tool server on loopback; it is built once its origin is known. */
-  type StartTool = (serviceUrl: string, issuer: string) => Promise<{ server: Server; url: string; stop: () => void }>;
+  type StartTool = (
+    serviceUrl: string,
+    issuer: string,
+  ) => Promise<{ server: Server; url: string; stop: () => void }>;
 
   /** Listens first, then builds: each example needs the tool's public origin when it is built. */
   async function listenThenBuild(
@@ -115,7 +115,9 @@ describe("README examples", () => {
     build: (origin: string) => Promise<{ listener: RequestListener; stop: () => void }>,
   ): Promise<{ server: Server; url: string; stop: () => void }> {
     let listener: RequestListener | undefined;
-    const server = listen((req, res) => (listener === undefined ? res.writeHead(503).end() : listener(req, res)));
+    const server = listen((req, res) =>
+      listener === undefined ? res.writeHead(503).end() : listener(req, res),
+    );
     await new Promise<void>((resolve) => server.once("listening", () => resolve()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const built = await build(url);
