@@ -54,8 +54,14 @@ export interface GateCall {
    * never from decoded ones: a decoded `%2F` would name another resource.
    */
   readonly resource: string;
-  /** The arguments the capability's limits apply to (a plain JSON object within `CALL_BOUNDS`). */
-  readonly args?: Record<string, unknown>;
+  /**
+   * The arguments the capability's limits apply to (a plain JSON object within `CALL_BOUNDS`), or
+   * a function giving them, called only once the action and resource are known to be canonical
+   * (so a body is not parsed for a call that is refused anyway).
+   */
+  readonly args?:
+    | Record<string, unknown>
+    | (() => Record<string, unknown> | Promise<Record<string, unknown>>);
   /** Declared facts for policy: how sensitive the action is, whether it can be undone. */
   readonly sensitivity?: "low" | "medium" | "high";
   readonly reversible?: boolean;
@@ -202,9 +208,8 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
     // Only the path and query are taken from the request; the origin is configuration.
     const { pathname: path, search } = new URL(request.url);
     const at = verifier.now();
-    const { action, resource, args = {} } = call;
-    // Out-of-bounds args are refused by the verifier; digesting them first could exhaust the stack.
-    const digest = callFieldProblem("args", args) === undefined ? argsDigest(args) : undefined;
+    const { action, resource } = call;
+    let digest: string | undefined;
     const report = (decision: Decision) =>
       sink?.record({
         at,
@@ -225,6 +230,9 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
       report(decision);
       return problem(decision, { badRequest: true });
     }
+    const args = (typeof call.args === "function" ? await call.args() : call.args) ?? {};
+    // Out-of-bounds args are refused by the verifier; digesting them first could exhaust the stack.
+    if (callFieldProblem("args", args) === undefined) digest = argsDigest(args);
     const authorization = request.headers.get("authorization") ?? "";
     const credentials = parseAuthorization(authorization === "" ? undefined : authorization);
     // Anything but exactly one `Baton <token68>` presents no chain, and the verifier refuses that.

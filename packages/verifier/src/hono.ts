@@ -82,7 +82,8 @@ export function createHonoGate(options: FetchGateOptions): HonoGate {
   const baton = <E extends Env = Env>(route: HonoGateRoute<E>): MiddlewareHandler<E> => {
     checkTemplate("action", route?.action);
     checkTemplate("resource", route.resource);
-    if (route.args !== undefined && typeof route.args !== "function") {
+    const { args } = route;
+    if (args !== undefined && typeof args !== "function") {
       throw new TypeError("args must be a function of the context returning the call's arguments");
     }
     const read = (value: HonoGateRoute<E>["action"], c: Context<E>, pattern: string, params: RawParams) =>
@@ -93,7 +94,7 @@ export function createHonoGate(options: FetchGateOptions): HonoGate {
       const result = await fetchGate(c.req.raw, {
         action: read(route.action, c, pattern, params),
         resource: read(route.resource, c, pattern, params),
-        ...(route.args === undefined ? {} : { args: await route.args(c) }),
+        ...(args === undefined ? {} : { args: () => args(c) }),
         ...(route.sensitivity === undefined ? {} : { sensitivity: route.sensitivity }),
         ...(route.reversible === undefined ? {} : { reversible: route.reversible }),
       });

@@ -248,6 +248,19 @@ describe("createHonoGate", () => {
     expect((await problemOf(response)).code).toBe("malformed");
   });
 
+  it("never parses the body of a call whose path names no canonical resource", async () => {
+    const { app } = makeApp();
+    const response = await app.request(
+      new Request(`${ORIGIN}/mail/%2Fops/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "not json",
+      }),
+    );
+    expect(response.status).toBe(400);
+    expect((await problemOf(response)).code).toBe("malformed");
+  });
+
   it("answers 403 with decision step_up when policy asks for approval, and passes the route's declared facts", async () => {
     const contexts: Record<string, unknown>[] = [];
     const policy: PolicyHook = (context) => {
@@ -358,6 +371,27 @@ describe("createHonoGate", () => {
     expect(await allowed.json()).toEqual({ by: carol.id });
     const refused = await app.request(request("GET", "/repos/acme/api/issues/7", chain));
     expect((await problemOf(refused)).code).toBe("action_not_permitted");
+  });
+
+  it("fills templates for a sub-app's routes mounted under a parameterized base path", async () => {
+    const baton = createHonoGate({ verifier: makeVerifier(), audience: "repo-tool", publicOrigin: ORIGIN });
+    const repos = new Hono();
+    repos.post(
+      "/issues",
+      baton({ action: "repo.issues.create", resource: "repo:{owner}/{repo}/issues" }),
+      (c) => c.json({ by: c.get("baton").actor.agent }),
+    );
+    const app = new Hono();
+    app.route("/repos/:owner/:repo", repos);
+    app.notFound(baton.unmapped);
+    const chain = carolChain();
+    expect((await app.request(request("POST", "/repos/acme/web/issues", chain))).status).toBe(200);
+    expect((await problemOf(await app.request(request("POST", "/repos/acme/api/issues", chain)))).code).toBe(
+      "action_not_permitted",
+    );
+    expect((await problemOf(await app.request(request("GET", "/repos/acme/web/issues", chain)))).code).toBe(
+      "unmapped_route",
+    );
   });
 
   it("hands a resource function the raw, still percent-encoded parameters", async () => {
