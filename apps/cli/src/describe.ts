@@ -3,6 +3,7 @@ import { capabilityText, decisionHop, durationText } from "@baton/core";
 import type { DecisionRecord } from "@baton/store";
 import type { Capability } from "@baton/token";
 import { printable } from "./printable.ts";
+import type { Style } from "./style.ts";
 
 /** `repo.issues.* on repo:acme/web/**` (with limits as JSON when there are any). */
 export function describeCapability(cap: Capability): string {
@@ -51,3 +52,10 @@ export function describeReporter(decision: DecisionRecord): string {
 
 /** The delegation a decision row belongs under (one rule, in @baton/core). */
 export { decisionHop };
+
+/** `allow`, `deny` or `step_up`, coloured. */
+export function describeDecisionOutcome(outcome: string, style: Style): string {
+  if (outcome === "allow") return style.green("allow");
+  if (outcome === "deny") return style.red("deny");
+  return style.yellow(printable(outcome));
+}

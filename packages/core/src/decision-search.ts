@@ -260,3 +260,28 @@ export async function searchDecisions(
     if (scanned >= scanLimit) return { items, next: cursor ?? null, scanned };
   }
 }
+
+/** Most decisions one export holds. */
+export const EXPORT_LIMIT = 10_000;
+
+/** Every decision matching `search`, oldest first, up to {@link EXPORT_LIMIT} (`truncated` says it stopped there). */
+export async function allMatchingDecisions(
+  store: Store,
+  request: { readonly search: DecisionSearch; readonly task?: string | undefined },
+): Promise<{ readonly items: readonly DecisionRecord[]; readonly truncated: boolean }> {
+  const found: DecisionRecord[] = [];
+  let cursor: number | undefined;
+  for (;;) {
+    const page = await searchDecisions(store, {
+      search: request.search,
+      task: request.task,
+      limit: Math.min(1000, EXPORT_LIMIT + 1 - found.length),
+      cursor,
+      order: "oldest",
+    });
+    found.push(...page.items);
+    if (page.next === null || found.length > EXPORT_LIMIT) break;
+    cursor = page.next;
+  }
+  return { items: found.slice(0, EXPORT_LIMIT), truncated: found.length > EXPORT_LIMIT };
+}

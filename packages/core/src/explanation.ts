@@ -237,7 +237,15 @@ export function explainDecision(facts: ExplanationFacts): Explanation {
   }
   const failingHops = [...byHop.keys()].sort((a, b) => a - b);
   const firstFailingHop = failingHops[0] ?? null;
-  const shown = firstFailingHop === null ? facts.hops : facts.hops.slice(0, firstFailingHop + 1);
+  // A refusal may fail at a hop past the presented chain: the hop a `delegate` asked for.
+  const shown =
+    firstFailingHop === null
+      ? facts.hops
+      : Array.from(
+          { length: firstFailingHop + 1 },
+          (_, index): HopFacts => facts.hops[index] ?? { did: null, delegation: undefined, versions: [] },
+        );
+  const requested = (decision.detail as { to?: unknown } | null)?.to;
   const hops = shown.map((hop, index): HopProof => {
     const failed = (byHop.get(index) ?? []).map(failedCheck);
     const delegation = hop.delegation;
@@ -245,8 +253,10 @@ export function explainDecision(facts: ExplanationFacts): Explanation {
       return {
         hop: index,
         did: hop.did,
-        from: null,
-        holder: decision.chain?.[index]?.sub ?? null,
+        from: index === facts.hops.length ? (decision.chain?.at(-1)?.sub ?? null) : null,
+        holder:
+          decision.chain?.[index]?.sub ??
+          (index === facts.hops.length && typeof requested === "string" ? requested : null),
         version: null,
         coverage: [],
         times: [],

@@ -26,10 +26,12 @@ export {
   storeReasons,
 } from "./decision-records.ts";
 export {
+  allMatchingDecisions,
   type DecisionSearch,
   type DecisionSearchPage,
   type DecisionSearchRequest,
   decisionHop,
+  EXPORT_LIMIT,
   MAX_SEARCH_LENGTH,
   matchesSearch,
   parseDecisionSearch,
@@ -113,7 +115,13 @@ export {
 } from "./use-cases/report.ts";
 export { type Revalidated, revalidate } from "./use-cases/revalidate.ts";
 export { type RevocationRequest, type Revoked, revoke } from "./use-cases/revoke.ts";
-export { explain, findDecisions, inspectTask, trace } from "./use-cases/trace.ts";
+export {
+  explain,
+  exportMatchingDecisions,
+  findDecisions,
+  inspectTask,
+  trace,
+} from "./use-cases/trace.ts";
 export {
   type CallCheck,
   type CallDecision,

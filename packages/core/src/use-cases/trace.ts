@@ -1,7 +1,9 @@
 /** Trace and inspect: a delegation, or a task's tree, with everything around it, for an investigator. */
 
 import { recorded, type UseCaseContext } from "../context.ts";
+import { type ExportFormat, exportDecisions } from "../decision-export.ts";
 import {
+  allMatchingDecisions,
   type DecisionSearchPage,
   type DecisionSearchRequest,
   parseDecisionSearch,
@@ -47,5 +49,17 @@ export function findDecisions(
   return recorded(ctx, async () => {
     const { q, ...rest } = request;
     return searchDecisions(ctx.store, { ...rest, search: parseDecisionSearch(q, ctx.now()) });
+  });
+}
+
+/** The decisions matching `q` (oldest first, at most {@link EXPORT_LIMIT}) as a file in `format`. */
+export function exportMatchingDecisions(
+  ctx: UseCaseContext,
+  request: { readonly q: string; readonly task?: string | undefined; readonly format: ExportFormat },
+): Promise<{ readonly body: string; readonly count: number; readonly truncated: boolean }> {
+  return recorded(ctx, async () => {
+    const search = parseDecisionSearch(request.q, ctx.now());
+    const { items, truncated } = await allMatchingDecisions(ctx.store, { search, task: request.task });
+    return { body: exportDecisions(items, request.format), count: items.length, truncated };
   });
 }
