@@ -205,6 +205,8 @@ export function matchesSearch(decision: DecisionRecord, search: DecisionSearch):
 export interface DecisionSearchRequest {
   readonly search: DecisionSearch;
   readonly task?: string | undefined;
+  /** Only decisions about this delegation (subject or presented leaf), besides the search: the inspector's selected hop. */
+  readonly did?: string | undefined;
   readonly limit: number;
   readonly cursor?: number | undefined;
   readonly order?: "newest" | "oldest" | undefined;
@@ -233,7 +235,7 @@ export async function searchDecisions(
 ): Promise<DecisionSearchPage> {
   const { search } = request;
   const agent = plain(search.agents);
-  const did = plain(search.dids);
+  const did = request.did ?? plain(search.dids);
   const scanLimit = request.scanLimit ?? 20_000;
   const items: DecisionRecord[] = [];
   let cursor = request.cursor;
@@ -267,7 +269,11 @@ export const EXPORT_LIMIT = 10_000;
 /** Every decision matching `search`, oldest first, up to {@link EXPORT_LIMIT} (`truncated` says it stopped there). */
 export async function allMatchingDecisions(
   store: Store,
-  request: { readonly search: DecisionSearch; readonly task?: string | undefined },
+  request: {
+    readonly search: DecisionSearch;
+    readonly task?: string | undefined;
+    readonly did?: string | undefined;
+  },
 ): Promise<{ readonly items: readonly DecisionRecord[]; readonly truncated: boolean }> {
   const found: DecisionRecord[] = [];
   let cursor: number | undefined;
@@ -275,6 +281,7 @@ export async function allMatchingDecisions(
     const page = await searchDecisions(store, {
       search: request.search,
       task: request.task,
+      did: request.did,
       limit: Math.min(1000, EXPORT_LIMIT + 1 - found.length),
       cursor,
       order: "oldest",

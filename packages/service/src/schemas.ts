@@ -356,6 +356,7 @@ export const DecisionQuerySchema = z.strictObject({
 
 export const DecisionExportQuery = z.strictObject({
   task: TaskIdSchema.optional(),
+  did: RandomIdSchema.optional(),
   q: z.string().max(MAX_SEARCH_LENGTH).optional(),
   format: z.enum(EXPORT_FORMATS),
 });

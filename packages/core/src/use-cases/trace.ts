@@ -55,11 +55,20 @@ export function findDecisions(
 /** The decisions matching `q` (oldest first, at most {@link EXPORT_LIMIT}) as a file in `format`. */
 export function exportMatchingDecisions(
   ctx: UseCaseContext,
-  request: { readonly q: string; readonly task?: string | undefined; readonly format: ExportFormat },
+  request: {
+    readonly q: string;
+    readonly task?: string | undefined;
+    readonly did?: string | undefined;
+    readonly format: ExportFormat;
+  },
 ): Promise<{ readonly body: string; readonly count: number; readonly truncated: boolean }> {
   return recorded(ctx, async () => {
     const search = parseDecisionSearch(request.q, ctx.now());
-    const { items, truncated } = await allMatchingDecisions(ctx.store, { search, task: request.task });
+    const { items, truncated } = await allMatchingDecisions(ctx.store, {
+      search,
+      task: request.task,
+      did: request.did,
+    });
     return { body: exportDecisions(items, request.format), count: items.length, truncated };
   });
 }

@@ -131,13 +131,12 @@ export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext
   app.openapi(decisionsRoute, async (c) => {
     const query = c.req.valid("query");
     if (query.q !== undefined) {
-      if (query.agent !== undefined || query.did !== undefined || query.path !== undefined)
-        throw problems.invalid(
-          "q cannot be combined with agent, did or path: write them in q as agent:<id> or did:<did>",
-        );
+      if (query.agent !== undefined || query.path !== undefined)
+        throw problems.invalid("q cannot be combined with agent or path: write the actor in q as agent:<id>");
       const found = await findDecisions(ctx.useCases, {
         q: query.q,
         task: query.task,
+        did: query.did,
         limit: query.limit ?? 100,
         cursor: query.cursor,
         order: query.order,
@@ -161,6 +160,7 @@ export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext
     const file = await exportMatchingDecisions(ctx.useCases, {
       q: query.q ?? "",
       task: query.task,
+      did: query.did,
       format: query.format,
     });
     c.header("content-type", EXPORT_MEDIA_TYPES[query.format]);
