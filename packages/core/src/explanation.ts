@@ -56,7 +56,7 @@ export interface TimeCheck {
 
 /** A hop's revocation state at the decision's moment. */
 export interface RevocationAtTime {
-  readonly state: "live" | "revoked_later" | "revoked";
+  readonly state: "live" | "revoked_later" | "same_second" | "revoked";
   readonly revokedAt: number | null;
   readonly text: string;
 }
@@ -214,6 +214,13 @@ function revocationAt(delegation: DelegationRecord, at: number): RevocationAtTim
       state: "revoked_later",
       revokedAt,
       text: `not revoked then; revoked later, ${iso(revokedAt)}${why}`,
+    };
+  // Times are whole seconds: the log's order, not the clock, says which came first.
+  if (revokedAt === at)
+    return {
+      state: "same_second",
+      revokedAt,
+      text: `revoked in the same second as the decision, ${iso(revokedAt)}${why}: the decision log's order says which came first`,
     };
   return { state: "revoked", revokedAt, text: `already revoked, ${iso(revokedAt)}${why}` };
 }
