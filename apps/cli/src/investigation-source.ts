@@ -18,6 +18,7 @@ import {
   type Trace,
   traceOf,
   UseCaseError,
+  withHops,
 } from "@baton/core";
 import type { ApprovalRecord, DecisionPage, DecisionRecord, DelegationRecord, Store } from "@baton/store";
 import { CliError } from "./cli-error.ts";
@@ -112,11 +113,12 @@ export function storeSource(
       };
     },
     async decisions(filter) {
-      return await store.queryDecisions(filter);
+      const page = await store.queryDecisions(filter);
+      return { items: withHops(page.items), next: page.next };
     },
     async search({ q, ...rest }) {
       const page = await searchDecisions(store, { ...rest, search: parse(q) });
-      return { items: page.items, next: page.next };
+      return { items: withHops(page.items), next: page.next };
     },
     async searchAll({ q, task }) {
       return (await allMatchingDecisions(store, { search: parse(q), task })).items;

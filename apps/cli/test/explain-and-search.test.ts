@@ -11,6 +11,7 @@ import { baton, OPERATOR_TOKEN, startService, tempDir } from "./helpers.ts";
 
 interface Row {
   id: number;
+  did: string | null;
   kind: string;
   decision: string;
   agent: string | null;
@@ -117,5 +118,14 @@ describe("explain and search", () => {
     expect(csvLines[0]?.startsWith("id,at,kind,decision,")).toBe(true);
     expect(csvLines.slice(1).map((line) => Number(line.split(",")[0]))).toEqual(denies);
     expect((await baton([...search, "--format", "xml", "--db", db])).code).toBe(EXIT_CODES.usage);
+  });
+
+  test("trace never says a revoked hop expires in the future", async () => {
+    const root = find((r) => r.kind === "grant").did as string;
+    // The demo's clock ran ahead of this one: every hop's expiry is still to come, and every hop is revoked.
+    const traced = await baton(["trace", `--did=${root}`, "--db", db]);
+    expect(traced.code).toBe(EXIT_CODES.ok);
+    expect(traced.stdout).toContain("would have expired");
+    expect(traced.stdout).not.toMatch(/expires [^\n]*\(in /);
   });
 });

@@ -160,6 +160,14 @@ export function decisionHop(decision: DecisionRecord): string | null {
   return decision.did ?? decision.chain?.at(-1)?.did ?? null;
 }
 
+/** A decision as the investigation reads answer it: with the delegation it is about, by {@link decisionHop}. */
+export type DecisionWithHop = DecisionRecord & { readonly hop: string | null };
+
+/** Each decision with its `hop`, so no reader has to know the rule. */
+export function withHops(decisions: readonly DecisionRecord[]): DecisionWithHop[] {
+  return decisions.map((decision) => ({ ...decision, hop: decisionHop(decision) }));
+}
+
 /** The row's text for free words: kind, outcome, actor, reporter, target and reasons. */
 function rowText(decision: DecisionRecord): string {
   return [

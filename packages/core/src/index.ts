@@ -30,6 +30,7 @@ export {
   type DecisionSearch,
   type DecisionSearchPage,
   type DecisionSearchRequest,
+  type DecisionWithHop,
   decisionHop,
   EXPORT_LIMIT,
   MAX_SEARCH_LENGTH,
@@ -37,6 +38,7 @@ export {
   parseDecisionSearch,
   SEARCH_QUALIFIERS,
   searchDecisions,
+  withHops,
 } from "./decision-search.ts";
 export {
   type Coverage,

@@ -20,7 +20,7 @@
 /** @typedef {import("@baton/core").HopProof} HopProof */
 /** @typedef {import("@baton/core").FailedCheck} FailedCheck */
 /** @typedef {import("@baton/core").Trace} Trace */
-/** @typedef {import("@baton/store/contract").DecisionRecord} DecisionRecord */
+/** @typedef {import("@baton/core").DecisionWithHop} DecisionRecord  each row carries `hop`, by core's rule */
 /** @typedef {import("@baton/store/contract").DecisionReason} DecisionReason */
 /** @typedef {import("@baton/store/contract").ApprovalRecord} ApprovalRecord */
 /** @typedef {import("@baton/store/contract").TaskSummary & { lastDecision: DecisionRecord | null }} TaskListItem */
@@ -557,15 +557,6 @@ function actorOf(decision) {
   return detail?.by === "operator" ? "operator" : "";
 }
 
-/**
- * The hop a decision belongs to: its subject, else the leaf of the chain it presented (as
- * @baton/core's `decisionHop` and the service's `did=` filter read it).
- * @param {DecisionRecord} decision
- */
-function hopOf(decision) {
-  return decision.did ?? decision.chain?.at(-1)?.did ?? null;
-}
-
 /** @param {Readonly<Record<string, unknown>> | null | undefined} evidence */
 const evidenceText = (evidence) =>
   evidence === null || evidence === undefined ? "" : JSON.stringify(evidence);
@@ -594,7 +585,7 @@ function reasonBlock(reason) {
  * @param {DecisionRecord} decision
  */
 function decisionRow(decision) {
-  const hop = hopOf(decision);
+  const hop = decision.hop;
   const known = hop !== null && state.nodes.some((node) => node.did === hop);
   const why =
     decision.decision === "allow"

@@ -97,7 +97,9 @@ describe("investigation routes", () => {
     const found = await json(
       await h.op("GET", `/v1/decisions?q=${encodeURIComponent("code:action_not_permitted")}`),
     );
-    expect((found.items as { action: string }[]).map((d) => d.action)).toEqual(["repo.issues.delete"]);
+    expect((found.items as { action: string; hop: string }[]).map((d) => [d.action, d.hop])).toEqual([
+      ["repo.issues.delete", researcher.did],
+    ]);
     const withDid = await json(
       await h.op(
         "GET",

@@ -2,7 +2,14 @@
  * Investigation routes (operator): trace one delegation through the graph, and page through the
  * decision log. "Who let this agent do that, through whom, and what else did they let through?"
  */
-import { EXPORT_MEDIA_TYPES, explain, exportMatchingDecisions, findDecisions, trace } from "@baton/core";
+import {
+  EXPORT_MEDIA_TYPES,
+  explain,
+  exportMatchingDecisions,
+  findDecisions,
+  trace,
+  withHops,
+} from "@baton/core";
 import { createRoute } from "@hono/zod-openapi";
 import { operatorOnly } from "../auth.ts";
 import { errorResponses, jsonResponse, notFound, type ServiceApp, z } from "../openapi.ts";
@@ -59,7 +66,7 @@ const decisionsRoute = createRoute({
       z
         .object({ items: z.array(AnyObjectSchema), next: z.number().int().nullable() })
         .openapi("DecisionPage"),
-      "one page; pass next as cursor",
+      "one page, each decision with `hop` (its subject, else the presented leaf); pass next as cursor",
     ),
     ...errorResponses,
   },
@@ -141,7 +148,7 @@ export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext
         cursor: query.cursor,
         order: query.order,
       });
-      return c.json({ items: found.items, next: found.next }, 200);
+      return c.json({ items: withHops(found.items), next: found.next }, 200);
     }
     const page = await ctx.store.queryDecisions({
       limit: query.limit ?? 100,
@@ -152,7 +159,7 @@ export function registerInvestigationRoutes(app: ServiceApp, ctx: ServiceContext
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
       ...(query.order === undefined ? {} : { order: query.order }),
     });
-    return c.json({ items: page.items, next: page.next }, 200);
+    return c.json({ items: withHops(page.items), next: page.next }, 200);
   });
 
   app.openapi(exportRoute, async (c) => {
