@@ -441,7 +441,8 @@ describe.skipIf(chromiumMissingLocally)("the inspector in chromium", () => {
       "agent:triager",
       "agent:notifier",
     ]);
-    expect(await page.locator("#timeline tbody tr").count()).toBeGreaterThan(10);
+    // The timeline loads after the graph is drawn: wait for it.
+    await expect.poll(() => page.locator("#timeline tbody tr").count()).toBeGreaterThan(10);
     // Every refusal of agent:notifier's chain is its own (proven by its proof), whichever tool or
     // the service reported it; the reporter has a column of its own.
     const notifierRows = await page

@@ -787,7 +787,11 @@ async function selectHop(did) {
                 {},
                 badge(decision.decision),
                 ` ${decision.kind} `,
-                h("span", { class: "muted" }, `${iso(decision.at)} · ${actorOf(decision) || "-"}`),
+                h(
+                  "span",
+                  { class: "muted" },
+                  `${iso(decision.at)} · ${actorOf(decision) || "-"} · reported by ${decision.reporter ?? "service"}`,
+                ),
                 decision.action === null
                   ? ""
                   : h("div", {}, `${decision.action} on ${decision.resource ?? ""}`),
