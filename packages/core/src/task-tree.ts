@@ -32,7 +32,7 @@ export type TaskNode = DelegationRecord & {
   readonly narrowing: readonly HopChange[] | null;
   /** The same changes in words, as the CLI says them (null for the root grant). */
   readonly narrowingText: readonly NarrowingLine[] | null;
-  /** Refusals (deny and step_up) about this hop, with the latest one's first code. */
+  /** Refusals (deny and step_up with reasons) about this hop, with the latest one's first code. */
   readonly denials: HopDenials;
 };
 
@@ -58,7 +58,8 @@ async function denialsByHop(store: Store, task: string): Promise<Map<string, Hop
       ...(cursor === undefined ? {} : { cursor }),
     });
     for (const decision of page.items) {
-      if (decision.decision === "allow") continue;
+      // A refusal of a chain always names its reasons; an operator's own "deny" (of an approval) does not.
+      if (decision.decision === "allow" || decision.reasons.length === 0) continue;
       const hop = decisionHop(decision);
       if (hop === null) continue;
       const seen = byHop.get(hop);

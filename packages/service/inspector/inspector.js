@@ -492,10 +492,13 @@ function renderGraph() {
           "target-arrow-color": "#9aa5b1",
           "target-arrow-shape": "triangle",
           "curve-style": "bezier",
-          label: "data(label)",
+          // Near the child rather than mid-edge: sibling edges' labels sit as far apart as the
+          // children do, instead of overlapping where the edges leave their common parent.
+          "target-label": "data(label)",
+          "target-text-offset": 60,
           "font-size": 9,
           "text-wrap": "wrap",
-          "text-max-width": "240px",
+          "text-max-width": "170px",
           "text-background-color": "#fcfcfd",
           "text-background-opacity": 1,
           "text-background-padding": "2px",
