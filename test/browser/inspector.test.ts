@@ -555,6 +555,9 @@ describe.skipIf(chromiumMissingLocally)("the inspector in chromium", () => {
       await page.locator(`#hops tr[data-did="${dids.coder}"] td[data-col="revalidate"]`).textContent(),
     ).toBe("");
 
+    // The operator's denial of a step-up is not one more refusal of the tester's chain.
+    expect(await page.locator(`#hops tr[data-did="${dids.tester}"]`).getAttribute("data-denials")).toBe("4");
+
     // Keyboard: Tab onto the coder's row and press Space; the hop panel opens on it.
     const coderRow = page.locator(`#hops tr[data-did="${dids.coder}"]`);
     await coderRow.focus();
