@@ -63,8 +63,11 @@ export async function sendResponse(response: Response, outgoing: ServerResponse)
     outgoing.end();
     return;
   }
-  for await (const chunk of response.body) {
-    if (!outgoing.write(chunk)) await once(outgoing, "drain");
+  // A reader rather than `for await`: DOM's ReadableStream type (loaded with the inspector's
+  // checked JavaScript) declares no async iterator.
+  const reader = response.body.getReader();
+  for (let part = await reader.read(); !part.done; part = await reader.read()) {
+    if (!outgoing.write(part.value)) await once(outgoing, "drain");
   }
   outgoing.end();
 }
