@@ -51,9 +51,12 @@ JSON
 
 typescript=$(node -p 'require("./node_modules/typescript/package.json").version')
 types_node=$(node -p 'require("./node_modules/@types/node/package.json").version')
-step "npm install: the tarballs, typescript@$typescript, @types/node@$types_node (better-sqlite3 compiles)"
+# hono is @baton/verifier's optional peer, needed by @baton/verifier/hono alone: the TypeScript
+# consumer uses that entry too.
+hono=$(node -p 'require("./packages/verifier/node_modules/hono/package.json").version')
+step "npm install: the tarballs, typescript@$typescript, @types/node@$types_node, hono@$hono (better-sqlite3 compiles)"
 (cd "$project" && npm install --no-audit --no-fund --loglevel=error \
-  "${tarballs[@]}" "typescript@$typescript" "@types/node@$types_node" >"$work/npm-install.log" 2>&1) ||
+  "${tarballs[@]}" "typescript@$typescript" "@types/node@$types_node" "hono@$hono" >"$work/npm-install.log" 2>&1) ||
   { cat "$work/npm-install.log"; exit 1; }
 # What got installed must be the packed build, not a link back into the workspace.
 for name in "${PUBLISHED_PACKAGES[@]}"; do

@@ -23,6 +23,9 @@ import {
   type Verifier,
   type VerifierOptions,
 } from "@baton/verifier";
+import { createFetchGate, type FetchGate } from "@baton/verifier/fetch";
+import { createHonoGate, type HonoGate } from "@baton/verifier/hono";
+import { toNodeListener } from "@baton/verifier/node";
 
 export async function toolServer(): Promise<Verifier> {
   const loaded = loadPolicySet();
@@ -39,6 +42,12 @@ export async function toolServer(): Promise<Verifier> {
     policy,
   };
   return createVerifier(options);
+}
+
+/** The gates on each entry point take the one verifier (hono is installed beside them). */
+export function gates(verifier: Verifier): { fetch: FetchGate; hono: HonoGate; node: typeof toNodeListener } {
+  const options = { verifier, audience: "repo-tool", publicOrigin: "https://repo-tool.example" };
+  return { fetch: createFetchGate(options), hono: createHonoGate(options), node: toNodeListener };
 }
 
 export async function decide(verifier: Verifier, chain: string, key: AgentKeyPair): Promise<string> {
