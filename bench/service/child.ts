@@ -3,8 +3,9 @@
  * share its event loop. Like `startServer`, but the store is opened with the `synchronous` mode
  * under test (BENCH_SYNC = FULL | NORMAL). Prints the URL on stdout once listening.
  */
-import { openSqliteStore } from "@baton/store";
-import { createApp, loadConfig, prepareStore } from "@baton/token-service";
+
+import { createApp, loadConfig, prepareStore } from "@baton/service";
+import { openSqliteStore } from "@baton/store-sqlite";
 import { serve } from "@hono/node-server";
 import pino from "pino";
 

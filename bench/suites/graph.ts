@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { openSqliteStore, type SqliteStore, seedGraph } from "@baton/store";
+import { openSqliteStore, type SqliteStore, seedGraph } from "@baton/store-sqlite";
 import type { Section } from "../lib/report.ts";
 import {
   formatRate,

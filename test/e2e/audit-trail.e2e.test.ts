@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentKeyPair, BatonAgent, BatonOperator, createDpopProof } from "@baton/client";
+import { loadConfig, type RunningServer, startServer } from "@baton/service";
 import type { DecisionRecord } from "@baton/store";
-import { loadConfig, type RunningServer, startServer } from "@baton/token-service";
 import type { Decision } from "@baton/verifier";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 

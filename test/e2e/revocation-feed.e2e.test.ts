@@ -7,8 +7,8 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentKeyPair, BatonOperator, createDpopProof } from "@baton/client";
-import type { SqliteStore } from "@baton/store";
-import { loadConfig, type RunningServer, startServer } from "@baton/token-service";
+import { loadConfig, type RunningServer, startServer } from "@baton/service";
+import type { SqliteStore } from "@baton/store-sqlite";
 import { createVerifier, followRevocationFeed, remoteJwks } from "@baton/verifier";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 
@@ -97,9 +97,7 @@ describe("the revocation feed over HTTP", () => {
     // Revocations 1–2, and the chain that will be revoked after the restore: all in the backup.
     for (let i = 0; i < 2; i++) await operator.revoke({ did: (await grant()).did }, "before the backup");
     const target = await grant();
-    const database = (first.service.store as SqliteStore).database;
-    database.pragma("wal_checkpoint(TRUNCATE)");
-    copyFileSync(join(dir, "baton.db"), join(dir, "backup.db"));
+    await (first.service.store as SqliteStore).backup(join(dir, "backup.db"));
 
     // Revocations 3–5 happen after the backup; the follower reads them (cursor 5).
     for (let i = 0; i < 3; i++) await operator.revoke({ did: (await grant()).did }, "after the backup");

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentKeyPair, BatonAgent, BatonError, BatonOperator, createDpopProof } from "@baton/client";
+import { loadConfig, type RunningServer, startServer } from "@baton/service";
 import { decodeChain, decodeToken, parseTokenPayload } from "@baton/token";
-import { loadConfig, type RunningServer, startServer } from "@baton/token-service";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 const OPERATOR_TOKEN = "e2e-operator-token-step-up-0123456789";

@@ -3,7 +3,7 @@
  * uses to ask for the process's memory after a full garbage collection (run with --expose-gc).
  * Not a test file: `test/reliability/load.test.ts` forks it.
  */
-import { loadConfig, startServer } from "@baton/token-service";
+import { loadConfig, startServer } from "@baton/service";
 
 const server = await startServer(loadConfig(process.env, []));
 

@@ -47,8 +47,9 @@ cleanup() {
 trap cleanup EXIT
 
 esbuild=$(cd "$here/.." && node -p 'require.resolve("esbuild/bin/esbuild")')
+# `source`: the workspace packages' own sources (their exports map), so no build is needed first.
 "$esbuild" "$here/entry.js" --bundle --format=esm --platform=neutral --main-fields=module,main \
-  --log-level=warning --outfile="$work/scenario.bundle.mjs"
+  --conditions=source --log-level=warning --outfile="$work/scenario.bundle.mjs"
 # Anything the edge lacks would fail the neutral build above; an import of node:* would not.
 if grep -Eq '(from|import\() *"node:' "$work/scenario.bundle.mjs"; then
   echo "the bundle imports node:* modules; it cannot run on the edge" >&2

@@ -10,8 +10,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore, type SqliteStore } from "@baton/store";
-import { REASON_CODES, sha256Base64url } from "@baton/token";
 import {
   type AppDeps,
   createApp,
@@ -19,7 +17,9 @@ import {
   prepareStore,
   SERVICE_ERROR_CODES,
   type SigningKeys,
-} from "@baton/token-service";
+} from "@baton/service";
+import { openSqliteStore, type SqliteStore } from "@baton/store-sqlite";
+import { REASON_CODES, sha256Base64url } from "@baton/token";
 import type { PolicyHook } from "@baton/verifier";
 import { type ServerType, serve } from "@hono/node-server";
 import { makeKey, makeProof, type TestKey } from "../../packages/verifier/test/fixtures.ts";

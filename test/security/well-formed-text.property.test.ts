@@ -9,7 +9,8 @@
  * @see issue 13 ("Log made to fail verification")
  */
 import { join } from "node:path";
-import { openSqliteStore, textProblem } from "@baton/store";
+import { textProblem } from "@baton/store";
+import { openSqliteStore } from "@baton/store-sqlite";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { makeKey } from "../../packages/verifier/test/fixtures.ts";

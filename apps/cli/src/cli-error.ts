@@ -3,8 +3,8 @@
  * code it ends the command with, and a message that says what to do.
  */
 import { BatonError } from "@baton/client";
+import { KeyEncryptionError } from "@baton/service";
 import { isStoreError } from "@baton/store";
-import { KeyEncryptionError } from "@baton/token-service";
 import { EXIT_CODES, type ExitCode } from "./exit-codes.ts";
 
 /** An expected command failure. `code` is stable; `message` is for people. */

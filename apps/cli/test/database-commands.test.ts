@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { openSqliteStore } from "@baton/store";
-import { loadConfig, startServer } from "@baton/token-service";
+import { loadConfig, startServer } from "@baton/service";
+import { openSqliteStore } from "@baton/store-sqlite";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 import { EXIT_CODES } from "../src/exit-codes.ts";

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AgentKeyPair } from "@baton/client";
-import type { RunningServer } from "@baton/token-service";
+import type { RunningServer } from "@baton/service";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EXIT_CODES } from "../src/exit-codes.ts";
 import { baton, OPERATOR_TOKEN, startService, tempDir } from "./helpers.ts";
@@ -101,6 +101,15 @@ describe("first contact", () => {
       expect(result.stdout).not.toContain("pass --jwks");
       expect(result.stdout).toContain("the chain could not be split into tokens");
     });
+  });
+
+  test("an id that starts with a dash is refused with the hint to write --did=…, on one readable line", async () => {
+    // A random did begins with "-" about once in 64: the hint is what the user needs then.
+    const refused = await baton(["decisions", "--did", "-AbCdEfGhIjKlMnOpQrStUv", "--db", "x.db"]);
+    expect(refused.code).toBe(EXIT_CODES.usage);
+    expect(refused.stderr).toContain("use '--did=-XYZ'");
+    expect(refused.stderr).not.toContain("\\u000a");
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
   });
 
   test("--version prints the package's version, as JSON with --json", async () => {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, type RunningServer, startServer } from "@baton/token-service";
+import { loadConfig, type RunningServer, startServer } from "@baton/service";
 import type { CliIo } from "../src/cli-io.ts";
 import { run } from "../src/run.ts";
 

@@ -7,7 +7,7 @@
  * @see issue 14 ("Terminal and text injection")
  */
 import { join } from "node:path";
-import { openSqliteStore, seedGraph } from "@baton/store";
+import { openSqliteStore, seedGraph } from "@baton/store-sqlite";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EXIT_CODES } from "../src/exit-codes.ts";

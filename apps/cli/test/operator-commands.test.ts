@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunningServer } from "@baton/token-service";
+import type { RunningServer } from "@baton/service";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EXIT_CODES } from "../src/exit-codes.ts";
 import { baton, OPERATOR_TOKEN, startService, tempDir } from "./helpers.ts";

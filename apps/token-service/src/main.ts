@@ -1,10 +1,10 @@
 /**
- * The token service entry point: `node --import tsx apps/token-service/src/main.ts [options]`.
+ * The token service entry point: `baton-token-service [options]` (bin/) or
+ * `node --conditions=source --import tsx apps/token-service/src/main.ts [options]`.
  * Reads the configuration from the environment and flags, starts the server, and shuts down
  * gracefully on SIGINT or SIGTERM.
  */
-import { ConfigError, configUsage, loadConfig } from "./config.ts";
-import { startServer } from "./server.ts";
+import { ConfigError, configUsage, loadConfig, startServer } from "@baton/service";
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

@@ -1,6 +1,7 @@
 export { GENESIS_HASH } from "./decision-chain.ts";
-export { MAX_DECISION_BATCH } from "./decision-log.ts";
 export {
+  MAX_CHAIN_STATUS_DIDS,
+  MAX_DECISION_BATCH,
   MAX_DETAIL_BYTES,
   MAX_NAME_LENGTH,
   MAX_REASONS,
@@ -8,17 +9,6 @@ export {
   TEXT_PROBLEM_MESSAGES,
   textProblem,
 } from "./input-checks.ts";
-export { MIGRATIONS_FOLDER, type MigrationEntry, readMigrationJournal } from "./migrations.ts";
-export { type SeedGraphOptions, type SeedGraphResult, seedGraph } from "./seed-graph.ts";
-export { FEED_EPOCH_SETTING } from "./service-records.ts";
-export { MAX_CHAIN_STATUS_DIDS } from "./sqlite-context.ts";
-export {
-  knownSchemaVersions,
-  openSqliteStore,
-  SqliteStore,
-  type SqliteStoreHealth,
-  type SqliteStoreOptions,
-} from "./sqlite-store.ts";
 export {
   type AddSigningKeyInput,
   type AgentRecord,
@@ -50,6 +40,7 @@ export {
   type DelegationRecord,
   type DelegationStatus,
   type DescendantsOptions,
+  FEED_EPOCH_SETTING,
   type GrantInput,
   type GrantRecord,
   type GraphWalkStore,

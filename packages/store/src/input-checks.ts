@@ -29,6 +29,11 @@ export const MAX_DETAIL_BYTES = 16 * 1024;
 /** Most reasons on one decision. */
 export const MAX_REASONS = INPUT_LIMITS.maxReasons;
 /** Longest setting value. */
+/** The most decisions one append call takes. */
+export const MAX_DECISION_BATCH = INPUT_LIMITS.maxDecisionBatch;
+/** The most delegation ids one `chainStatus` call takes. */
+export const MAX_CHAIN_STATUS_DIDS = INPUT_LIMITS.maxChainEntries;
+
 export const MAX_SETTING_BYTES = 64 * 1024;
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;

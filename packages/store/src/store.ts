@@ -11,6 +11,9 @@
 import type { Capability, Ed25519PublicJwk, Reason, ServicePublicJwk, TaskHours } from "@baton/token";
 import type { StoreError } from "./store-error.ts";
 
+/** The setting key under which every adapter keeps the revocation feed's epoch. */
+export const FEED_EPOCH_SETTING = "revocation_feed_epoch";
+
 // ---------------------------------------------------------------------------------------------
 // Records (what the store returns)
 

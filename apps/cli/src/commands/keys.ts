@@ -6,7 +6,6 @@
  * `<db>.kek`.
  */
 import { existsSync, rmSync } from "node:fs";
-import type { SqliteStore } from "@baton/store";
 import {
   defaultKekSource,
   generateKek,
@@ -18,7 +17,8 @@ import {
   SigningKeys,
   sealedKekIds,
   writeKekFile,
-} from "@baton/token-service";
+} from "@baton/service";
+import type { SqliteStore } from "@baton/store-sqlite";
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import type { CommandContext } from "../command-context.ts";

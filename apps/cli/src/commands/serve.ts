@@ -2,7 +2,7 @@
  * `baton serve`: the token service, with the same settings as its own entry point (flags and
  * BATON_* variables; `baton serve --help` lists them). Runs until SIGINT or SIGTERM.
  */
-import { ConfigError, configUsage, loadConfig, startServer } from "@baton/token-service";
+import { ConfigError, configUsage, loadConfig, startServer } from "@baton/service";
 import { CliError } from "../cli-error.ts";
 import type { CliIo } from "../cli-io.ts";
 import { EXIT_CODES } from "../exit-codes.ts";

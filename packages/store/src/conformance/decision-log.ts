@@ -1,7 +1,7 @@
 import { INPUT_LIMITS, randomId } from "@baton/token";
 import { beforeEach, describe, expect, test } from "vitest";
 import { GENESIS_HASH } from "../decision-chain.ts";
-import { MAX_DECISION_BATCH } from "../decision-log.ts";
+import { MAX_DECISION_BATCH } from "../input-checks.ts";
 import type { DecisionInput } from "../store.ts";
 import { codeOf, decisionInput as decision, grant, hop, registerAgents, T0 } from "./fixtures.ts";
 import { type ConformanceFactory, type ConformanceStore, useSubject } from "./subject.ts";

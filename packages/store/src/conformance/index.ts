@@ -16,6 +16,7 @@
 import { describe } from "vitest";
 import { concurrencyConformance } from "./concurrency.ts";
 import { conventionsConformance } from "./conventions.ts";
+import { crashConformance } from "./crash.ts";
 import { decisionLogConformance } from "./decision-log.ts";
 import { graphWalkConformance } from "./graph-walks.ts";
 import { inputHardeningConformance } from "./input-hardening.ts";
@@ -41,5 +42,6 @@ export function describeStoreConformance(name: string, factory: ConformanceFacto
     describe("graph walks", () => graphWalkConformance(factory));
     describe("decision log", () => decisionLogConformance(factory));
     describe("concurrency", () => concurrencyConformance(factory));
+    describe("crash", () => crashConformance(factory));
   });
 }

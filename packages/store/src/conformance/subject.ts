@@ -2,6 +2,7 @@
  * What an adapter hands the conformance suite: a fresh store per test, and optionally a way to open
  * a second instance on the same database (for durability across a reopen and for two writers).
  */
+import type { ChildProcess } from "node:child_process";
 import { afterEach, beforeEach } from "vitest";
 import type { SigningKeyStore, Store } from "../store.ts";
 
@@ -18,6 +19,12 @@ export interface ConformanceSubject {
    * with interleaved promises on one instance.
    */
   readonly reopen?: () => Promise<ConformanceStore>;
+  /**
+   * Starts another process that opens this database and calls `runConformanceWriter` (from
+   * `@baton/store/conformance/writer`) on it, with stdout piped. The crash tests SIGKILL it and
+   * `reopen` the database; they are skipped when either is omitted.
+   */
+  readonly startWriter?: () => ChildProcess;
   /** Closes every instance still open and removes the database. */
   readonly dispose: () => Promise<void>;
 }

@@ -1,0 +1,128 @@
+/**
+ * Issuance on SQLite: a root grant (with the task it opens), a hop, a revalidation. The rules are
+ * `@baton/store`'s; this module reads the rows they need and writes the delegation and token (and
+ * optional audit decision) in one IMMEDIATE transaction, so the rules still hold at commit time.
+ */
+import {
+  checkGrant,
+  checkHop,
+  checkRevalidation,
+  type GrantInput,
+  type GrantRecord,
+  grantFits,
+  type HopInput,
+  type HopRecord,
+  hopFits,
+  type RevalidationInput,
+  revalidationFits,
+  type TokenRecord,
+} from "@baton/store/adapter-kit";
+import { toDelegationRecord } from "./delegation-rows.ts";
+import * as schema from "./schema.ts";
+import type { SqliteContext } from "./sqlite-context.ts";
+
+/** Opens a task with its root delegation and first token. */
+export function recordGrant(ctx: SqliteContext, input: GrantInput): GrantRecord {
+  const grant = checkGrant(input);
+  return ctx.write(() => {
+    grantFits(grant, {
+      taskExists: ctx.findTask(grant.task.id) !== undefined,
+      delegationExists: ctx.statements.delegation.get(grant.did) !== undefined,
+      jtiExists: ctx.statements.tokenExists.get(grant.token.jti) !== undefined,
+      holder: ctx.findAgent(grant.to),
+    });
+    const task = ctx.db
+      .insert(schema.tasks)
+      .values({
+        id: grant.task.id,
+        intent: grant.task.intent,
+        hours: grant.task.hours,
+        rootAgent: grant.to,
+        rootDid: grant.did,
+        openedAt: grant.at,
+      })
+      .returning()
+      .get();
+    const delegation = ctx.insertDelegation({
+      did: grant.did,
+      parent: null,
+      root: grant.did,
+      task: grant.task.id,
+      depth: 0,
+      from: null,
+      to: grant.to,
+      intent: null,
+      cap: grant.cap,
+      aud: grant.aud,
+      mdp: grant.mdp,
+      exp: grant.exp,
+      rvi: grant.rvi,
+      createdAt: grant.at,
+    });
+    const token = ctx.insertToken(grant.did, grant.token, 1, null, grant.at);
+    ctx.audit(grant.audit);
+    return { task, delegation, token };
+  });
+}
+
+/** Records one hop below a live parent, with its first token. */
+export function recordHop(ctx: SqliteContext, input: HopInput): HopRecord {
+  const hop = checkHop(input);
+  return ctx.write(() => {
+    const parentRow = ctx.statements.delegation.get(hop.parent);
+    const parent = parentRow === undefined ? undefined : toDelegationRecord(parentRow);
+    hopFits(hop, {
+      parent,
+      delegationExists: ctx.statements.delegation.get(hop.did) !== undefined,
+      jtiExists: ctx.statements.tokenExists.get(hop.token.jti) !== undefined,
+      from: ctx.findAgent(hop.from),
+      to: ctx.findAgent(hop.to),
+      cycleAt: parent === undefined ? undefined : ctx.walks.heldOnPath(hop.parent, hop.to),
+      prfRecorded: ctx.statements.parentTokenWithHash.get(hop.parent, hop.token.prf) !== undefined,
+      task: ctx.findTask(hop.task),
+    });
+    const delegation = ctx.insertDelegation({
+      did: hop.did,
+      parent: hop.parent,
+      root: (parent as NonNullable<typeof parent>).root,
+      task: hop.task,
+      depth: hop.depth,
+      from: hop.from,
+      to: hop.to,
+      intent: hop.intent,
+      cap: hop.cap,
+      aud: hop.aud,
+      mdp: hop.mdp,
+      exp: hop.exp,
+      rvi: hop.rvi,
+      createdAt: hop.at,
+    });
+    const token = ctx.insertToken(hop.did, hop.token, 1, null, hop.at);
+    ctx.audit(hop.audit);
+    return { delegation, token };
+  });
+}
+
+/** Records a new token version of a live delegation. */
+export function recordRevalidation(ctx: SqliteContext, input: RevalidationInput): TokenRecord {
+  const revalidation = checkRevalidation(input);
+  const { did, token, at } = revalidation;
+  return ctx.write(() => {
+    const row = ctx.statements.delegation.get(did);
+    const latest = ctx.statements.latestToken.get(did);
+    const status = row === undefined ? undefined : ctx.linkStatus([did])[0];
+    revalidationFits(revalidation, {
+      delegation: row === undefined ? undefined : toDelegationRecord(row),
+      jtiExists: ctx.statements.tokenExists.get(token.jti) !== undefined,
+      prfRecorded:
+        row?.parent != null &&
+        token.prf !== null &&
+        ctx.statements.parentTokenWithHash.get(row.parent, token.prf) !== undefined,
+      latestIat: latest?.iat,
+      notLive: status !== undefined && !status.live ? status.problem : undefined,
+    });
+    const record = ctx.insertToken(did, token, (latest?.version ?? 0) + 1, latest?.jti ?? null, at);
+    ctx.audit(revalidation.audit);
+    return record;
+  });
+}

@@ -1,0 +1,356 @@
+/**
+ * What the SQLite store's operations share: the connection, its prepared statements, the
+ * transaction helpers, and the row-level reads and inserts that several operations need. Internal
+ * to this package; `SqliteStore` is the public face.
+ */
+
+import type {
+  AgentRecord,
+  ChainLinkStatus,
+  DecisionRecord,
+  DelegationRecord,
+  SigningKeyRecord,
+  TaskRecord,
+  TokenRecord,
+} from "@baton/store/adapter-kit";
+import {
+  type CheckedDecision,
+  type CheckedToken,
+  type DecisionRowFields,
+  decisionHash,
+  GENESIS_HASH,
+  parseDetail,
+  StoreError,
+} from "@baton/store/adapter-kit";
+import { type Capability, type ServicePublicJwk, sha256Base64url } from "@baton/token";
+import Database from "better-sqlite3";
+import { eq } from "drizzle-orm";
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { DELEGATION_COLUMNS, type DelegationRow, TOKEN_COLUMNS } from "./delegation-rows.ts";
+import { type GraphWalks, prepareGraphWalks } from "./graph-walks.ts";
+import { prepareRevocationCascade, type RevocationCascade } from "./revocation-cascade.ts";
+import type * as schema from "./schema.ts";
+import { agents, tasks } from "./schema.ts";
+
+/** The drizzle database over the store's schema. */
+export type Db = BetterSQLite3Database<typeof schema>;
+/** A row of `agents` as drizzle reads it. */
+export type AgentRow = typeof schema.agents.$inferSelect;
+type SigningKeyRow = typeof schema.signingKeys.$inferSelect;
+/** A row of `decisions` as {@link DECISION_COLUMNS} reads it. */
+export type DecisionRow = DecisionRowFields & { readonly hash: string };
+
+/** Select list for `decisions`, aliased to the record's field names. */
+export const DECISION_COLUMNS = `id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+  detail, prev_hash as prevHash, hash, format, reporter, actor_proven as actorProven, args_digest as argsDigest, chain`;
+
+/** The record of an agent row. */
+export function toAgentRecord(row: AgentRow): AgentRecord {
+  return { ...row, jwk: JSON.parse(row.jwk) as AgentRecord["jwk"] };
+}
+
+/** The record of a signing-key row. */
+export function toSigningKeyRecord(row: SigningKeyRow): SigningKeyRecord {
+  return { ...row, publicJwk: JSON.parse(row.publicJwk) as ServicePublicJwk };
+}
+
+/** The record of a decision row: reasons and detail parsed back from their stored JSON. */
+export function toDecisionRecord(row: DecisionRow): DecisionRecord {
+  return {
+    ...row,
+    decision: row.decision as DecisionRecord["decision"],
+    reasons: JSON.parse(row.reasons) as DecisionRecord["reasons"],
+    detail: parseDetail(row.detail),
+    actorProven: row.actorProven === null ? null : Boolean(row.actorProven),
+    chain: row.chain === null ? null : (JSON.parse(row.chain) as DecisionRecord["chain"]),
+  };
+}
+
+/**
+ * The delegations a decision row is filed under: its own `did`, and the leaf of the chain it
+ * presented (whose holder acted). Not every hop of the chain: a sibling's calls present the shared
+ * root too, and must not fill the traces of the root's other branches.
+ */
+export function decisionDids(row: Pick<DecisionRowFields, "did" | "chain">): Set<string> {
+  const dids = new Set<string>();
+  if (row.did !== null) dids.add(row.did);
+  const leaf = row.chain === null ? undefined : (JSON.parse(row.chain) as { did: string | null }[]).at(-1);
+  if (leaf?.did != null) dids.add(leaf.did);
+  return dids;
+}
+
+/** The store's error for a failed write: StoreErrors pass through; SQLite's lock and key errors get codes. */
+export function storeErrorOf(error: unknown): unknown {
+  if (!(error instanceof Database.SqliteError)) return error;
+  if (error.code === "SQLITE_BUSY" || error.code.startsWith("SQLITE_BUSY_")) {
+    return new StoreError("busy", "another writer holds the database lock; retry shortly");
+  }
+  if (error.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || error.code === "SQLITE_CONSTRAINT_UNIQUE") {
+    return new StoreError("conflict", `a row with the same key already exists (${error.message})`);
+  }
+  return error;
+}
+
+/** The prepared statements of the hot paths, prepared once per connection. */
+export function prepareStatements(client: Database.Database) {
+  return {
+    delegation: client.prepare<[string], DelegationRow>(
+      `select ${DELEGATION_COLUMNS} from delegations d where d.did = ?`,
+    ),
+    latestToken: client.prepare<[string], TokenRecord>(
+      `select ${TOKEN_COLUMNS} from tokens t where t.did = ? order by t.version desc limit 1`,
+    ),
+    tokenVersions: client.prepare<[string], TokenRecord>(
+      `select ${TOKEN_COLUMNS} from tokens t where t.did = ? order by t.version`,
+    ),
+    tokenExists: client.prepare<[string], { one: number }>("select 1 as one from tokens where jti = ?"),
+    parentTokenWithHash: client.prepare<[string, string], { one: number }>(
+      "select 1 as one from tokens where did = ? and hash = ? limit 1",
+    ),
+    insertToken:
+      client.prepare(`insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
+      values (@jti, @did, @version, @supersedes, @prf, @hash, @iat, @exp, @rvl, @compact, @recordedAt)`),
+    insertDelegation: client.prepare(`insert into delegations
+      (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at)
+      values (@did, @parent, @root, @task, @depth, @from, @to, @intent, @cap, @aud, @mdp, @exp, @rvi, @createdAt)`),
+    chainStatus: client.prepare<
+      [string],
+      {
+        did: string;
+        status: string;
+        revokedAt: number | null;
+        revokeReason: string | null;
+        revocationSeq: number | null;
+        taskStatus: string;
+        taskClosedAt: number | null;
+        taskCloseReason: string | null;
+        toStatus: string;
+        toDisabledAt: number | null;
+        toDisabledReason: string | null;
+        fromStatus: string | null;
+        fromDisabledAt: number | null;
+        fromDisabledReason: string | null;
+      }
+    >(`select d.did as did, d.status as status, d.revoked_at as revokedAt, d.revoke_reason as revokeReason,
+        d.revocation_seq as revocationSeq, t.status as taskStatus, t.closed_at as taskClosedAt,
+        t.close_reason as taskCloseReason, ta.status as toStatus, ta.disabled_at as toDisabledAt,
+        ta.disabled_reason as toDisabledReason, fa.status as fromStatus, fa.disabled_at as fromDisabledAt,
+        fa.disabled_reason as fromDisabledReason
+      from delegations d
+      join tasks t on t.id = d.task
+      join agents ta on ta.id = d.to_agent
+      left join agents fa on fa.id = d.from_agent
+      where d.did in (select value from json_each(?))`),
+    feed: client.prepare<[number, number], { seq: number; did: string; at: number; reason: string | null }>(
+      `select revocation_seq as seq, did, revoked_at as at, revoke_reason as reason from delegations
+       where revocation_seq > ? order by revocation_seq limit ?`,
+    ),
+    decisionHead: client.prepare<[], { id: number; hash: string }>(
+      "select id, hash from decisions order by id desc limit 1",
+    ),
+    decisionSequence: client.prepare<[], { seq: number }>(
+      "select seq from sqlite_sequence where name = 'decisions'",
+    ),
+    insertDecision: client.prepare(`insert into decisions
+      (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons, detail, prev_hash, hash,
+        format, reporter, actor_proven, args_digest, chain)
+      values (@id, @at, @kind, @decision, @task, @did, @jti, @agent, @audience, @action, @resource, @reasons,
+        @detail, @prevHash, @hash, @format, @reporter, @actorProven, @argsDigest, @chain)`),
+    insertDecisionDid: client.prepare<[string, number]>(
+      "insert or ignore into decision_dids (did, decision_id) values (?, ?)",
+    ),
+    allDecisions: client.prepare<[], DecisionRow>(`select ${DECISION_COLUMNS} from decisions order by id`),
+    taskSummaries: client.prepare<
+      { status: string | null; limit: number },
+      Omit<TaskRecord, "hours"> & {
+        hours: string | null;
+        liveDelegations: number;
+        revokedDelegations: number;
+      }
+    >(`select t.id as id, t.intent as intent, t.hours as hours, t.root_agent as rootAgent, t.root_did as rootDid, t.status as status,
+        t.opened_at as openedAt, t.closed_at as closedAt, t.close_reason as closeReason,
+        (select count(*) from delegations d where d.task = t.id and d.status = 'live') as liveDelegations,
+        (select count(*) from delegations d where d.task = t.id and d.status = 'revoked') as revokedDelegations
+      from tasks t where (@status is null or t.status = @status)
+      order by t.opened_at desc, t.id limit @limit`),
+  };
+}
+
+/** Shared state and helpers of one open SQLite store. */
+export class SqliteContext {
+  readonly statements: ReturnType<typeof prepareStatements>;
+  readonly walks: GraphWalks;
+  readonly cascade: RevocationCascade;
+  /** Prepared decision queries by SQL text: at most 16 filter shapes times 2 orders. */
+  readonly decisionQueries = new Map<
+    string,
+    Database.Statement<[Record<string, string | number>], DecisionRow>
+  >();
+  private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+
+  constructor(
+    readonly database: Database.Database,
+    readonly db: Db,
+  ) {
+    this.statements = prepareStatements(database);
+    this.walks = prepareGraphWalks(database);
+    this.cascade = prepareRevocationCascade(database);
+    this.inTransaction = database.transaction((fn: () => unknown) => fn());
+  }
+
+  /**
+   * Runs `fn` in one IMMEDIATE transaction: the write lock is taken before the first read, so
+   * what `fn` checks still holds when it commits. Lock timeouts become `busy`; a uniqueness
+   * violation that slipped past the explicit checks becomes `conflict`.
+   */
+  write<T>(fn: () => T): T {
+    try {
+      return this.inTransaction.immediate(fn) as T;
+    } catch (error) {
+      throw storeErrorOf(error);
+    }
+  }
+
+  /** Runs `fn` in one read transaction, so its statements see one snapshot. */
+  read<T>(fn: () => T): T {
+    return this.inTransaction.deferred(fn) as T;
+  }
+
+  /** Appends a checked decision, chained to the current last row. Call inside `write`. */
+  insertDecision(decision: CheckedDecision): DecisionRecord {
+    const head = this.statements.decisionHead.get();
+    const issued = this.statements.decisionSequence.get()?.seq ?? 0;
+    // Never reuse an id, even one whose row has gone: the gap is then visible to verification.
+    const id = Math.max(head?.id ?? 0, issued) + 1;
+    const row: DecisionRowFields = { id, ...decision, prevHash: head?.hash ?? GENESIS_HASH };
+    const hash = decisionHash(row);
+    const actorProven = row.actorProven === null ? null : row.actorProven ? 1 : 0;
+    this.statements.insertDecision.run({ ...row, actorProven, hash });
+    for (const did of decisionDids(row)) this.statements.insertDecisionDid.run(did, id);
+    return toDecisionRecord({ ...row, hash });
+  }
+
+  /** Appends a write's `audit` decision, when it has one, in the same transaction. */
+  audit(decision: CheckedDecision | null): void {
+    if (decision !== null) this.insertDecision(decision);
+  }
+
+  /** The agent row, if the agent is registered. */
+  findAgent(id: string): AgentRow | undefined {
+    return this.db.select().from(agents).where(eq(agents.id, id)).get();
+  }
+
+  /** Inserts a token version and returns its record. Call inside `write`, after the checks. */
+  insertToken(
+    did: string,
+    token: CheckedToken,
+    version: number,
+    supersedes: string | null,
+    at: number,
+  ): TokenRecord {
+    const record: TokenRecord = {
+      jti: token.jti,
+      did,
+      version,
+      supersedes,
+      prf: token.prf,
+      hash: sha256Base64url(token.compact),
+      iat: token.iat,
+      exp: token.exp,
+      rvl: token.rvl,
+      compact: token.compact,
+      recordedAt: at,
+    };
+    this.statements.insertToken.run(record);
+    return record;
+  }
+
+  /** Inserts a live delegation and returns its record. Call inside `write`, after the checks. */
+  insertDelegation(row: {
+    did: string;
+    parent: string | null;
+    root: string;
+    task: string;
+    depth: number;
+    from: string | null;
+    to: string;
+    intent: string | null;
+    cap: Capability[];
+    aud: string[];
+    mdp: number;
+    exp: number;
+    rvi: number | null;
+    createdAt: number;
+  }): DelegationRecord {
+    this.statements.insertDelegation.run({
+      ...row,
+      cap: JSON.stringify(row.cap),
+      aud: JSON.stringify(row.aud),
+    });
+    return {
+      ...row,
+      status: "live",
+      revokedAt: null,
+      revokeReason: null,
+      revokeCause: null,
+      revocationSeq: null,
+    };
+  }
+
+  /** The status of each `did`, in the order given, from one indexed query. */
+  linkStatus(dids: readonly string[]): ChainLinkStatus[] {
+    const rows = new Map(this.statements.chainStatus.all(JSON.stringify(dids)).map((row) => [row.did, row]));
+    return dids.map((did): ChainLinkStatus => {
+      const row = rows.get(did);
+      if (row === undefined) {
+        return { did, live: false, problem: "not_found", since: null, reason: null, revocationSeq: null };
+      }
+      if (row.status !== "live") {
+        return {
+          did,
+          live: false,
+          problem: "revoked",
+          since: row.revokedAt,
+          reason: row.revokeReason,
+          revocationSeq: row.revocationSeq,
+        };
+      }
+      if (row.taskStatus !== "open") {
+        return {
+          did,
+          live: false,
+          problem: "task_closed",
+          since: row.taskClosedAt,
+          reason: row.taskCloseReason,
+          revocationSeq: null,
+        };
+      }
+      if (row.toStatus !== "active") {
+        return {
+          did,
+          live: false,
+          problem: "agent_disabled",
+          since: row.toDisabledAt,
+          reason: row.toDisabledReason,
+          revocationSeq: null,
+        };
+      }
+      if (row.fromStatus !== null && row.fromStatus !== "active") {
+        return {
+          did,
+          live: false,
+          problem: "agent_disabled",
+          since: row.fromDisabledAt,
+          reason: row.fromDisabledReason,
+          revocationSeq: null,
+        };
+      }
+      return { did, live: true };
+    });
+  }
+
+  /** The task row, if any. */
+  findTask(id: string): TaskRecord | undefined {
+    return this.db.select().from(tasks).where(eq(tasks.id, id)).get();
+  }
+}

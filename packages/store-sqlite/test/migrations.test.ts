@@ -1,0 +1,292 @@
+import { existsSync } from "node:fs";
+import { isStoreError } from "@baton/store";
+import { decisionHash, GENESIS_HASH } from "@baton/store/adapter-kit";
+import { randomId } from "@baton/token";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { knownSchemaVersions, openSqliteStore, readMigrationJournal } from "../src/index.ts";
+import { pendingMigrations } from "../src/migrations.ts";
+import {
+  agentKey,
+  codeOf,
+  grant,
+  grantInput,
+  hop,
+  registerAgents,
+  T0,
+  tempDir,
+} from "./helpers/graph-fixture.ts";
+import { databaseAtMigration, migrationsUpTo } from "./helpers/migration-steps.ts";
+
+let dir: ReturnType<typeof tempDir>;
+let path: string;
+
+beforeEach(() => {
+  dir = tempDir();
+  path = `${dir.path}/nested/dir/baton.db`;
+});
+
+afterEach(() => dir.cleanup());
+
+const tables = (db: Database.Database) =>
+  (
+    db.prepare("select name from sqlite_master where type = 'table' order by name").all() as {
+      name: string;
+    }[]
+  ).map((t) => t.name);
+
+describe("opening a database", () => {
+  test("creates the file and its directory on first use and applies every migration", async () => {
+    const store = openSqliteStore({ path });
+    expect(existsSync(path)).toBe(true);
+    expect(await store.health()).toEqual({
+      ok: true,
+      journalMode: "wal",
+      synchronous: "FULL",
+      schemaVersion: knownSchemaVersions().at(-1),
+    });
+    expect(tables(store.database)).toEqual(
+      expect.arrayContaining([
+        "agents",
+        "approvals",
+        "audiences",
+        "decisions",
+        "delegations",
+        "settings",
+        "signing_keys",
+        "tasks",
+        "tokens",
+      ]),
+    );
+    const applied = store.database.prepare("select count(*) as n from __drizzle_migrations").get() as {
+      n: number;
+    };
+    expect(applied.n).toBe(readMigrationJournal().length);
+    await store.close();
+  });
+
+  test("reopening is idempotent and keeps the data", async () => {
+    const first = openSqliteStore({ path });
+    const [alice, bob] = (await registerAgents(first, "alice", "bob")) as [string, string];
+    const child = await hop(first, await grant(first, alice), bob);
+    await first.appendDecision({ at: T0, kind: "verify", decision: "allow", did: child.did, reasons: [] });
+    await first.close();
+
+    for (let i = 0; i < 2; i++) {
+      const again = openSqliteStore({ path });
+      expect((await again.getDelegation(child.did))?.to).toBe(bob);
+      expect(await again.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+      const applied = again.database.prepare("select count(*) as n from __drizzle_migrations").get() as {
+        n: number;
+      };
+      expect(applied.n).toBe(readMigrationJournal().length);
+      await again.close();
+    }
+  });
+
+  test("two stores can open the same new file, one after the other, while the first is open", async () => {
+    const a = openSqliteStore({ path });
+    const b = openSqliteStore({ path });
+    await registerAgents(a, "alice");
+    expect((await b.getAgent("agent:alice"))?.id).toBe("agent:alice");
+    await a.close();
+    await b.close();
+  });
+
+  test("accepts synchronous NORMAL and refuses other settings", async () => {
+    const store = openSqliteStore({ path, synchronous: "NORMAL", busyTimeoutMs: 250 });
+    expect((await store.health()).synchronous).toBe("NORMAL");
+    expect(store.database.pragma("busy_timeout", { simple: true })).toBe(250);
+    expect(store.database.pragma("foreign_keys", { simple: true })).toBe(1);
+    await store.close();
+    expect(await codeOf(() => openSqliteStore({ path, synchronous: "OFF" as never }))).toBe("invalid");
+    expect(await codeOf(() => openSqliteStore({ path: "" }))).toBe("invalid");
+  });
+});
+
+/** Journal position (1-based count of applied migrations) of the migration tagged `tag`. */
+function countThrough(tag: string): number {
+  const index = readMigrationJournal().findIndex((entry) => entry.tag === tag);
+  expect(index).toBeGreaterThanOrEqual(0);
+  return index + 1;
+}
+
+const columns = (db: Database.Database, table: string) =>
+  (db.prepare(`select name from pragma_table_info('${table}')`).all() as { name: string }[]).map(
+    (c) => c.name,
+  );
+
+/**
+ * Writes a little of everything through raw SQL, as an old build would have: an agent, a task, its
+ * root delegation and a logged decision. Returns the root's `did`.
+ */
+function writeOldRows(old: Database.Database): string {
+  const key = agentKey();
+  old
+    .prepare("insert into agents (id, jwk, jkt, created_at) values (?, ?, ?, ?)")
+    .run("agent:alice", JSON.stringify(key.jwk), key.jkt, T0);
+  const did = randomId();
+  old
+    .prepare(
+      "insert into tasks (id, intent, root_agent, root_did, opened_at) values ('t1', 'old task', 'agent:alice', ?, ?)",
+    )
+    .run(did, T0);
+  old
+    .prepare(
+      `insert into delegations (did, root, task, depth, to_agent, cap, aud, mdp, exp, created_at)
+       values (?, ?, 't1', 0, 'agent:alice', '[{"act":"*","res":"repo:acme/**"}]', '["tools"]', 3, ?, ?)`,
+    )
+    .run(did, did, T0 + 3600, T0);
+  const row = {
+    id: 1,
+    at: T0,
+    kind: "grant",
+    decision: "allow",
+    task: "t1",
+    did,
+    jti: null,
+    agent: "agent:alice",
+    audience: null,
+    action: null,
+    resource: null,
+    reasons: "[]",
+    detail: null,
+    prevHash: GENESIS_HASH,
+    format: 1,
+    reporter: null,
+    actorProven: null,
+    argsDigest: null,
+    chain: null,
+  };
+  old
+    .prepare(
+      `insert into decisions (id, at, kind, decision, task, did, agent, reasons, prev_hash, hash)
+       values (@id, @at, @kind, @decision, @task, @did, @agent, @reasons, @prevHash, @hash)`,
+    )
+    .run({ ...row, hash: decisionHash(row) });
+  return did;
+}
+
+describe("upgrading from an older version", () => {
+  test("upgrades a database at the first migration in place, keeping its rows and chain", async () => {
+    const journal = readMigrationJournal();
+    expect(journal.length).toBeGreaterThanOrEqual(2);
+    const old = databaseAtMigration(path, countThrough("0000_initial"));
+    const did = writeOldRows(old);
+    // The first schema lets a decision be deleted; the upgraded one must not.
+    expect(tables(old)).toContain("decisions");
+    old.close();
+
+    const store = openSqliteStore({ path });
+    expect((await store.health()).schemaVersion).toBe(journal.at(-1)?.tag);
+    expect(await store.getDelegation(did)).toMatchObject({ task: "t1", status: "live" });
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+    expect(() => store.database.prepare("delete from decisions").run()).toThrow(/append-only/);
+    await store.revokeDelegation(did, { reason: "after upgrade", at: T0 + 1 });
+    expect((await store.chainStatus([did]))[0]).toMatchObject({ live: false, problem: "revoked" });
+    await store.close();
+  });
+
+  test("upgrades a database at 0001 (before task hours) in place: old tasks keep their rows with no hours", async () => {
+    const old = databaseAtMigration(path, countThrough("0001_integrity_triggers"));
+    expect(columns(old, "tasks")).not.toContain("hours");
+    const did = writeOldRows(old);
+    old.close();
+
+    const store = openSqliteStore({ path });
+    expect((await store.health()).schemaVersion).toBe(readMigrationJournal().at(-1)?.tag);
+    expect(columns(store.database, "tasks")).toContain("hours");
+    expect(await store.getTask("t1")).toMatchObject({
+      id: "t1",
+      intent: "old task",
+      rootAgent: "agent:alice",
+      rootDid: did,
+      status: "open",
+      openedAt: T0,
+      hours: null,
+    });
+    expect(await store.listTasks()).toEqual([
+      expect.objectContaining({ id: "t1", hours: null, liveDelegations: 1 }),
+    ]);
+    expect(await store.getDelegation(did)).toMatchObject({ task: "t1", status: "live" });
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true, rows: 1 });
+    // The triggers 0001 added survive the upgrade.
+    expect(() => store.database.prepare("delete from decisions").run()).toThrow(/append-only/);
+
+    // And the upgraded file takes grants that declare hours.
+    const [bob] = (await registerAgents(store, "bob")) as [string];
+    const input = grantInput(bob);
+    const hours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
+    await store.recordGrant({
+      ...input,
+      delegation: { ...input.delegation, task: { ...input.delegation.task, hours } },
+    });
+    await store.close();
+    const reopened = openSqliteStore({ path });
+    expect((await reopened.getTask(input.delegation.task.id))?.hours).toEqual(hours);
+    expect((await reopened.getTask("t1"))?.hours).toBeNull();
+    await reopened.close();
+  });
+
+  test("refuses a database migrated by newer code, and leaves it untouched", async () => {
+    await openSqliteStore({ path }).close();
+    const raw = new Database(path);
+    const newest = readMigrationJournal().at(-1)?.when ?? 0;
+    raw
+      .prepare("insert into __drizzle_migrations (hash, created_at) values ('future', ?)")
+      .run(newest + 86_400_000);
+    raw.exec("create table from_the_future (x integer)");
+    raw.close();
+
+    let caught: unknown;
+    try {
+      openSqliteStore({ path });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isStoreError(caught, "schema_too_new")).toBe(true);
+    const after = new Database(path, { readonly: true });
+    expect(tables(after)).toContain("from_the_future");
+    expect((after.prepare("select count(*) as n from __drizzle_migrations").get() as { n: number }).n).toBe(
+      readMigrationJournal().length + 1,
+    );
+    after.close();
+  });
+
+  test("refuses a database with a migration history this build does not know", async () => {
+    await openSqliteStore({ path }).close();
+    const raw = new Database(path);
+    raw.prepare("insert into __drizzle_migrations (hash, created_at) values ('other-branch', 1)").run();
+    raw.close();
+    expect(await codeOf(() => openSqliteStore({ path }))).toBe("schema_mismatch");
+  });
+});
+
+describe("pendingMigrations", () => {
+  const journal = [
+    { tag: "0000_a", when: 100 },
+    { tag: "0001_b", when: 200 },
+    { tag: "0002_c", when: 300 },
+  ];
+
+  test("lists what is left after the last applied migration", () => {
+    expect(pendingMigrations([], journal).map((m) => m.tag)).toEqual(["0000_a", "0001_b", "0002_c"]);
+    expect(pendingMigrations([100], journal).map((m) => m.tag)).toEqual(["0001_b", "0002_c"]);
+    expect(pendingMigrations([100, 200, 300], journal)).toEqual([]);
+  });
+
+  test("refuses a skipped migration, an unknown one and a newer one", async () => {
+    expect(await codeOf(() => pendingMigrations([100, 300], journal))).toBe("schema_mismatch");
+    expect(await codeOf(() => pendingMigrations([100, 150], journal))).toBe("schema_mismatch");
+    expect(await codeOf(() => pendingMigrations([100, 200, 300, 400], journal))).toBe("schema_too_new");
+  });
+
+  test("the helper's truncated journal really stops early", () => {
+    const steps = migrationsUpTo(1);
+    try {
+      expect(readMigrationJournal(steps.folder)).toHaveLength(1);
+    } finally {
+      steps.cleanup();
+    }
+  });
+});
