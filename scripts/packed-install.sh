@@ -11,7 +11,10 @@
 #       workspace's own version, installed from the registry.
 # Nothing but the npm registry is reached; better-sqlite3 (under @baton/store-sqlite) compiles from
 # source there, as it does for any user without a prebuilt binary.
-# Usage: bash scripts/packed-install.sh [--no-build]   (BATON_PACKED_KEEP=1 keeps the scratch dir)
+#   (d) with --runtimes: the same verification scenario as test/runtimes/run.sh, bundled from the
+#       installed tarballs, under Node 20/22/24, Bun, Deno and workerd.
+# Usage: bash scripts/packed-install.sh [--no-build] [--runtimes]
+#        (BATON_PACKED_KEEP=1 keeps the scratch dir)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -29,7 +32,16 @@ cleanup() {
 trap cleanup EXIT
 case "$work" in "$root"/*) echo "the scratch dir must be outside the workspace: $work" >&2; exit 1 ;; esac
 
-if [ "${1:-}" != "--no-build" ]; then
+build=1
+runtimes=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=0 ;;
+    --runtimes) runtimes=1 ;;
+    *) echo "usage: bash scripts/packed-install.sh [--no-build] [--runtimes]" >&2; exit 2 ;;
+  esac
+done
+if [ "$build" = 1 ]; then
   step "building ${PUBLISHED_PACKAGES[*]}"
   "${pnpm[@]}" build >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 fi
@@ -88,5 +100,10 @@ service_pid=
 
 step "tsc --noEmit consumer-types.ts against the installed types"
 (cd "$project" && env -u NODE_OPTIONS node node_modules/typescript/bin/tsc -p tsconfig.json)
+
+if [ "$runtimes" = 1 ]; then
+  step "the verification scenario from the installed tarballs on every runtime"
+  bash test/runtimes/run.sh --packed "$project"
+fi
 
 step "the packed packages install, run and type-check outside the workspace"

@@ -7,8 +7,17 @@
 #
 # Runtimes come from the npm registry (their packages ship the binaries) into a cache outside the
 # checkout, shared with .ci/run: $BATON_CI_CACHE, else $XDG_CACHE_HOME/baton-ci, else ~/.cache/baton-ci.
+#
+# Usage: bash test/runtimes/run.sh                  the workspace's sources (the `source` condition)
+#        bash test/runtimes/run.sh --packed DIR     the packages as npm installed them into DIR (a
+#                                                   scratch project made by scripts/packed-install.sh):
+#                                                   their built dist/, exactly what a user runs
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+packed=
+if [ "${1:-}" = "--packed" ]; then
+  packed=$(cd "${2:?--packed needs the directory of a project the tarballs were installed into}" && pwd)
+fi
 root=$(cd "$here/../.." && pwd)
 cache=${BATON_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baton-ci}
 
@@ -47,9 +56,18 @@ cleanup() {
 trap cleanup EXIT
 
 esbuild=$(cd "$here/.." && node -p 'require.resolve("esbuild/bin/esbuild")')
-# `source`: the workspace packages' own sources (their exports map), so no build is needed first.
-"$esbuild" "$here/entry.js" --bundle --format=esm --platform=neutral --main-fields=module,main \
-  --conditions=source --log-level=warning --outfile="$work/scenario.bundle.mjs"
+if [ -n "$packed" ]; then
+  # The scenario beside the installed tarballs, so `@baton/*` resolves to their dist/ and nothing else.
+  mkdir -p "$packed/runtimes-scenario"
+  cp "$here/entry.js" "$here/scenario.js" "$packed/runtimes-scenario/"
+  "$esbuild" "$packed/runtimes-scenario/entry.js" --bundle --format=esm --platform=neutral \
+    --main-fields=module,main --log-level=warning --outfile="$work/scenario.bundle.mjs"
+  echo "== from the packed tarballs installed in $packed"
+else
+  # `source`: the workspace packages' own sources (their exports map), so no build is needed first.
+  "$esbuild" "$here/entry.js" --bundle --format=esm --platform=neutral --main-fields=module,main \
+    --conditions=source --log-level=warning --outfile="$work/scenario.bundle.mjs"
+fi
 # Anything the edge lacks would fail the neutral build above; an import of node:* would not.
 if grep -Eq '(from|import\() *"node:' "$work/scenario.bundle.mjs"; then
   echo "the bundle imports node:* modules; it cannot run on the edge" >&2
