@@ -97,9 +97,7 @@ describe("the revocation feed over HTTP", () => {
     // Revocations 1–2, and the chain that will be revoked after the restore: all in the backup.
     for (let i = 0; i < 2; i++) await operator.revoke({ did: (await grant()).did }, "before the backup");
     const target = await grant();
-    const database = (first.service.store as SqliteStore).database;
-    database.pragma("wal_checkpoint(TRUNCATE)");
-    copyFileSync(join(dir, "baton.db"), join(dir, "backup.db"));
+    await (first.service.store as SqliteStore).backup(join(dir, "backup.db"));
 
     // Revocations 3–5 happen after the backup; the follower reads them (cursor 5).
     for (let i = 0; i < 3; i++) await operator.revoke({ did: (await grant()).did }, "after the backup");

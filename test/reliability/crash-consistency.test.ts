@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { countDecisions, graphInvariantProblems } from "@baton/store/conformance/fixtures";
 import { openSqliteStore } from "@baton/store-sqlite";
 import { afterAll, describe, expect, test } from "vitest";
 import {
@@ -110,7 +111,7 @@ describe("crash consistency under SIGKILL", () => {
 
       const store = openSqliteStore({ path: db });
       try {
-        expect(store.database.pragma("integrity_check", { simple: true })).toBe("ok");
+        expect(await store.checkIntegrity()).toEqual([]);
         const log = await store.verifyDecisionLog();
         expect(log.ok).toBe(true);
         for (const [did, jti] of acked.delegations) {
@@ -118,23 +119,10 @@ describe("crash consistency under SIGKILL", () => {
           expect((await store.tokenVersions(did)).map((token) => token.jti)).toContain(jti);
         }
         for (const did of acked.revoked) expect((await store.getDelegation(did))?.status).toBe("revoked");
-        const orphans = store.database
-          .prepare(
-            `SELECT
-               (SELECT count(*) FROM delegations d WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.did = d.did)) AS noToken,
-               (SELECT count(*) FROM tokens t WHERE NOT EXISTS (SELECT 1 FROM delegations d WHERE d.did = t.did)) AS noDelegation,
-               (SELECT count(*) FROM delegations d WHERE d.parent IS NOT NULL AND NOT EXISTS
-                  (SELECT 1 FROM decisions x WHERE x.did = d.did AND x.kind = 'delegate' AND x.decision = 'allow')) AS noDecision,
-               (SELECT count(*) FROM delegations d WHERE d.status = 'revoked' AND d.revocation_seq IS NULL) AS noSeq,
-               (SELECT count(*) FROM delegations c JOIN delegations p ON c.parent = p.did
-                  WHERE p.status = 'revoked' AND c.status = 'live') AS liveOrphans`,
-          )
-          .get() as Record<string, number>;
-        expect(orphans).toEqual({ noToken: 0, noDelegation: 0, noDecision: 0, noSeq: 0, liveOrphans: 0 });
-        const verifies = store.database
-          .prepare("SELECT count(*) AS n FROM decisions WHERE kind = 'verify'")
-          .get() as { n: number };
-        expect(verifies.n).toBeGreaterThanOrEqual(acked.verifies);
+        // No delegation without its token or its delegate decision, no token without its delegation,
+        // no revocation outside the feed, no live child under a revoked parent.
+        expect(await graphInvariantProblems(store)).toEqual([]);
+        expect(await countDecisions(store, "verify")).toBeGreaterThanOrEqual(acked.verifies);
       } finally {
         await store.close();
       }

@@ -231,7 +231,7 @@ describe("fuzzing the HTTP API", () => {
   );
 
   test("the database is intact and the decision log verifies after the fuzzing", async () => {
-    expect(svc.store.database.pragma("integrity_check", { simple: true })).toBe("ok");
+    expect(await svc.store.checkIntegrity()).toEqual([]);
     expect((await svc.store.verifyDecisionLog()).ok).toBe(true);
   });
 });

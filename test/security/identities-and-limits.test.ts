@@ -6,6 +6,7 @@
  *
  * @see issue 14 ("Look-alike identities", "Typed errors everywhere")
  */
+import { countRecords } from "@baton/store/conformance/fixtures";
 import type { PolicyHook } from "@baton/verifier";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeKey } from "../../packages/verifier/test/fixtures.ts";
@@ -35,8 +36,9 @@ afterAll(async () => {
   await svc?.close();
 });
 
-const count = (table: string) =>
-  (svc.store.database.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+/** How many tasks, delegations, tokens or decisions the store holds, read through the port. */
+const count = async (records: "tasks" | "delegations" | "tokens" | "decisions") =>
+  (await countRecords(svc.store))[records];
 
 async function problem(response: Response): Promise<{ status: number; code: string; detail: string }> {
   const body = (await response.json()) as { code: string; detail: string };
@@ -99,7 +101,7 @@ const LONG_CAPS = Array.from({ length: 32 }, (_, i) => ({
 
 describe("tokens over 8 KiB", () => {
   test("refuses a grant whose token would pass 8 KiB with a 400 token_too_large saying what to cut", async () => {
-    const tasks = count("tasks");
+    const tasks = await count("tasks");
     const response = await svc.op("POST", "/v1/grants", {
       agent: bob.id,
       task: { intent: "too much" },
@@ -110,16 +112,16 @@ describe("tokens over 8 KiB", () => {
     expect(refused).toMatchObject({ status: 400, code: "token_too_large" });
     expect(refused.detail).toMatch(/8192/);
     expect(refused.detail).toMatch(/fewer capabilities \(cap has 32\)/);
-    expect(count("tasks")).toBe(tasks);
+    expect(await count("tasks")).toBe(tasks);
   });
 
   test("refuses a hop whose token would pass 8 KiB with a 400 token_too_large, and logs the refusal", async () => {
-    const delegations = count("delegations");
+    const delegations = await count("delegations");
     const response = await svc.delegate(alice, bob, { cap: LONG_CAPS });
     const refused = await problem(response);
     expect(refused).toMatchObject({ status: 400, code: "token_too_large" });
     expect(refused.detail).toMatch(/fewer capabilities/);
-    expect(count("delegations")).toBe(delegations);
+    expect(await count("delegations")).toBe(delegations);
     const logged = (await svc.store.queryDecisions({ did: alice.did, limit: 1 })).items[0];
     expect(logged).toMatchObject({ kind: "delegate", decision: "deny" });
     expect(logged?.reasons.map((reason) => reason.code)).toEqual(["token_too_large"]);
@@ -146,12 +148,12 @@ describe("pending approvals per delegation", () => {
       expect(response.status).toBe(200);
       expect(((await response.json()) as { decision: string }).decision).toBe("step_up");
     }
-    const decisions = count("decisions");
+    const decisions = await count("decisions");
     const over = await problem(await askToDelete(MAX_PENDING + 1));
     expect(over).toMatchObject({ status: 429, code: "approval_limit" });
     expect(over.detail).toContain("baton approvals list");
     expect(await pendingOf(alice.did)).toHaveLength(MAX_PENDING);
-    expect(count("decisions")).toBe(decisions + 1);
+    expect(await count("decisions")).toBe(decisions + 1);
     const logged = (await svc.store.queryDecisions({ did: alice.did, limit: 1 })).items[0];
     expect(logged).toMatchObject({ decision: "step_up", detail: { refused: "approval_limit" } });
   });

@@ -6,6 +6,7 @@
  *
  * @see issue 14 ("Terminal and text injection"), issue 13 ("Log made to fail verification")
  */
+import { countRecords } from "@baton/store/conformance/fixtures";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeKey } from "../../packages/verifier/test/fixtures.ts";
 import {
@@ -48,6 +49,8 @@ interface FreeTextField {
 
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}${++counter}`;
+/** Every audience id a test asked to register, so the footprint can look each one up. */
+const audienceIdsSent: string[] = [];
 
 const FIELDS: readonly FreeTextField[] = [
   {
@@ -94,7 +97,11 @@ const FIELDS: readonly FreeTextField[] = [
   {
     name: "an audience's display name",
     path: "name",
-    send: (value) => svc.op("POST", "/v1/audiences", { id: fresh("tool-"), name: value }),
+    send: (value) => {
+      const id = fresh("tool-");
+      audienceIdsSent.push(id);
+      return svc.op("POST", "/v1/audiences", { id, name: value });
+    },
   },
   {
     name: "the action of a verify request",
@@ -112,18 +119,20 @@ function verifyWith(call: { action?: string; resource?: string }): Promise<Respo
   return svc.verifyResponse({ chain: alice.chain, proofBy: alice.key, ...call });
 }
 
-/** What any accepted write would change: rows in every table a free text reaches. */
+/**
+ * What any accepted write would change, read through the store's port: agents, tasks, delegations,
+ * tokens and decisions, alice's delegation, and every audience this file ever asked to register.
+ */
 async function footprint(): Promise<string> {
-  const db = svc.store.database;
-  const count = (table: string) =>
-    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const audiences: string[] = [];
+  for (const id of [TOOL_AUDIENCE, ...audienceIdsSent]) {
+    if ((await svc.store.getAudience(id)) !== undefined) audiences.push(id);
+  }
   return JSON.stringify({
     agents: (await svc.store.listAgents()).map((agent) => [agent.id, agent.status]),
-    tasks: count("tasks"),
-    delegations: count("delegations"),
+    ...(await countRecords(svc.store)),
     revoked: (await svc.store.getDelegation(alice.did))?.status,
-    audiences: count("audiences"),
-    decisions: count("decisions"),
+    audiences,
   });
 }
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentKeyPair, createDpopProof } from "@baton/client";
-import type { Store } from "@baton/store";
+import type { SigningKeyStore, Store } from "@baton/store";
 import { openSqliteStore } from "@baton/store-sqlite";
 import type { Capability } from "@baton/token";
 import type { PolicyHook } from "@baton/verifier";
@@ -39,6 +39,8 @@ export interface Harness {
 export interface HarnessOptions {
   readonly env?: Record<string, string>;
   readonly policy?: PolicyHook;
+  /** Puts a decorator between the service and the real store (what the service then sees). */
+  readonly wrapStore?: (store: Store & SigningKeyStore) => Store & SigningKeyStore;
 }
 
 /** A fresh service over a fresh database file. */
@@ -49,7 +51,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     BATON_DB: join(dir, "baton.db"),
     ...options.env,
   });
-  const store = openSqliteStore({ path: config.db });
+  const opened = openSqliteStore({ path: config.db });
+  const store = options.wrapStore?.(opened) ?? opened;
   const harness: Harness = {
     now: T0,
     store,

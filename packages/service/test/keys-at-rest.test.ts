@@ -4,7 +4,7 @@
  * file or in the environment. Real SQLite files, the real server over loopback HTTP.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -135,8 +135,7 @@ describe("signing keys at rest", () => {
     const pkcs8 = await openedActiveKey(store);
     expect((await store.activeSigningKey())?.kid).toBe(kid);
     // A backup as an operator would take one, and the live files as they are.
-    store.database.pragma("wal_checkpoint(TRUNCATE)");
-    copyFileSync(dbPath(), join(dir, "copy.db"));
+    await store.backup(join(dir, "copy.db"));
     expect(leaks([join(dir, "copy.db"), dbPath(), `${dbPath()}-wal`], pkcs8)).toBe(false);
     // The search itself finds the key where it is: the KEK opens it.
     expect(pkcs8).toHaveLength(48);

@@ -3,7 +3,8 @@
  * in the grant's own transaction, and runtime policy reads them from there at every delegation.
  */
 import { createCedarPolicy, loadPolicySet } from "@baton/policy";
-import type { SqliteStore } from "@baton/store-sqlite";
+import type { Store, TaskHours } from "@baton/store";
+import { countRecords } from "@baton/store/conformance/fixtures";
 import type { PolicyContext, PolicyHook } from "@baton/verifier";
 import { afterEach, describe, expect, test } from "vitest";
 import {
@@ -65,12 +66,34 @@ async function grantWithHours(h: Harness, agent: TestAgent, hours?: unknown): Pr
   return response;
 }
 
-const rowCount = (h: Harness, table: string) =>
-  (
-    (h.store as SqliteStore).database.prepare(`select count(*) as n from ${table}`).get() as {
-      n: number;
-    }
-  ).n;
+/** `store` as the service will see it: `overrides` in place of the real methods, the rest as they are. */
+function decorated<S extends Store>(store: S, overrides: Partial<Store>): S {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key in overrides) return overrides[key as keyof Store];
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A harness whose store remembers the key of every setting the service writes. */
+async function harnessRecordingSettings(
+  policy: PolicyHook,
+): Promise<{ h: Harness; settingWrites: string[] }> {
+  const settingWrites: string[] = [];
+  const h = await createHarness({
+    policy,
+    wrapStore: (store) =>
+      decorated(store, {
+        setSetting: async (key, value, at) => {
+          settingWrites.push(key);
+          await store.setSetting(key, value, at);
+        },
+      }),
+  });
+  return { h, settingWrites };
+}
 
 describe("task business hours", () => {
   let h: Harness | undefined;
@@ -78,17 +101,18 @@ describe("task business hours", () => {
 
   test("a grant's hours are kept on its task, and policy sees them at delegation in minutes of the day", async () => {
     const policy = recordingPolicy();
-    h = await createHarness({ policy: policy.hook });
+    const recording = await harnessRecordingSettings(policy.hook);
+    h = recording.h;
     const alice = await registerAgent(h, "agent:alice");
     const bob = await registerAgent(h, "agent:bob");
-    const settingsBefore = rowCount(h, "settings");
+    const settingsBefore = recording.settingWrites.length;
 
     const granted = await grantWithHours(h, alice, THURSDAY_DAYTIME);
     expect(granted.status).toBe(201);
     const { task } = (await json(granted)) as { task: string };
     expect((await h.store.getTask(task))?.hours).toEqual(THURSDAY_DAYTIME);
     // The hours live on the task, not beside it.
-    expect(rowCount(h, "settings")).toBe(settingsBefore);
+    expect(recording.settingWrites).toHaveLength(settingsBefore);
 
     expect((await delegate(h, alice, bob, { cap: [ISSUES] })).status).toBe(201);
     expect(policy.delegations).toHaveLength(1);
@@ -126,11 +150,10 @@ describe("task business hours", () => {
   });
 
   test("refuses malformed hours with 400 and writes no task, delegation or decision", async () => {
-    h = await createHarness({ policy: recordingPolicy().hook });
+    const recording = await harnessRecordingSettings(recordingPolicy().hook);
+    h = recording.h;
     const alice = await registerAgent(h, "agent:alice");
-    const before = ["tasks", "delegations", "tokens", "decisions", "settings"].map((t) =>
-      rowCount(h as Harness, t),
-    );
+    const before = { ...(await countRecords(h.store)), settingWrites: recording.settingWrites.length };
     for (const hours of [
       { ...THURSDAY_DAYTIME, days: [1, 1] },
       { ...THURSDAY_DAYTIME, days: [] },
@@ -148,22 +171,32 @@ describe("task business hours", () => {
         code: "invalid_request",
       });
     }
-    expect(
-      ["tasks", "delegations", "tokens", "decisions", "settings"].map((t) => rowCount(h as Harness, t)),
-    ).toEqual(before);
+    expect({ ...(await countRecords(h.store)), settingWrites: recording.settingWrites.length }).toEqual(
+      before,
+    );
   });
 
   test("stored hours the service cannot read reach policy as an empty week, which denies, never as no hours", async () => {
     const policy = recordingPolicy(shippedPolicy());
-    h = await createHarness({ policy: policy.hook });
+    // As if someone edited the file by hand: well-formed JSON, but not hours. The adapter hands back
+    // whatever JSON the row holds, so the service reads exactly this through `getTask`.
+    const corrupted = new Set<string>();
+    const notHours = { days: [4], start: "8", end: "x" } as unknown as TaskHours;
+    h = await createHarness({
+      policy: policy.hook,
+      wrapStore: (store) =>
+        decorated(store, {
+          getTask: async (id) => {
+            const task = await store.getTask(id);
+            return task !== undefined && corrupted.has(id) ? { ...task, hours: notHours } : task;
+          },
+        }),
+    });
     const alice = await registerAgent(h, "agent:alice");
     const bob = await registerAgent(h, "agent:bob");
     const granted = await grantWithHours(h, alice, THURSDAY_DAYTIME);
     const { task } = (await json(granted)) as { task: string };
-    // As if someone edited the file by hand: well-formed JSON, but not hours.
-    (h.store as SqliteStore).database
-      .prepare("update tasks set hours = ? where id = ?")
-      .run(JSON.stringify({ days: [4], start: "8", end: "x" }), task);
+    corrupted.add(task);
     h.now = T0 + 9 * 3600; // inside the hours the grant declared
     const refused = await delegate(h, alice, bob, { cap: [ISSUES] });
     expect(refused.status).toBe(403);

@@ -13,20 +13,14 @@ import type {
   VerifyDecisionLogOptions,
 } from "@baton/store/adapter-kit";
 import {
-  type CheckedDecision,
-  checkAgentId,
-  checkCount,
-  checkDecisionInput,
-  checkLimit,
-  checkObject,
-  checkRandomId,
-  checkTaskId,
-  invalidInput,
-  MAX_DECISION_BATCH,
+  checkAppendDecisionInput,
+  checkAppendDecisionsInput,
+  checkAppendEachDecisionInput,
+  checkDecisionQuery,
+  checkVerifyDecisionLogOptions,
   StoreError,
   verifyDecisionRows,
 } from "@baton/store/adapter-kit";
-import { INPUT_LIMITS } from "@baton/token";
 import {
   DECISION_COLUMNS,
   type DecisionRow,
@@ -34,36 +28,21 @@ import {
   toDecisionRecord,
 } from "./sqlite-context.ts";
 
-/** The most decisions one `appendDecisions` call takes: the same batch the service accepts. */
-
 /** Appends one decision, chained to the last. */
 export function appendDecision(ctx: SqliteContext, input: DecisionInput): DecisionRecord {
-  const decision = checkDecisionInput(input, "decision");
+  const decision = checkAppendDecisionInput(input);
   return ctx.write(() => ctx.insertDecision(decision));
 }
 
 /** Appends a batch in one transaction: all or nothing. */
 export function appendDecisions(ctx: SqliteContext, inputs: readonly DecisionInput[]): DecisionRecord[] {
-  if (!Array.isArray(inputs) || inputs.length > MAX_DECISION_BATCH) {
-    throw invalidInput("decisions", `must be an array of at most ${MAX_DECISION_BATCH} decisions`);
-  }
-  const decisions = inputs.map((input, i) => checkDecisionInput(input, `decisions[${i}]`));
+  const decisions = checkAppendDecisionsInput(inputs);
   return ctx.write(() => decisions.map((decision) => ctx.insertDecision(decision)));
 }
 
 /** Checks each input alone; appends the ones that pass in one transaction. */
 export function appendEachDecision(ctx: SqliteContext, inputs: readonly DecisionInput[]): AppendOutcome[] {
-  if (!Array.isArray(inputs) || inputs.length > MAX_DECISION_BATCH) {
-    throw invalidInput("decisions", `must be an array of at most ${MAX_DECISION_BATCH} decisions`);
-  }
-  const checked = inputs.map((input, i): CheckedDecision | StoreError => {
-    try {
-      return checkDecisionInput(input, `decisions[${i}]`);
-    } catch (error) {
-      if (error instanceof StoreError) return error;
-      throw error;
-    }
-  });
+  const checked = checkAppendEachDecisionInput(inputs);
   return ctx.write(() =>
     checked.map(
       (decision): AppendOutcome =>
@@ -86,34 +65,31 @@ const PATH_DIDS = `with recursive
 
 /** Pages through decisions, filtered by task, agent, did and path. */
 export function queryDecisions(ctx: SqliteContext, query: DecisionQuery): DecisionPage {
-  const input = checkObject(query, "query");
-  const limit = checkLimit(input.limit, "query.limit", INPUT_LIMITS.maxPageSize, 100);
-  const order = input.order ?? "newest";
-  if (order !== "newest" && order !== "oldest") throw invalidInput("query.order", "must be newest or oldest");
+  const { limit, order, ...filters } = checkDecisionQuery(query);
   const where: string[] = [];
   const params: Record<string, string | number> = {};
-  if (input.task !== undefined) {
+  if (filters.task !== undefined) {
     where.push("task = @task");
-    params.task = checkTaskId(input.task, "query.task");
+    params.task = filters.task;
   }
-  if (input.agent !== undefined) {
+  if (filters.agent !== undefined) {
     where.push("agent = @agent");
-    params.agent = checkAgentId(input.agent, "query.agent");
+    params.agent = filters.agent;
   }
-  if (input.did !== undefined) {
+  if (filters.did !== undefined) {
     where.push("id in (select decision_id from decision_dids where did = @did)");
-    params.did = checkRandomId(input.did, "query.did");
+    params.did = filters.did;
   }
-  if (input.path !== undefined) {
+  if (filters.path !== undefined) {
     where.push("id in (select dd.decision_id from decision_dids dd join related r on r.did = dd.did)");
-    params.path = checkRandomId(input.path, "query.path");
+    params.path = filters.path;
   }
-  if (input.cursor !== undefined) {
+  if (filters.cursor !== undefined) {
     where.push(order === "newest" ? "id < @cursor" : "id > @cursor");
-    params.cursor = checkCount(input.cursor, "query.cursor", Number.MAX_SAFE_INTEGER);
+    params.cursor = filters.cursor;
   }
   params.limit = limit + 1;
-  const sql = `${input.path === undefined ? "" : PATH_DIDS}
+  const sql = `${filters.path === undefined ? "" : PATH_DIDS}
     select ${DECISION_COLUMNS} from decisions ${where.length > 0 ? `where ${where.join(" and ")}` : ""}
     order by id ${order === "newest" ? "desc" : "asc"} limit @limit`;
   let statement = ctx.decisionQueries.get(sql);
@@ -133,17 +109,13 @@ export function verifyDecisionLog(
   ctx: SqliteContext,
   options: VerifyDecisionLogOptions = {},
 ): DecisionLogVerification {
-  const input = checkObject(options, "options");
-  if (input.onProgress !== undefined && typeof input.onProgress !== "function") {
-    throw invalidInput("options.onProgress", "must be a function");
-  }
-  const progressEvery = checkLimit(input.progressEvery, "options.progressEvery", 10_000_000, 10_000);
+  const { progressEvery, onProgress } = checkVerifyDecisionLogOptions(options);
   return ctx.read(() => {
     const highestIdIssued = ctx.statements.decisionSequence.get()?.seq ?? 0;
     return verifyDecisionRows(ctx.statements.allDecisions.iterate(), {
       highestIdIssued,
       progressEvery,
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(onProgress === undefined ? {} : { onProgress }),
     });
   });
 }

@@ -4,50 +4,37 @@
  */
 
 import { randomBytes } from "node:crypto";
-import type {
-  AddSigningKeyInput,
-  AudienceRecord,
-  RegisterAudienceInput,
-  ReplaceSigningKeyMaterial,
-  SigningKeyRecord,
-} from "@baton/store/adapter-kit";
 import {
-  checkAudienceName,
-  checkKeyId,
-  checkObject,
-  checkOptionalText,
-  checkPrivateKeyMaterial,
-  checkSecretHash,
-  checkSettingKey,
-  checkSettingValue,
-  checkTime,
+  type AddSigningKeyInput,
+  type AudienceRecord,
+  addSigningKeyFits,
+  type CheckedKeyMaterialChange,
+  checkAddSigningKeyInput,
+  checkRegisterAudienceInput,
+  checkReplaceSigningKeyMaterialInput,
+  checkRetireSigningKeyInput,
+  checkSetSettingInput,
   FEED_EPOCH_SETTING,
-  invalidInput,
-  MAX_NAME_LENGTH,
-  StoreError,
+  keyMaterialChangeFits,
+  type RegisterAudienceInput,
+  type ReplaceSigningKeyMaterial,
+  registerAudienceFits,
+  retireSigningKeyFits,
+  type SigningKeyRecord,
 } from "@baton/store/adapter-kit";
-import { parseAgentJwk, type ServicePublicJwk } from "@baton/token";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import * as schema from "./schema.ts";
 import { type SqliteContext, toSigningKeyRecord } from "./sqlite-context.ts";
 
 /** Adds a signing key; its public JWK must name the same kid, EdDSA and use sig. */
 export function addSigningKey(ctx: SqliteContext, input: AddSigningKeyInput): SigningKeyRecord {
-  const value = checkObject(input, "key");
-  const kid = checkKeyId(value.kid, "key.kid");
-  const jwk = checkObject(value.publicJwk, "key.publicJwk");
-  const key = parseAgentJwk(jwk, "key.publicJwk");
-  if (!key.ok) throw invalidInput("key.publicJwk", key.error.message);
-  if (jwk.kid !== kid || jwk.alg !== "EdDSA" || jwk.use !== "sig") {
-    throw invalidInput("key.publicJwk", 'must carry kid equal to key.kid, alg "EdDSA" and use "sig"');
-  }
-  const publicJwk: ServicePublicJwk = { ...key.value.jwk, kid, alg: "EdDSA", use: "sig" };
-  const privateKeyPkcs8 = checkPrivateKeyMaterial(value.privateKeyPkcs8, "key.privateKeyPkcs8");
-  const createdAt = checkTime(value.createdAt, "key.createdAt");
+  const key = checkAddSigningKeyInput(input);
+  const { kid, publicJwk, privateKeyPkcs8, createdAt } = key;
   return ctx.write(() => {
-    if (ctx.db.select().from(schema.signingKeys).where(eq(schema.signingKeys.kid, kid)).get()) {
-      throw new StoreError("conflict", `key.kid: signing key ${kid} already exists`, { field: "key.kid" });
-    }
+    addSigningKeyFits(key, {
+      kidTaken:
+        ctx.db.select().from(schema.signingKeys).where(eq(schema.signingKeys.kid, kid)).get() !== undefined,
+    });
     const row = ctx.db
       .insert(schema.signingKeys)
       .values({ kid, publicJwk: JSON.stringify(publicJwk), privateKeyPkcs8, createdAt })
@@ -81,20 +68,20 @@ export function activeSigningKey(ctx: SqliteContext): SigningKeyRecord | undefin
 
 /** Retires a key; it stays listed so the tokens it signed still verify. */
 export function retireSigningKey(ctx: SqliteContext, kid: string, at: number): SigningKeyRecord {
-  const keyId = checkKeyId(kid, "kid");
-  const retiredAt = checkTime(at, "at");
+  const retirement = checkRetireSigningKeyInput(kid, at);
   return ctx.write(() => {
+    const k = schema.signingKeys;
+    retireSigningKeyFits(retirement, {
+      key: ctx.db.select({ retiredAt: k.retiredAt }).from(k).where(eq(k.kid, retirement.kid)).get(),
+    });
     const row = ctx.db
-      .update(schema.signingKeys)
-      .set({ retiredAt })
-      .where(and(eq(schema.signingKeys.kid, keyId), isNull(schema.signingKeys.retiredAt)))
+      .update(k)
+      .set({ retiredAt: retirement.at })
+      .where(and(eq(k.kid, retirement.kid), isNull(k.retiredAt)))
       .returning()
       .get();
-    if (row !== undefined) return toSigningKeyRecord(row);
-    const existing = ctx.db.select().from(schema.signingKeys).where(eq(schema.signingKeys.kid, keyId)).get();
-    if (existing === undefined)
-      throw new StoreError("not_found", `kid: no signing key ${keyId}`, { field: "kid" });
-    throw new StoreError("conflict", `kid: signing key ${keyId} is already retired`, { field: "kid" });
+    if (row === undefined) throw new Error(`signing key ${retirement.kid} changed inside its transaction`);
+    return toSigningKeyRecord(row);
   });
 }
 
@@ -107,16 +94,7 @@ export function replaceSigningKeyMaterial(
   ctx: SqliteContext,
   changes: readonly ReplaceSigningKeyMaterial[],
 ): void {
-  if (!Array.isArray(changes) || changes.length > 10_000)
-    throw invalidInput("changes", "must be an array of at most 10000 changes");
-  const checked = changes.map((change, i) => {
-    const value = checkObject(change, `changes[${i}]`);
-    return {
-      kid: checkKeyId(value.kid, `changes[${i}].kid`),
-      from: checkPrivateKeyMaterial(value.from, `changes[${i}].from`),
-      to: checkPrivateKeyMaterial(value.to, `changes[${i}].to`),
-    };
-  });
+  const checked = checkReplaceSigningKeyMaterialInput(changes);
   // The replaced halves must not linger in the file's free space or in the WAL: zero freed
   // space while writing, then checkpoint and truncate the WAL (issue 14).
   const secureDelete = ctx.database.pragma("secure_delete", { simple: true });
@@ -129,37 +107,28 @@ export function replaceSigningKeyMaterial(
   ctx.database.pragma("wal_checkpoint(TRUNCATE)");
 }
 
-function replaceEach(ctx: SqliteContext, checked: readonly ReplaceSigningKeyMaterial[]): void {
+function replaceEach(ctx: SqliteContext, checked: readonly CheckedKeyMaterialChange[]): void {
   ctx.write(() => {
-    for (const { kid, from, to } of checked) {
+    for (const change of checked) {
+      const { kid, from, to } = change;
       const row = ctx.db
         .update(schema.signingKeys)
         .set({ privateKeyPkcs8: to })
         .where(and(eq(schema.signingKeys.kid, kid), eq(schema.signingKeys.privateKeyPkcs8, from)))
         .returning({ kid: schema.signingKeys.kid })
         .get();
-      if (row === undefined) {
-        throw new StoreError("conflict", `changes: signing key ${kid} is missing or changed meanwhile`, {
-          field: "changes",
-        });
-      }
+      // The conditional update is the read: no row changed means the key no longer holds `from`.
+      keyMaterialChangeFits(change, { holdsFrom: row !== undefined });
     }
   });
 }
 
 /** Registers a tool server's audience. */
 export function registerAudience(ctx: SqliteContext, input: RegisterAudienceInput): AudienceRecord {
-  const value = checkObject(input, "audience");
-  const id = checkAudienceName(value.id, "audience.id");
-  const secretHash = checkSecretHash(value.secretHash, "audience.secretHash");
-  const name = checkOptionalText(value.name, "audience.name", MAX_NAME_LENGTH);
-  const at = checkTime(value.at, "audience.at");
+  const audience = checkRegisterAudienceInput(input);
+  const { id, secretHash, name, at } = audience;
   return ctx.write(() => {
-    if (getAudience(ctx, id) !== undefined) {
-      throw new StoreError("conflict", `audience.id: audience ${id} is already registered`, {
-        field: "audience.id",
-      });
-    }
+    registerAudienceFits(audience, { idTaken: getAudience(ctx, id) !== undefined });
     return ctx.db.insert(schema.audiences).values({ id, secretHash, name, createdAt: at }).returning().get();
   });
 }
@@ -178,9 +147,7 @@ export function getSetting(ctx: SqliteContext, key: string): string | undefined 
 
 /** Sets or overwrites a setting. */
 export function setSetting(ctx: SqliteContext, key: string, value: string, at: number): void {
-  const name = checkSettingKey(key, "key");
-  const text = checkSettingValue(value, "value");
-  const updatedAt = checkTime(at, "at");
+  const { key: name, value: text, at: updatedAt } = checkSetSettingInput(key, value, at);
   ctx.write(() =>
     ctx.db
       .insert(schema.settings)

@@ -240,37 +240,6 @@ export class SqliteContext {
     return this.db.select().from(agents).where(eq(agents.id, id)).get();
   }
 
-  /** The agent row, or `not_found` naming `field`. */
-  requireAgent(id: string, field: string): AgentRow {
-    const agent = this.db.select().from(agents).where(eq(agents.id, id)).get();
-    if (agent === undefined)
-      throw new StoreError("not_found", `${field}: no agent ${id} is registered`, { field });
-    return agent;
-  }
-
-  /** The delegation row, or `not_found` naming `field`. */
-  requireDelegation(did: string, field: string): DelegationRow {
-    const row = this.statements.delegation.get(did);
-    if (row === undefined) throw new StoreError("not_found", `${field}: no delegation ${did}`, { field });
-    return row;
-  }
-
-  /** The task row, or `not_found` naming `field`. */
-  requireTask(id: string, field: string): TaskRecord {
-    const task = this.findTask(id);
-    if (task === undefined) throw new StoreError("not_found", `${field}: no task ${id}`, { field });
-    return task;
-  }
-
-  /** `conflict` when a token with this `jti` is already recorded. */
-  requireNewJti(jti: string, field: string): void {
-    if (this.statements.tokenExists.get(jti) !== undefined) {
-      throw new StoreError("conflict", `${field}: token ${jti} is already recorded; use a fresh jti`, {
-        field,
-      });
-    }
-  }
-
   /** Inserts a token version and returns its record. Call inside `write`, after the checks. */
   insertToken(
     did: string,

@@ -6,7 +6,7 @@
  * Agents, tasks, revocation and graph reads live here; issuance, the decision log, approvals and
  * the service's own records live in their own modules over the shared `SqliteContext`.
  */
-import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
   AddSigningKeyInput,
@@ -51,23 +51,28 @@ import type {
   WalkedDelegation,
 } from "@baton/store/adapter-kit";
 import {
-  checkAgentId,
-  checkAudit,
+  checkAncestorsInput,
+  checkBlastRadiusInput,
+  checkChainStatusInput,
+  checkCompleteTaskInput,
   checkCount,
-  checkDigest,
-  checkLimit,
+  checkDescendantsInput,
+  checkListTasksOptions,
   checkObject,
-  checkOptionalText,
-  checkRandomId,
-  checkRevokeOptions,
-  checkTaskId,
-  checkTime,
+  checkRegisterAgentInput,
+  checkRevocationsSinceInput,
+  checkRevokeAgentInput,
+  checkRevokeDelegationInput,
+  checkRevokeTaskInput,
+  checkTaskTreeInput,
+  completeTaskFits,
   invalidInput,
-  MAX_CHAIN_STATUS_DIDS,
-  MAX_NAME_LENGTH,
+  registerAgentFits,
+  revokeAgentFits,
+  revokeDelegationFits,
+  revokeTaskFits,
   StoreError,
 } from "@baton/store/adapter-kit";
-import { INPUT_LIMITS, parseAgentJwk } from "@baton/token";
 import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
@@ -209,59 +214,31 @@ export class SqliteStore implements Store, SigningKeyStore {
   // agents ---------------------------------------------------------------------------------------
 
   async registerAgent(input: RegisterAgentInput): Promise<AgentRecord> {
-    const value = checkObject(input, "agent");
-    const id = checkAgentId(value.id, "agent.id");
-    const key = parseAgentJwk(value.jwk, "agent.jwk");
-    if (!key.ok) throw invalidInput("agent.jwk", key.error.message);
-    const jkt = checkDigest(value.jkt, "agent.jkt");
-    if (jkt !== key.value.thumbprint)
-      throw invalidInput("agent.jkt", "is not the RFC 7638 thumbprint of agent.jwk");
-    const name = checkOptionalText(value.name, "agent.name", MAX_NAME_LENGTH);
-    const owner = checkOptionalText(value.owner, "agent.owner", MAX_NAME_LENGTH);
-    const at = checkTime(value.at, "agent.at");
-    const audit = checkAudit(value.audit, "agent.audit");
+    const agent = checkRegisterAgentInput(input);
+    const { id, jwk, jkt, name, owner, at } = agent;
 
     // The look-alike checks run inside the write transaction, which is IMMEDIATE: it holds
     // SQLite's single write lock from before these reads until the insert commits, so no other
     // connection can register a look-alike id or the same key in between. Race-free without a
     // unique index (issue 14).
     return this.ctx.write(() => {
-      if (
-        this.ctx.db.select({ id: schema.agents.id }).from(schema.agents).where(eq(schema.agents.id, id)).get()
-      ) {
-        throw new StoreError("conflict", `agent.id: agent ${id} is already registered`, {
-          field: "agent.id",
-        });
-      }
+      const agents = schema.agents;
       // Agent ids are ASCII (agent:name, spiffe://…), which NOCASE folds completely.
       const lookalike = this.ctx.database
         .prepare("SELECT id FROM agents WHERE id = ? COLLATE NOCASE LIMIT 1")
         .get(id) as { id: string } | undefined;
-      if (lookalike !== undefined) {
-        throw new StoreError(
-          "agent_id_lookalike",
-          `agent.id: ${id} differs from the registered agent ${lookalike.id} only in case; use ${lookalike.id} or a distinct name`,
-          { field: "agent.id" },
-        );
-      }
-      const holder = this.ctx.db
-        .select({ id: schema.agents.id })
-        .from(schema.agents)
-        .where(eq(schema.agents.jkt, jkt))
-        .get();
-      if (holder !== undefined) {
-        throw new StoreError(
-          "agent_key_in_use",
-          `agent.jwk: this key is already registered to ${holder.id}; give each agent a key of its own (a token's cnf.jkt must name one agent)`,
-          { field: "agent.jwk" },
-        );
-      }
+      registerAgentFits(agent, {
+        idTaken:
+          this.ctx.db.select({ id: agents.id }).from(agents).where(eq(agents.id, id)).get() !== undefined,
+        lookalike: lookalike?.id,
+        keyHolder: this.ctx.db.select({ id: agents.id }).from(agents).where(eq(agents.jkt, jkt)).get()?.id,
+      });
       const row = this.ctx.db
         .insert(schema.agents)
-        .values({ id, jwk: JSON.stringify(key.value.jwk), jkt, name, owner, createdAt: at })
+        .values({ id, jwk: JSON.stringify(jwk), jkt, name, owner, createdAt: at })
         .returning()
         .get();
-      this.ctx.audit(audit);
+      this.ctx.audit(agent.audit);
       return toAgentRecord(row);
     });
   }
@@ -276,10 +253,10 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async disableAgent(id: string, options: RevokeOptions): Promise<RevocationResult> {
-    const agent = checkAgentId(id, "agent");
-    const { reason, at, audit } = checkRevokeOptions(options, "options");
+    const revocation = checkRevokeAgentInput(id, options);
+    const { agent, reason, at, audit } = revocation;
     return this.ctx.write(() => {
-      const row = this.ctx.requireAgent(agent, "agent");
+      const row = revokeAgentFits(revocation, { agent: this.ctx.findAgent(agent) });
       const result = this.ctx.cascade.revoke({ kind: "agent", agent }, at, reason);
       if (row.status === "active") {
         this.ctx.db
@@ -294,10 +271,10 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async revokeAgent(id: string, options: RevokeOptions): Promise<RevocationResult> {
-    const agent = checkAgentId(id, "agent");
-    const { reason, at, audit } = checkRevokeOptions(options, "options");
+    const revocation = checkRevokeAgentInput(id, options);
+    const { agent, reason, at, audit } = revocation;
     return this.ctx.write(() => {
-      this.ctx.requireAgent(agent, "agent");
+      revokeAgentFits(revocation, { agent: this.ctx.findAgent(agent) });
       const result = this.ctx.cascade.revoke({ kind: "agent", agent }, at, reason);
       this.ctx.audit(audit);
       return result;
@@ -311,28 +288,17 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async listTasks(options: ListTasksOptions = {}): Promise<TaskSummary[]> {
-    const input = checkObject(options, "options");
-    const status = input.status;
-    if (status !== undefined && status !== "open" && status !== "completed" && status !== "revoked") {
-      throw invalidInput("options.status", "must be open, completed or revoked");
-    }
-    const limit = checkLimit(input.limit, "options.limit", INPUT_LIMITS.maxPageSize, 100);
+    const { status, limit } = checkListTasksOptions(options);
     return this.ctx.statements.taskSummaries
       .all({ status: status ?? null, limit })
       .map((row) => ({ ...row, hours: row.hours === null ? null : (JSON.parse(row.hours) as TaskHours) }));
   }
 
   async completeTask(id: string, options: CompleteTaskOptions): Promise<RevocationResult> {
-    const taskId = checkTaskId(id, "task");
-    const input = checkObject(options, "options");
-    const at = checkTime(input.at, "options.at");
-    const reason = checkOptionalText(input.reason, "options.reason") ?? "task completed";
-    const audit = checkAudit(input.audit, "options.audit");
+    const completion = checkCompleteTaskInput(id, options);
+    const { task: taskId, at, reason, audit } = completion;
     return this.ctx.write(() => {
-      const task = this.ctx.requireTask(taskId, "task");
-      if (task.status !== "open") {
-        throw new StoreError("conflict", `task ${taskId} is already ${task.status}`, { field: "task" });
-      }
+      completeTaskFits(completion, { task: this.ctx.findTask(taskId) });
       this.ctx.db
         .update(schema.tasks)
         .set({ status: "completed", closedAt: at, closeReason: reason })
@@ -345,11 +311,12 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async revokeTask(id: string, options: RevokeOptions): Promise<RevocationResult> {
-    const taskId = checkTaskId(id, "task");
-    const { reason, at, audit } = checkRevokeOptions(options, "options");
+    const revocation = checkRevokeTaskInput(id, options);
+    const { task: taskId, reason, at, audit } = revocation;
     return this.ctx.write(() => {
-      const task = this.ctx.requireTask(taskId, "task");
-      if (task.status === "open") {
+      const task = this.ctx.findTask(taskId);
+      revokeTaskFits(revocation, { task });
+      if (task?.status === "open") {
         this.ctx.db
           .update(schema.tasks)
           .set({ status: "revoked", closedAt: at, closeReason: reason })
@@ -381,20 +348,18 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]> {
-    if (!Array.isArray(dids) || dids.length > MAX_CHAIN_STATUS_DIDS) {
-      throw invalidInput("dids", `must be an array of at most ${MAX_CHAIN_STATUS_DIDS} delegation ids`);
-    }
-    for (const [i, did] of dids.entries()) checkRandomId(did, `dids[${i}]`);
-    return this.ctx.linkStatus(dids);
+    return this.ctx.linkStatus(checkChainStatusInput(dids));
   }
 
   // revocation -----------------------------------------------------------------------------------
 
   async revokeDelegation(did: string, options: RevokeOptions): Promise<RevocationResult> {
-    const target = checkRandomId(did, "did");
-    const { reason, at, audit } = checkRevokeOptions(options, "options");
+    const revocation = checkRevokeDelegationInput(did, options);
+    const { did: target, reason, at, audit } = revocation;
     return this.ctx.write((): CascadeResult => {
-      this.ctx.requireDelegation(target, "did");
+      revokeDelegationFits(revocation, {
+        delegationExists: this.ctx.statements.delegation.get(target) !== undefined,
+      });
       const result = this.ctx.cascade.revoke({ kind: "delegation", did: target }, at, reason);
       this.ctx.audit(audit);
       return result;
@@ -402,8 +367,7 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async revocationsSince(since: number, limit = 1000): Promise<RevocationFeedPage> {
-    const after = checkCount(since, "since", Number.MAX_SAFE_INTEGER);
-    const pageSize = checkLimit(limit, "limit", INPUT_LIMITS.maxFeedPageSize, 1000);
+    const { since: after, limit: pageSize } = checkRevocationsSinceInput(since, limit);
     return this.ctx.read(() => {
       const rows = this.ctx.statements.feed.all(after, pageSize + 1);
       const more = rows.length > pageSize;
@@ -420,28 +384,20 @@ export class SqliteStore implements Store, SigningKeyStore {
   // graph walks ----------------------------------------------------------------------------------
 
   async ancestors(did: string): Promise<DelegationRecord[]> {
-    return this.ctx.walks.ancestors(checkRandomId(did, "did"));
+    return this.ctx.walks.ancestors(checkAncestorsInput(did));
   }
 
   async descendants(did: string, options: DescendantsOptions = {}): Promise<WalkedDelegation[]> {
-    const start = checkRandomId(did, "did");
-    const input = checkObject(options, "options");
-    const maxDepth =
-      input.maxDepth === undefined
-        ? undefined
-        : checkCount(input.maxDepth, "options.maxDepth", Number.MAX_SAFE_INTEGER);
-    if (input.liveOnly !== undefined && typeof input.liveOnly !== "boolean") {
-      throw invalidInput("options.liveOnly", "must be a boolean");
-    }
-    return this.ctx.walks.descendants(start, maxDepth, input.liveOnly === true);
+    const walk = checkDescendantsInput(did, options);
+    return this.ctx.walks.descendants(walk.did, walk.maxDepth, walk.liveOnly);
   }
 
   async taskTree(taskId: string): Promise<DelegationRecord[]> {
-    return this.ctx.walks.taskTree(checkTaskId(taskId, "task"));
+    return this.ctx.walks.taskTree(checkTaskTreeInput(taskId));
   }
 
   async blastRadius(agentId: string): Promise<BlastRadius> {
-    const agent = checkAgentId(agentId, "agent");
+    const agent = checkBlastRadiusInput(agentId);
     return this.ctx.read(() => this.ctx.walks.blastRadius(agent));
   }
 
@@ -573,6 +529,60 @@ export class SqliteStore implements Store, SigningKeyStore {
 
   async setSetting(key: string, value: string, at: number): Promise<void> {
     serviceRecords.setSetting(this.ctx, key, value, at);
+  }
+
+  // maintenance (SQLite facts, so not part of the Store port) ----------------------------------
+
+  /**
+   * What SQLite's `integrity_check` and `foreign_key_check` find wrong with the file, one line per
+   * problem; empty when the file is sound. A damaged page or a row whose reference points nowhere
+   * (written with foreign keys off, or by a crash the journal could not undo) shows up here.
+   */
+  async checkIntegrity(): Promise<string[]> {
+    const checked = this.ctx.database.pragma("integrity_check") as { integrity_check: unknown }[];
+    const problems = checked.map((row) => String(row.integrity_check)).filter((line) => line !== "ok");
+    const broken = this.ctx.database.pragma("foreign_key_check") as {
+      table: string;
+      rowid: number | null;
+      parent: string;
+      fkid: number;
+    }[];
+    for (const row of broken) {
+      problems.push(`${row.table} row ${row.rowid ?? "?"} refers to a missing row of ${row.parent}`);
+    }
+    return problems;
+  }
+
+  /**
+   * Writes a consistent copy of the database to `toPath` while the store stays open (SQLite's
+   * online backup: committed writes, the WAL included, nothing half-done). The copy is created
+   * owner-only (0600), like the database, since it holds the same graph and sealed keys. Refuses an
+   * existing `toPath` with `conflict` rather than overwrite it.
+   */
+  async backup(toPath: string): Promise<void> {
+    if (typeof toPath !== "string" || toPath.length === 0 || toPath === ":memory:") {
+      throw invalidInput("toPath", "must be the path of a file to create");
+    }
+    try {
+      closeSync(openSync(toPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "EEXIST") {
+        throw new StoreError(
+          "conflict",
+          `toPath: ${toPath} already exists; choose a new file for the backup`,
+          {
+            field: "toPath",
+          },
+        );
+      }
+      throw error;
+    }
+    try {
+      await this.ctx.database.backup(toPath);
+    } catch (error) {
+      rmSync(toPath, { force: true });
+      throw error;
+    }
   }
 }
 

@@ -3,8 +3,12 @@
  * checks, the graph rules and the decision log's hash chain, so every adapter applies the same
  * rules from one place. Application code wants `@baton/store` instead.
  */
+export * from "./approval-rules.ts";
 export * from "./decision-chain.ts";
+export * from "./decision-rules.ts";
 export * from "./input-checks.ts";
 export * from "./issuance-rules.ts";
+export * from "./registry-rules.ts";
+export * from "./revocation-rules.ts";
 export * from "./store.ts";
 export * from "./store-error.ts";

@@ -24,8 +24,8 @@ import {
   checkTokenInput,
   invalidInput,
 } from "./input-checks.ts";
+import { conflict, jtiTaken, notFound, requireAgent, revoked } from "./rule-errors.ts";
 import type { AgentRecord, DelegationRecord, TaskHours, TaskRecord } from "./store.ts";
-import { StoreError } from "./store-error.ts";
 
 /** What the rules need to know about an agent. */
 type AgentFacts = Pick<AgentRecord, "id" | "status">;
@@ -252,25 +252,4 @@ export function revalidationFits(revalidation: CheckedRevalidation, facts: Reval
     throw invalidInput("revalidation.token.iat", "must not be before the iat of the version it supersedes");
   if (facts.notLive !== undefined)
     throw revoked("revalidation.did", `delegation ${did} cannot be re-issued (${facts.notLive})`);
-}
-
-function requireAgent(agent: AgentFacts | undefined, id: string, field: string): AgentFacts {
-  if (agent === undefined) throw notFound(field, `no agent ${id} is registered`);
-  return agent;
-}
-
-function conflict(field: string, message: string): StoreError {
-  return new StoreError("conflict", `${field}: ${message}`, { field });
-}
-
-function jtiTaken(field: string, jti: string): StoreError {
-  return conflict(field, `token ${jti} is already recorded; use a fresh jti`);
-}
-
-function revoked(field: string, message: string): StoreError {
-  return new StoreError("revoked", `${field}: ${message}`, { field });
-}
-
-function notFound(field: string, message: string): StoreError {
-  return new StoreError("not_found", `${field}: ${message}`, { field });
 }

@@ -10,7 +10,15 @@ import {
   randomId,
   sha256Base64url,
 } from "@baton/token";
-import type { DecisionInput, GrantInput, HopInput, Store } from "../store.ts";
+import type {
+  DecisionInput,
+  DecisionOutcome,
+  DecisionRecord,
+  DelegationRecord,
+  GrantInput,
+  HopInput,
+  Store,
+} from "../store.ts";
 
 /** The clock every test starts from, in seconds. */
 export const T0 = 1_800_000_000;
@@ -191,11 +199,19 @@ export async function codeOf(fn: () => unknown): Promise<string> {
   throw new Error("expected the call to throw a StoreError");
 }
 
+/** What {@link countRecords} counts. */
+export interface RecordCounts {
+  readonly tasks: number;
+  readonly delegations: number;
+  readonly tokens: number;
+  readonly decisions: number;
+}
+
 /**
  * How many tasks, delegations, tokens and decisions the store holds, read through the port: what a
  * refused write must leave unchanged.
  */
-export async function countRecords(store: Store): Promise<Record<string, number>> {
+export async function countRecords(store: Store): Promise<RecordCounts> {
   const tasks = await store.listTasks({ limit: 1000 });
   let delegations = 0;
   let tokens = 0;
@@ -205,7 +221,13 @@ export async function countRecords(store: Store): Promise<Record<string, number>
       tokens += (await store.tokenVersions(delegation.did)).length;
     }
   }
-  let decisions = 0;
+  const decisions = (await allDecisions(store)).length;
+  return { tasks: tasks.length, delegations, tokens, decisions };
+}
+
+/** Every decision in the log, oldest first, read through the port a page at a time. */
+export async function allDecisions(store: Store): Promise<DecisionRecord[]> {
+  const all: DecisionRecord[] = [];
   let cursor: number | undefined;
   do {
     const page = await store.queryDecisions({
@@ -213,10 +235,79 @@ export async function countRecords(store: Store): Promise<Record<string, number>
       order: "oldest",
       ...(cursor === undefined ? {} : { cursor }),
     });
-    decisions += page.items.length;
+    all.push(...page.items);
     cursor = page.next ?? undefined;
   } while (cursor !== undefined);
-  return { tasks: tasks.length, delegations, tokens, decisions };
+  return all;
+}
+
+/** How many decisions of `kind` (and of `outcome`, when given) the log holds. */
+export async function countDecisions(store: Store, kind: string, outcome?: DecisionOutcome): Promise<number> {
+  return (await allDecisions(store)).filter(
+    (decision) => decision.kind === kind && (outcome === undefined || decision.decision === outcome),
+  ).length;
+}
+
+/**
+ * What is wrong with the delegation graph, read through the port only, one sentence per problem;
+ * empty when the graph is sound. What a crash or a half-applied write could leave behind:
+ *
+ * - a delegation without a token version;
+ * - a token version whose delegation does not exist;
+ * - a hop (depth > 0) without the `delegate` `allow` decision that recorded it;
+ * - a revoked delegation without its place in the revocation feed;
+ * - a live delegation below a revoked parent.
+ *
+ * Delegations are found through every task (`listTasks` by status) and every task, `did` and
+ * presented chain the decision log names; a token is found through the `did` it belongs to, so a
+ * token of a delegation nothing else names cannot be reached through the port.
+ */
+export async function graphInvariantProblems(store: Store): Promise<string[]> {
+  const problems: string[] = [];
+  const decisions = await allDecisions(store);
+  const taskIds = new Set<string>();
+  for (const status of ["open", "completed", "revoked"] as const) {
+    for (const task of await store.listTasks({ status, limit: 1000 })) taskIds.add(task.id);
+  }
+  const namedDids = new Set<string>();
+  const recordedHops = new Set<string>();
+  for (const decision of decisions) {
+    if (decision.task !== null) taskIds.add(decision.task);
+    if (decision.did !== null) namedDids.add(decision.did);
+    for (const presented of decision.chain ?? []) if (presented.did !== null) namedDids.add(presented.did);
+    if (decision.kind === "delegate" && decision.decision === "allow" && decision.did !== null) {
+      recordedHops.add(decision.did);
+    }
+  }
+  const delegations = new Map<string, DelegationRecord>();
+  for (const task of taskIds) {
+    for (const delegation of await store.taskTree(task)) delegations.set(delegation.did, delegation);
+  }
+  for (const did of namedDids) {
+    if (delegations.has(did)) continue;
+    const delegation = await store.getDelegation(did);
+    if (delegation !== undefined) delegations.set(did, delegation);
+    else if ((await store.tokenVersions(did)).length > 0) {
+      problems.push(`token of ${did} has no delegation`);
+    }
+  }
+  for (const delegation of delegations.values()) {
+    const { did, parent } = delegation;
+    if ((await store.tokenVersions(did)).length === 0) problems.push(`delegation ${did} has no token`);
+    if (parent !== null && !recordedHops.has(did)) {
+      problems.push(`hop ${did} has no delegate allow decision`);
+    }
+    if (delegation.status === "revoked" && delegation.revocationSeq === null) {
+      problems.push(`revoked delegation ${did} has no revocation sequence`);
+    }
+    if (parent !== null && delegation.status === "live") {
+      const parentRecord = delegations.get(parent) ?? (await store.getDelegation(parent));
+      if (parentRecord?.status === "revoked") {
+        problems.push(`live delegation ${did} is below revoked parent ${parent}`);
+      }
+    }
+  }
+  return problems;
 }
 
 /** A verify-kind decision about a fresh random did, with every optional member filled in. */
