@@ -14,20 +14,14 @@ import type {
   VerifyDecisionLogOptions,
 } from "@baton/store/adapter-kit";
 import {
-  type CheckedDecision,
-  checkAgentId,
-  checkCount,
-  checkDecisionInput,
-  checkLimit,
-  checkObject,
-  checkRandomId,
-  checkTaskId,
-  invalidInput,
-  MAX_DECISION_BATCH,
+  checkAppendDecisionInput,
+  checkAppendDecisionsInput,
+  checkAppendEachDecisionInput,
+  checkDecisionQuery,
+  checkVerifyDecisionLogOptions,
   StoreError,
   verifyDecisionRows,
 } from "@baton/store/adapter-kit";
-import { INPUT_LIMITS } from "@baton/token";
 import {
   DECISION_COLUMNS,
   type DecisionRow,
@@ -41,7 +35,7 @@ const VERIFY_PAGE = 10_000;
 
 /** Appends one decision, chained to the last. */
 export async function appendDecision(ctx: PgContext, input: DecisionInput): Promise<DecisionRecord> {
-  const decision = checkDecisionInput(input, "decision");
+  const decision = checkAppendDecisionInput(input);
   return ctx.write((tx) => insertDecision(tx, decision));
 }
 
@@ -50,10 +44,7 @@ export async function appendDecisions(
   ctx: PgContext,
   inputs: readonly DecisionInput[],
 ): Promise<DecisionRecord[]> {
-  if (!Array.isArray(inputs) || inputs.length > MAX_DECISION_BATCH) {
-    throw invalidInput("decisions", `must be an array of at most ${MAX_DECISION_BATCH} decisions`);
-  }
-  const decisions = inputs.map((input, i) => checkDecisionInput(input, `decisions[${i}]`));
+  const decisions = checkAppendDecisionsInput(inputs);
   return ctx.write(async (tx) => {
     const records: DecisionRecord[] = [];
     for (const decision of decisions) records.push(await insertDecision(tx, decision));
@@ -66,17 +57,7 @@ export async function appendEachDecision(
   ctx: PgContext,
   inputs: readonly DecisionInput[],
 ): Promise<AppendOutcome[]> {
-  if (!Array.isArray(inputs) || inputs.length > MAX_DECISION_BATCH) {
-    throw invalidInput("decisions", `must be an array of at most ${MAX_DECISION_BATCH} decisions`);
-  }
-  const checked = inputs.map((input, i): CheckedDecision | StoreError => {
-    try {
-      return checkDecisionInput(input, `decisions[${i}]`);
-    } catch (error) {
-      if (error instanceof StoreError) return error;
-      throw error;
-    }
-  });
+  const checked = checkAppendEachDecisionInput(inputs);
   return ctx.write(async (tx) => {
     const outcomes: AppendOutcome[] = [];
     for (const decision of checked) {
@@ -102,30 +83,26 @@ const PATH_DIDS = (path: string) => `with recursive
 
 /** Pages through decisions, filtered by task, agent, did and path. */
 export async function queryDecisions(ctx: PgContext, query: DecisionQuery): Promise<DecisionPage> {
-  const input = checkObject(query, "query");
-  const limit = checkLimit(input.limit, "query.limit", INPUT_LIMITS.maxPageSize, 100);
-  const order = input.order ?? "newest";
-  if (order !== "newest" && order !== "oldest") throw invalidInput("query.order", "must be newest or oldest");
+  const input = checkDecisionQuery(query);
+  const { limit, order } = input;
   const where: string[] = [];
   const params: unknown[] = [];
   const param = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
   };
-  if (input.task !== undefined) where.push(`task = ${param(checkTaskId(input.task, "query.task"))}`);
-  if (input.agent !== undefined) where.push(`agent = ${param(checkAgentId(input.agent, "query.agent"))}`);
+  if (input.task !== undefined) where.push(`task = ${param(input.task)}`);
+  if (input.agent !== undefined) where.push(`agent = ${param(input.agent)}`);
   if (input.did !== undefined) {
-    where.push(
-      `id in (select decision_id from decision_dids where did = ${param(checkRandomId(input.did, "query.did"))})`,
-    );
+    where.push(`id in (select decision_id from decision_dids where did = ${param(input.did)})`);
   }
   let prefix = "";
   if (input.path !== undefined) {
-    prefix = PATH_DIDS(param(checkRandomId(input.path, "query.path")));
+    prefix = PATH_DIDS(param(input.path));
     where.push("id in (select dd.decision_id from decision_dids dd join related r on r.did = dd.did)");
   }
   if (input.cursor !== undefined) {
-    const cursor = param(checkCount(input.cursor, "query.cursor", Number.MAX_SAFE_INTEGER));
+    const cursor = param(input.cursor);
     where.push(order === "newest" ? `id < ${cursor}` : `id > ${cursor}`);
   }
   const rows = await ctx.rows<DecisionRow>(
@@ -144,11 +121,7 @@ export async function verifyDecisionLog(
   ctx: PgContext,
   options: VerifyDecisionLogOptions = {},
 ): Promise<DecisionLogVerification> {
-  const input = checkObject(options, "options");
-  if (input.onProgress !== undefined && typeof input.onProgress !== "function") {
-    throw invalidInput("options.onProgress", "must be a function");
-  }
-  const progressEvery = checkLimit(input.progressEvery, "options.progressEvery", 10_000_000, 10_000);
+  const { progressEvery, onProgress } = checkVerifyDecisionLogOptions(options);
   const { highestIdIssued, rows } = await ctx.read(async (tx) => {
     const head = await tx.row<{ lastId: number }>(
       `select last_id as "lastId" from decision_log_head where singleton = 1`,
@@ -169,6 +142,6 @@ export async function verifyDecisionLog(
   return verifyDecisionRows(rows, {
     highestIdIssued,
     progressEvery,
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(onProgress === undefined ? {} : { onProgress }),
   });
 }

@@ -274,31 +274,11 @@ export async function findAgent(tx: Tx, id: string, lock = ""): Promise<AgentRow
   return tx.row<AgentRow>(`select ${AGENT_COLUMNS} from agents where id = $1 ${lock}`, [id]);
 }
 
-/** The agent row, or `not_found` naming `field`. */
-export async function requireAgent(tx: Tx, id: string, field: string, lock = ""): Promise<AgentRow> {
-  const agent = await findAgent(tx, id, lock);
-  if (agent === undefined)
-    throw new StoreError("not_found", `${field}: no agent ${id} is registered`, { field });
-  return agent;
-}
-
 /** The delegation row, if any. */
 export async function findDelegation(tx: Tx, did: string, lock = ""): Promise<DelegationRow | undefined> {
   return tx.row<DelegationRow>(`select ${DELEGATION_COLUMNS} from delegations d where d.did = $1 ${lock}`, [
     did,
   ]);
-}
-
-/** The delegation row, or `not_found` naming `field`. */
-export async function requireDelegation(
-  tx: Tx,
-  did: string,
-  field: string,
-  lock = "",
-): Promise<DelegationRow> {
-  const row = await findDelegation(tx, did, lock);
-  if (row === undefined) throw new StoreError("not_found", `${field}: no delegation ${did}`, { field });
-  return row;
 }
 
 /** The task row, if any. */
@@ -308,13 +288,6 @@ export async function findTask(tx: Tx, id: string, lock = ""): Promise<TaskRecor
     [id],
   );
   return row === undefined ? undefined : toTaskRecord(row);
-}
-
-/** The task row, or `not_found` naming `field`. */
-export async function requireTask(tx: Tx, id: string, field: string, lock = ""): Promise<TaskRecord> {
-  const task = await findTask(tx, id, lock);
-  if (task === undefined) throw new StoreError("not_found", `${field}: no task ${id}`, { field });
-  return task;
 }
 
 /** Whether a token with this `jti` is recorded. */

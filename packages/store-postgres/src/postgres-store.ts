@@ -48,23 +48,27 @@ import type {
   WalkedDelegation,
 } from "@baton/store/adapter-kit";
 import {
-  checkAgentId,
-  checkAudit,
+  checkAncestorsInput,
+  checkBlastRadiusInput,
+  checkChainStatusInput,
+  checkCompleteTaskInput,
   checkCount,
-  checkDigest,
-  checkLimit,
+  checkDescendantsInput,
+  checkListTasksOptions,
   checkObject,
-  checkOptionalText,
-  checkRandomId,
-  checkRevokeOptions,
-  checkTaskId,
-  checkTime,
+  checkRegisterAgentInput,
+  checkRevocationsSinceInput,
+  checkRevokeAgentInput,
+  checkRevokeDelegationInput,
+  checkRevokeTaskInput,
+  checkTaskTreeInput,
+  completeTaskFits,
   invalidInput,
-  MAX_CHAIN_STATUS_DIDS,
-  MAX_NAME_LENGTH,
-  StoreError,
+  registerAgentFits,
+  revokeAgentFits,
+  revokeDelegationFits,
+  revokeTaskFits,
 } from "@baton/store/adapter-kit";
-import { INPUT_LIMITS, parseAgentJwk } from "@baton/token";
 import pg from "pg";
 import * as approvals from "./approvals.ts";
 import * as decisionLog from "./decision-log.ts";
@@ -75,14 +79,12 @@ import {
   AGENT_COLUMNS,
   type AgentRow,
   audit,
+  findAgent,
   findDelegation,
   findTask,
   latestToken,
   linkStatus,
   PgContext,
-  requireAgent,
-  requireDelegation,
-  requireTask,
   TASK_COLUMNS,
   TOKEN_COLUMNS,
   type Tx,
@@ -184,53 +186,27 @@ export class PostgresStore implements Store, SigningKeyStore {
   // agents ---------------------------------------------------------------------------------------
 
   async registerAgent(input: RegisterAgentInput): Promise<AgentRecord> {
-    const value = checkObject(input, "agent");
-    const id = checkAgentId(value.id, "agent.id");
-    const key = parseAgentJwk(value.jwk, "agent.jwk");
-    if (!key.ok) throw invalidInput("agent.jwk", key.error.message);
-    const jkt = checkDigest(value.jkt, "agent.jkt");
-    if (jkt !== key.value.thumbprint)
-      throw invalidInput("agent.jkt", "is not the RFC 7638 thumbprint of agent.jwk");
-    const name = checkOptionalText(value.name, "agent.name", MAX_NAME_LENGTH);
-    const owner = checkOptionalText(value.owner, "agent.owner", MAX_NAME_LENGTH);
-    const at = checkTime(value.at, "agent.at");
-    const agentAudit = checkAudit(value.audit, "agent.audit");
-
+    const agent = checkRegisterAgentInput(input);
     return this.ctx.write(async (tx) => {
       // Registrations take turns across every instance (a transaction-scoped advisory lock), so
-      // the look-alike and key checks below cannot both pass for two racing registrations.
+      // the look-alike and key checks cannot both pass for two racing registrations.
       await tx.rows("select pg_advisory_xact_lock(hashtext('baton.agents.register'))");
-      if (await tx.row("select 1 as one from agents where id = $1", [id])) {
-        throw new StoreError("conflict", `agent.id: agent ${id} is already registered`, {
-          field: "agent.id",
-        });
-      }
       // Agent ids are ASCII (agent:name, spiffe://…), which lower() folds completely.
-      const lookalike = await tx.row<{ id: string }>(
-        "select id from agents where lower(id) = lower($1) limit 1",
-        [id],
-      );
-      if (lookalike !== undefined) {
-        throw new StoreError(
-          "agent_id_lookalike",
-          `agent.id: ${id} differs from the registered agent ${lookalike.id} only in case; use ${lookalike.id} or a distinct name`,
-          { field: "agent.id" },
-        );
-      }
-      const holder = await tx.row<{ id: string }>("select id from agents where jkt = $1 limit 1", [jkt]);
-      if (holder !== undefined) {
-        throw new StoreError(
-          "agent_key_in_use",
-          `agent.jwk: this key is already registered to ${holder.id}; give each agent a key of its own (a token's cnf.jkt must name one agent)`,
-          { field: "agent.jwk" },
-        );
-      }
+      const sameName = await tx.rows<{ id: string }>("select id from agents where lower(id) = lower($1)", [
+        agent.id,
+      ]);
+      registerAgentFits(agent, {
+        idTaken: sameName.some((row) => row.id === agent.id),
+        lookalike: sameName.find((row) => row.id !== agent.id)?.id,
+        keyHolder: (await tx.row<{ id: string }>("select id from agents where jkt = $1 limit 1", [agent.jkt]))
+          ?.id,
+      });
       const row = await tx.row<AgentRow>(
         `insert into agents (id, jwk, jkt, name, owner, created_at) values ($1, $2, $3, $4, $5, $6)
          returning ${AGENT_COLUMNS}`,
-        [id, JSON.stringify(key.value.jwk), jkt, name, owner, at],
+        [agent.id, JSON.stringify(agent.jwk), agent.jkt, agent.name, agent.owner, agent.at],
       );
-      await audit(tx, agentAudit);
+      await audit(tx, agent.audit);
       return toAgentRecord(row as AgentRow);
     });
   }
@@ -248,14 +224,15 @@ export class PostgresStore implements Store, SigningKeyStore {
   }
 
   async disableAgent(id: string, options: RevokeOptions): Promise<RevocationResult> {
-    const agent = checkAgentId(id, "agent");
-    const { reason, at, audit: revokeAudit } = checkRevokeOptions(options, "options");
+    const revocation = checkRevokeAgentInput(id, options);
+    const { agent, reason, at } = revocation;
     return this.ctx.write(async (tx) => {
       let active = false;
       // The agent row is locked after the delegation rows (the lock order): a grant or hop to
       // this agent that holds its share lock commits first, and the cascade then sees it.
       const result = await revokeInTx(tx, { kind: "agent", agent }, at, reason, async () => {
-        active = (await requireAgent(tx, agent, "agent", "for update")).status === "active";
+        const row = revokeAgentFits(revocation, { agent: await findAgent(tx, agent, "for update") });
+        active = row.status === "active";
       });
       if (active) {
         await tx.rows(
@@ -263,18 +240,18 @@ export class PostgresStore implements Store, SigningKeyStore {
           [agent, at, reason],
         );
       }
-      await audit(tx, revokeAudit);
+      await audit(tx, revocation.audit);
       return result;
     });
   }
 
   async revokeAgent(id: string, options: RevokeOptions): Promise<RevocationResult> {
-    const agent = checkAgentId(id, "agent");
-    const { reason, at, audit: revokeAudit } = checkRevokeOptions(options, "options");
+    const revocation = checkRevokeAgentInput(id, options);
+    const { agent, reason, at } = revocation;
     return this.ctx.write(async (tx) => {
-      await requireAgent(tx, agent, "agent");
+      revokeAgentFits(revocation, { agent: await findAgent(tx, agent) });
       const result = await revokeInTx(tx, { kind: "agent", agent }, at, reason);
-      await audit(tx, revokeAudit);
+      await audit(tx, revocation.audit);
       return result;
     });
   }
@@ -287,12 +264,7 @@ export class PostgresStore implements Store, SigningKeyStore {
   }
 
   async listTasks(options: ListTasksOptions = {}): Promise<TaskSummary[]> {
-    const input = checkObject(options, "options");
-    const status = input.status;
-    if (status !== undefined && status !== "open" && status !== "completed" && status !== "revoked") {
-      throw invalidInput("options.status", "must be open, completed or revoked");
-    }
-    const limit = checkLimit(input.limit, "options.limit", INPUT_LIMITS.maxPageSize, 100);
+    const { status, limit } = checkListTasksOptions(options);
     const rows = await this.ctx.rows<Omit<TaskSummary, "hours"> & { hours: string | null }>(
       `select ${TASK_COLUMNS},
         (select count(*) from delegations d where d.task = t.id and d.status = 'live') as "liveDelegations",
@@ -305,41 +277,36 @@ export class PostgresStore implements Store, SigningKeyStore {
   }
 
   async completeTask(id: string, options: CompleteTaskOptions): Promise<RevocationResult> {
-    const taskId = checkTaskId(id, "task");
-    const input = checkObject(options, "options");
-    const at = checkTime(input.at, "options.at");
-    const reason = checkOptionalText(input.reason, "options.reason") ?? "task completed";
-    const completeAudit = checkAudit(input.audit, "options.audit");
+    const completion = checkCompleteTaskInput(id, options);
+    const { task: taskId, reason, at } = completion;
     return this.ctx.write(async (tx) => {
       const result = await revokeInTx(tx, { kind: "task", task: taskId }, at, reason, async () => {
-        const task = await requireTask(tx, taskId, "task", "for update");
-        if (task.status !== "open") {
-          throw new StoreError("conflict", `task ${taskId} is already ${task.status}`, { field: "task" });
-        }
+        completeTaskFits(completion, { task: await findTask(tx, taskId, "for update") });
         await tx.rows(
           "update tasks set status = 'completed', closed_at = $2, close_reason = $3 where id = $1",
           [taskId, at, reason],
         );
       });
-      await audit(tx, completeAudit);
+      await audit(tx, completion.audit);
       return result;
     });
   }
 
   async revokeTask(id: string, options: RevokeOptions): Promise<RevocationResult> {
-    const taskId = checkTaskId(id, "task");
-    const { reason, at, audit: revokeAudit } = checkRevokeOptions(options, "options");
+    const revocation = checkRevokeTaskInput(id, options);
+    const { task: taskId, reason, at } = revocation;
     return this.ctx.write(async (tx) => {
       const result = await revokeInTx(tx, { kind: "task", task: taskId }, at, reason, async () => {
-        const task = await requireTask(tx, taskId, "task", "for update");
-        if (task.status === "open") {
+        const task = await findTask(tx, taskId, "for update");
+        revokeTaskFits(revocation, { task });
+        if (task?.status === "open") {
           await tx.rows(
             "update tasks set status = 'revoked', closed_at = $2, close_reason = $3 where id = $1",
             [taskId, at, reason],
           );
         }
       });
-      await audit(tx, revokeAudit);
+      await audit(tx, revocation.audit);
       return result;
     });
   }
@@ -366,22 +333,20 @@ export class PostgresStore implements Store, SigningKeyStore {
   }
 
   async chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]> {
-    if (!Array.isArray(dids) || dids.length > MAX_CHAIN_STATUS_DIDS) {
-      throw invalidInput("dids", `must be an array of at most ${MAX_CHAIN_STATUS_DIDS} delegation ids`);
-    }
-    for (const [i, did] of dids.entries()) checkRandomId(did, `dids[${i}]`);
-    return linkStatus(this.ctx, dids);
+    return linkStatus(this.ctx, checkChainStatusInput(dids));
   }
 
   // revocation -----------------------------------------------------------------------------------
 
   async revokeDelegation(did: string, options: RevokeOptions): Promise<RevocationResult> {
-    const target = checkRandomId(did, "did");
-    const { reason, at, audit: revokeAudit } = checkRevokeOptions(options, "options");
+    const revocation = checkRevokeDelegationInput(did, options);
+    const { did: target, reason, at } = revocation;
     return this.ctx.write(async (tx) => {
-      await requireDelegation(tx, target, "did");
+      revokeDelegationFits(revocation, {
+        delegationExists: (await findDelegation(tx, target)) !== undefined,
+      });
       const result = await revokeInTx(tx, { kind: "delegation", did: target }, at, reason);
-      await audit(tx, revokeAudit);
+      await audit(tx, revocation.audit);
       return result;
     });
   }
@@ -391,9 +356,8 @@ export class PostgresStore implements Store, SigningKeyStore {
    * in sequence order (the feed head lock), so the page never skips a number a later read could
    * still fill in.
    */
-  async revocationsSince(since: number, limit = 1000): Promise<RevocationFeedPage> {
-    const after = checkCount(since, "since", Number.MAX_SAFE_INTEGER);
-    const pageSize = checkLimit(limit, "limit", INPUT_LIMITS.maxFeedPageSize, 1000);
+  async revocationsSince(since: number, limit?: number): Promise<RevocationFeedPage> {
+    const { since: after, limit: pageSize } = checkRevocationsSinceInput(since, limit);
     return this.ctx.read(async (tx) => {
       const rows = await tx.rows<{ seq: number; did: string; at: number; reason: string | null }>(
         `select revocation_seq as seq, did, revoked_at as at, revoke_reason as reason from delegations
@@ -417,28 +381,20 @@ export class PostgresStore implements Store, SigningKeyStore {
   // graph walks ----------------------------------------------------------------------------------
 
   async ancestors(did: string): Promise<DelegationRecord[]> {
-    return walks.ancestors(this.ctx, checkRandomId(did, "did"));
+    return walks.ancestors(this.ctx, checkAncestorsInput(did));
   }
 
   async descendants(did: string, options: DescendantsOptions = {}): Promise<WalkedDelegation[]> {
-    const start = checkRandomId(did, "did");
-    const input = checkObject(options, "options");
-    const maxDepth =
-      input.maxDepth === undefined
-        ? undefined
-        : checkCount(input.maxDepth, "options.maxDepth", Number.MAX_SAFE_INTEGER);
-    if (input.liveOnly !== undefined && typeof input.liveOnly !== "boolean") {
-      throw invalidInput("options.liveOnly", "must be a boolean");
-    }
-    return walks.descendants(this.ctx, start, maxDepth, input.liveOnly === true);
+    const walk = checkDescendantsInput(did, options);
+    return walks.descendants(this.ctx, walk.did, walk.maxDepth, walk.liveOnly);
   }
 
   async taskTree(taskId: string): Promise<DelegationRecord[]> {
-    return walks.taskTree(this.ctx, checkTaskId(taskId, "task"));
+    return walks.taskTree(this.ctx, checkTaskTreeInput(taskId));
   }
 
   async blastRadius(agentId: string): Promise<BlastRadius> {
-    const agent = checkAgentId(agentId, "agent");
+    const agent = checkBlastRadiusInput(agentId);
     return this.ctx.read((tx) => walks.blastRadius(tx, agent));
   }
 

@@ -12,21 +12,17 @@ import type {
   SigningKeyRecord,
 } from "@baton/store/adapter-kit";
 import {
-  checkAudienceName,
-  checkKeyId,
-  checkObject,
-  checkOptionalText,
-  checkPrivateKeyMaterial,
-  checkSecretHash,
-  checkSettingKey,
-  checkSettingValue,
-  checkTime,
+  addSigningKeyFits,
+  checkAddSigningKeyInput,
+  checkRegisterAudienceInput,
+  checkReplaceSigningKeyMaterialInput,
+  checkRetireSigningKeyInput,
+  checkSetSettingInput,
   FEED_EPOCH_SETTING,
-  invalidInput,
-  MAX_NAME_LENGTH,
-  StoreError,
+  keyMaterialChangeFits,
+  registerAudienceFits,
+  retireSigningKeyFits,
 } from "@baton/store/adapter-kit";
-import { parseAgentJwk, type ServicePublicJwk } from "@baton/token";
 import { type PgContext, type Tx, toSigningKeyRecord } from "./pg-context.ts";
 
 const KEY_COLUMNS = `kid, public_jwk as "publicJwk", private_key_pkcs8 as "privateKeyPkcs8", created_at as "createdAt",
@@ -37,27 +33,16 @@ type SigningKeyRow = Omit<SigningKeyRecord, "publicJwk"> & { publicJwk: string }
 
 /** Adds a signing key; its public JWK must name the same kid, EdDSA and use sig. */
 export async function addSigningKey(ctx: PgContext, input: AddSigningKeyInput): Promise<SigningKeyRecord> {
-  const value = checkObject(input, "key");
-  const kid = checkKeyId(value.kid, "key.kid");
-  const jwk = checkObject(value.publicJwk, "key.publicJwk");
-  const key = parseAgentJwk(jwk, "key.publicJwk");
-  if (!key.ok) throw invalidInput("key.publicJwk", key.error.message);
-  if (jwk.kid !== kid || jwk.alg !== "EdDSA" || jwk.use !== "sig") {
-    throw invalidInput("key.publicJwk", 'must carry kid equal to key.kid, alg "EdDSA" and use "sig"');
-  }
-  const publicJwk: ServicePublicJwk = { ...key.value.jwk, kid, alg: "EdDSA", use: "sig" };
-  const privateKeyPkcs8 = checkPrivateKeyMaterial(value.privateKeyPkcs8, "key.privateKeyPkcs8");
-  const createdAt = checkTime(value.createdAt, "key.createdAt");
+  const key = checkAddSigningKeyInput(input);
   return ctx.write(async (tx) => {
+    // ON CONFLICT DO NOTHING: a kid taken by a racing instance is refused like one taken before.
     const row = await tx.row<SigningKeyRow>(
       `insert into signing_keys (kid, public_jwk, private_key_pkcs8, created_at) values ($1, $2, $3, $4)
        on conflict (kid) do nothing returning ${KEY_COLUMNS}`,
-      [kid, JSON.stringify(publicJwk), privateKeyPkcs8, createdAt],
+      [key.kid, JSON.stringify(key.publicJwk), key.privateKeyPkcs8, key.createdAt],
     );
-    if (row === undefined) {
-      throw new StoreError("conflict", `key.kid: signing key ${kid} already exists`, { field: "key.kid" });
-    }
-    return toSigningKeyRecord(row);
+    addSigningKeyFits(key, { kidTaken: row === undefined });
+    return toSigningKeyRecord(row as SigningKeyRow);
   });
 }
 
@@ -79,18 +64,18 @@ export async function activeSigningKey(ctx: PgContext): Promise<SigningKeyRecord
 
 /** Retires a key; it stays listed so the tokens it signed still verify. */
 export async function retireSigningKey(ctx: PgContext, kid: string, at: number): Promise<SigningKeyRecord> {
-  const keyId = checkKeyId(kid, "kid");
-  const retiredAt = checkTime(at, "at");
+  const retirement = checkRetireSigningKeyInput(kid, at);
   return ctx.write(async (tx) => {
-    const row = await tx.row<SigningKeyRow>(
-      `update signing_keys set retired_at = $2 where kid = $1 and retired_at is null returning ${KEY_COLUMNS}`,
-      [keyId, retiredAt],
+    const key = await tx.row<{ retiredAt: number | null }>(
+      `select retired_at as "retiredAt" from signing_keys where kid = $1 for update`,
+      [retirement.kid],
     );
-    if (row !== undefined) return toSigningKeyRecord(row);
-    const existing = await tx.row("select 1 as one from signing_keys where kid = $1", [keyId]);
-    if (existing === undefined)
-      throw new StoreError("not_found", `kid: no signing key ${keyId}`, { field: "kid" });
-    throw new StoreError("conflict", `kid: signing key ${keyId} is already retired`, { field: "kid" });
+    retireSigningKeyFits(retirement, { key });
+    const row = await tx.row<SigningKeyRow>(
+      `update signing_keys set retired_at = $2 where kid = $1 returning ${KEY_COLUMNS}`,
+      [retirement.kid, retirement.at],
+    );
+    return toSigningKeyRecord(row as SigningKeyRow);
   });
 }
 
@@ -103,27 +88,15 @@ export async function replaceSigningKeyMaterial(
   ctx: PgContext,
   changes: readonly ReplaceSigningKeyMaterial[],
 ): Promise<void> {
-  if (!Array.isArray(changes) || changes.length > 10_000)
-    throw invalidInput("changes", "must be an array of at most 10000 changes");
-  const checked = changes.map((change, i) => {
-    const value = checkObject(change, `changes[${i}]`);
-    return {
-      kid: checkKeyId(value.kid, `changes[${i}].kid`),
-      from: checkPrivateKeyMaterial(value.from, `changes[${i}].from`),
-      to: checkPrivateKeyMaterial(value.to, `changes[${i}].to`),
-    };
-  });
+  const checked = checkReplaceSigningKeyMaterialInput(changes);
   await ctx.write(async (tx) => {
-    for (const { kid, from, to } of checked) {
+    for (const change of checked) {
+      // A conditional update: it applies only while the row still holds `from`.
       const row = await tx.row(
         "update signing_keys set private_key_pkcs8 = $3 where kid = $1 and private_key_pkcs8 = $2 returning kid",
-        [kid, from, to],
+        [change.kid, change.from, change.to],
       );
-      if (row === undefined) {
-        throw new StoreError("conflict", `changes: signing key ${kid} is missing or changed meanwhile`, {
-          field: "changes",
-        });
-      }
+      keyMaterialChangeFits(change, { holdsFrom: row !== undefined });
     }
   });
 }
@@ -133,23 +106,15 @@ export async function registerAudience(
   ctx: PgContext,
   input: RegisterAudienceInput,
 ): Promise<AudienceRecord> {
-  const value = checkObject(input, "audience");
-  const id = checkAudienceName(value.id, "audience.id");
-  const secretHash = checkSecretHash(value.secretHash, "audience.secretHash");
-  const name = checkOptionalText(value.name, "audience.name", MAX_NAME_LENGTH);
-  const at = checkTime(value.at, "audience.at");
+  const audience = checkRegisterAudienceInput(input);
   return ctx.write(async (tx) => {
     const row = await tx.row<AudienceRecord>(
       `insert into audiences (id, secret_hash, name, created_at) values ($1, $2, $3, $4)
        on conflict (id) do nothing returning ${AUDIENCE_COLUMNS}`,
-      [id, secretHash, name, at],
+      [audience.id, audience.secretHash, audience.name, audience.at],
     );
-    if (row === undefined) {
-      throw new StoreError("conflict", `audience.id: audience ${id} is already registered`, {
-        field: "audience.id",
-      });
-    }
-    return row;
+    registerAudienceFits(audience, { idTaken: row === undefined });
+    return row as AudienceRecord;
   });
 }
 
@@ -167,14 +132,12 @@ export async function getSetting(ctx: Pick<Tx, "row">, key: string): Promise<str
 
 /** Sets or overwrites a setting. */
 export async function setSetting(ctx: PgContext, key: string, value: string, at: number): Promise<void> {
-  const name = checkSettingKey(key, "key");
-  const text = checkSettingValue(value, "value");
-  const updatedAt = checkTime(at, "at");
+  const setting = checkSetSettingInput(key, value, at);
   await ctx.write((tx) =>
     tx.rows(
       `insert into settings (key, value, updated_at) values ($1, $2, $3)
        on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`,
-      [name, text, updatedAt],
+      [setting.key, setting.value, setting.at],
     ),
   );
 }
