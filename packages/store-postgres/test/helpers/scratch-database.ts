@@ -1,13 +1,16 @@
 /**
  * Scratch databases for the tests, on the server `BATON_TEST_POSTGRES_URL` names (a role that may
- * CREATE DATABASE). Each test gets a fresh database cloned from a template this process migrated
- * once (`CREATE DATABASE … TEMPLATE`, much faster than migrating each), and drops it after.
+ * CREATE DATABASE). Each test gets a fresh database cloned from a migrated template
+ * (`CREATE DATABASE … TEMPLATE`, much faster than migrating each), and drops it after. The
+ * template is named by a hash of the shipped migrations, built once under an advisory lock (test
+ * processes run in parallel) and kept for later runs; a schema change gets a new one.
  * Without the variable the suites are skipped with a console message saying how to run them.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import { describe, test } from "vitest";
-import { openPostgresStore } from "../../src/index.ts";
+import { MIGRATIONS_FOLDER, openPostgresStore } from "../../src/index.ts";
 
 /** The server the PostgreSQL tests run against, if configured. */
 export const TEST_POSTGRES_URL = process.env.BATON_TEST_POSTGRES_URL;
@@ -34,18 +37,45 @@ function adminPool(): pg.Pool {
   return admin;
 }
 
-/** Migrates a template database once per test process; its feed epoch is removed so each clone gets its own. */
+/** A short hash of every migration file and the journal: what the template's schema is. */
+function migrationsHash(): string {
+  const hash = createHash("sha256");
+  for (const file of [
+    "meta/_journal.json",
+    ...readdirSync(MIGRATIONS_FOLDER)
+      .filter((f) => f.endsWith(".sql"))
+      .sort(),
+  ]) {
+    hash.update(file).update(readFileSync(`${MIGRATIONS_FOLDER}/${file}`));
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * The migrated template, built if no run has built it yet: under a temporary name first, renamed
+ * once complete, so a run killed halfway never leaves a half-migrated template behind. Its feed
+ * epoch is removed, so each clone gets its own at open.
+ */
 async function migratedTemplate(): Promise<string> {
   template ??= (async () => {
-    const name = `baton_template_${process.pid}_${randomBytes(3).toString("hex")}`;
-    await adminPool().query(`create database "${name}"`);
-    const store = await openPostgresStore(withDatabase(TEST_POSTGRES_URL as string, name));
-    await store.pool.query("delete from settings where key = 'revocation_feed_epoch'");
-    await store.close();
-    process.once(
-      "beforeExit",
-      () => void adminPool().query(`drop database if exists "${name}" with (force)`),
-    );
+    const name = `baton_template_${migrationsHash()}`;
+    const client = await adminPool().connect();
+    try {
+      await client.query("select pg_advisory_lock(hashtext($1))", [name]);
+      const exists = await client.query("select 1 from pg_database where datname = $1", [name]);
+      if (exists.rowCount === 0) {
+        const building = `${name}_building`;
+        await client.query(`drop database if exists "${building}" with (force)`);
+        await client.query(`create database "${building}"`);
+        const store = await openPostgresStore(withDatabase(TEST_POSTGRES_URL as string, building));
+        await store.pool.query("delete from settings where key = 'revocation_feed_epoch'");
+        await store.close();
+        await client.query(`alter database "${building}" rename to "${name}"`);
+      }
+    } finally {
+      await client.query("select pg_advisory_unlock(hashtext($1))", [name]);
+      client.release();
+    }
     return name;
   })();
   return template;
