@@ -25,13 +25,17 @@ if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$version $cluster"; th
   pg_createcluster "$version" "$cluster" >&2
 fi
 port=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c {print $3}')
-# Loopback only, whatever the cluster's configuration file says.
-pg_conftool "$version" "$cluster" set listen_addresses 127.0.0.1 >&2
+# Loopback only, whatever the cluster's main configuration file says (conf.d is read last).
+conf_dir=/etc/postgresql/$version/$cluster/conf.d
+mkdir -p "$conf_dir"
+echo "listen_addresses = '127.0.0.1'" >"$conf_dir/baton-ci.conf"
 if ! pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c {print $4}' | grep -q online; then
   log "starting cluster $version/$cluster on 127.0.0.1:$port"
   pg_ctlcluster "$version" "$cluster" start >&2
 else
-  pg_ctlcluster "$version" "$cluster" reload >&2
+  # A running cluster re-binds only on restart; restart it if it listens beyond loopback.
+  listening=$(runuser -u postgres -- psql -Atqp "$port" -d postgres -c 'show listen_addresses')
+  if [ "$listening" != "127.0.0.1" ]; then pg_ctlcluster "$version" "$cluster" restart >&2; fi
 fi
 for _ in $(seq 1 30); do
   runuser -u postgres -- pg_isready -q -h 127.0.0.1 -p "$port" && break

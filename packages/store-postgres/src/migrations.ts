@@ -96,6 +96,9 @@ export function pendingMigrations(
 export async function migrateDatabase(pool: pg.Pool, folder: string = MIGRATIONS_FOLDER): Promise<string> {
   const journal = readMigrationJournal(folder);
   const client = await pool.connect();
+  // A connection dropped while held would otherwise emit an unhandled error; the query fails anyway.
+  const onError = () => {};
+  client.on("error", onError);
   try {
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
     try {
@@ -107,6 +110,7 @@ export async function migrateDatabase(pool: pg.Pool, folder: string = MIGRATIONS
       await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]);
     }
   } finally {
+    client.off("error", onError);
     client.release();
   }
 }

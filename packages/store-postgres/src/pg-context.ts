@@ -146,6 +146,30 @@ function txOf(client: pg.PoolClient): Tx {
   };
 }
 
+/**
+ * Checks a connection out for one transaction. While checked out, a connection the server drops
+ * (a restart, a terminated backend) emits `error` outside any query; without a listener that
+ * would crash the process. The listener marks it broken, so it is destroyed on release instead of
+ * going back to the pool; the query in flight, if any, rejects on its own.
+ */
+async function checkOut(
+  pool: pg.Pool,
+): Promise<{ client: pg.PoolClient; release: (broken: boolean) => void }> {
+  const client = await pool.connect();
+  let dropped = false;
+  const onError = () => {
+    dropped = true;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    release: (broken) => {
+      client.off("error", onError);
+      client.release(broken || dropped);
+    },
+  };
+}
+
 /** Shared state and helpers of one open PostgreSQL store. */
 export class PgContext {
   constructor(readonly pool: pg.Pool) {}
@@ -158,7 +182,7 @@ export class PgContext {
    */
   async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const { client, release } = await checkOut(this.pool);
       let broken = false;
       try {
         await client.query("begin");
@@ -175,14 +199,14 @@ export class PgContext {
         if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
         throw storeErrorOf(error);
       } finally {
-        client.release(broken);
+        release(broken);
       }
     }
   }
 
   /** Runs `fn` in one read-only REPEATABLE READ transaction, so its statements see one snapshot. */
   async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkOut(this.pool);
     let broken = false;
     try {
       await client.query("begin isolation level repeatable read read only");
@@ -197,7 +221,7 @@ export class PgContext {
       }
       throw error;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
