@@ -62,7 +62,9 @@ function migrationsHash(): string {
  */
 async function migratedTemplate(): Promise<string> {
   template ??= (async () => {
-    const name = `baton_template_${migrationsHash()}`;
+    // Per role too: only the role that made a template (or a superuser) may clone it.
+    const role = new URL(TEST_POSTGRES_URL as string).username.replace(/[^a-z0-9_]/gi, "_").slice(0, 16);
+    const name = `baton_template_${role}_${migrationsHash()}`;
     const client = await adminPool().connect();
     try {
       await client.query("select pg_advisory_lock(hashtext($1))", [name]);
