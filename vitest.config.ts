@@ -1,6 +1,13 @@
 import { defineConfig } from "vitest/config";
 
+// The workspace packages' `source` export condition points at their TypeScript sources, so the
+// suites run against src/ with nothing built. Listing conditions replaces Vite's defaults, which
+// are therefore repeated after it (client and server lists as Vite documents them).
+const SOURCE_FIRST = ["source", "module", "development|production"];
+
 export default defineConfig({
+  resolve: { conditions: [...SOURCE_FIRST, "browser"] },
+  ssr: { resolve: { conditions: [...SOURCE_FIRST, "node"] } },
   test: {
     include: [
       "packages/*/src/**/*.test.ts",

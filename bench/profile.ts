@@ -2,7 +2,7 @@
  * Profiles one chain-verification figure: runs it in a loop under the V8 CPU profiler and prints
  * the functions with the most self time. Usage:
  *
- *   node --import tsx bench/profile.ts [depth=5] [cold|warm] [proof|noproof] [seconds=5]
+ *   node --conditions=source --import tsx bench/profile.ts [depth=5] [cold|warm] [proof|noproof] [seconds=5]
  *
  * The .cpuprofile is written to bench/results/profiles/ (open it in Chrome DevTools).
  */

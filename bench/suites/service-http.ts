@@ -72,18 +72,22 @@ async function startChild(
   db: string,
 ): Promise<{ child: ChildProcess; url: string }> {
   const root = fileURLToPath(new URL("../../", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/service/child.ts")], {
-    cwd: root,
-    env: {
-      ...process.env,
-      BENCH_SYNC: sync,
-      BATON_DB: db,
-      BATON_OPERATOR_TOKEN: OPERATOR_TOKEN,
-      BATON_PROOF_MAX_AGE: "600",
-      BATON_REVALIDATION_INTERVAL: "3600",
+  const child = spawn(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", path.join(root, "bench/service/child.ts")],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        BENCH_SYNC: sync,
+        BATON_DB: db,
+        BATON_OPERATOR_TOKEN: OPERATOR_TOKEN,
+        BATON_PROOF_MAX_AGE: "600",
+        BATON_REVALIDATION_INTERVAL: "3600",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {

@@ -1,6 +1,6 @@
 /**
  * End-to-end over real HTTP on loopback with a real SQLite file (issue 5): an operator, three
- * agents using the client SDK, and a tool server using the verifier middleware with the JWKS and
+ * agents using the client SDK, and a tool server using the verifier's Hono gates with the JWKS and
  * the revocation feed followed over HTTP. One clock, controlled by the test, drives the service,
  * the agents' DPoP proofs and the offline verifier.
  */
@@ -10,13 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AgentKeyPair, BatonAgent, BatonError, BatonOperator, createDpopProof } from "@baton/client";
 import { loadConfig, type RunningServer, startServer } from "@baton/service";
-import {
-  batonMiddleware,
-  createVerifier,
-  followRevocationFeed,
-  httpDecisionSink,
-  remoteJwks,
-} from "@baton/verifier";
+import { createVerifier, followRevocationFeed, httpDecisionSink, remoteJwks } from "@baton/verifier";
+import { createHonoGate } from "@baton/verifier/hono";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -24,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 const OPERATOR_TOKEN = "e2e-operator-token-0123456789abcdef";
 const START = 1_767_225_600;
 
-/** Listens on a free port first, then builds the app: the middleware needs its public origin. */
+/** Listens on a free port first, then builds the app: the gate needs its public origin. */
 async function listen(build: (origin: string) => Hono): Promise<{ server: ServerType; url: string }> {
   let app: Hono | undefined;
   const listening = await new Promise<{ server: ServerType; url: string }>((resolve) => {
@@ -113,31 +108,13 @@ describe("token service end to end", () => {
     });
     tool = await listen((publicOrigin) => {
       const app = new Hono();
-      app.use(
-        "*",
-        batonMiddleware({
-          verifier,
-          audience: "repo-tool",
-          publicOrigin,
-          sink,
-          routes: [
-            {
-              method: "GET",
-              path: "/repos/:owner/:repo/issues",
-              action: "repo.issues.read",
-              resource: "repo:{owner}/{repo}/issues",
-            },
-            {
-              method: "POST",
-              path: "/repos/:owner/:repo/issues",
-              action: "repo.issues.create",
-              resource: "repo:{owner}/{repo}/issues",
-            },
-          ],
-        }),
+      const baton = createHonoGate({ verifier, audience: "repo-tool", publicOrigin, sink });
+      const issues = (action: string) => baton({ action, resource: "repo:{owner}/{repo}/issues" });
+      app.get("/repos/:owner/:repo/issues", issues("repo.issues.read"), (c) => c.json({ issues: [] }));
+      app.post("/repos/:owner/:repo/issues", issues("repo.issues.create"), (c) =>
+        c.json({ created: true }, 201),
       );
-      app.get("/repos/:owner/:repo/issues", (c) => c.json({ issues: [] }));
-      app.post("/repos/:owner/:repo/issues", (c) => c.json({ created: true }, 201));
+      app.notFound(baton.unmapped);
       return app;
     });
   });

@@ -1,6 +1,6 @@
 /**
  * The token service as a child process, the way an operator runs it:
- * `node --import tsx apps/token-service/src/main.ts` with `BATON_PORT=0`, its URL read from the
+ * `node --conditions=source --import tsx apps/token-service/src/main.ts` with `BATON_PORT=0`, its URL read from the
  * first line of stdout. Used by the crash and load suites; every child is killed by its own pid.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -29,7 +29,13 @@ export async function startServiceProcess(
 ): Promise<ServiceProcess> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), "--import", "tsx", options.script ?? "apps/token-service/src/main.ts"],
+    [
+      ...(options.nodeArgs ?? []),
+      "--conditions=source",
+      "--import",
+      "tsx",
+      options.script ?? "apps/token-service/src/main.ts",
+    ],
     {
       cwd: repoRoot,
       env: {

@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // The `baton` bin. The sources are TypeScript used without a build step, so register tsx's loader
-// first (tsx is the workspace's dev tool; see the root package.json), then run the command.
-import { register } from "tsx/esm/api";
+// first (tsx is the workspace's dev tool; see the root package.json), then run the command. The
+// workspace packages publish dist/ by default and their sources under the `source` export
+// condition: the hook below adds that condition to every import, as `--conditions=source` would.
+import { register } from "node:module";
+import { register as registerTsx } from "tsx/esm/api";
 
-register();
+registerTsx();
+register(
+  "data:text/javascript,export function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...context.conditions, 'source'] }); }",
+);
 await import("../src/main.ts");

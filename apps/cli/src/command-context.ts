@@ -45,7 +45,16 @@ export function parseCommandArgs(argv: readonly string[], options: OptionSpec): 
     return { values: values as ParsedArgs["values"], positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw usageError(message.replace(/\. To specify a positional argument.*$/s, ""));
+    // node's messages span lines ("…ambiguous.\nDid you forget…\nTo specify… use '--did=-XYZ'"):
+    // one line, so the hint is not escaped away by the printable filter.
+    throw usageError(
+      message
+        .replace(/\. To specify a positional argument.*$/s, "")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0)
+        .join(" "),
+    );
   }
 }
 

@@ -1,13 +1,13 @@
 /** How capabilities, times and outcomes read in human output. */
+import { capabilityText, decisionHop, durationText } from "@baton/core";
 import type { DecisionRecord } from "@baton/store";
 import type { Capability } from "@baton/token";
 import { printable } from "./printable.ts";
+import type { Style } from "./style.ts";
 
 /** `repo.issues.* on repo:acme/web/**` (with limits as JSON when there are any). */
 export function describeCapability(cap: Capability): string {
-  return printable(
-    `${cap.act} on ${cap.res}${cap.lim === undefined ? "" : ` limited by ${JSON.stringify(cap.lim)}`}`,
-  );
+  return printable(capabilityText(cap));
 }
 
 /** Capabilities joined with `; `. */
@@ -17,12 +17,7 @@ export function describeCapabilities(caps: readonly Capability[]): string {
 
 /** A duration in seconds as `1h 5m`, `10m`, `45s`. */
 export function describeDuration(seconds: number): string {
-  const s = Math.abs(Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 === 0 ? "" : ` ${s % 60}s`}`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return `${h}h${m === 0 ? "" : ` ${m}m`}`;
+  return durationText(seconds);
 }
 
 /** An absolute time as ISO-8601 to the second (UTC). */
@@ -55,10 +50,12 @@ export function describeReporter(decision: DecisionRecord): string {
   return decision.reporter ?? "service";
 }
 
-/**
- * The delegation a decision row belongs under in a tree: its subject `did`, else the leaf of the
- * chain it presented (a refused chain's decision belongs to the hop that presented it).
- */
-export function decisionHop(decision: DecisionRecord): string | null {
-  return decision.did ?? decision.chain?.at(-1)?.did ?? null;
+/** The delegation a decision row belongs under (one rule, in @baton/core). */
+export { decisionHop };
+
+/** `allow`, `deny` or `step_up`, coloured. */
+export function describeDecisionOutcome(outcome: string, style: Style): string {
+  if (outcome === "allow") return style.green("allow");
+  if (outcome === "deny") return style.red("deny");
+  return style.yellow(printable(outcome));
 }

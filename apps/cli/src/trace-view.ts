@@ -73,7 +73,8 @@ function nodeFor(
   const label = `${style.bold(printable(delegation.to))} ${style.dim(`from ${from}`)}  ${statusText(delegation, now, style)}  did ${printable(delegation.did)}${marker}`;
   const details = [
     `can: ${describeCapabilities(delegation.cap)}`,
-    `for: ${printable(delegation.aud.join(", "))}   expires ${isoTime(delegation.exp)} (${relativeTime(delegation.exp, now)})   may delegate ${delegation.mdp} more`,
+    // A revoked hop never "expires in …": its end came with the revocation, shown below.
+    `for: ${printable(delegation.aud.join(", "))}   ${delegation.status === "revoked" ? `would have expired ${isoTime(delegation.exp)}` : `expires ${isoTime(delegation.exp)} (${relativeTime(delegation.exp, now)})`}   may delegate ${delegation.mdp} more`,
   ];
   if (delegation.intent !== null) details.push(`intent: ${printable(delegation.intent)}`);
   if (delegation.status === "revoked") {

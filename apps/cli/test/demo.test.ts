@@ -42,7 +42,7 @@ describe("baton demo", () => {
   });
 
   test("names the agent that presented each refused chain, not the holder of the last hop that verified", async () => {
-    const listed = await baton(["decisions", "--did", leafDid, "--db", db, "--json", "--limit", "1000"]);
+    const listed = await baton(["decisions", `--did=${leafDid}`, "--db", db, "--json", "--limit", "1000"]);
     expect(listed.code).toBe(EXIT_CODES.ok);
     const items = (JSON.parse(listed.stdout) as { items: DecisionRecord[] }).items;
     const deniedFor = (code: string) =>
@@ -62,7 +62,7 @@ describe("baton demo", () => {
         ]);
       }
     }
-    const table = await baton(["decisions", "--did", leafDid, "--db", db, "--no-color"]);
+    const table = await baton(["decisions", `--did=${leafDid}`, "--db", db, "--no-color"]);
     expect(table.stdout.split("\n")[0]).toMatch(/ACTOR\s+REPORTER/);
   });
 

@@ -103,6 +103,15 @@ describe("first contact", () => {
     });
   });
 
+  test("an id that starts with a dash is refused with the hint to write --did=…, on one readable line", async () => {
+    // A random did begins with "-" about once in 64: the hint is what the user needs then.
+    const refused = await baton(["decisions", "--did", "-AbCdEfGhIjKlMnOpQrStUv", "--db", "x.db"]);
+    expect(refused.code).toBe(EXIT_CODES.usage);
+    expect(refused.stderr).toContain("use '--did=-XYZ'");
+    expect(refused.stderr).not.toContain("\\u000a");
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
   test("--version prints the package's version, as JSON with --json", async () => {
     const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
     const human = await baton(["--version"]);

@@ -1,17 +1,21 @@
 /**
- * The root README's examples are real: the SDK and middleware snippets are the files in
+ * The root README's examples are real: the SDK and tool-server snippets are the files in
  * apps/cli/examples verbatim (this test fails when they diverge) and run here against a real
- * service; every pnpm in their code is the pinned `npx -y pnpm@…` (a fresh machine has no pnpm),
- * and every `node apps/cli/bin/baton.js` line names a command and options that exist.
+ * service, each tool server (Hono, node:http, Express) over real HTTP on loopback; every pnpm in
+ * their code is the pinned `npx -y pnpm@…` (a fresh machine has no pnpm), and every
+ * `node apps/cli/bin/baton.js` line names a command and options that exist.
  */
 import { readFileSync } from "node:fs";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { RunningServer } from "@baton/service";
-import { type ServerType, serve } from "@hono/node-server";
+import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { delegateAndCall } from "../examples/agent-sdk.ts";
-import { createRepoTool } from "../examples/tool-server.ts";
+import { createRepoTool as createHonoRepoTool } from "../examples/tool-server.ts";
+import { createRepoTool as createExpressRepoTool } from "../examples/tool-server-express.ts";
+import { createRepoTool as createNodeRepoTool } from "../examples/tool-server-node.ts";
 import { EXIT_CODES } from "../src/exit-codes.ts";
 import { baton, OPERATOR_TOKEN, startService, tempDir } from "./helpers.ts";
 
@@ -43,12 +47,13 @@ function words(line: string): string[] {
 }
 
 describe("README examples", () => {
-  test.each(["apps/cli/examples/agent-sdk.ts", "apps/cli/examples/tool-server.ts"])(
-    "the README shows %s verbatim",
-    (path) => {
-      expect(exampleBlock(path)).toBe(readFileSync(fileURLToPath(new URL(path, ROOT)), "utf8"));
-    },
-  );
+  test.each([
+    "apps/cli/examples/agent-sdk.ts",
+    "apps/cli/examples/tool-server.ts",
+    "apps/cli/examples/tool-server-node.ts",
+  ])("the README shows %s verbatim", (path) => {
+    expect(exampleBlock(path)).toBe(readFileSync(fileURLToPath(new URL(path, ROOT)), "utf8"));
+  });
 
   test("keeps the install-and-demo and install-and-test commands first", () => {
     const first = /```sh\n([^\n]*)\n([^\n]*)\n/.exec(readme);
@@ -98,46 +103,114 @@ describe("README examples", () => {
     expect(session.indexOf("audiences add repo-tool")).toBeLessThan(session.indexOf("--aud repo-tool"));
   });
 
-  describe("run against a real service", () => {
+  /** Starts an example tool server on loopback; it is built once its origin is known. */
+  type StartTool = (
+    serviceUrl: string,
+    issuer: string,
+  ) => Promise<{ server: Server; url: string; stop: () => void }>;
+
+  /** Listens first, then builds: each example needs the tool's public origin when it is built. */
+  async function listenThenBuild(
+    listen: (handler: RequestListener) => Server,
+    build: (origin: string) => Promise<{ listener: RequestListener; stop: () => void }>,
+  ): Promise<{ server: Server; url: string; stop: () => void }> {
+    let listener: RequestListener | undefined;
+    const server = listen((req, res) =>
+      listener === undefined ? res.writeHead(503).end() : listener(req, res),
+    );
+    await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const built = await build(url);
+    listener = built.listener;
+    return { server, url, stop: built.stop };
+  }
+
+  const nodeListen = (handler: RequestListener) => createServer(handler).listen(0, "127.0.0.1");
+  const tools: [string, StartTool][] = [
+    [
+      "Hono (apps/cli/examples/tool-server.ts, on @hono/node-server)",
+      async (serviceUrl, issuer) => {
+        let app: Awaited<ReturnType<typeof createHonoRepoTool>>["app"] | undefined;
+        const server = serve({
+          fetch: (request) => app?.fetch(request) ?? new Response(null, { status: 503 }),
+          hostname: "127.0.0.1",
+          port: 0,
+        }) as Server;
+        await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const created = await createHonoRepoTool(serviceUrl, issuer, url);
+        app = created.app;
+        return { server, url, stop: created.stop };
+      },
+    ],
+    [
+      "node:http (apps/cli/examples/tool-server-node.ts)",
+      (serviceUrl, issuer) =>
+        listenThenBuild(nodeListen, (origin) => createNodeRepoTool(serviceUrl, issuer, origin)),
+    ],
+    [
+      "Express (apps/cli/examples/tool-server-express.ts)",
+      (serviceUrl, issuer) =>
+        listenThenBuild(nodeListen, async (origin) => {
+          const { app, stop } = await createExpressRepoTool(serviceUrl, issuer, origin);
+          return { listener: app, stop };
+        }),
+    ],
+  ];
+
+  describe.each(tools)("run against a real service: %s", (_name, startTool) => {
     let temp: ReturnType<typeof tempDir>;
     let service: RunningServer;
-    let tool: { server: ServerType; url: string; stop: () => void };
+    let tool: { server: Server; url: string; stop: () => void };
 
     beforeAll(async () => {
       temp = tempDir("baton-readme-");
       service = await startService(temp.dir);
-      // Listen first: the example's middleware needs the tool's public origin when it is built.
-      let app: Awaited<ReturnType<typeof createRepoTool>>["app"] | undefined;
-      const listening = await new Promise<{ server: ServerType; url: string }>((resolve) => {
-        const server = serve(
-          {
-            fetch: (request) => app?.fetch(request) ?? new Response(null, { status: 503 }),
-            hostname: "127.0.0.1",
-            port: 0,
-          },
-          (info: AddressInfo) => resolve({ server, url: `http://127.0.0.1:${info.port}` }),
-        );
-      });
-      const created = await createRepoTool(service.url, service.issuer, listening.url);
-      app = created.app;
-      tool = { ...listening, stop: created.stop };
+      tool = await startTool(service.url, service.issuer);
     });
 
     afterAll(async () => {
       tool?.stop();
       await new Promise<void>((resolve) => {
         if (tool === undefined) return resolve();
-        (tool.server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        tool.server.closeAllConnections();
         tool.server.close(() => resolve());
       });
       await service?.close();
       temp?.remove();
     });
 
-    test("the SDK example's sub-agent is allowed by the middleware example", async () => {
+    test("the SDK example's sub-agent is allowed by the tool-server example", async () => {
       const response = await delegateAndCall(service.url, OPERATOR_TOKEN, tool.url);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ issues: [], for: "agent:coder" });
+    });
+
+    test("refuses a call without credentials with 401, a bare Baton challenge and problem+json", async () => {
+      const response = await fetch(`${tool.url}/repos/acme/web/issues`);
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe("Baton");
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(await response.json()).toMatchObject({ code: "malformed", status: 401, decision: "deny" });
+    });
+
+    test("refuses a request no gated route names with 403 unmapped_route", async () => {
+      for (const [method, path] of [
+        ["POST", "/repos/acme/web/issues"],
+        ["GET", "/admin"],
+      ] as const) {
+        const response = await fetch(`${tool.url}${path}`, { method });
+        expect(response.status, `${method} ${path}`).toBe(403);
+        expect(response.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
+        expect(await response.json()).toMatchObject({ code: "unmapped_route", reasons: [{ hop: null }] });
+      }
+    });
+
+    test("refuses a percent-encoded path segment with 400 instead of decoding it into another repository", async () => {
+      const response = await fetch(`${tool.url}/repos/acme/web%2F..%2Fapi/issues`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get("www-authenticate")).toContain('error="invalid_request"');
+      expect(await response.json()).toMatchObject({ code: "malformed" });
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The token service entry point: `baton-token-service [options]` (bin/) or
- * `node --import tsx apps/token-service/src/main.ts [options]`.
+ * `node --conditions=source --import tsx apps/token-service/src/main.ts [options]`.
  * Reads the configuration from the environment and flags, starts the server, and shuts down
  * gracefully on SIGINT or SIGTERM.
  */

@@ -8,6 +8,15 @@ export {
 export { canonicalCaps } from "./capabilities.ts";
 export { allowAll, type PresentedLinks, recorded, UseCaseContext } from "./context.ts";
 export {
+  csvCell,
+  decisionsAsCsv,
+  decisionsAsJsonLines,
+  EXPORT_FORMATS,
+  EXPORT_MEDIA_TYPES,
+  type ExportFormat,
+  exportDecisions,
+} from "./decision-export.ts";
+export {
   type Attribution,
   attribution,
   audienceReporter,
@@ -16,6 +25,34 @@ export {
   type Presenter,
   storeReasons,
 } from "./decision-records.ts";
+export {
+  allMatchingDecisions,
+  type DecisionSearch,
+  type DecisionSearchPage,
+  type DecisionSearchRequest,
+  type DecisionWithHop,
+  decisionHop,
+  EXPORT_LIMIT,
+  MAX_SEARCH_LENGTH,
+  matchesSearch,
+  parseDecisionSearch,
+  SEARCH_QUALIFIERS,
+  searchDecisions,
+  withHops,
+} from "./decision-search.ts";
+export {
+  type Coverage,
+  decisionById,
+  type Explanation,
+  type ExplanationFacts,
+  explainDecision,
+  explanationFactsOf,
+  type FailedCheck,
+  type HopFacts,
+  type HopProof,
+  type RevocationAtTime,
+  type TimeCheck,
+} from "./explanation.ts";
 export { hopStatusOf } from "./hop-status.ts";
 export {
   type HopBounds,
@@ -27,6 +64,13 @@ export {
   rootClaims,
 } from "./issuance.ts";
 export { compareHop, type HopChange, type HopTerms } from "./narrowing.ts";
+export {
+  capabilityText,
+  durationText,
+  hopChangeText,
+  type NarrowingLine,
+  narrowingLines,
+} from "./narrowing-words.ts";
 export type { DiagnosticLogger, TokenKeys, UseCasePorts, UseCaseSettings } from "./ports.ts";
 export { checkReport, type ReportRefusal } from "./report-checks.ts";
 export { type ApprovalRequest, recordApprovalRequest, stepUpRefusal } from "./step-up.ts";
@@ -73,7 +117,13 @@ export {
 } from "./use-cases/report.ts";
 export { type Revalidated, revalidate } from "./use-cases/revalidate.ts";
 export { type RevocationRequest, type Revoked, revoke } from "./use-cases/revoke.ts";
-export { inspectTask, trace } from "./use-cases/trace.ts";
+export {
+  explain,
+  exportMatchingDecisions,
+  findDecisions,
+  inspectTask,
+  trace,
+} from "./use-cases/trace.ts";
 export {
   type CallCheck,
   type CallDecision,

@@ -3,7 +3,9 @@
  * what narrowed against its parent (issue 10).
  */
 import type { DecisionRecord, DelegationRecord, Store, TaskRecord, TokenRecord } from "@baton/store/contract";
+import { decisionHop } from "./decision-search.ts";
 import { compareHop, type HopChange } from "./narrowing.ts";
+import { type NarrowingLine, narrowingLines } from "./narrowing-words.ts";
 
 /**
  * A hop's state right now, for colouring: `revoked` (revocation is final; a closed task or a
@@ -28,7 +30,51 @@ export type TaskNode = DelegationRecord & {
   readonly token: LatestTokenView | null;
   /** What narrowed against the parent (null for the root grant). */
   readonly narrowing: readonly HopChange[] | null;
+  /** The same changes in words, as the CLI says them (null for the root grant). */
+  readonly narrowingText: readonly NarrowingLine[] | null;
+  /** Refusals (deny and step_up with reasons) about this hop, with the latest one's first code. */
+  readonly denials: HopDenials;
 };
+
+/** The refusals logged about one hop. */
+export interface HopDenials {
+  readonly count: number;
+  /** The newest refusal's id, time and first reason code; null when there is none. */
+  readonly latest: { readonly id: number; readonly at: number; readonly code: string | null } | null;
+}
+
+/** Most decisions of a task read to count each hop's refusals. */
+const DENIAL_SCAN = 5000;
+
+/** Refusals per hop (by {@link decisionHop}) among a task's latest decisions. */
+async function denialsByHop(store: Store, task: string): Promise<Map<string, HopDenials>> {
+  const byHop = new Map<string, HopDenials>();
+  let cursor: number | undefined;
+  let read = 0;
+  while (read < DENIAL_SCAN) {
+    const page = await store.queryDecisions({
+      task,
+      limit: 1000,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    for (const decision of page.items) {
+      // A refusal of a chain always names its reasons; an operator's own "deny" (of an approval) does not.
+      if (decision.decision === "allow" || decision.reasons.length === 0) continue;
+      const hop = decisionHop(decision);
+      if (hop === null) continue;
+      const seen = byHop.get(hop);
+      // Newest first: the first refusal met is the latest.
+      byHop.set(hop, {
+        count: (seen?.count ?? 0) + 1,
+        latest: seen?.latest ?? { id: decision.id, at: decision.at, code: decision.reasons[0]?.code ?? null },
+      });
+    }
+    read += page.items.length;
+    if (page.next === null) break;
+    cursor = page.next;
+  }
+  return byHop;
+}
 
 /** Computes a hop's {@link HopState} at `now`. */
 export function hopState(record: DelegationRecord, token: TokenRecord | undefined, now: number): HopState {
@@ -49,6 +95,7 @@ export async function taskNodes(store: Store, task: string, now: number): Promis
   const records = await store.taskTree(task);
   const byDid = new Map<string, { record: DelegationRecord; token: TokenRecord | undefined }>();
   for (const record of records) byDid.set(record.did, { record, token: await store.latestToken(record.did) });
+  const denials = await denialsByHop(store, task);
   return records.map((record) => {
     const { token } = byDid.get(record.did) ?? { token: undefined };
     const parent = record.parent === null ? undefined : byDid.get(record.parent);
@@ -72,6 +119,8 @@ export async function taskNodes(store: Store, task: string, now: number): Promis
           ? null
           : { jti: token.jti, version: token.version, iat: token.iat, exp: token.exp, rvl: token.rvl },
       narrowing,
+      narrowingText: narrowing === null ? null : narrowingLines(narrowing),
+      denials: denials.get(record.did) ?? { count: 0, latest: null },
     };
   });
 }

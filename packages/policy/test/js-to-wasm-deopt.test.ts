@@ -12,7 +12,13 @@ describe("Cedar evaluation and V8's JS-to-Wasm deoptimization", () => {
     // A child process: on an affected V8 without the fix, this aborts the whole process (SIGTRAP).
     const child = spawnSync(
       process.execPath,
-      ["--allow-natives-syntax", "--import", "tsx", path.join(here, "fixtures/deopt-during-cedar.ts")],
+      [
+        "--allow-natives-syntax",
+        "--conditions=source",
+        "--import",
+        "tsx",
+        path.join(here, "fixtures/deopt-during-cedar.ts"),
+      ],
       { cwd: repoRoot, encoding: "utf8", timeout: 60_000 },
     );
     expect(child.stderr).not.toContain("Fatal error");

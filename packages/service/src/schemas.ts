@@ -6,6 +6,7 @@
  * what a verifier would refuse.
  */
 
+import { EXPORT_FORMATS, MAX_SEARCH_LENGTH } from "@baton/core";
 import { TEXT_PROBLEM_MESSAGES, textProblem } from "@baton/store";
 import {
   CLAIM_LIMITS,
@@ -349,7 +350,18 @@ export const DecisionQuerySchema = z.strictObject({
   limit: IntegerQuery(1, INPUT_LIMITS.maxPageSize).optional(),
   cursor: IntegerQuery(0, Number.MAX_SAFE_INTEGER).optional(),
   order: z.enum(["newest", "oldest"]).optional(),
+  /** A search (`agent:`, `code:`, `did:`, `action:`, `decision:`, `since:`, `until:`, free words); see `baton decisions --help`. */
+  q: z.string().max(MAX_SEARCH_LENGTH).optional(),
 });
+
+export const DecisionExportQuery = z.strictObject({
+  task: TaskIdSchema.optional(),
+  did: RandomIdSchema.optional(),
+  q: z.string().max(MAX_SEARCH_LENGTH).optional(),
+  format: z.enum(EXPORT_FORMATS),
+});
+
+export const DecisionIdParam = z.strictObject({ id: IntegerQuery(1, Number.MAX_SAFE_INTEGER) });
 
 export const ApprovalsQuery = z.strictObject({
   status: z.enum(["pending", "approved", "denied"]).optional(),

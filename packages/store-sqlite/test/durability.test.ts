@@ -32,7 +32,7 @@ interface Writer {
 
 function startWriter(): Writer {
   // `--import tsx` resolves from the working directory: run from the repo root, where tsx lives.
-  const child = spawn(process.execPath, ["--import", "tsx", WRITE_LOOP, path], {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", WRITE_LOOP, path], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -21,7 +21,7 @@ describeStoreConformance("SqliteStore", async () => {
     },
     // `--import tsx` resolves from the working directory: run from the repo root, where tsx lives.
     startWriter: () =>
-      spawn(process.execPath, ["--import", "tsx", WRITE_LOOP, path], {
+      spawn(process.execPath, ["--conditions=source", "--import", "tsx", WRITE_LOOP, path], {
         cwd: REPO_ROOT,
         stdio: ["ignore", "pipe", "pipe"],
       }),

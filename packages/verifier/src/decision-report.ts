@@ -18,14 +18,14 @@ export const REPORT_LIMITS = {
   maxPolicyIdLength: INPUT_LIMITS.maxPolicyIdLength,
 } as const;
 
-/** What a producer (the middleware) records: raw, as seen on the request. The sink normalizes it. */
+/** What a producer (a gate) records: raw, as seen on the request. The sink normalizes it. */
 export interface DecisionReportInput {
   /** Seconds since the epoch, from the verifier's clock. */
   readonly at: number;
   readonly audience: string;
   readonly method: string;
   readonly path: string;
-  /** Absent when the route table has no rule for the request. */
+  /** Absent when no gated route names the request (`unmapped_route`). */
   readonly action?: string | undefined;
   readonly resource?: string | undefined;
   /** base64url SHA-256 of the call arguments' canonical JSON (see `argsDigest`). */

@@ -38,12 +38,6 @@ export {
   staticKeys,
 } from "./key-sources.ts";
 export { LruCache } from "./lru-cache.ts";
-export {
-  type BatonMiddlewareOptions,
-  batonMiddleware,
-  type PublicUrlTarget,
-  type RouteRule,
-} from "./middleware.ts";
 export { type PolicyContext, type PolicyHook, type PolicyOutcome, policyReason } from "./policy-hook.ts";
 export { ReplayCache } from "./replay-cache.ts";
 export {

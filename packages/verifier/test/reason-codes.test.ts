@@ -15,7 +15,7 @@ import {
 } from "@baton/token";
 import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
-import { batonMiddleware } from "../src/middleware.ts";
+import { createHonoGate } from "../src/hono.ts";
 import type { PolicyHook } from "../src/policy-hook.ts";
 import { memoryRevocations, type RevocationSource } from "../src/revocation-sources.ts";
 import { expectAllowed, expectExactly, expectRefused } from "./expect-decision.ts";
@@ -472,25 +472,20 @@ describe("the request against the leaf", () => {
   });
 
   /** @see issue 13 */
-  it("refuses, in the middleware, a request to a route the table has no rule for (unmapped_route)", async () => {
+  it("refuses, in a tool server's gate, a request no gated route handles (unmapped_route)", async () => {
     about("unmapped_route");
     const app = new Hono();
-    app.use(
-      "*",
-      batonMiddleware({
-        verifier: makeVerifier(),
-        audience: "repo-tool",
-        publicOrigin: "https://tools.test",
-        routes: [
-          {
-            method: "POST",
-            path: "/repos/:owner/:repo/issues",
-            action: "repo.issues.create",
-            resource: "repo:{owner}/{repo}/issues",
-          },
-        ],
-      }),
+    const baton = createHonoGate({
+      verifier: makeVerifier(),
+      audience: "repo-tool",
+      publicOrigin: "https://tools.test",
+    });
+    app.post(
+      "/repos/:owner/:repo/issues",
+      baton({ action: "repo.issues.create", resource: "repo:{owner}/{repo}/issues" }),
+      (c) => c.json({ ok: true }),
     );
+    app.notFound(baton.unmapped);
     const chain = narrowed();
     const response = await app.request(
       new Request("https://tools.test/repos/acme/web/pulls", {

@@ -1,21 +1,26 @@
-/** `baton decisions [--task|--agent|--did]`: the decision log, newest first. */
+/** `baton decisions [--task|--agent|--did|--search] [--format]`: the decision log, newest first, or exported. */
+import { EXPORT_FORMATS, type ExportFormat, exportDecisions } from "@baton/core";
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import { describeActor, describeReporter, isoTime } from "../describe.ts";
 import { EXIT_CODES } from "../exit-codes.ts";
-import { printable, printableOrEmpty } from "../printable.ts";
+import { printable, printableJson, printableOrEmpty } from "../printable.ts";
 import { formatTable } from "../table.ts";
 import { withSource } from "./with-source.ts";
 
 export const decisions: Command = {
   name: "decisions",
-  summary: "list decisions from the log, newest first, filtered by task, actor, delegation or path",
-  usage: "[--task <id>] [--agent <id>] [--did <did>] [--path <did>] [--limit <n>] [--cursor <n>] [--oldest]",
+  summary:
+    "list, search or export decisions from the log, newest first, filtered by task, actor, delegation or path",
+  usage:
+    "[--task <id>] [--agent <id>] [--did <did>] [--path <did>] [--search <query>] [--format jsonl|csv] [--limit <n>] [--cursor <n>] [--oldest]",
   options: {
     task: { type: "string" },
     agent: { type: "string" },
     did: { type: "string" },
     path: { type: "string" },
+    search: { type: "string" },
+    format: { type: "string" },
     limit: { type: "string" },
     cursor: { type: "string" },
     oldest: { type: "boolean" },
@@ -26,6 +31,12 @@ export const decisions: Command = {
     "ancestors and descendants. ACTOR says (unproven) when no valid proof showed the agent presented",
     "the chain; REPORTER is service, or audience:<id> for a tool server's report.",
     "A full page ends with the --cursor value for the next page.",
+    "--search takes the inspector's search: words, and qualifiers agent:<id> code:<code> did:<did>",
+    "action:<act> decision:allow|deny|step_up since:<time> until:<time> (a time is ISO 8601, epoch",
+    "seconds, or an age such as 15m, 2h, 7d; `*` matches anything; quote values with spaces). It",
+    "combines with --task only; write agent: and did: in the search.",
+    "--format jsonl|csv writes every matching decision (oldest first, up to 10000) as JSON Lines or",
+    "CSV instead of a table; CSV cells that would start a formula are prefixed with '.",
   ],
   async run(ctx) {
     if (ctx.args.positionals.length > 0)
@@ -41,7 +52,43 @@ export const decisions: Command = {
       ...(cursor === undefined ? {} : { cursor }),
       ...(ctx.args.values.oldest === true ? { order: "oldest" as const } : {}),
     };
-    const page = await withSource(ctx, (source) => source.decisions(filter));
+    const search = ctx.string("search");
+    const format = ctx.string("format");
+    if (format !== undefined && !(EXPORT_FORMATS as readonly string[]).includes(format))
+      throw usageError(`--format must be ${EXPORT_FORMATS.join(" or ")}, got ${JSON.stringify(format)}`);
+    if (search !== undefined || format !== undefined) {
+      if (filter.agent !== undefined || filter.did !== undefined || filter.path !== undefined)
+        throw usageError(
+          "--search and --format combine with --task only: write agent:<id> or did:<did> in --search",
+        );
+    }
+    const task = ctx.string("task");
+    if (format !== undefined) {
+      const all = await withSource(ctx, (source) =>
+        source.searchAll({ q: search ?? "", ...(task === undefined ? {} : { task }) }),
+      );
+      const file = exportDecisions(all, format as ExportFormat);
+      // JSON Lines keeps its meaning with escapes; a CSV is escaped only when it lands on a terminal.
+      ctx.io.stdout.write(
+        format === "jsonl"
+          ? printableJson(file)
+          : ctx.io.stdout.isTTY === true
+            ? file.replace(/[^\r\n]+/g, printable)
+            : file,
+      );
+      return EXIT_CODES.ok;
+    }
+    const page = await withSource(ctx, (source) =>
+      search === undefined
+        ? source.decisions(filter)
+        : source.search({
+            q: search,
+            limit,
+            ...(task === undefined ? {} : { task }),
+            ...(cursor === undefined ? {} : { cursor }),
+            ...(ctx.args.values.oldest === true ? { order: "oldest" as const } : {}),
+          }),
+    );
     if (ctx.json) {
       ctx.printJson(page);
       return EXIT_CODES.ok;

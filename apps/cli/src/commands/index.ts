@@ -6,6 +6,7 @@ import { audiencesAdd } from "./audiences.ts";
 import { auditVerify } from "./audit.ts";
 import { decisions } from "./decisions.ts";
 import { demo } from "./demo.ts";
+import { explain } from "./explain.ts";
 import { grant } from "./grant.ts";
 import { graph } from "./graph.ts";
 import { inspect } from "./inspect.ts";
@@ -35,5 +36,6 @@ export const COMMANDS: readonly Command[] = [
   trace,
   graph,
   decisions,
+  explain,
   auditVerify,
 ];

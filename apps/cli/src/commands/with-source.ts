@@ -10,7 +10,7 @@ export async function withSource<T>(
   if (!ctx.usesDatabase()) return work(serviceSource(ctx.operator()));
   const store = await ctx.openDatabase();
   try {
-    return await work(storeSource(store));
+    return await work(storeSource(store, () => ctx.now()));
   } finally {
     await store.close();
   }

@@ -144,17 +144,11 @@ export async function runDemoScenario(ctx: CommandContext): Promise<number> {
       issuer: service.issuer,
       audienceSecret: secrets[REPO_TOOL] as string,
       clock,
-      routes: [
-        {
-          method: "GET",
-          path: "/repos/:owner/:repo/issues",
-          action: "repo.issues.read",
-          resource: "repo:{owner}/{repo}/issues",
-        },
-      ],
-      handlers: (app) =>
-        app.get("/repos/:owner/:repo/issues", (c) =>
-          c.json({ issues: [{ number: 42, title: "Login page 500" }] }),
+      routes: (app, baton) =>
+        app.get(
+          "/repos/:owner/:repo/issues",
+          baton({ action: "repo.issues.read", resource: "repo:{owner}/{repo}/issues" }),
+          (c) => c.json({ issues: [{ number: 42, title: "Login page 500" }] }),
         ),
     });
     tools.push(repo);
@@ -164,19 +158,16 @@ export async function runDemoScenario(ctx: CommandContext): Promise<number> {
       issuer: service.issuer,
       audienceSecret: secrets[MAIL_TOOL] as string,
       clock,
-      routes: [
-        {
-          method: "POST",
-          path: "/lists/:org/:list/messages",
-          action: "mail.send",
-          resource: "mailbox:{org}/lists/{list}",
-        },
-      ],
-      handlers: (app) => app.post("/lists/:org/:list/messages", (c) => c.json({ queued: true }, 201)),
+      routes: (app, baton) =>
+        app.post(
+          "/lists/:org/:list/messages",
+          baton({ action: "mail.send", resource: "mailbox:{org}/lists/{list}" }),
+          (c) => c.json({ queued: true }, 201),
+        ),
     });
     tools.push(mail);
     say(
-      `   ${REPO_TOOL} ${repo.url}   ${MAIL_TOOL} ${mail.url}   (Hono + batonMiddleware, JWKS and revocation feed over HTTP)`,
+      `   ${REPO_TOOL} ${repo.url}   ${MAIL_TOOL} ${mail.url}   (Hono + a Baton gate per route, JWKS and revocation feed over HTTP)`,
     );
     const issuesUrl = `${repo.url}/repos/acme/web/issues`;
     const releaseListUrl = `${mail.url}/lists/acme/releases/messages`;

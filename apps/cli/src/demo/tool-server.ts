@@ -1,19 +1,18 @@
 /**
- * A small tool server for the demo: a Hono app on loopback with the Baton verifier middleware,
+ * A small tool server for the demo: a Hono app on loopback with a Baton gate on each route,
  * the service's JWKS and revocation feed followed over HTTP, and decisions reported back to the
  * service. Its clock is the demo's, so "time passes" for the tool server as for everyone else.
  */
 import type { AddressInfo } from "node:net";
 import {
-  batonMiddleware,
   createVerifier,
   type DecisionSink,
   followRevocationFeed,
   httpDecisionSink,
   type RevocationFeed,
-  type RouteRule,
   remoteJwks,
 } from "@baton/verifier";
+import { createHonoGate, type HonoGate } from "@baton/verifier/hono";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 
@@ -25,9 +24,8 @@ export interface DemoToolServerOptions {
   readonly audienceSecret: string;
   /** Seconds since the epoch: the demo clock. */
   readonly clock: () => number;
-  readonly routes: readonly RouteRule[];
-  /** Registers the tool's own handlers, which run only after the middleware allowed the call. */
-  readonly handlers: (app: Hono) => void;
+  /** Registers the tool's routes, each behind `baton({action, resource})`. */
+  readonly routes: (app: Hono, baton: HonoGate) => void;
 }
 
 /** A running demo tool server. */
@@ -59,7 +57,7 @@ export async function startDemoToolServer(options: DemoToolServerOptions): Promi
     maxStalenessSeconds: 3600,
     clock: options.clock,
   });
-  // The port is chosen at listen time, and the middleware needs its public origin when it is
+  // The port is chosen at listen time, and the gate needs its public origin when it is
   // built: listen first, then build the app the server hands requests to.
   let app: Hono | undefined;
   const { server, url } = await new Promise<{ server: ServerType; url: string }>((resolve, reject) => {
@@ -73,18 +71,10 @@ export async function startDemoToolServer(options: DemoToolServerOptions): Promi
     );
     s.once("error", reject);
   });
+  const baton = createHonoGate({ verifier, audience: options.audience, publicOrigin: url, sink });
   app = new Hono();
-  app.use(
-    "*",
-    batonMiddleware({
-      verifier,
-      audience: options.audience,
-      publicOrigin: url,
-      sink,
-      routes: options.routes,
-    }),
-  );
-  options.handlers(app);
+  options.routes(app, baton);
+  app.notFound(baton.unmapped);
   return {
     url,
     feed,

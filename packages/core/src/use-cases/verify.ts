@@ -58,13 +58,17 @@ export function verify(
     const statuses = await ctx.chainStatuses(presented.dids);
     const presentedTask = presented.task;
     const facts = presentedTask === undefined ? {} : await ctx.taskFacts(presentedTask);
+    // The policies that permitted the call are kept for the log: "why was this allowed?" names them.
+    let permittedBy: readonly string[] = [];
     const withTaskFacts: PolicyHook = (input) => {
       const task = input.hops[0]?.tsk;
-      return ctx.policy(
+      const outcome = ctx.policy(
         task === undefined
           ? input
           : { ...input, context: { ...input.context, ...(task === presentedTask ? facts : {}) } },
       );
+      if (outcome.decision === "allow") permittedBy = outcome.policies ?? [];
+      return outcome;
     };
     const decision = verifyPresentation(
       {
@@ -94,7 +98,10 @@ export function verify(
       action: call.action.slice(0, 512),
       resource: call.resource.slice(0, 512),
       argsDigest: argsDigest(call.args),
-      detail: { requestedBy: caller.kind === "operator" ? "operator" : audienceReporter(caller.audience) },
+      detail: {
+        requestedBy: caller.kind === "operator" ? "operator" : audienceReporter(caller.audience),
+        ...(decision.decision === "allow" && permittedBy.length > 0 ? { policies: [...permittedBy] } : {}),
+      },
     });
     const leaf = decision.chain[decision.chain.length - 1];
     if (decision.decision === "step_up" && leaf !== undefined && decision.task !== null) {

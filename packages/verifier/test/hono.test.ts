@@ -1,17 +1,19 @@
 /**
- * The Hono middleware (issue 3), through `app.request(new Request(…))` with no server: routes map
- * to an action and a resource, allowed calls reach the handler with the decision on the context,
- * refusals are RFC 9457 problem+json with an RFC 6750 challenge, and every decision is reported.
- * The proof's `htu` is checked against the configured public origin, over real HTTP (issue 14).
+ * The Hono gate (issues 3 and 16), through `app.request(new Request(…))` with no server: each
+ * route is gated where it is mounted, allowed calls reach the handler with the decision on the
+ * context, refusals are RFC 9457 problem+json with an RFC 6750 challenge, a request no route
+ * handles is `unmapped_route`, and every decision is reported. The proof's `htu` is checked
+ * against the configured public origin, over real HTTP (issue 14).
  */
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
-import { Hono } from "hono";
+import { type Handler, Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Decision } from "../src/decision.ts";
 import { createDecisionSink, type DecisionReport } from "../src/decision-sink.ts";
-import { type BatonMiddlewareOptions, batonMiddleware, type RouteRule } from "../src/middleware.ts";
+import type { FetchGateOptions } from "../src/fetch.ts";
+import { createHonoGate, type HonoGate } from "../src/hono.ts";
 import type { PolicyHook } from "../src/policy-hook.ts";
 import {
   alice,
@@ -28,29 +30,31 @@ import {
 
 const ORIGIN = "https://tools.test";
 
-const ROUTES: RouteRule[] = [
-  {
-    method: "POST",
-    path: "/repos/:owner/:repo/issues",
-    action: "repo.issues.create",
-    resource: "repo:{owner}/{repo}/issues",
-  },
-  {
-    method: "GET",
-    path: "/repos/:owner/:repo/issues/:number",
-    action: "repo.issues.read",
-    resource: "repo:{owner}/{repo}/issues/{number}",
-  },
-  {
-    method: "POST",
-    path: "/mail/:box/send",
-    action: "mail.send",
-    resource: "mailbox:acme/{box}",
-    args: async (c) => (await c.req.json()) as Record<string, unknown>,
-    sensitivity: "high",
-    reversible: false,
-  },
-];
+/** The tool's routes, each gated where it is mounted; a request no route handles is unmapped. */
+function mountRoutes(app: Hono, baton: HonoGate, handler: Handler): void {
+  app.post(
+    "/repos/:owner/:repo/issues",
+    baton({ action: "repo.issues.create", resource: "repo:{owner}/{repo}/issues" }),
+    handler,
+  );
+  app.get(
+    "/repos/:owner/:repo/issues/:number",
+    baton({ action: "repo.issues.read", resource: "repo:{owner}/{repo}/issues/{number}" }),
+    handler,
+  );
+  app.post(
+    "/mail/:box/send",
+    baton({
+      action: "mail.send",
+      resource: "mailbox:acme/{box}",
+      args: async (c) => (await c.req.json()) as Record<string, unknown>,
+      sensitivity: "high",
+      reversible: false,
+    }),
+    handler,
+  );
+  app.notFound(baton.unmapped);
+}
 
 /** carol may create and read issues in acme/web only, and send mail to ops to at most 5 people. */
 function carolChain(): MintedChain {
@@ -67,25 +71,21 @@ function carolChain(): MintedChain {
   );
 }
 
-function makeApp(options: Partial<BatonMiddlewareOptions> & { policy?: PolicyHook } = {}) {
+function makeApp(options: Partial<FetchGateOptions> & { policy?: PolicyHook } = {}) {
   const { policy, ...rest } = options;
   const app = new Hono();
   const seen: Decision[] = [];
-  app.use(
-    "*",
-    batonMiddleware({
-      verifier: makeVerifier(policy === undefined ? {} : { policy }),
-      routes: ROUTES,
-      audience: "repo-tool",
-      publicOrigin: ORIGIN,
-      ...rest,
-    }),
-  );
-  app.all("*", (c) => {
+  const baton = createHonoGate({
+    verifier: makeVerifier(policy === undefined ? {} : { policy }),
+    audience: "repo-tool",
+    publicOrigin: ORIGIN,
+    ...rest,
+  });
+  mountRoutes(app, baton, (c) => {
     seen.push(c.get("baton"));
     return c.json({ ok: true });
   });
-  return { app, seen };
+  return { app, seen, baton };
 }
 
 /** A request presenting `chain` with a proof for this method and URL, unless told otherwise. */
@@ -123,7 +123,7 @@ async function problemOf(response: Response): Promise<{
   return (await response.json()) as never;
 }
 
-describe("batonMiddleware", () => {
+describe("createHonoGate", () => {
   it("lets an in-scope call through and hands the decision to the handler", async () => {
     const { app, seen } = makeApp();
     const chain = carolChain();
@@ -201,7 +201,7 @@ describe("batonMiddleware", () => {
   });
 
   /** @see issue 13: an unmapped route has a code of its own, so its report is never an empty action. */
-  it("refuses a route missing from the table with 403 unmapped_route (fail closed)", async () => {
+  it("refuses a request no gated route handles with 403 unmapped_route (fail closed)", async () => {
     const { app, seen } = makeApp();
     const chain = carolChain();
     for (const [method, path] of [
@@ -245,6 +245,19 @@ describe("batonMiddleware", () => {
     const response = await app.request(request("POST", "/repos/acme/web%2Fissues%2F1/issues", carolChain()));
     expect(response.status).toBe(400);
     expect(response.headers.get("www-authenticate")).toContain('error="invalid_request"');
+    expect((await problemOf(response)).code).toBe("malformed");
+  });
+
+  it("never parses the body of a call whose path names no canonical resource", async () => {
+    const { app } = makeApp();
+    const response = await app.request(
+      new Request(`${ORIGIN}/mail/%2Fops/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "not json",
+      }),
+    );
+    expect(response.status).toBe(400);
     expect((await problemOf(response)).code).toBe("malformed");
   });
 
@@ -296,12 +309,7 @@ describe("batonMiddleware", () => {
   it("throws at build time, naming publicOrigin, when it is missing or is not a bare http(s) origin", () => {
     const verifier = makeVerifier();
     const build = (publicOrigin: unknown) => () =>
-      batonMiddleware({
-        verifier,
-        audience: "repo-tool",
-        routes: ROUTES,
-        publicOrigin: publicOrigin as string,
-      });
+      createHonoGate({ verifier, audience: "repo-tool", publicOrigin: publicOrigin as string });
     for (const bad of [
       undefined,
       "",
@@ -330,22 +338,128 @@ describe("batonMiddleware", () => {
     }
   });
 
-  it("throws at build time on a template parameter the path does not capture, or a relative path", () => {
-    const verifier = makeVerifier();
-    const build = (route: RouteRule) => () =>
-      batonMiddleware({ verifier, audience: "repo-tool", publicOrigin: ORIGIN, routes: [route] });
-    expect(
-      build({ method: "GET", path: "/repos/:owner", action: "repo.read", resource: "repo:{owner}/{repo}" }),
-    ).toThrow(TypeError);
-    expect(
-      build({ method: "GET", path: "/repos/:owner", action: "repo.{verb}", resource: "repo:{owner}" }),
-    ).toThrow(TypeError);
-    expect(
-      build({ method: "GET", path: "repos/:owner", action: "repo.read", resource: "repo:{owner}" }),
-    ).toThrow(TypeError);
-    expect(
-      build({ method: "GET", path: "/repos/:owner", action: "repo.read", resource: "repo:{owner}" }),
-    ).not.toThrow();
+  it("throws when a gate is built without an action or a resource, or with an empty {}", () => {
+    const baton = createHonoGate({ verifier: makeVerifier(), audience: "repo-tool", publicOrigin: ORIGIN });
+    expect(() => baton({ action: "repo.read" } as never)).toThrow(/resource is required/);
+    expect(() => baton({ resource: "repo:acme/web" } as never)).toThrow(/action is required/);
+    expect(() => baton({ action: "repo.read", resource: "repo:{}/web" })).toThrow(TypeError);
+    expect(() => baton({ action: "repo.read", resource: "repo:{owner}/web" })).not.toThrow();
+  });
+
+  it("fails the call (500, never an allow) when a template names a parameter its route does not capture", async () => {
+    const { app, seen, baton } = makeApp();
+    app.post("/orgs/:org", baton({ action: "org.read", resource: "org:{org}/{team}" }), (c) => {
+      seen.push(c.get("baton"));
+      return c.json({ ok: true });
+    });
+    const response = await app.request(request("POST", "/orgs/acme", carolChain()));
+    expect(response.status).toBe(500);
+    expect(seen).toHaveLength(0);
+  });
+
+  it("gates a group of routes with app.use, filling templates from the group's own parameters", async () => {
+    const app = new Hono();
+    const baton = createHonoGate({ verifier: makeVerifier(), audience: "repo-tool", publicOrigin: ORIGIN });
+    app.use(
+      "/repos/:owner/:repo/issues/*",
+      baton({ action: "repo.issues.read", resource: "repo:{owner}/{repo}/issues" }),
+    );
+    app.get("/repos/:owner/:repo/issues/:number", (c) => c.json({ by: c.get("baton").actor.agent }));
+    const chain = carolChain();
+    const allowed = await app.request(request("GET", "/repos/acme/web/issues/7", chain));
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toEqual({ by: carol.id });
+    const refused = await app.request(request("GET", "/repos/acme/api/issues/7", chain));
+    expect((await problemOf(refused)).code).toBe("action_not_permitted");
+  });
+
+  it("fills templates for a sub-app's routes mounted under a parameterized base path", async () => {
+    const baton = createHonoGate({ verifier: makeVerifier(), audience: "repo-tool", publicOrigin: ORIGIN });
+    const repos = new Hono();
+    repos.post(
+      "/issues",
+      baton({ action: "repo.issues.create", resource: "repo:{owner}/{repo}/issues" }),
+      (c) => c.json({ by: c.get("baton").actor.agent }),
+    );
+    const app = new Hono();
+    app.route("/repos/:owner/:repo", repos);
+    app.notFound(baton.unmapped);
+    const chain = carolChain();
+    expect((await app.request(request("POST", "/repos/acme/web/issues", chain))).status).toBe(200);
+    expect((await problemOf(await app.request(request("POST", "/repos/acme/api/issues", chain)))).code).toBe(
+      "action_not_permitted",
+    );
+    expect((await problemOf(await app.request(request("GET", "/repos/acme/web/issues", chain)))).code).toBe(
+      "unmapped_route",
+    );
+  });
+
+  it("hands a resource function the raw, still percent-encoded parameters", async () => {
+    const app = new Hono();
+    const baton = createHonoGate({ verifier: makeVerifier(), audience: "repo-tool", publicOrigin: ORIGIN });
+    const given: Record<string, string>[] = [];
+    app.post(
+      "/repos/:owner/:repo/issues",
+      baton({
+        action: "repo.issues.create",
+        resource: (_c, params) => {
+          given.push({ ...params });
+          return `repo:${params.owner}/${params.repo}/issues`;
+        },
+      }),
+      (c) => c.json({ ok: true }),
+    );
+    const chain = carolChain();
+    expect((await app.request(request("POST", "/repos/acme/web/issues", chain))).status).toBe(200);
+    const encoded = await app.request(request("POST", "/repos/acme/web%2F..%2Fapi/issues", chain));
+    expect(encoded.status).toBe(400);
+    expect(given).toEqual([
+      { owner: "acme", repo: "web" },
+      { owner: "acme", repo: "web%2F..%2Fapi" },
+    ]);
+  });
+
+  it("refuses to verify one request twice when two gates match it (500, never an allow)", async () => {
+    const app = new Hono();
+    const baton = createHonoGate({ verifier: makeVerifier(), audience: "repo-tool", publicOrigin: ORIGIN });
+    const seen: Decision[] = [];
+    app.use("/repos/*", baton({ action: "repo.issues.create", resource: "repo:acme/web/issues" }));
+    app.post(
+      "/repos/:owner/:repo/issues",
+      baton({ action: "repo.issues.create", resource: "repo:{owner}/{repo}/issues" }),
+      (c) => {
+        seen.push(c.get("baton"));
+        return c.json({ ok: true });
+      },
+    );
+    const response = await app.request(request("POST", "/repos/acme/web/issues", carolChain()));
+    expect(response.status).toBe(500);
+    expect(seen).toHaveLength(0);
+  });
+
+  /** @see issue 16: args past CALL_BOUNDS were digested (recursively) before the verifier refused them. */
+  it("refuses arguments nested past CALL_BOUNDS as malformed instead of failing the request", async () => {
+    const batches: (readonly DecisionReport[])[] = [];
+    const sink = createDecisionSink({
+      send: async (batch) => void batches.push(batch),
+      flushIntervalMs: 60_000,
+    });
+    const { app, seen } = makeApp({ sink });
+    const depth = 200_000;
+    const response = await app.request(
+      new Request(`${ORIGIN}/mail/ops/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: `{"recipients":1,"nested":${"[".repeat(depth)}${"]".repeat(depth)}}`,
+      }),
+    );
+    expect(response.status).toBeLessThan(500);
+    expect((await problemOf(response)).code).toBe("malformed");
+    expect(seen).toHaveLength(0);
+    await sink.close();
+    expect(batches.flat().map((report) => [report.action, report.argsDigest])).toEqual([
+      ["mail.send", undefined],
+    ]);
   });
 
   it("reports every decision, allowed or refused, to the sink", async () => {
@@ -418,7 +532,7 @@ describe("batonMiddleware", () => {
   });
 });
 
-describe("proof ids in the middleware", () => {
+describe("proof ids in the Hono gate", () => {
   it("refuses a replayed request", async () => {
     const { app } = makeApp();
     const chain = carolChain();
@@ -466,19 +580,14 @@ describe("DPoP htu over real HTTP on loopback", () => {
     const origin = `http://127.0.0.1:${port}`;
     const seen: Decision[] = [];
     app = new Hono();
-    app.use(
-      "*",
-      batonMiddleware({
-        verifier: makeVerifier({ audience }),
-        routes: ROUTES,
-        audience,
-        publicOrigin: origin,
-      }),
+    mountRoutes(
+      app,
+      createHonoGate({ verifier: makeVerifier({ audience }), audience, publicOrigin: origin }),
+      (c) => {
+        seen.push(c.get("baton"));
+        return c.json({ ok: true });
+      },
     );
-    app.all("*", (c) => {
-      seen.push(c.get("baton"));
-      return c.json({ ok: true });
-    });
     return { origin, host: `127.0.0.1:${port}`, seen };
   }
 
