@@ -25,7 +25,7 @@ describeWithPostgres("PostgresStore on a real server", () => {
       },
       // `--import tsx` resolves from the working directory: run from the repo root, where tsx lives.
       startWriter: () =>
-        spawn(process.execPath, ["--import", "tsx", WRITE_LOOP, database.url], {
+        spawn(process.execPath, ["--conditions=source", "--import", "tsx", WRITE_LOOP, database.url], {
           cwd: REPO_ROOT,
           stdio: ["ignore", "pipe", "pipe"],
         }),
