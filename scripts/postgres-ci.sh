@@ -6,7 +6,8 @@
 #
 # Installs Debian's postgresql package when no server is installed, creates a cluster if there is
 # none, starts it listening on 127.0.0.1 only, and (re)creates the role `baton_ci` (allowed to
-# create databases: each test clones its own) with a fresh password and a database `baton_ci`.
+# create databases, each test clones its own, and to end the backends on one it drops) with a
+# fresh password and a database `baton_ci`.
 # Needs root (CI runs as root). Safe to run again: it reuses what is there.
 set -euo pipefail
 log() { echo "postgres-ci: $*" >&2; }
@@ -47,6 +48,8 @@ runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -p "$port" -d postgres >&2 <<S
 SELECT format('CREATE ROLE baton_ci LOGIN CREATEDB PASSWORD %L', '$password')
   WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'baton_ci') \gexec
 ALTER ROLE baton_ci LOGIN CREATEDB PASSWORD '$password';
+-- The tests drop their databases WITH (FORCE), which must end an autovacuum worker busy there.
+GRANT pg_signal_backend TO baton_ci;
 SELECT 'CREATE DATABASE baton_ci OWNER baton_ci'
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'baton_ci') \gexec
 SQL

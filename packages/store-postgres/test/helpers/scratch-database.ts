@@ -87,6 +87,22 @@ async function migratedTemplate(): Promise<string> {
   return template;
 }
 
+/**
+ * Drops a test database, ending what is still connected to it. An autovacuum worker may be busy
+ * there; a role without `pg_signal_backend` cannot end it, so the drop is tried again shortly.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminPool().query(`drop database if exists "${name}" with (force)`);
+      return;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** A fresh, migrated, empty database. */
 export async function createScratchDatabase(): Promise<ScratchDatabase> {
   const from = await migratedTemplate();
@@ -94,9 +110,7 @@ export async function createScratchDatabase(): Promise<ScratchDatabase> {
   await adminPool().query(`create database "${name}" template "${from}"`);
   return {
     url: withDatabase(TEST_POSTGRES_URL as string, name),
-    drop: async () => {
-      await adminPool().query(`drop database if exists "${name}" with (force)`);
-    },
+    drop: () => dropDatabase(name),
   };
 }
 
@@ -106,9 +120,7 @@ export async function createEmptyDatabase(): Promise<ScratchDatabase> {
   await adminPool().query(`create database "${name}"`);
   return {
     url: withDatabase(TEST_POSTGRES_URL as string, name),
-    drop: async () => {
-      await adminPool().query(`drop database if exists "${name}" with (force)`);
-    },
+    drop: () => dropDatabase(name),
   };
 }
 
