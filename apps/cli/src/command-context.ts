@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BatonOperator } from "@baton/client";
-import { openSqliteStore, type SqliteStore } from "@baton/store-sqlite";
+import { type AnyStore, isPostgresUrl, openStore } from "@baton/service";
 import { CliError, usageError } from "./cli-error.ts";
 import type { CliIo } from "./cli-io.ts";
 import { EXIT_CODES } from "./exit-codes.ts";
@@ -157,15 +157,25 @@ export class CommandContext {
     });
   }
 
-  /** Opens the --db file, which must exist (a typo must not create an empty database). */
-  openDatabase(): SqliteStore {
+  /** The --db location: a `postgres://` URL as given, or the file path resolved against the working directory. */
+  databaseLocation(): string {
     const given = this.string("db");
-    if (given === undefined) throw usageError("--db is required: the SQLite file of the service");
-    const path = this.path(given);
-    if (!existsSync(path)) {
-      throw new CliError("not_found", `no database at ${path}: check --db`, EXIT_CODES.usage);
+    if (given === undefined) {
+      throw usageError("--db is required: the service's SQLite file or its postgres:// URL");
     }
-    return openSqliteStore({ path });
+    return isPostgresUrl(given) ? given : this.path(given);
+  }
+
+  /**
+   * Opens the --db database: a SQLite file, which must exist (a typo must not create an empty
+   * database), or a PostgreSQL URL.
+   */
+  async openDatabase(): Promise<AnyStore> {
+    const location = this.databaseLocation();
+    if (!isPostgresUrl(location) && !existsSync(location)) {
+      throw new CliError("not_found", `no database at ${location}: check --db`, EXIT_CODES.usage);
+    }
+    return openStore(location);
   }
 
   /** Refuses a write in --db mode: the database file is for read-only investigation. */

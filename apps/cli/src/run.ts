@@ -17,7 +17,8 @@ import { printable, printableJson } from "./printable.ts";
 const GLOBAL_HELP = [
   "options for every command:",
   "  --url <url>     the token service (default BATON_URL, then http://127.0.0.1:8787)",
-  "  --db <file>     read the service's SQLite file directly (read-only investigation, keys rotate)",
+  "  --db <file|url> read the service's database directly: its SQLite file or its postgres:// URL",
+  "                  (read-only investigation, audit verify, keys rotate)",
   "  --json          machine-readable output on stdout; errors as JSON on stderr",
   "  --no-color      no ANSI colours (also off when NO_COLOR is set or stdout is not a terminal)",
   "environment: BATON_OPERATOR_TOKEN (the operator token; never a flag), BATON_URL",

@@ -5,6 +5,7 @@
  * as a strange refusal.
  */
 import { isKnownZone } from "@baton/policy";
+import { isPostgresUrl } from "@baton/store-postgres";
 import { CLAIM_LIMITS, DEFAULT_MAX_CHAIN_LENGTH } from "@baton/token";
 import type { KekSource } from "./key-encryption.ts";
 
@@ -17,7 +18,10 @@ export interface ServiceConfig {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
-  /** SQLite file; `:memory:` for a throw-away store. */
+  /**
+   * SQLite file (`:memory:` for a throw-away store), or a `postgres://` URL: several instances may
+   * share one PostgreSQL database.
+   */
   readonly db: string;
   /**
    * The issuer URL put in every token's `iss`, and the public base URL DPoP proofs must name.
@@ -185,6 +189,13 @@ export function loadConfig(
   const dbSetting = raw("db");
   const db = dbSetting?.value ?? CONFIG_DEFAULTS.db;
   if (db.includes("\0")) throw new ConfigError(dbSetting?.label ?? "BATON_DB", "must be a file path");
+  if (isPostgresUrl(db) && !URL.canParse(db)) {
+    // The value is not echoed: it may carry a password.
+    throw new ConfigError(
+      dbSetting?.label ?? "BATON_DB",
+      "expected a file path or a URL of the form postgres://user:password@host:5432/database",
+    );
+  }
 
   const issuerSetting = raw("issuer");
   let issuer: string | undefined;
@@ -289,10 +300,20 @@ function kekSourceOf(
   return defaultKekSource(db);
 }
 
-/** The KEK source when none is configured: `<db>.kek`, or a throw-away key for `:memory:`. */
+/**
+ * The KEK source when none is configured: `<db>.kek`, or a throw-away key for `:memory:`; a
+ * PostgreSQL database has none (`ConfigError`).
+ */
 export function defaultKekSource(db: string): KekSource {
   // A throw-away database needs no lasting KEK: its keys vanish with it.
   if (db === ":memory:") return { kind: "ephemeral" };
+  if (isPostgresUrl(db)) {
+    // No file sits beside a server's database, and every instance must unseal the same keys.
+    throw new ConfigError(
+      "BATON_KEK_FILE",
+      "with a PostgreSQL database, set BATON_KEK_FILE (created on the first start if missing) or BATON_KEK, and give every instance the same key-encryption key",
+    );
+  }
   return { kind: "file", path: `${db}.kek`, setting: "the KEK file beside the database" };
 }
 

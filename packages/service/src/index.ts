@@ -22,6 +22,13 @@ export {
   readKekFile,
   writeKekFile,
 } from "./key-encryption.ts";
+export {
+  type AnyStore,
+  describeLocation,
+  isPostgresUrl,
+  type OpenStoreOptions,
+  openStore,
+} from "./open-store.ts";
 export { type ProblemCode, SERVICE_ERROR_CODES } from "./problem.ts";
 export { generateAudienceSecret, generateOperatorToken, hashSecret, secretMatches } from "./secrets.ts";
 export {

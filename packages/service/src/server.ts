@@ -8,7 +8,6 @@ import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { createCedarPolicy, type WatchedPolicySet, watchPolicySet } from "@baton/policy";
 import type { SigningKeyStore, Store } from "@baton/store";
-import { openSqliteStore } from "@baton/store-sqlite";
 import type { PolicyHook } from "@baton/verifier";
 import { type ServerType, serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
@@ -17,6 +16,7 @@ import { OPERATOR_TOKEN_SETTING } from "./auth.ts";
 import { ConfigError, checkIssuer, defaultKekSource, type ServiceConfig } from "./config.ts";
 import { INSPECTOR_PATH } from "./inspector-assets.ts";
 import { loadKek } from "./key-encryption.ts";
+import { describeLocation, isPostgresUrl, openStore } from "./open-store.ts";
 import { generateOperatorToken, hashSecret } from "./secrets.ts";
 import { SigningKeys, sealedKekIds } from "./signing-keys.ts";
 
@@ -75,7 +75,7 @@ export async function prepareStore(
  * service instead of failing. A new file in an existing directory is fine (the first start).
  */
 export function checkDatabaseDirectory(db: string): void {
-  if (db === ":memory:") return;
+  if (db === ":memory:" || isPostgresUrl(db)) return;
   const dir = dirname(resolve(db));
   let isDirectory: boolean;
   try {
@@ -151,7 +151,13 @@ export async function startServer(
     );
   }
   const warn = (message: string) => logger.warn(message);
-  const store = openSqliteStore({ path: config.db, onWarning: warn });
+  let store: Store & SigningKeyStore;
+  try {
+    store = await openStore(config.db, { onWarning: warn });
+  } catch (error) {
+    watched?.close();
+    throw error;
+  }
   let prepared: PreparedStore;
   try {
     prepared = await prepareStore(store, config, clock(), warn);
@@ -204,7 +210,10 @@ export async function startServer(
     print(`operator token (shown once; only its hash is stored): ${prepared.generatedOperatorToken}`);
   }
   print(`inspector: ${url}${INSPECTOR_PATH} (asks for the operator token)`);
-  logger.info({ url, issuer, db: config.db, kid: prepared.signingKeys.active().kid }, "listening");
+  logger.info(
+    { url, issuer, db: describeLocation(config.db), kid: prepared.signingKeys.active().kid },
+    "listening",
+  );
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -125,7 +125,7 @@ export const agentsList: Command = {
   async run(ctx) {
     let agents: readonly AgentRecord[];
     if (ctx.usesDatabase()) {
-      const store = ctx.openDatabase();
+      const store = await ctx.openDatabase();
       try {
         agents = await store.listAgents();
       } finally {

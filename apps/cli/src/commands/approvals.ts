@@ -24,7 +24,7 @@ export const approvalsList: Command = {
     const wanted = status as ApprovalRecord["status"] | undefined;
     let items: readonly ApprovalRecord[];
     if (ctx.usesDatabase()) {
-      const store = ctx.openDatabase();
+      const store = await ctx.openDatabase();
       try {
         items = await storeSource(store).approvals(wanted);
       } finally {

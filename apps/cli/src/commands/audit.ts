@@ -19,7 +19,7 @@ export const auditVerify: Command = {
         "auditing recomputes every row's hash from the file: pass --db <file> (the service's database)",
       );
     }
-    const store = ctx.openDatabase();
+    const store = await ctx.openDatabase();
     try {
       const total = (await store.queryDecisions({ limit: 1 })).items[0]?.id ?? 0;
       const progress = createProgress(ctx.io.stderr, "verifying the decision log", total);

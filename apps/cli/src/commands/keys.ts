@@ -7,8 +7,10 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import {
+  type AnyStore,
   defaultKekSource,
   generateKek,
+  isPostgresUrl,
   type KeyEncryptionKey,
   loadConfig,
   loadKek,
@@ -18,7 +20,6 @@ import {
   sealedKekIds,
   writeKekFile,
 } from "@baton/service";
-import type { SqliteStore } from "@baton/store-sqlite";
 import { usageError } from "../cli-error.ts";
 import type { Command } from "../command.ts";
 import type { CommandContext } from "../command-context.ts";
@@ -28,15 +29,14 @@ import { formatTable } from "../table.ts";
 
 /** The service's settings for the --db file (the same KEK and lifetimes the service would use). */
 function configFor(ctx: CommandContext): ServiceConfig {
-  const db = ctx.path(ctx.string("db") as string);
-  return loadConfig({ ...ctx.io.env, BATON_DB: db }, []);
+  return loadConfig({ ...ctx.io.env, BATON_DB: ctx.databaseLocation() }, []);
 }
 
 /** The KEK the database's keys are sealed under, found as the service finds it. */
 async function currentKek(
   ctx: CommandContext,
   config: ServiceConfig,
-  store: SqliteStore,
+  store: AnyStore,
 ): Promise<KeyEncryptionKey> {
   const warn = (message: string) => ctx.io.stderr.write(`baton: ${message}\n`);
   return loadKek(config.kek ?? defaultKekSource(config.db), await sealedKekIds(store), warn).kek;
@@ -58,7 +58,7 @@ export const keysRotate: Command = {
       );
     }
     // The same settings the service uses decide how long the retired key stays published.
-    const store = ctx.openDatabase();
+    const store = await ctx.openDatabase();
     try {
       const config = configFor(ctx);
       const kek = await currentKek(ctx, config, store);
@@ -93,7 +93,7 @@ export const keysList: Command = {
   async run(ctx) {
     if (!ctx.usesDatabase())
       throw usageError("pass --db <file>; the public keys are also at <url>/.well-known/jwks.json");
-    const store = ctx.openDatabase();
+    const store = await ctx.openDatabase();
     try {
       const keys = (await store.listSigningKeys()).map(({ privateKeyPkcs8: _secret, ...rest }) => rest);
       if (ctx.json) ctx.printJson({ items: keys });
@@ -135,7 +135,7 @@ export const keysRewrap: Command = {
     if (target === undefined)
       throw usageError("pass --new-kek-file <file>: where the new KEK is (or will be) kept");
     const newPath = ctx.path(target);
-    const store = ctx.openDatabase();
+    const store = await ctx.openDatabase();
     try {
       const config = configFor(ctx);
       const from = await currentKek(ctx, config, store);
@@ -170,7 +170,7 @@ export const keysRewrap: Command = {
         ctx.print(
           `re-sealed ${count} signing key(s) under KEK ${to.id} (${newPath}${created ? ", created" : ""})`,
           ctx.style.yellow(
-            `restart the service with BATON_KEK_FILE=${newPath} (or move the file to ${config.db}.kek), then destroy the old KEK`,
+            `restart the service with BATON_KEK_FILE=${newPath}${isPostgresUrl(config.db) ? "" : ` (or move the file to ${config.db}.kek)`}, then destroy the old KEK`,
           ),
         );
       }

@@ -36,7 +36,7 @@ export const tasksList: Command = {
     const limit = ctx.integer("limit", 1, 1000) ?? 100;
     let tasks: readonly TaskSummary[];
     if (ctx.usesDatabase()) {
-      const store = ctx.openDatabase();
+      const store = await ctx.openDatabase();
       try {
         tasks = await store.listTasks({
           limit,

@@ -8,7 +8,7 @@ export async function withSource<T>(
   work: (source: InvestigationSource) => Promise<T>,
 ): Promise<T> {
   if (!ctx.usesDatabase()) return work(serviceSource(ctx.operator()));
-  const store = ctx.openDatabase();
+  const store = await ctx.openDatabase();
   try {
     return await work(storeSource(store, () => ctx.now()));
   } finally {

@@ -1,0 +1,115 @@
+/**
+ * Graph walks as recursive CTEs over the indexed `parent` column (and the `task` and `to_agent`
+ * indexes for their anchors): who let this agent do that, through whom, and what else they let
+ * through.
+ */
+
+import type { BlastRadius, DelegationRecord, WalkedDelegation } from "@baton/store/adapter-kit";
+import { DELEGATION_COLUMNS, type DelegationRow, type Tx, toDelegationRecord } from "./pg-context.ts";
+
+/** Deeper than any chain can be (the token format caps depth at 64), so "no limit" stays finite. */
+const UNLIMITED_DEPTH = 1_000_000;
+
+// The start row is distance 0; its parent 1, and so on up to the root.
+const ANCESTORS = `
+with recursive up(did, parent, distance) as (
+  select did, parent, 0 from delegations where did = $1
+  union all
+  select d.did, d.parent, up.distance + 1 from delegations d join up on d.did = up.parent
+)
+select ${DELEGATION_COLUMNS} from up join delegations d on d.did = up.did
+where up.distance > 0 order by up.distance desc`;
+
+const DESCENDANTS = `
+with recursive down(did, distance) as (
+  select did, 0 from delegations where did = $1 and (not $3::boolean or status = 'live')
+  union all
+  select d.did, down.distance + 1 from delegations d join down on d.parent = down.did
+  where down.distance < $2 and (not $3::boolean or d.status = 'live')
+)
+select ${DELEGATION_COLUMNS}, down.distance as distance from down join delegations d on d.did = down.did
+where down.distance > 0 order by down.distance, d.did`;
+
+const TASK_TREE = `
+select ${DELEGATION_COLUMNS} from delegations d where d.task = $1 order by d.depth, d.created_at, d.did`;
+
+const HELD = `
+select ${DELEGATION_COLUMNS} from delegations d where d.to_agent = $1 and d.status = 'live'
+order by d.depth, d.did`;
+
+// Below every live delegation the agent holds, every live one; revoked rows stop the walk.
+const REACHABLE = `
+with recursive down(did) as (
+  select did from delegations where to_agent = $1 and status = 'live'
+  union
+  select d.did from delegations d join down on d.parent = down.did where d.status = 'live'
+)
+select ${DELEGATION_COLUMNS} from down join delegations d on d.did = down.did
+where d.to_agent <> $1
+order by d.depth, d.did`;
+
+const HELD_ON_PATH = `
+with recursive up(did, parent, to_agent, distance) as (
+  select did, parent, to_agent, 0 from delegations where did = $1
+  union all
+  select d.did, d.parent, d.to_agent, up.distance + 1 from delegations d join up on d.did = up.parent
+)
+select did from up where to_agent = $2 order by distance limit 1`;
+
+/**
+ * Share-locks every row on the path from `did` up to its root, root first: what a hop does before
+ * it checks its parent, so a cascade from any ancestor either sees the hop or refuses it.
+ */
+const LOCK_PATH = `
+with recursive up(did, parent) as (
+  select did, parent from delegations where did = $1
+  union all
+  select d.did, d.parent from delegations d join up on d.did = up.parent
+)
+select d.did from delegations d join up on up.did = d.did order by d.depth, d.did for share of d`;
+
+export async function ancestors(tx: Tx, did: string): Promise<DelegationRecord[]> {
+  return (await tx.rows<DelegationRow>(ANCESTORS, [did])).map(toDelegationRecord);
+}
+
+export async function descendants(
+  tx: Tx,
+  did: string,
+  maxDepth: number | undefined,
+  liveOnly: boolean,
+): Promise<WalkedDelegation[]> {
+  const rows = await tx.rows<DelegationRow & { distance: number }>(DESCENDANTS, [
+    did,
+    maxDepth ?? UNLIMITED_DEPTH,
+    liveOnly,
+  ]);
+  return rows.map((row) => ({ ...toDelegationRecord(row), distance: row.distance }));
+}
+
+export async function taskTree(tx: Tx, task: string): Promise<DelegationRecord[]> {
+  return (await tx.rows<DelegationRow>(TASK_TREE, [task])).map(toDelegationRecord);
+}
+
+export async function blastRadius(tx: Tx, agent: string): Promise<BlastRadius> {
+  const heldRows = (await tx.rows<DelegationRow>(HELD, [agent])).map(toDelegationRecord);
+  const reachableRows = (await tx.rows<DelegationRow>(REACHABLE, [agent])).map(toDelegationRecord);
+  const agents = new Set(reachableRows.map((row) => row.to));
+  const tasks = new Set([...heldRows, ...reachableRows].map((row) => row.task));
+  return {
+    agent,
+    held: heldRows,
+    reachable: reachableRows,
+    agents: [...agents].sort(),
+    tasks: [...tasks].sort(),
+  };
+}
+
+/** The first delegation on the path from `did` up to its root that `agent` holds, if any. */
+export async function heldOnPath(tx: Tx, did: string, agent: string): Promise<string | undefined> {
+  return (await tx.row<{ did: string }>(HELD_ON_PATH, [did, agent]))?.did;
+}
+
+/** Share-locks the path from `did` to its root until commit (see {@link LOCK_PATH}). */
+export async function lockPath(tx: Tx, did: string): Promise<void> {
+  await tx.rows(LOCK_PATH, [did]);
+}

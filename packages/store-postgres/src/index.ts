@@ -1,0 +1,9 @@
+export { MIGRATIONS_FOLDER, type MigrationEntry, readMigrationJournal } from "./migrations.ts";
+export {
+  isPostgresUrl,
+  knownSchemaVersions,
+  openPostgresStore,
+  PostgresStore,
+  type PostgresStoreHealth,
+  type PostgresStoreOptions,
+} from "./postgres-store.ts";

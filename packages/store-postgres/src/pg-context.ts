@@ -1,0 +1,510 @@
+/**
+ * What the PostgreSQL store's operations share: the pool, the transaction helpers, and the
+ * row-level reads and inserts that several operations need. Internal to this package;
+ * `PostgresStore` is the public face.
+ *
+ * Locks, always taken in this order so two transactions never wait on each other in a circle:
+ * the revocation feed head, delegation rows (by depth, then did), agent rows, task rows, and the
+ * decision log head last. PostgreSQL still detects any deadlock this order misses and aborts one
+ * side; `write` retries it from the start.
+ */
+
+import type {
+  AgentRecord,
+  ChainLinkStatus,
+  DecisionRecord,
+  DelegationRecord,
+  SigningKeyRecord,
+  TaskRecord,
+  TokenRecord,
+} from "@baton/store/adapter-kit";
+import {
+  type CheckedDecision,
+  type CheckedToken,
+  type DecisionRowFields,
+  decisionHash,
+  parseDetail,
+  StoreError,
+} from "@baton/store/adapter-kit";
+import { type Capability, type ServicePublicJwk, sha256Base64url } from "@baton/token";
+import pg from "pg";
+
+/** A connection inside one transaction: parameterized queries returning rows. */
+export interface Tx {
+  rows<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  row<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+}
+
+/** The raw row of an agent. */
+export interface AgentRow extends Omit<AgentRecord, "jwk"> {
+  readonly jwk: string;
+}
+
+/** A row of `decisions` as {@link DECISION_COLUMNS} reads it. */
+export type DecisionRow = DecisionRowFields & { readonly hash: string };
+
+/** Select list for `delegations d`, aliased to the record's field names. */
+export const DELEGATION_COLUMNS = `d.did as did, d.parent as parent, d.root as root, d.task as task, d.depth as depth,
+  d.from_agent as "from", d.to_agent as "to", d.intent as intent, d.cap as cap, d.aud as aud, d.mdp as mdp,
+  d.exp as exp, d.rvi as rvi, d.created_at as "createdAt", d.status as status, d.revoked_at as "revokedAt",
+  d.revoke_reason as "revokeReason", d.revoke_cause as "revokeCause", d.revocation_seq as "revocationSeq"`;
+
+/** A delegation row as {@link DELEGATION_COLUMNS} returns it: JSON columns still text. */
+export type DelegationRow = Omit<DelegationRecord, "cap" | "aud"> & {
+  readonly cap: string;
+  readonly aud: string;
+};
+
+/** Select list for `tokens t`, aliased to the record's field names. */
+export const TOKEN_COLUMNS = `t.jti as jti, t.did as did, t.version as version, t.supersedes as supersedes,
+  t.prf as prf, t.hash as hash, t.iat as iat, t.exp as exp, t.rvl as rvl, t.compact as compact,
+  t.recorded_at as "recordedAt"`;
+
+/** Select list for `decisions`, aliased to the record's field names. */
+export const DECISION_COLUMNS = `id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+  detail, prev_hash as "prevHash", hash, format, reporter, actor_proven as "actorProven", args_digest as "argsDigest", chain`;
+
+/** Select list for `agents`. */
+export const AGENT_COLUMNS = `id, jwk, jkt, name, owner, status, created_at as "createdAt", disabled_at as "disabledAt",
+  disabled_reason as "disabledReason"`;
+
+/** Select list for `tasks`. */
+export const TASK_COLUMNS = `id, intent, hours, root_agent as "rootAgent", root_did as "rootDid", status,
+  opened_at as "openedAt", closed_at as "closedAt", close_reason as "closeReason"`;
+
+/** The record of a raw delegation row. */
+export function toDelegationRecord(row: DelegationRow): DelegationRecord {
+  return { ...row, cap: JSON.parse(row.cap) as Capability[], aud: JSON.parse(row.aud) as string[] };
+}
+
+/** The record of an agent row. */
+export function toAgentRecord(row: AgentRow): AgentRecord {
+  return { ...row, jwk: JSON.parse(row.jwk) as AgentRecord["jwk"] };
+}
+
+/** The record of a task row (hours stored as JSON text). */
+export function toTaskRecord(row: Omit<TaskRecord, "hours"> & { hours: string | null }): TaskRecord {
+  return { ...row, hours: row.hours === null ? null : (JSON.parse(row.hours) as TaskRecord["hours"]) };
+}
+
+/** The record of a signing-key row. */
+export function toSigningKeyRecord(row: Omit<SigningKeyRecord, "publicJwk"> & { publicJwk: string }) {
+  return { ...row, publicJwk: JSON.parse(row.publicJwk) as ServicePublicJwk } satisfies SigningKeyRecord;
+}
+
+/** The record of a decision row: reasons and detail parsed back from their stored JSON. */
+export function toDecisionRecord(row: DecisionRow): DecisionRecord {
+  return {
+    ...row,
+    decision: row.decision as DecisionRecord["decision"],
+    reasons: JSON.parse(row.reasons) as DecisionRecord["reasons"],
+    detail: parseDetail(row.detail),
+    actorProven: row.actorProven === null ? null : Boolean(row.actorProven),
+    chain: row.chain === null ? null : (JSON.parse(row.chain) as DecisionRecord["chain"]),
+  };
+}
+
+/**
+ * The delegations a decision row is filed under: its own `did`, and the leaf of the chain it
+ * presented (whose holder acted).
+ */
+export function decisionDids(row: Pick<DecisionRowFields, "did" | "chain">): Set<string> {
+  const dids = new Set<string>();
+  if (row.did !== null) dids.add(row.did);
+  const leaf = row.chain === null ? undefined : (JSON.parse(row.chain) as { did: string | null }[]).at(-1);
+  if (leaf?.did != null) dids.add(leaf.did);
+  return dids;
+}
+
+/** SQLSTATEs after which the whole transaction can simply run again. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+/** How often `write` reruns a transaction PostgreSQL aborted as a deadlock or serialization failure. */
+const MAX_ATTEMPTS = 8;
+
+function sqlState(error: unknown): string | undefined {
+  return error instanceof pg.DatabaseError ? error.code : undefined;
+}
+
+/** The store's error for a failed write: StoreErrors pass through; PostgreSQL's key and lock errors get codes. */
+export function storeErrorOf(error: unknown): unknown {
+  const code = sqlState(error);
+  if (code === "23505") {
+    return new StoreError("conflict", `a row with the same key already exists (${(error as Error).message})`);
+  }
+  if (code !== undefined && (RETRYABLE.has(code) || code === "55P03" || code === "57014")) {
+    return new StoreError("busy", "other writers held the rows this write needs; retry shortly");
+  }
+  return error;
+}
+
+function txOf(client: pg.PoolClient): Tx {
+  return {
+    rows: async <T>(text: string, params: readonly unknown[] = []) =>
+      (await client.query(text, params as unknown[])).rows as T[],
+    row: async <T>(text: string, params: readonly unknown[] = []) =>
+      (await client.query(text, params as unknown[])).rows[0] as T | undefined,
+  };
+}
+
+/**
+ * Checks a connection out for one transaction. While checked out, a connection the server drops
+ * (a restart, a terminated backend) emits `error` outside any query; without a listener that
+ * would crash the process. The listener marks it broken, so it is destroyed on release instead of
+ * going back to the pool; the query in flight, if any, rejects on its own.
+ */
+async function checkOut(
+  pool: pg.Pool,
+): Promise<{ client: pg.PoolClient; release: (broken: boolean) => void }> {
+  const client = await pool.connect();
+  let dropped = false;
+  const onError = () => {
+    dropped = true;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    release: (broken) => {
+      client.off("error", onError);
+      client.release(broken || dropped);
+    },
+  };
+}
+
+/** Shared state and helpers of one open PostgreSQL store. */
+export class PgContext {
+  constructor(readonly pool: pg.Pool) {}
+
+  /**
+   * Runs `fn` in one READ COMMITTED transaction on one connection and commits it; `fn` takes the
+   * row locks it needs (`FOR UPDATE`, `FOR SHARE`) before reading what its checks depend on, so
+   * they still hold at commit. A deadlock or serialization failure reruns it; a uniqueness
+   * violation that slipped past the explicit checks becomes `conflict`.
+   */
+  async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const { client, release } = await checkOut(this.pool);
+      let broken = false;
+      try {
+        await client.query("begin");
+        const result = await fn(txOf(client));
+        await client.query("commit");
+        return result;
+      } catch (error) {
+        try {
+          await client.query("rollback");
+        } catch {
+          broken = true;
+        }
+        const code = sqlState(error);
+        if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+        throw storeErrorOf(error);
+      } finally {
+        release(broken);
+      }
+    }
+  }
+
+  /** Runs `fn` in one read-only REPEATABLE READ transaction, so its statements see one snapshot. */
+  async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const { client, release } = await checkOut(this.pool);
+    let broken = false;
+    try {
+      await client.query("begin isolation level repeatable read read only");
+      const result = await fn(txOf(client));
+      await client.query("commit");
+      return result;
+    } catch (error) {
+      try {
+        await client.query("rollback");
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      release(broken);
+    }
+  }
+
+  /** One statement outside any explicit transaction. */
+  async rows<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.pool.query(text, params as unknown[])).rows as T[];
+  }
+
+  async row<T>(text: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return (await this.rows<T>(text, params))[0];
+  }
+}
+
+/**
+ * Appends a checked decision, chained to the log's head. Locks the head row until commit, so
+ * appends from every instance form one chain in commit order. Call inside `write`, last.
+ */
+export async function insertDecision(tx: Tx, decision: CheckedDecision): Promise<DecisionRecord> {
+  const head = await tx.row<{ lastId: number; lastHash: string }>(
+    `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`,
+  );
+  if (head === undefined) throw new Error("the decision log head row is missing; the database was altered");
+  const row: DecisionRowFields = { id: head.lastId + 1, ...decision, prevHash: head.lastHash };
+  const hash = decisionHash(row);
+  const actorProven = row.actorProven === null ? null : Boolean(row.actorProven);
+  await tx.rows(
+    `insert into decisions (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+    [
+      row.id,
+      row.at,
+      row.kind,
+      row.decision,
+      row.task,
+      row.did,
+      row.jti,
+      row.agent,
+      row.audience,
+      row.action,
+      row.resource,
+      row.reasons,
+      row.detail,
+      row.prevHash,
+      hash,
+      row.format,
+      row.reporter,
+      actorProven,
+      row.argsDigest,
+      row.chain,
+    ],
+  );
+  const dids = [...decisionDids(row)];
+  if (dids.length > 0) {
+    await tx.rows(
+      "insert into decision_dids (did, decision_id) select unnest($1::text[]), $2 on conflict do nothing",
+      [dids, row.id],
+    );
+  }
+  await tx.rows("update decision_log_head set last_id = $1, last_hash = $2 where singleton = 1", [
+    row.id,
+    hash,
+  ]);
+  return toDecisionRecord({ ...row, hash });
+}
+
+/** Appends a write's `audit` decision, when it has one, in the same transaction. */
+export async function audit(tx: Tx, decision: CheckedDecision | null): Promise<void> {
+  if (decision !== null) await insertDecision(tx, decision);
+}
+
+/** The agent row, if registered; `lock` takes a share lock on it until commit. */
+export async function findAgent(tx: Tx, id: string, lock = ""): Promise<AgentRow | undefined> {
+  return tx.row<AgentRow>(`select ${AGENT_COLUMNS} from agents where id = $1 ${lock}`, [id]);
+}
+
+/** The delegation row, if any. */
+export async function findDelegation(tx: Tx, did: string, lock = ""): Promise<DelegationRow | undefined> {
+  return tx.row<DelegationRow>(`select ${DELEGATION_COLUMNS} from delegations d where d.did = $1 ${lock}`, [
+    did,
+  ]);
+}
+
+/** The task row, if any. */
+export async function findTask(tx: Tx, id: string, lock = ""): Promise<TaskRecord | undefined> {
+  const row = await tx.row<Omit<TaskRecord, "hours"> & { hours: string | null }>(
+    `select ${TASK_COLUMNS} from tasks where id = $1 ${lock}`,
+    [id],
+  );
+  return row === undefined ? undefined : toTaskRecord(row);
+}
+
+/** Whether a token with this `jti` is recorded. */
+export async function tokenExists(tx: Tx, jti: string): Promise<boolean> {
+  return (await tx.row("select 1 as one from tokens where jti = $1", [jti])) !== undefined;
+}
+
+/** Whether `did` has a recorded token whose hash is `hash` (what a child's `prf` must name). */
+export async function parentTokenWithHash(tx: Tx, did: string, hash: string): Promise<boolean> {
+  return (
+    (await tx.row("select 1 as one from tokens where did = $1 and hash = $2 limit 1", [did, hash])) !==
+    undefined
+  );
+}
+
+/** The newest token version of `did`. */
+export async function latestToken(tx: Tx, did: string): Promise<TokenRecord | undefined> {
+  return tx.row<TokenRecord>(
+    `select ${TOKEN_COLUMNS} from tokens t where t.did = $1 order by t.version desc limit 1`,
+    [did],
+  );
+}
+
+/** Inserts a token version and returns its record. Call inside `write`, after the checks. */
+export async function insertToken(
+  tx: Tx,
+  did: string,
+  token: CheckedToken,
+  version: number,
+  supersedes: string | null,
+  at: number,
+): Promise<TokenRecord> {
+  const record: TokenRecord = {
+    jti: token.jti,
+    did,
+    version,
+    supersedes,
+    prf: token.prf,
+    hash: sha256Base64url(token.compact),
+    iat: token.iat,
+    exp: token.exp,
+    rvl: token.rvl,
+    compact: token.compact,
+    recordedAt: at,
+  };
+  await tx.rows(
+    `insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      record.jti,
+      record.did,
+      record.version,
+      record.supersedes,
+      record.prf,
+      record.hash,
+      record.iat,
+      record.exp,
+      record.rvl,
+      record.compact,
+      record.recordedAt,
+    ],
+  );
+  return record;
+}
+
+/** Inserts a live delegation and returns its record. Call inside `write`, after the checks. */
+export async function insertDelegation(
+  tx: Tx,
+  row: {
+    did: string;
+    parent: string | null;
+    root: string;
+    task: string;
+    depth: number;
+    from: string | null;
+    to: string;
+    intent: string | null;
+    cap: Capability[];
+    aud: string[];
+    mdp: number;
+    exp: number;
+    rvi: number | null;
+    createdAt: number;
+  },
+): Promise<DelegationRecord> {
+  await tx.rows(
+    `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      row.did,
+      row.parent,
+      row.root,
+      row.task,
+      row.depth,
+      row.from,
+      row.to,
+      row.intent,
+      JSON.stringify(row.cap),
+      JSON.stringify(row.aud),
+      row.mdp,
+      row.exp,
+      row.rvi,
+      row.createdAt,
+    ],
+  );
+  return {
+    ...row,
+    status: "live",
+    revokedAt: null,
+    revokeReason: null,
+    revokeCause: null,
+    revocationSeq: null,
+  };
+}
+
+interface LinkRow {
+  did: string;
+  status: string;
+  revokedAt: number | null;
+  revokeReason: string | null;
+  revocationSeq: number | null;
+  taskStatus: string;
+  taskClosedAt: number | null;
+  taskCloseReason: string | null;
+  toStatus: string;
+  toDisabledAt: number | null;
+  toDisabledReason: string | null;
+  fromStatus: string | null;
+  fromDisabledAt: number | null;
+  fromDisabledReason: string | null;
+}
+
+/** The status of each `did`, in the order given, from one indexed query. */
+export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<ChainLinkStatus[]> {
+  const found = await tx.rows<LinkRow>(
+    `select d.did as did, d.status as status, d.revoked_at as "revokedAt", d.revoke_reason as "revokeReason",
+        d.revocation_seq as "revocationSeq", t.status as "taskStatus", t.closed_at as "taskClosedAt",
+        t.close_reason as "taskCloseReason", ta.status as "toStatus", ta.disabled_at as "toDisabledAt",
+        ta.disabled_reason as "toDisabledReason", fa.status as "fromStatus", fa.disabled_at as "fromDisabledAt",
+        fa.disabled_reason as "fromDisabledReason"
+      from delegations d
+      join tasks t on t.id = d.task
+      join agents ta on ta.id = d.to_agent
+      left join agents fa on fa.id = d.from_agent
+      where d.did = any($1::text[])`,
+    [dids],
+  );
+  const rows = new Map(found.map((row) => [row.did, row]));
+  return dids.map((did): ChainLinkStatus => {
+    const row = rows.get(did);
+    if (row === undefined) {
+      return { did, live: false, problem: "not_found", since: null, reason: null, revocationSeq: null };
+    }
+    if (row.status !== "live") {
+      return {
+        did,
+        live: false,
+        problem: "revoked",
+        since: row.revokedAt,
+        reason: row.revokeReason,
+        revocationSeq: row.revocationSeq,
+      };
+    }
+    if (row.taskStatus !== "open") {
+      return {
+        did,
+        live: false,
+        problem: "task_closed",
+        since: row.taskClosedAt,
+        reason: row.taskCloseReason,
+        revocationSeq: null,
+      };
+    }
+    if (row.toStatus !== "active") {
+      return {
+        did,
+        live: false,
+        problem: "agent_disabled",
+        since: row.toDisabledAt,
+        reason: row.toDisabledReason,
+        revocationSeq: null,
+      };
+    }
+    if (row.fromStatus !== null && row.fromStatus !== "active") {
+      return {
+        did,
+        live: false,
+        problem: "agent_disabled",
+        since: row.fromDisabledAt,
+        reason: row.fromDisabledReason,
+        revocationSeq: null,
+      };
+    }
+    return { did, live: true };
+  });
+}
