@@ -78,14 +78,14 @@ function dpop(p: Proofer, method: string, url: string, chain: string): string {
 }
 
 /**
- * Starts one service instance on `db`. `issuer`: the public URL it answers for (an instance
- * sharing a database with another takes the first one's, so tokens and DPoP proofs are valid on
- * both); by default its own address.
+ * Starts one service instance on `db`, with `env` added to its environment (BATON_ISSUER: the
+ * public URL it answers for, by default its own address; BATON_KEK, which instances sharing a
+ * database must share).
  */
 async function startChild(
   sync: "FULL" | "NORMAL" | "server",
   db: string,
-  issuer?: string,
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string; sync: string }> {
   const root = fileURLToPath(new URL("../../", import.meta.url));
   const child = spawn(
@@ -100,7 +100,7 @@ async function startChild(
         BATON_OPERATOR_TOKEN: OPERATOR_TOKEN,
         BATON_PROOF_MAX_AGE: "600",
         BATON_REVALIDATION_INTERVAL: "3600",
-        ...(issuer === undefined ? {} : { BATON_ISSUER: issuer }),
+        ...env,
       },
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -196,9 +196,13 @@ async function startPostgres(serverUrl: string, instances: number): Promise<Runn
   const children: ChildProcess[] = [];
   const urls: string[] = [];
   let sync = "";
+  // Instances on one database share the key-encryption key of its signing keys, and the second
+  // answers for the first one's public URL, so tokens and DPoP proofs are valid on both.
+  const kek = randomBytes(32).toString("base64url");
   try {
     for (let i = 0; i < instances; i++) {
-      const started = await startChild("server", database.url, urls[0]);
+      const issuer: Record<string, string> = urls[0] === undefined ? {} : { BATON_ISSUER: urls[0] };
+      const started = await startChild("server", database.url, { BATON_KEK: kek, ...issuer });
       children.push(started.child);
       urls.push(started.url);
       sync = started.sync;
