@@ -23,7 +23,10 @@ export async function serverVersion(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? "unknown";
+    return (
+      (await client.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ??
+      "unknown"
+    );
   } finally {
     await client.end();
   }
