@@ -77,13 +77,19 @@ async function withDatabase<T>(
       return await run({
         store,
         seed: (options) => seedPostgresGraph(store, options),
-        sample: async (where, n) =>
-          (
-            await store.pool.query<{ did: string; task: string }>(
-              `select did, task from delegations where ${where} order by random() limit $1`,
-              [n],
-            )
-          ).rows,
+        sample: async (where, n) => {
+          const { rows } = await store.pool.query<{ did: string; task: string }>(
+            `select did, task from delegations where ${where} order by random() limit $1`,
+            [n],
+          );
+          // Fewer matching rows than samples (the roots of a small graph): draw with replacement,
+          // as SQLite's rowid sampling does, so both backends time as many calls.
+          if (rows.length === 0 || rows.length >= n) return rows;
+          return Array.from(
+            { length: n },
+            () => rows[Math.floor(Math.random() * rows.length)] as (typeof rows)[0],
+          );
+        },
         agents: async (n) =>
           (
             await store.pool.query<{ id: string }>("select id from agents order by random() limit $1", [n])
