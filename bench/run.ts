@@ -6,11 +6,14 @@
  *   pnpm bench --only=chain,peers   # some sections: limit/chain, peers, policy, service, graph
  *   pnpm bench --graph-sizes=10000,100000 --cascade-sizes=1000,10000
  *   pnpm bench --out=bench/results/other   # write other.md / other.json instead of latest.*
+ *   pnpm bench --postgres=postgres://…      # also the service and graph figures on PostgreSQL
+ *                                           # (or BATON_BENCH_POSTGRES_URL; a role that may CREATE DATABASE)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { describePostgres, serverVersion } from "./lib/postgres.ts";
 import { machineInfo, type RunReport, renderMarkdown, type Section } from "./lib/report.ts";
 import { chainSection, limitSection, measureChains } from "./suites/chain-verification.ts";
 import { graphSection, measureCascades, measureWalks } from "./suites/graph.ts";
@@ -27,6 +30,8 @@ interface Options {
   readonly graphSizes: readonly number[];
   readonly cascadeSizes: readonly number[];
   readonly out: string;
+  /** A PostgreSQL server to measure beside SQLite (a role that may CREATE DATABASE). */
+  readonly postgresUrl: string | undefined;
 }
 
 function parseSizes(value: string, flag: string): number[] {
@@ -45,7 +50,7 @@ function parseArgs(argv: readonly string[]): Options {
     if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name}`);
   }
   for (const arg of argv) {
-    if (!["--quick"].includes(arg) && !/^--(only|graph-sizes|cascade-sizes|out)=/.test(arg)) {
+    if (!["--quick"].includes(arg) && !/^--(only|graph-sizes|cascade-sizes|out|postgres)=/.test(arg)) {
       throw new Error(`unknown argument ${arg}`);
     }
   }
@@ -62,6 +67,7 @@ function parseArgs(argv: readonly string[]): Options {
       "--cascade-sizes",
     ),
     out: path.resolve(value("--out") ?? path.join(here, "results", "latest")),
+    postgresUrl: value("--postgres") ?? (process.env.BATON_BENCH_POSTGRES_URL || undefined),
   };
 }
 
@@ -78,6 +84,16 @@ async function main(): Promise<void> {
   log(
     `${options.quick ? "quick" : "full"} run on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}`,
   );
+  const { postgresUrl } = options;
+  let postgres: string | undefined;
+  if (postgresUrl !== undefined) {
+    postgres = `${await serverVersion(postgresUrl)} at ${describePostgres(postgresUrl)}`;
+    log(`PostgreSQL ${postgres}`);
+  } else if (options.only.has("service") || options.only.has("graph")) {
+    skipped.push(
+      "PostgreSQL figures (service, graph): no server given; pass `--postgres=URL` or set `BATON_BENCH_POSTGRES_URL` (a role that may CREATE DATABASE; `scripts/postgres-ci.sh` starts one).",
+    );
+  }
 
   let chains: Awaited<ReturnType<typeof measureChains>> | undefined;
   if (options.only.has("chain") || options.only.has("peers")) {
@@ -105,13 +121,11 @@ async function main(): Promise<void> {
   }
   if (options.only.has("service")) {
     log("service over HTTP (child process + autocannon)…");
-    sections.push(serviceSection(await measureService(options.quick)));
+    sections.push(serviceSection(await measureService(options.quick, postgresUrl, log)));
   }
   if (options.only.has("graph")) {
-    log(`graph walks on ${options.graphSizes.join(", ")} delegations…`);
-    const walks = await measureWalks(options.graphSizes, options.quick);
-    log(`cascade revocations of ${options.cascadeSizes.join(", ")} descendants…`);
-    const cascades = await measureCascades(options.cascadeSizes, options.quick);
+    const walks = await measureWalks(options.graphSizes, options.quick, { postgresUrl }, log);
+    const cascades = await measureCascades(options.cascadeSizes, options.quick, { postgresUrl }, log);
     sections.push(graphSection(walks, cascades));
   }
 
@@ -121,7 +135,12 @@ async function main(): Promise<void> {
     durationSeconds: (performance.now() - started) / 1000,
     machine,
     loadAverageAtEnd: machineInfo().loadAverage,
-    command: `pnpm bench ${process.argv.slice(2).join(" ")}`.trim(),
+    // The command as typed, with a --postgres URL's password hidden.
+    command: `pnpm bench ${process.argv
+      .slice(2)
+      .map((a) => (a.startsWith("--postgres=") ? `--postgres=${describePostgres(a.slice(11))}` : a))
+      .join(" ")}`.trim(),
+    postgres,
     sections,
     skipped,
   };

@@ -57,6 +57,8 @@ export interface RunReport {
   readonly machine: MachineInfo;
   readonly loadAverageAtEnd: readonly number[];
   readonly command: string;
+  /** The PostgreSQL server measured beside SQLite, if any: its version and URL (password hidden). */
+  readonly postgres?: string | undefined;
   readonly sections: readonly Section[];
   readonly skipped: readonly string[];
 }
@@ -90,6 +92,7 @@ export function renderMarkdown(report: RunReport): string {
     `- Node: ${m.node}`,
     `- Load average (1/5/15 min): ${m.loadAverage.join(" / ")} at start, ${report.loadAverageAtEnd.join(" / ")} at end`,
     `- Command: \`${report.command}\`, ${report.durationSeconds.toFixed(0)} s`,
+    ...(report.postgres === undefined ? [] : [`- PostgreSQL: ${report.postgres}`]),
     "",
     "Times are per operation. median and p99 are over individual samples; IQR is the 25th–75th",
     "percentile range; ops/s is operations per second at the mean cost on one core. See",

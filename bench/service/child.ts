@@ -1,17 +1,28 @@
 /**
  * The token service for the HTTP figures, run in its own process so the load generator does not
- * share its event loop. Like `startServer`, but the store is opened with the `synchronous` mode
- * under test (BENCH_SYNC = FULL | NORMAL). Prints the URL on stdout once listening.
+ * share its event loop. Like `startServer`, but a SQLite store is opened with the `synchronous`
+ * mode under test (BENCH_SYNC = FULL | NORMAL); a `postgres://` BATON_DB opens the PostgreSQL
+ * store (the server's synchronous_commit applies). BATON_ISSUER, when set, is the public URL it
+ * answers for (a second instance on the same database takes the first one's). Prints the URL and
+ * the durability mode on stdout once listening.
  */
 
 import { createApp, loadConfig, prepareStore } from "@baton/service";
+import { isPostgresUrl, openPostgresStore } from "@baton/store-postgres";
 import { openSqliteStore } from "@baton/store-sqlite";
 import { serve } from "@hono/node-server";
 import pino from "pino";
 
 const synchronous = process.env.BENCH_SYNC === "NORMAL" ? "NORMAL" : "FULL";
 const config = loadConfig(process.env, ["--port", "0", "--log-level", "silent"]);
-const store = openSqliteStore({ path: config.db, synchronous });
+const postgres = isPostgresUrl(config.db);
+const store = postgres
+  ? await openPostgresStore(config.db)
+  : openSqliteStore({ path: config.db, synchronous });
+const durability = async () => {
+  const health = await store.health();
+  return "synchronousCommit" in health ? String(health.synchronousCommit) : String(health.synchronous);
+};
 const clock = () => Math.floor(Date.now() / 1000);
 const { signingKeys } = await prepareStore(store, config, clock());
 let handler: ((request: Request) => Response | Promise<Response>) | undefined;
@@ -26,13 +37,13 @@ const server = serve(
     const url = `http://127.0.0.1:${info.port}`;
     const app = createApp({
       store,
-      config: { ...config, issuer: url },
+      config: { ...config, issuer: config.issuer ?? url },
       clock,
       signingKeys,
       logger: pino({ level: "silent" }),
     });
     handler = (request) => app.fetch(request);
-    process.stdout.write(`${url} ${(await store.health()).synchronous}\n`);
+    process.stdout.write(`${url} ${await durability()}\n`);
   },
 );
 process.on("SIGTERM", () => {

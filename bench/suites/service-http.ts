@@ -2,7 +2,9 @@
  * The token service over HTTP on loopback, loaded with autocannon: delegations per second
  * (`POST /v1/delegations`, one hop recorded per request) and verifications per second
  * (`POST /v1/verify` of a depth-3 chain, one decision logged per request), at 1, 16 and 64
- * concurrent connections, with the store at synchronous=FULL and NORMAL.
+ * concurrent connections: on SQLite at synchronous=FULL and NORMAL, and (given a server) on
+ * PostgreSQL with one service instance and with two instances on one database, the connections
+ * spread across both.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createPrivateKey, type JsonWebKey, type KeyObject, randomBytes, sign } from "node:crypto";
@@ -13,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { AgentKeyPair, BatonAgent, BatonOperator } from "@baton/client";
 import { sha256Base64url } from "@baton/token";
 import autocannon from "autocannon";
+import { createBenchDatabase } from "../lib/postgres.ts";
 import type { Section } from "../lib/report.ts";
 import { formatRate } from "../lib/stats.ts";
 
@@ -22,8 +25,15 @@ const CONCURRENCY = [1, 16, 64] as const;
 /** Under the service's replay cache (100,000 proof ids) for the whole run of one process. */
 const MAX_REQUESTS_PER_RUN = 15_000;
 
-export interface HttpFigure {
-  readonly sync: "FULL" | "NORMAL";
+/** One service setup: the store behind it and how many instances share it. */
+export interface ServiceSetup {
+  readonly backend: "sqlite" | "postgres";
+  /** SQLite's `synchronous` mode, or PostgreSQL's `synchronous_commit` as the server reports it. */
+  readonly sync: string;
+  readonly instances: number;
+}
+
+export interface HttpFigure extends ServiceSetup {
   readonly endpoint: "delegations" | "verify";
   readonly connections: number;
   readonly requests: number;
@@ -67,10 +77,16 @@ function dpop(p: Proofer, method: string, url: string, chain: string): string {
   return `${input}.${sign(null, Buffer.from(input), p.key).toString("base64url")}`;
 }
 
+/**
+ * Starts one service instance on `db`, with `env` added to its environment (BATON_ISSUER: the
+ * public URL it answers for, by default its own address; BATON_KEK, which instances sharing a
+ * database must share).
+ */
 async function startChild(
-  sync: "FULL" | "NORMAL",
+  sync: "FULL" | "NORMAL" | "server",
   db: string,
-): Promise<{ child: ChildProcess; url: string }> {
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; sync: string }> {
   const root = fileURLToPath(new URL("../../", import.meta.url));
   const child = spawn(
     process.execPath,
@@ -84,24 +100,27 @@ async function startChild(
         BATON_OPERATOR_TOKEN: OPERATOR_TOKEN,
         BATON_PROOF_MAX_AGE: "600",
         BATON_REVALIDATION_INTERVAL: "3600",
+        ...env,
       },
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, mode] = await new Promise<[string, string]>((resolve, reject) => {
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
       const line = buffered.split("\n")[0];
       if (buffered.includes("\n") && line !== undefined) {
         const [address, mode] = line.split(" ");
-        if (mode !== sync) reject(new Error(`service opened with synchronous=${mode}, wanted ${sync}`));
-        resolve(address ?? "");
+        if (sync !== "server" && mode !== sync) {
+          reject(new Error(`service opened with synchronous=${mode}, wanted ${sync}`));
+        }
+        resolve([address ?? "", mode ?? ""]);
       }
     });
     child.once("exit", (code) => reject(new Error(`service exited with ${code}`)));
   });
-  return { child, url };
+  return { child, url, sync: mode };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -119,7 +138,7 @@ interface Load {
   readonly ok: (status: number, body: string) => boolean;
 }
 
-async function runLoad(url: string, load: Load, connections: number, amount: number) {
+async function runLoad(urls: readonly string[], load: Load, connections: number, amount: number) {
   const proofs = Array.from({ length: amount }, () => load.proof());
   let next = 0;
   let unexpected = 0;
@@ -129,7 +148,7 @@ async function runLoad(url: string, load: Load, connections: number, amount: num
   const started = performance.now();
   let last = started;
   const result = await autocannon({
-    url,
+    url: urls.length === 1 ? (urls[0] as string) : [...urls],
     connections,
     amount,
     timeout: 30,
@@ -151,12 +170,77 @@ async function runLoad(url: string, load: Load, connections: number, amount: num
   return { result, unexpected, seconds: (last - started) / 1000 };
 }
 
-export async function measureService(quick: boolean): Promise<HttpFigure[]> {
+/** Service instances on one database, started in turn (the first migrates it), and their teardown. */
+interface Running {
+  readonly setup: ServiceSetup;
+  /** Every instance's address; the first one's is the public URL of all. */
+  readonly urls: readonly string[];
+  stop(): Promise<void>;
+}
+
+async function startSqlite(sync: "FULL" | "NORMAL"): Promise<Running> {
+  const dir = mkdtempSync(path.join(tmpdir(), "baton-bench-http-"));
+  const { child, url } = await startChild(sync, path.join(dir, "baton.db"));
+  return {
+    setup: { backend: "sqlite", sync, instances: 1 },
+    urls: [url],
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startPostgres(serverUrl: string, instances: number): Promise<Running> {
+  const database = await createBenchDatabase(serverUrl);
+  const children: ChildProcess[] = [];
+  const urls: string[] = [];
+  let sync = "";
+  // Instances on one database share the key-encryption key of its signing keys, and the second
+  // answers for the first one's public URL, so tokens and DPoP proofs are valid on both.
+  const kek = randomBytes(32).toString("base64url");
+  try {
+    for (let i = 0; i < instances; i++) {
+      const issuer: Record<string, string> = urls[0] === undefined ? {} : { BATON_ISSUER: urls[0] };
+      const started = await startChild("server", database.url, { BATON_KEK: kek, ...issuer });
+      children.push(started.child);
+      urls.push(started.url);
+      sync = started.sync;
+    }
+  } catch (error) {
+    for (const child of children) await stopChild(child);
+    await database.drop();
+    throw error;
+  }
+  return {
+    setup: { backend: "postgres", sync, instances },
+    urls,
+    stop: async () => {
+      for (const child of children) await stopChild(child);
+      await database.drop();
+    },
+  };
+}
+
+export async function measureService(
+  quick: boolean,
+  postgresUrl?: string,
+  log: (line: string) => void = () => {},
+): Promise<HttpFigure[]> {
   const figures: HttpFigure[] = [];
   const seconds = quick ? 1 : 5;
-  for (const sync of ["FULL", "NORMAL"] as const) {
-    const dir = mkdtempSync(path.join(tmpdir(), "baton-bench-http-"));
-    const { child, url } = await startChild(sync, path.join(dir, "baton.db"));
+  const setups: (() => Promise<Running>)[] = [
+    () => startSqlite("FULL"),
+    () => startSqlite("NORMAL"),
+    ...(postgresUrl === undefined
+      ? []
+      : [() => startPostgres(postgresUrl, 1), () => startPostgres(postgresUrl, 2)]),
+  ];
+  for (const start of setups) {
+    const running = await start();
+    const { setup, urls } = running;
+    const url = urls[0] as string;
+    log(`service on ${setup.backend} (${setup.sync}), ${setup.instances} instance(s)…`);
     try {
       const operator = new BatonOperator({ serviceUrl: url, token: OPERATOR_TOKEN });
       const keys = new Map<string, AgentKeyPair>();
@@ -225,7 +309,7 @@ export async function measureService(quick: boolean): Promise<HttpFigure[]> {
           // A short pilot warms the process and estimates the rate, so the measured run can use
           // exactly as many pre-minted proofs as it needs for about `seconds`.
           const pilotAmount = quick ? Math.max(50, connections * 2) : Math.max(100, connections * 4);
-          const pilot = await runLoad(url, loads[endpoint], connections, pilotAmount);
+          const pilot = await runLoad(urls, loads[endpoint], connections, pilotAmount);
           const rate = pilot.result.requests.sent / pilot.seconds;
           const amount = Math.min(
             MAX_REQUESTS_PER_RUN,
@@ -235,9 +319,9 @@ export async function measureService(quick: boolean): Promise<HttpFigure[]> {
             result,
             unexpected,
             seconds: took,
-          } = await runLoad(url, loads[endpoint], connections, amount);
+          } = await runLoad(urls, loads[endpoint], connections, amount);
           figures.push({
-            sync,
+            ...setup,
             endpoint,
             connections,
             requests: result.requests.sent,
@@ -252,8 +336,7 @@ export async function measureService(quick: boolean): Promise<HttpFigure[]> {
         }
       }
     } finally {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
+      await running.stop();
     }
   }
   return figures;
@@ -261,17 +344,34 @@ export async function measureService(quick: boolean): Promise<HttpFigure[]> {
 
 export function serviceSection(figures: readonly HttpFigure[]): Section {
   const bad = figures.filter((f) => f.unexpected > 0 || f.errors > 0);
+  const label = (f: HttpFigure) => `${f.backend}/${f.sync}/${f.instances}×/${f.endpoint}/${f.connections}`;
+  // PostgreSQL's rates against SQLite's at synchronous=FULL (both durable at commit), same run.
+  const versusSqlite = (f: HttpFigure) => {
+    if (f.backend === "sqlite") return "";
+    const base = figures.find(
+      (o) =>
+        o.backend === "sqlite" &&
+        o.sync === "FULL" &&
+        o.endpoint === f.endpoint &&
+        o.connections === f.connections,
+    );
+    return base === undefined || base.perSecond === 0 ? "" : `${(f.perSecond / base.perSecond).toFixed(2)}×`;
+  };
+  const hasPostgres = figures.some((f) => f.backend === "postgres");
   return {
     id: "service",
     title: "The token service over HTTP (loopback, autocannon)",
     intro:
-      "The service runs in a child process (`bench/service/child.ts`: `createApp` + @hono/node-server, SQLite WAL with the synchronous mode shown); autocannon runs in the parent, so the two share the machine's cores but not an event loop. delegations: `POST /v1/delegations` by the root holder (depth-1 chain + a fresh DPoP proof), each recording a hop. verify: `POST /v1/verify` of a depth-3 chain with a fresh proof, each logging a decision. Proofs are minted before each run; a pilot run warms up and sizes the measured run.",
+      "The service runs in a child process (`bench/service/child.ts`: `createApp` + @hono/node-server, SQLite WAL with the synchronous mode shown, or PostgreSQL with the server's synchronous_commit); autocannon runs in the parent, so they share the machine's cores but not an event loop. With two instances, two child processes serve one PostgreSQL database and autocannon spreads its connections across both (connection i to instance i mod 2; the second instance answers for the first one's public URL, so tokens and proofs are valid on both). delegations: `POST /v1/delegations` by the root holder (depth-1 chain + a fresh DPoP proof), each recording a hop. verify: `POST /v1/verify` of a depth-3 chain with a fresh proof, each logging a decision. Proofs are minted before each run; a pilot run warms up and sizes the measured run.",
     headers: [
+      "backend",
       "synchronous",
+      "instances",
       "endpoint",
       "connections",
       "requests",
       "req/s",
+      "vs SQLite FULL",
       "p50 latency",
       "p99 latency",
       "unexpected",
@@ -279,11 +379,14 @@ export function serviceSection(figures: readonly HttpFigure[]): Section {
       "errors",
     ],
     rows: figures.map((f) => [
+      f.backend,
       f.sync,
+      String(f.instances),
       f.endpoint,
       String(f.connections),
       String(f.requests),
       formatRate(f.perSecond),
+      versusSqlite(f),
       `${f.latencyP50Ms} ms`,
       `${f.latencyP99Ms} ms`,
       String(f.unexpected),
@@ -293,10 +396,13 @@ export function serviceSection(figures: readonly HttpFigure[]): Section {
     notes: [
       "unexpected counts responses that were not the success asked for (201 for a hop; 200 with decision allow for a verify). Every one of them is a benchmark fault to investigate, not a throughput figure.",
       "Latency is autocannon's (1 ms resolution); requests/s is requests completed ÷ the time from the start to the last response (autocannon's own duration is rounded up to whole seconds).",
-      ...(bad.length > 0
+      ...(hasPostgres
         ? [
-            `**${bad.length} runs had unexpected responses or errors**: ${bad.map((f) => `${f.sync}/${f.endpoint}/${f.connections}`).join(", ")}.`,
+            "PostgreSQL: each instance keeps the store's default pool of 10 connections; the server runs on the same machine, so service, load generator and database share its cores. At 1 connection, two instances means all requests go to the first (one autocannon connection talks to one address).",
           ]
+        : ["PostgreSQL not measured: give `--postgres=URL` or `BATON_BENCH_POSTGRES_URL`."]),
+      ...(bad.length > 0
+        ? [`**${bad.length} runs had unexpected responses or errors**: ${bad.map(label).join(", ")}.`]
         : []),
     ],
     targets: [],

@@ -33,7 +33,8 @@ declare module "autocannon" {
     "2xx": number;
   }
   interface Options {
-    url: string;
+    /** Several targets: connection i goes to url[i % url.length]. */
+    url: string | string[];
     connections?: number;
     amount?: number;
     duration?: number;

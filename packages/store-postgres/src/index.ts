@@ -7,3 +7,4 @@ export {
   type PostgresStoreHealth,
   type PostgresStoreOptions,
 } from "./postgres-store.ts";
+export { type SeedGraphOptions, type SeedGraphResult, seedPostgresGraph } from "./seed-graph.ts";

@@ -10,5 +10,6 @@ export * from "./input-checks.ts";
 export * from "./issuance-rules.ts";
 export * from "./registry-rules.ts";
 export * from "./revocation-rules.ts";
+export * from "./seed-graph.ts";
 export * from "./store.ts";
 export * from "./store-error.ts";
