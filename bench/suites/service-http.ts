@@ -90,7 +90,16 @@ async function startChild(
   const root = fileURLToPath(new URL("../../", import.meta.url));
   const child = spawn(
     process.execPath,
-    ["--conditions=source", "--import", "tsx", path.join(root, "bench/service/child.ts")],
+    [
+      // BENCH_CHILD_CPU_PROF=DIR: the service writes a V8 CPU profile there (where its time goes).
+      ...(process.env.BENCH_CHILD_CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CHILD_CPU_PROF}`]
+        : []),
+      "--conditions=source",
+      "--import",
+      "tsx",
+      path.join(root, "bench/service/child.ts"),
+    ],
     {
       cwd: root,
       env: {

@@ -218,6 +218,17 @@ export class SqliteContext {
 
   /** Appends a checked decision, chained to the current last row. Call inside `write`. */
   insertDecision(decision: CheckedDecision): DecisionRecord {
+    return toDecisionRecord(this.appendDecisionRow(decision));
+  }
+
+  /** Appends a write's `audit` decision, when it has one, in the same transaction. */
+  audit(decision: CheckedDecision | null): void {
+    // Nobody reads an audit's record back: building it (JSON.parse of its detail) was a hot spot.
+    if (decision !== null) this.appendDecisionRow(decision);
+  }
+
+  /** Writes the row (and its trace-index rows) and returns it as stored, hash included. */
+  private appendDecisionRow(decision: CheckedDecision): DecisionRowFields & { readonly hash: string } {
     const head = this.statements.decisionHead.get();
     const issued = this.statements.decisionSequence.get()?.seq ?? 0;
     // Never reuse an id, even one whose row has gone: the gap is then visible to verification.
@@ -227,12 +238,7 @@ export class SqliteContext {
     const actorProven = row.actorProven === null ? null : row.actorProven ? 1 : 0;
     this.statements.insertDecision.run({ ...row, actorProven, hash });
     for (const did of decisionDids(row)) this.statements.insertDecisionDid.run(did, id);
-    return toDecisionRecord({ ...row, hash });
-  }
-
-  /** Appends a write's `audit` decision, when it has one, in the same transaction. */
-  audit(decision: CheckedDecision | null): void {
-    if (decision !== null) this.insertDecision(decision);
+    return { ...row, hash };
   }
 
   /** The agent row, if the agent is registered. */
