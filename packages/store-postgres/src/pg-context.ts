@@ -14,6 +14,7 @@ import type {
   ChainLinkStatus,
   DecisionRecord,
   DelegationRecord,
+  LinkFacts,
   SigningKeyRecord,
   TaskRecord,
   TokenRecord,
@@ -23,6 +24,7 @@ import {
   type CheckedToken,
   type DecisionRowFields,
   decisionHash,
+  linkStatuses,
   parseDetail,
   StoreError,
 } from "@baton/store/adapter-kit";
@@ -427,26 +429,9 @@ export async function insertDelegation(
   };
 }
 
-interface LinkRow {
-  did: string;
-  status: string;
-  revokedAt: number | null;
-  revokeReason: string | null;
-  revocationSeq: number | null;
-  taskStatus: string;
-  taskClosedAt: number | null;
-  taskCloseReason: string | null;
-  toStatus: string;
-  toDisabledAt: number | null;
-  toDisabledReason: string | null;
-  fromStatus: string | null;
-  fromDisabledAt: number | null;
-  fromDisabledReason: string | null;
-}
-
 /** The status of each `did`, in the order given, from one indexed query. */
 export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<ChainLinkStatus[]> {
-  const found = await tx.rows<LinkRow>(
+  const found = await tx.rows<LinkFacts>(
     `select d.did as did, d.status as status, d.revoked_at as "revokedAt", d.revoke_reason as "revokeReason",
         d.revocation_seq as "revocationSeq", t.status as "taskStatus", t.closed_at as "taskClosedAt",
         t.close_reason as "taskCloseReason", ta.status as "toStatus", ta.disabled_at as "toDisabledAt",
@@ -459,52 +444,5 @@ export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<Chain
       where d.did = any($1::text[])`,
     [dids],
   );
-  const rows = new Map(found.map((row) => [row.did, row]));
-  return dids.map((did): ChainLinkStatus => {
-    const row = rows.get(did);
-    if (row === undefined) {
-      return { did, live: false, problem: "not_found", since: null, reason: null, revocationSeq: null };
-    }
-    if (row.status !== "live") {
-      return {
-        did,
-        live: false,
-        problem: "revoked",
-        since: row.revokedAt,
-        reason: row.revokeReason,
-        revocationSeq: row.revocationSeq,
-      };
-    }
-    if (row.taskStatus !== "open") {
-      return {
-        did,
-        live: false,
-        problem: "task_closed",
-        since: row.taskClosedAt,
-        reason: row.taskCloseReason,
-        revocationSeq: null,
-      };
-    }
-    if (row.toStatus !== "active") {
-      return {
-        did,
-        live: false,
-        problem: "agent_disabled",
-        since: row.toDisabledAt,
-        reason: row.toDisabledReason,
-        revocationSeq: null,
-      };
-    }
-    if (row.fromStatus !== null && row.fromStatus !== "active") {
-      return {
-        did,
-        live: false,
-        problem: "agent_disabled",
-        since: row.fromDisabledAt,
-        reason: row.fromDisabledReason,
-        revocationSeq: null,
-      };
-    }
-    return { did, live: true };
-  });
+  return linkStatuses(dids, found);
 }

@@ -19,6 +19,7 @@ import {
   type DecisionRowFields,
   decisionHash,
   GENESIS_HASH,
+  linkStatuses,
   parseDetail,
   StoreError,
 } from "@baton/store/adapter-kit";
@@ -305,54 +306,7 @@ export class SqliteContext {
 
   /** The status of each `did`, in the order given, from one indexed query. */
   linkStatus(dids: readonly string[]): ChainLinkStatus[] {
-    const rows = new Map(this.statements.chainStatus.all(JSON.stringify(dids)).map((row) => [row.did, row]));
-    return dids.map((did): ChainLinkStatus => {
-      const row = rows.get(did);
-      if (row === undefined) {
-        return { did, live: false, problem: "not_found", since: null, reason: null, revocationSeq: null };
-      }
-      if (row.status !== "live") {
-        return {
-          did,
-          live: false,
-          problem: "revoked",
-          since: row.revokedAt,
-          reason: row.revokeReason,
-          revocationSeq: row.revocationSeq,
-        };
-      }
-      if (row.taskStatus !== "open") {
-        return {
-          did,
-          live: false,
-          problem: "task_closed",
-          since: row.taskClosedAt,
-          reason: row.taskCloseReason,
-          revocationSeq: null,
-        };
-      }
-      if (row.toStatus !== "active") {
-        return {
-          did,
-          live: false,
-          problem: "agent_disabled",
-          since: row.toDisabledAt,
-          reason: row.toDisabledReason,
-          revocationSeq: null,
-        };
-      }
-      if (row.fromStatus !== null && row.fromStatus !== "active") {
-        return {
-          did,
-          live: false,
-          problem: "agent_disabled",
-          since: row.fromDisabledAt,
-          reason: row.fromDisabledReason,
-          revocationSeq: null,
-        };
-      }
-      return { did, live: true };
-    });
+    return linkStatuses(dids, this.statements.chainStatus.all(JSON.stringify(dids)));
   }
 
   /** The task row, if any. */

@@ -1,0 +1,50 @@
+/**
+ * When a chain link is live, and why not: written once for every adapter. An adapter reads each
+ * delegation with its task and both agents in one query and hands the rows here.
+ */
+import type { ChainLinkStatus } from "./store.ts";
+
+/** A delegation joined to its task and its two agents, as an adapter's chain-status query returns it. */
+export interface LinkFacts {
+  readonly did: string;
+  readonly status: string;
+  readonly revokedAt: number | null;
+  readonly revokeReason: string | null;
+  readonly revocationSeq: number | null;
+  readonly taskStatus: string;
+  readonly taskClosedAt: number | null;
+  readonly taskCloseReason: string | null;
+  readonly toStatus: string;
+  readonly toDisabledAt: number | null;
+  readonly toDisabledReason: string | null;
+  /** Null on a root grant, which no agent delegated. */
+  readonly fromStatus: string | null;
+  readonly fromDisabledAt: number | null;
+  readonly fromDisabledReason: string | null;
+}
+
+/** The status of each `did`, in the order given; a did with no row is `not_found`. */
+export function linkStatuses(dids: readonly string[], found: Iterable<LinkFacts>): ChainLinkStatus[] {
+  const rows = new Map<string, LinkFacts>();
+  for (const row of found) rows.set(row.did, row);
+  return dids.map((did) => linkStatusOf(did, rows.get(did)));
+}
+
+function linkStatusOf(did: string, row: LinkFacts | undefined): ChainLinkStatus {
+  if (row === undefined) {
+    return { did, live: false, problem: "not_found", since: null, reason: null, revocationSeq: null };
+  }
+  const notLive = (
+    problem: "revoked" | "task_closed" | "agent_disabled",
+    since: number | null,
+    reason: string | null,
+    revocationSeq: number | null = null,
+  ): ChainLinkStatus => ({ did, live: false, problem, since, reason, revocationSeq });
+  if (row.status !== "live") return notLive("revoked", row.revokedAt, row.revokeReason, row.revocationSeq);
+  if (row.taskStatus !== "open") return notLive("task_closed", row.taskClosedAt, row.taskCloseReason);
+  if (row.toStatus !== "active") return notLive("agent_disabled", row.toDisabledAt, row.toDisabledReason);
+  if (row.fromStatus !== null && row.fromStatus !== "active") {
+    return notLive("agent_disabled", row.fromDisabledAt, row.fromDisabledReason);
+  }
+  return { did, live: true };
+}

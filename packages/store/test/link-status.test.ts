@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { type LinkFacts, linkStatuses } from "../src/link-status.ts";
+
+const live: LinkFacts = {
+  did: "d1",
+  status: "live",
+  revokedAt: null,
+  revokeReason: null,
+  revocationSeq: null,
+  taskStatus: "open",
+  taskClosedAt: null,
+  taskCloseReason: null,
+  toStatus: "active",
+  toDisabledAt: null,
+  toDisabledReason: null,
+  fromStatus: "active",
+  fromDisabledAt: null,
+  fromDisabledReason: null,
+};
+
+describe("the status of a chain link", () => {
+  it("answers in the order asked, with not_found for a did no row names", () => {
+    expect(linkStatuses(["d2", "d1"], [live])).toEqual([
+      { did: "d2", live: false, problem: "not_found", since: null, reason: null, revocationSeq: null },
+      { did: "d1", live: true },
+    ]);
+  });
+
+  it.each([
+    [
+      "a revoked delegation, with its feed position",
+      { status: "revoked", revokedAt: 5, revokeReason: "leak", revocationSeq: 7 },
+      { problem: "revoked", since: 5, reason: "leak", revocationSeq: 7 },
+    ],
+    [
+      "a closed task",
+      { taskStatus: "completed", taskClosedAt: 6, taskCloseReason: "done" },
+      { problem: "task_closed", since: 6, reason: "done", revocationSeq: null },
+    ],
+    [
+      "a disabled holder",
+      { toStatus: "disabled", toDisabledAt: 8, toDisabledReason: "key lost" },
+      { problem: "agent_disabled", since: 8, reason: "key lost", revocationSeq: null },
+    ],
+    [
+      "a disabled delegator",
+      { fromStatus: "disabled", fromDisabledAt: 9, fromDisabledReason: "retired" },
+      { problem: "agent_disabled", since: 9, reason: "retired", revocationSeq: null },
+    ],
+  ])("is not live under %s", (_, change, expected) => {
+    expect(linkStatuses(["d1"], [{ ...live, ...change }])).toEqual([{ did: "d1", live: false, ...expected }]);
+  });
+
+  it("is live on a root grant, which has no delegator", () => {
+    expect(linkStatuses(["d1"], [{ ...live, fromStatus: null }])).toEqual([{ did: "d1", live: true }]);
+  });
+
+  it("names the revocation before a closed task when both hold", () => {
+    const both = { ...live, status: "revoked", revokedAt: 5, taskStatus: "revoked", taskClosedAt: 4 };
+    expect(linkStatuses(["d1"], [both])[0]).toMatchObject({ problem: "revoked", since: 5 });
+  });
+});
