@@ -6,7 +6,10 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { StoreError } from "@baton/store/adapter-kit";
+import { type MigrationEntry, pendingMigrations } from "@baton/store/adapter-kit";
+
+export type { MigrationEntry };
+
 import type Database from "better-sqlite3";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
@@ -16,14 +19,6 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../drizzle/", import.met
 
 /** drizzle's bookkeeping table (its default name). */
 const MIGRATIONS_TABLE = "__drizzle_migrations";
-
-/** One entry of drizzle-kit's `meta/_journal.json`. */
-export interface MigrationEntry {
-  /** File name without `.sql`, e.g. `0000_initial`. */
-  readonly tag: string;
-  /** Creation time in milliseconds: what drizzle records as `created_at` once applied. */
-  readonly when: number;
-}
 
 /** Reads the migration journal of `folder`, in order. */
 export function readMigrationJournal(folder: string = MIGRATIONS_FOLDER): MigrationEntry[] {
@@ -46,45 +41,6 @@ export function appliedMigrations(client: Database.Database): number[] {
 }
 
 /**
- * Compares what the database has applied with `journal`, and returns the migrations still to
- * apply. Throws `schema_too_new` when the database has a migration newer than any known here, and
- * `schema_mismatch` when its history is not a prefix of this journal (an unknown or skipped one).
- */
-export function pendingMigrations(
-  applied: readonly number[],
-  journal: readonly MigrationEntry[],
-): MigrationEntry[] {
-  const known = new Set(journal.map((entry) => entry.when));
-  const newestKnown = journal.at(-1)?.when ?? 0;
-  for (const createdAt of applied) {
-    if (known.has(createdAt)) continue;
-    if (createdAt > newestKnown) {
-      throw new StoreError(
-        "schema_too_new",
-        `the database was migrated by a newer version of @baton/store (migration of ${new Date(createdAt).toISOString()}); ` +
-          "run a version of Baton at least that new, or restore a backup made for this one",
-      );
-    }
-    throw new StoreError(
-      "schema_mismatch",
-      `the database has a migration (${new Date(createdAt).toISOString()}) this code does not ship; ` +
-        "it was created by a different build of @baton/store",
-    );
-  }
-  const appliedSet = new Set(applied);
-  const lastApplied = applied.at(-1) ?? Number.NEGATIVE_INFINITY;
-  const skipped = journal.find((entry) => entry.when < lastApplied && !appliedSet.has(entry.when));
-  if (skipped !== undefined) {
-    // drizzle would never apply it: it only runs migrations newer than the last one recorded.
-    throw new StoreError(
-      "schema_mismatch",
-      `the database skipped migration ${skipped.tag}; it was created by a different build of @baton/store`,
-    );
-  }
-  return journal.filter((entry) => entry.when > lastApplied);
-}
-
-/**
  * Brings the database up to the newest migration in `folder` and returns that migration's tag.
  * Safe when two processes open the same new file at once: the loser's migrate fails on tables
  * that now exist, and it then finds nothing pending.
@@ -95,12 +51,13 @@ export function migrateDatabase(
   folder: string = MIGRATIONS_FOLDER,
 ): string {
   const journal = readMigrationJournal(folder);
-  const pending = pendingMigrations(appliedMigrations(client), journal);
+  const pending = pendingMigrations(appliedMigrations(client), journal, "@baton/store-sqlite");
   if (pending.length > 0) {
     try {
       migrate(db, { migrationsFolder: folder });
     } catch (error) {
-      if (pendingMigrations(appliedMigrations(client), journal).length > 0) throw error;
+      if (pendingMigrations(appliedMigrations(client), journal, "@baton/store-sqlite").length > 0)
+        throw error;
     }
   }
   return schemaVersion(client, journal);

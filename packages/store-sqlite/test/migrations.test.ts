@@ -1,11 +1,14 @@
 import { existsSync } from "node:fs";
 import { isStoreError } from "@baton/store";
-import { decisionHash, GENESIS_HASH } from "@baton/store/adapter-kit";
+import { decisionHash, GENESIS_HASH, pendingMigrations as pendingOf } from "@baton/store/adapter-kit";
 import { randomId } from "@baton/token";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { knownSchemaVersions, openSqliteStore, readMigrationJournal } from "../src/index.ts";
-import { pendingMigrations } from "../src/migrations.ts";
+
+const pendingMigrations = (applied: readonly number[], journal: readonly { tag: string; when: number }[]) =>
+  pendingOf(applied, journal, "@baton/store-sqlite");
+
 import {
   agentKey,
   codeOf,

@@ -9,6 +9,7 @@ export * from "./decision-rules.ts";
 export * from "./input-checks.ts";
 export * from "./issuance-rules.ts";
 export * from "./link-status.ts";
+export * from "./migration-history.ts";
 export * from "./registry-rules.ts";
 export * from "./revocation-rules.ts";
 export * from "./seed-graph.ts";
