@@ -242,6 +242,14 @@ export class PgContext {
  * appends from every instance form one chain in commit order. Call inside `write`, last.
  */
 export async function insertDecision(tx: Tx, decision: CheckedDecision): Promise<DecisionRecord> {
+  return toDecisionRecord(await appendDecisionRow(tx, decision));
+}
+
+/** Writes the row (with its trace-index rows and the head) and returns it as stored, hash included. */
+async function appendDecisionRow(
+  tx: Tx,
+  decision: CheckedDecision,
+): Promise<DecisionRowFields & { readonly hash: string }> {
   const head = await tx.row<{ lastId: number; lastHash: string }>(
     `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`,
   );
@@ -287,12 +295,13 @@ export async function insertDecision(tx: Tx, decision: CheckedDecision): Promise
     row.id,
     hash,
   ]);
-  return toDecisionRecord({ ...row, hash });
+  return { ...row, hash };
 }
 
 /** Appends a write's `audit` decision, when it has one, in the same transaction. */
 export async function audit(tx: Tx, decision: CheckedDecision | null): Promise<void> {
-  if (decision !== null) await insertDecision(tx, decision);
+  // Nobody reads an audit's record back, so it is not built (as on SQLite).
+  if (decision !== null) await appendDecisionRow(tx, decision);
 }
 
 /** The agent row, if registered; `lock` takes a share lock on it until commit. */
