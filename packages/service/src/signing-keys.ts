@@ -1,12 +1,20 @@
 /**
  * The service's token-signing keys (issue 5): an Ed25519 key generated on first start and kept in
- * the key store (the `SigningKeyStore` port), `kid` = its RFC 7638 thumbprint. Rotation adds a new active key and retires the old
+ * the key store (the `SigningKeyStore` port), `kid` = the first 16 characters of its RFC 7638
+ * thumbprint (issue 17: the kid rides in every hop's header; keys made before keep their full
+ * thumbprint). Rotation adds a new active key and retires the old
  * one; a retired public key stays in the JWKS (and keeps verifying) until every token it signed has
  * expired, which is at most `maxTtl` (+ clock skew) after it was retired. Private keys are stored
  * sealed under the key-encryption key (issue 14, key-encryption.ts); a database from before that
  * has its plaintext keys sealed when it is loaded.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  type KeyPairKeyObjectResult,
+} from "node:crypto";
 import type { ReplaceSigningKeyMaterial, SigningKeyRecord, SigningKeyStore } from "@baton/store";
 import { ed25519PublicKeyObject, jwkThumbprint, type ServicePublicJwk, type SigningKey } from "@baton/token";
 import {
@@ -28,7 +36,18 @@ export interface SigningKeysOptions {
   readonly clockSkew: number;
   /** Seals the private keys in the store. */
   readonly kek: KeyEncryptionKey;
+  /** Where new Ed25519 key pairs come from; default `generateKeyPairSync("ed25519")`. For tests. */
+  readonly newKeyPair?: () => KeyPairKeyObjectResult;
 }
+
+/**
+ * Characters of the thumbprint a new key's `kid` keeps: 96 bits, unique by chance alone, and
+ * checked against the stored keys besides. A full thumbprint would spend 43 on every hop.
+ */
+export const KID_LENGTH = 16;
+
+/** Most key pairs tried for a kid no stored key has; a second try is already a 2^-96 event. */
+const KID_ATTEMPTS = 8;
 
 /** The PKCS#8 DER of a stored private key, sealed or legacy plaintext. */
 function privateKeyBytes(kek: KeyEncryptionKey, record: SigningKeyRecord): Buffer {
@@ -93,15 +112,22 @@ export class SigningKeys {
   }
 
   private async generate(now: number): Promise<SigningKeyRecord> {
-    const pair = generateKeyPairSync("ed25519");
-    const jwk = pair.publicKey.export({ format: "jwk" });
-    if (typeof jwk.x !== "string") throw new Error("node:crypto exported an Ed25519 key without x");
-    const base = { kty: "OKP", crv: "Ed25519", x: jwk.x } as const;
-    const kid = jwkThumbprint(base);
-    const publicJwk: ServicePublicJwk = { ...base, kid, alg: "EdDSA", use: "sig" };
-    const pkcs8 = pair.privateKey.export({ format: "der", type: "pkcs8" });
-    const sealed = sealPrivateKey(this.options.kek, kid, pkcs8);
-    return await this.store.addSigningKey({ kid, publicJwk, privateKeyPkcs8: sealed, createdAt: now });
+    const taken = new Set((await this.store.listSigningKeys()).map((record) => record.kid));
+    const newKeyPair = this.options.newKeyPair ?? (() => generateKeyPairSync("ed25519"));
+    for (let attempt = 0; attempt < KID_ATTEMPTS; attempt++) {
+      const pair = newKeyPair();
+      const jwk = pair.publicKey.export({ format: "jwk" });
+      if (typeof jwk.x !== "string") throw new Error("node:crypto exported an Ed25519 key without x");
+      const base = { kty: "OKP", crv: "Ed25519", x: jwk.x } as const;
+      const kid = jwkThumbprint(base).slice(0, KID_LENGTH);
+      // A kid names one key for good: a prefix some stored key already has is never reused.
+      if (taken.has(kid)) continue;
+      const publicJwk: ServicePublicJwk = { ...base, kid, alg: "Ed25519", use: "sig" };
+      const pkcs8 = pair.privateKey.export({ format: "der", type: "pkcs8" });
+      const sealed = sealPrivateKey(this.options.kek, kid, pkcs8);
+      return await this.store.addSigningKey({ kid, publicJwk, privateKeyPkcs8: sealed, createdAt: now });
+    }
+    throw new Error(`no fresh key pair gave a kid unused by the ${taken.size} stored keys`);
   }
 
   private async reload(): Promise<void> {
@@ -151,7 +177,7 @@ export class SigningKeys {
           crv: "Ed25519",
           x: record.publicJwk.x,
           kid: record.kid,
-          alg: "EdDSA",
+          alg: "Ed25519",
           use: "sig",
         })),
     };

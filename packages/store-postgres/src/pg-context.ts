@@ -27,8 +27,9 @@ import {
   linkStatuses,
   parseDetail,
   StoreError,
+  storedSigningKeyJwk,
 } from "@baton/store/adapter-kit";
-import { type Capability, type ServicePublicJwk, sha256Base64url } from "@baton/token";
+import { type Capability, sha256Base64url } from "@baton/token";
 import pg from "pg";
 
 /** A connection inside one transaction: parameterized queries returning rows. */
@@ -91,7 +92,7 @@ export function toTaskRecord(row: Omit<TaskRecord, "hours"> & { hours: string | 
 
 /** The record of a signing-key row. */
 export function toSigningKeyRecord(row: Omit<SigningKeyRecord, "publicJwk"> & { publicJwk: string }) {
-  return { ...row, publicJwk: JSON.parse(row.publicJwk) as ServicePublicJwk } satisfies SigningKeyRecord;
+  return { ...row, publicJwk: storedSigningKeyJwk(row.publicJwk) } satisfies SigningKeyRecord;
 }
 
 /** The record of a decision row: reasons and detail parsed back from their stored JSON. */

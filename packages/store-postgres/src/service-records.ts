@@ -31,7 +31,7 @@ const AUDIENCE_COLUMNS = `id, secret_hash as "secretHash", name, created_at as "
 
 type SigningKeyRow = Omit<SigningKeyRecord, "publicJwk"> & { publicJwk: string };
 
-/** Adds a signing key; its public JWK must name the same kid, EdDSA and use sig. */
+/** Adds a signing key; its public JWK must name the same kid, alg Ed25519 and use sig (stored as Ed25519). */
 export async function addSigningKey(ctx: PgContext, input: AddSigningKeyInput): Promise<SigningKeyRecord> {
   const key = checkAddSigningKeyInput(input);
   return ctx.write(async (tx) => {

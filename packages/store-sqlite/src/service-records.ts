@@ -26,7 +26,7 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import * as schema from "./schema.ts";
 import { type SqliteContext, toSigningKeyRecord } from "./sqlite-context.ts";
 
-/** Adds a signing key; its public JWK must name the same kid, EdDSA and use sig. */
+/** Adds a signing key; its public JWK must name the same kid, alg Ed25519 and use sig (stored as Ed25519). */
 export function addSigningKey(ctx: SqliteContext, input: AddSigningKeyInput): SigningKeyRecord {
   const key = checkAddSigningKeyInput(input);
   const { kid, publicJwk, privateKeyPkcs8, createdAt } = key;

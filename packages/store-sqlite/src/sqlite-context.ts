@@ -22,8 +22,9 @@ import {
   linkStatuses,
   parseDetail,
   StoreError,
+  storedSigningKeyJwk,
 } from "@baton/store/adapter-kit";
-import { type Capability, type ServicePublicJwk, sha256Base64url } from "@baton/token";
+import { type Capability, sha256Base64url } from "@baton/token";
 import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
@@ -52,7 +53,7 @@ export function toAgentRecord(row: AgentRow): AgentRecord {
 
 /** The record of a signing-key row. */
 export function toSigningKeyRecord(row: SigningKeyRow): SigningKeyRecord {
-  return { ...row, publicJwk: JSON.parse(row.publicJwk) as ServicePublicJwk };
+  return { ...row, publicJwk: storedSigningKeyJwk(row.publicJwk) };
 }
 
 /** The record of a decision row: reasons and detail parsed back from their stored JSON. */

@@ -293,3 +293,33 @@ describe("pendingMigrations", () => {
     }
   });
 });
+
+describe("signing keys written before RFC 9864", () => {
+  /** @see issue 17: a store file from before holds public JWKs saying alg EdDSA. */
+  test("reads a signing key stored with alg EdDSA as Ed25519, keeping its kid", async () => {
+    const { jwk } = agentKey();
+    const kid = "a-full-43-character-thumbprint-kid-of-old-k";
+    const oldShape = { ...jwk, kid, alg: "EdDSA", use: "sig" };
+    const store = openSqliteStore({ path });
+    await store.addSigningKey({
+      kid,
+      publicJwk: { ...oldShape, alg: "Ed25519" },
+      privateKeyPkcs8: Buffer.alloc(48, 1).toString("base64"),
+      createdAt: T0,
+    });
+    await store.close();
+    const raw = new Database(path);
+    raw.prepare("update signing_keys set public_jwk = ? where kid = ?").run(JSON.stringify(oldShape), kid);
+    raw.close();
+
+    const reopened = openSqliteStore({ path });
+    try {
+      expect((await reopened.activeSigningKey())?.publicJwk).toEqual({ ...oldShape, alg: "Ed25519" });
+      expect((await reopened.listSigningKeys()).map((key) => [key.kid, key.publicJwk.alg])).toEqual([
+        [kid, "Ed25519"],
+      ]);
+    } finally {
+      await reopened.close();
+    }
+  });
+});

@@ -134,22 +134,41 @@ export interface CheckedSigningKey {
   readonly createdAt: number;
 }
 
-/** A signing key's public JWK must name the same kid, EdDSA and use sig. */
+/**
+ * The `alg` values a signing key's public JWK may name on write: the fully specified `Ed25519` of
+ * RFC 9864, or the `EdDSA` that keys written before it carry. Either is stored as `Ed25519`.
+ */
+const SIGNING_KEY_ALGS: ReadonlySet<unknown> = new Set(["Ed25519", "EdDSA"]);
+
+/**
+ * A signing key's public JWK must name the same kid, alg `Ed25519` (or the deprecated `EdDSA`)
+ * and use sig; it is stored saying `Ed25519`.
+ */
 export function checkAddSigningKeyInput(input: unknown): CheckedSigningKey {
   const value = checkObject(input, "key");
   const kid = checkKeyId(value.kid, "key.kid");
   const jwk = checkObject(value.publicJwk, "key.publicJwk");
   const key = parseAgentJwk(jwk, "key.publicJwk");
   if (!key.ok) throw invalidInput("key.publicJwk", key.error.message);
-  if (jwk.kid !== kid || jwk.alg !== "EdDSA" || jwk.use !== "sig") {
-    throw invalidInput("key.publicJwk", 'must carry kid equal to key.kid, alg "EdDSA" and use "sig"');
+  if (jwk.kid !== kid || !SIGNING_KEY_ALGS.has(jwk.alg) || jwk.use !== "sig") {
+    throw invalidInput("key.publicJwk", 'must carry kid equal to key.kid, alg "Ed25519" and use "sig"');
   }
   return {
     kid,
-    publicJwk: { ...key.value.jwk, kid, alg: "EdDSA", use: "sig" },
+    publicJwk: { ...key.value.jwk, kid, alg: "Ed25519", use: "sig" },
     privateKeyPkcs8: checkPrivateKeyMaterial(value.privateKeyPkcs8, "key.privateKeyPkcs8"),
     createdAt: checkTime(value.createdAt, "key.createdAt"),
   };
+}
+
+/**
+ * A signing key's public JWK as read back from its stored JSON text. A key stored before RFC 9864
+ * says `alg: "EdDSA"`; it is read as `Ed25519`, the one `alg` the service publishes and signs with,
+ * so an existing store keeps working without a migration.
+ */
+export function storedSigningKeyJwk(text: string): ServicePublicJwk {
+  const jwk = JSON.parse(text) as Omit<ServicePublicJwk, "alg"> & { readonly alg: string };
+  return { ...jwk, alg: "Ed25519" };
 }
 
 /** A kid names one key for good: tokens it signed are verified by it. */

@@ -14,7 +14,7 @@
  * and the adapter writes them as fast as it can.
  */
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { type Ed25519PublicJwk, jwkThumbprint, sha256Base64url } from "@baton/token";
+import { type Ed25519PublicJwk, jwkThumbprint, sha256Base64url, TOKEN_ALG, TOKEN_TYPE } from "@baton/token";
 import { decisionHash, GENESIS_HASH } from "./decision-chain.ts";
 
 /** What to generate. */
@@ -166,7 +166,9 @@ const CAPS_BY_DEPTH = [
   '[{"act":"github.issues.*","res":"repo:acme/web/issues/**"}]',
 ] as const;
 const AUDIENCES = '["seed-tools"]';
-const HEADER = Buffer.from('{"alg":"EdDSA","typ":"baton+jwt","kid":"seed"}').toString("base64url");
+const HEADER = Buffer.from(JSON.stringify({ alg: TOKEN_ALG, typ: TOKEN_TYPE, kid: "seed" })).toString(
+  "base64url",
+);
 const SIGNATURE = Buffer.alloc(64, 7).toString("base64url");
 // PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows.
 const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");

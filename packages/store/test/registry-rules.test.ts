@@ -15,6 +15,7 @@ import {
   registerAgentFits,
   registerAudienceFits,
   retireSigningKeyFits,
+  storedSigningKeyJwk,
 } from "../src/registry-rules.ts";
 import { NOT_AN_OBJECT, refusal, T0 } from "./refusal.ts";
 
@@ -128,7 +129,7 @@ describe("signing keys", () => {
     const { x } = publicKey.export({ format: "jwk" });
     return {
       kid,
-      publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" },
+      publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, alg: "Ed25519", use: "sig" },
       privateKeyPkcs8: privateKey.export({ format: "der", type: "pkcs8" }).toString("base64"),
       createdAt: T0,
     };
@@ -139,8 +140,34 @@ describe("signing keys", () => {
     expect(refusal(() => checkAddSigningKeyInput({ ...input, kid: "k2" }))).toEqual({
       code: "invalid",
       field: "key.publicJwk",
-      message: 'key.publicJwk: must carry kid equal to key.kid, alg "EdDSA" and use "sig"',
+      message: 'key.publicJwk: must carry kid equal to key.kid, alg "Ed25519" and use "sig"',
     });
+  });
+
+  /** @see issue 17: RFC 9864 names the algorithm Ed25519; keys written before say EdDSA. */
+  it("takes a public JWK saying Ed25519 or the deprecated EdDSA, and keeps it saying Ed25519", () => {
+    for (const alg of ["Ed25519", "EdDSA"]) {
+      const input = serviceKey("k1");
+      const key = checkAddSigningKeyInput({ ...input, publicJwk: { ...input.publicJwk, alg } });
+      expect(key.publicJwk.alg).toBe("Ed25519");
+    }
+    for (const alg of ["ed25519", "ES256", undefined]) {
+      const input = serviceKey("k1");
+      expect(
+        refusal(() => checkAddSigningKeyInput({ ...input, publicJwk: { ...input.publicJwk, alg } })),
+      ).toMatchObject({
+        code: "invalid",
+        field: "key.publicJwk",
+      });
+    }
+  });
+
+  /** @see issue 17 */
+  it("reads a public JWK stored with alg EdDSA as Ed25519, members otherwise as stored", () => {
+    const { publicJwk } = serviceKey("k1");
+    const stored = JSON.stringify({ ...publicJwk, alg: "EdDSA" });
+    expect(storedSigningKeyJwk(stored)).toEqual({ ...publicJwk, alg: "Ed25519" });
+    expect(storedSigningKeyJwk(JSON.stringify(publicJwk))).toEqual(publicJwk);
   });
 
   it("refuses a kid that already names a key", () => {

@@ -1,6 +1,6 @@
 /**
  * A presented chain: compact tokens root first, joined by `~`, as it travels in
- * `Authorization: Baton <t0>~<t1>~…`. Limits are checked before anything is decoded.
+ * `Authorization: DPoP <t0>~<t1>~…`. Limits are checked before anything is decoded.
  */
 import { DEFAULT_MAX_TOKEN_BYTES } from "./jws.ts";
 import { fail, ok, type Result, TokenError } from "./token-error.ts";

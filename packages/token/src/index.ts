@@ -9,7 +9,12 @@ export {
 export {
   type AuthorizationCredentials,
   type AuthorizationRefusal,
+  CHAIN_SCHEME,
+  chainAuthorization,
+  DPOP_CHALLENGE_ALGS,
+  DPOP_PROOF_ALGS,
   formatAuthorization,
+  isChainScheme,
   parseAuthorization,
 } from "./authorization.ts";
 export { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
@@ -68,6 +73,7 @@ export {
   parseTokenPayload,
   type SigningKey,
   signToken,
+  TOKEN_ALG,
   TOKEN_TYPE,
   type TokenHeader,
   tokenSignatureCheck,

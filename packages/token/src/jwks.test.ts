@@ -7,7 +7,7 @@ import { headerText, otherServiceKey, serviceKey, signCompact, unwrap } from "./
 
 function publishedJwk(key: { kid: string; publicKey: KeyObject }) {
   const { x } = key.publicKey.export({ format: "jwk" });
-  return { kty: "OKP", crv: "Ed25519", x, kid: key.kid, alg: "EdDSA", use: "sig" };
+  return { kty: "OKP", crv: "Ed25519", x, kid: key.kid, alg: "Ed25519", use: "sig" };
 }
 
 describe("importJwks", () => {

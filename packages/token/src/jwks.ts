@@ -8,10 +8,13 @@ import { requireNodeCrypto } from "./crypto-backend.ts";
 import { fail, ok, type Result, TokenError } from "./token-error.ts";
 import { Ed25519PublicKey } from "./verification-key.ts";
 
-/** A service signing key as published: an Ed25519 JWK with its `kid`. */
+/**
+ * A service signing key as published: an Ed25519 JWK with its `kid`, naming the fully specified
+ * `alg` of RFC 9864. (`importJwks` still reads a set whose keys say the deprecated `EdDSA`.)
+ */
 export interface ServicePublicJwk extends Ed25519PublicJwk {
   readonly kid: string;
-  readonly alg: "EdDSA";
+  readonly alg: "Ed25519";
   readonly use: "sig";
 }
 

@@ -79,7 +79,7 @@ describe("signToken and verifyToken", () => {
     const verified = verifyToken(token, resolveKey);
     expect(verified).toMatchObject({
       ok: true,
-      value: { compact: token, header: { alg: "EdDSA", typ: TOKEN_TYPE, kid: serviceKey.kid } },
+      value: { compact: token, header: { alg: "Ed25519", typ: TOKEN_TYPE, kid: serviceKey.kid } },
     });
     if (verified.ok) expect(verified.value.claims).toEqual(claims);
   });
@@ -87,7 +87,7 @@ describe("signToken and verifyToken", () => {
   it("writes exactly the fixed protected header", () => {
     const [header] = parts(token);
     expect(Buffer.from(header, "base64url").toString()).toBe(
-      `{"alg":"EdDSA","typ":"baton+jwt","kid":"${serviceKey.kid}"}`,
+      `{"alg":"Ed25519","typ":"baton+jwt","kid":"${serviceKey.kid}"}`,
     );
   });
 
@@ -150,7 +150,7 @@ describe("signToken and verifyToken", () => {
 
 describe("decodeToken and verifyToken refuse", () => {
   describe("the algorithm", () => {
-    it.each(["none", "HS256", "RS256", "ES256", "eddsa", "EDDSA", "Ed25519", ""])(
+    it.each(["none", "HS256", "RS256", "ES256", "eddsa", "EDDSA", "ed25519", "ED25519", "Ed448", ""])(
       "alg %j as unsupported_alg",
       (alg) => {
         const compact = signCompact(
@@ -160,6 +160,15 @@ describe("decodeToken and verifyToken refuse", () => {
         expectRefused(compact, "unsupported_alg", "alg");
       },
     );
+
+    /** @see issue 17: RFC 9864 deprecates EdDSA; a Baton token says Ed25519, however well it is signed. */
+    it("alg EdDSA as unsupported_alg, though the Ed25519 signature is sound", () => {
+      const compact = signCompact(
+        JSON.stringify({ alg: "EdDSA", typ: "baton+jwt", kid: serviceKey.kid }),
+        payloadText,
+      );
+      expectRefused(compact, "unsupported_alg", "alg");
+    });
 
     it("a missing or non-string alg as unsupported_alg", () => {
       expectRefused(
@@ -198,7 +207,7 @@ describe("decodeToken and verifyToken refuse", () => {
       ["dpop+jwt", "dpop+jwt"],
       ["a number", 1],
     ])("typ %s as bad_type", (_, typ) => {
-      const compact = signCompact(JSON.stringify({ alg: "EdDSA", typ, kid: serviceKey.kid }), payloadText);
+      const compact = signCompact(JSON.stringify({ alg: "Ed25519", typ, kid: serviceKey.kid }), payloadText);
       expectRefused(compact, "bad_type", "typ");
     });
   });
@@ -214,7 +223,7 @@ describe("decodeToken and verifyToken refuse", () => {
       ["Kid", "x"],
       ["__proto__", null],
     ])("an extra %s parameter as malformed, named", (name, value) => {
-      const header = `{"alg":"EdDSA","typ":"baton+jwt","kid":"${serviceKey.kid}",${JSON.stringify(name)}:${JSON.stringify(value)}}`;
+      const header = `{"alg":"Ed25519","typ":"baton+jwt","kid":"${serviceKey.kid}",${JSON.stringify(name)}:${JSON.stringify(value)}}`;
       expectRefused(signCompact(header, payloadText), "malformed", name);
     });
 
@@ -224,9 +233,9 @@ describe("decodeToken and verifyToken refuse", () => {
       ["crit", ["b64"]],
       ["__proto__", {}],
     ])("an extra structured %s parameter as malformed (the header allows no nesting)", (name, value) => {
-      const header = `{"alg":"EdDSA","typ":"baton+jwt","kid":"${serviceKey.kid}",${JSON.stringify(name)}:${JSON.stringify(value)}}`;
+      const header = `{"alg":"Ed25519","typ":"baton+jwt","kid":"${serviceKey.kid}",${JSON.stringify(name)}:${JSON.stringify(value)}}`;
       expectRefused(signCompact(header, payloadText), "malformed");
-      const flat = `{"alg":"EdDSA","typ":"baton+jwt","kid":"${serviceKey.kid}",${JSON.stringify(name)}:"x"}`;
+      const flat = `{"alg":"Ed25519","typ":"baton+jwt","kid":"${serviceKey.kid}",${JSON.stringify(name)}:"x"}`;
       expectRefused(signCompact(flat, payloadText), "malformed", name);
     });
 
@@ -241,7 +250,7 @@ describe("decodeToken and verifyToken refuse", () => {
       ["a number", 1],
       ["non-ASCII", "kïd"],
     ])("a kid that is %s as malformed", (_, kid) => {
-      const compact = signCompact(JSON.stringify({ alg: "EdDSA", typ: "baton+jwt", kid }), payloadText);
+      const compact = signCompact(JSON.stringify({ alg: "Ed25519", typ: "baton+jwt", kid }), payloadText);
       expectRefused(compact, "malformed", "kid");
     });
 
@@ -250,12 +259,12 @@ describe("decodeToken and verifyToken refuse", () => {
     });
 
     it("a duplicate header parameter as malformed", () => {
-      const header = `{"alg":"none","alg":"EdDSA","typ":"baton+jwt","kid":"${serviceKey.kid}"}`;
+      const header = `{"alg":"none","alg":"Ed25519","typ":"baton+jwt","kid":"${serviceKey.kid}"}`;
       expectRefused(signCompact(header, payloadText), "malformed", "header");
     });
 
     it("a nested header value as malformed", () => {
-      const header = `{"alg":"EdDSA","typ":"baton+jwt","kid":{"id":"${serviceKey.kid}"}}`;
+      const header = `{"alg":"Ed25519","typ":"baton+jwt","kid":{"id":"${serviceKey.kid}"}}`;
       expectRefused(signCompact(header, payloadText), "malformed", "header");
     });
 
@@ -468,7 +477,7 @@ const BACKENDS: readonly (readonly [string, CryptoBackend])[] = [
 function detachedToken(message: Uint8Array, signature: Uint8Array): DecodedToken {
   return {
     compact: "",
-    header: { alg: "EdDSA", typ: TOKEN_TYPE, kid: "vector" },
+    header: { alg: "Ed25519", typ: TOKEN_TYPE, kid: "vector" },
     signingInput: Buffer.from(message).toString("latin1"),
     signature,
     payloadText: "",

@@ -19,13 +19,18 @@ import type { SignatureCheck, VerificationKey } from "./verification-key.ts";
 
 /** The only `typ` a Baton token may carry. */
 export const TOKEN_TYPE = "baton+jwt";
+/**
+ * The only `alg` a Baton token may carry: the fully specified Ed25519 of RFC 9864. `EdDSA`, which
+ * that RFC deprecates, is refused in token headers (DPoP proofs may still use it).
+ */
+export const TOKEN_ALG = "Ed25519";
 /** Default ceiling on one compact token, in bytes; checked before anything is decoded. */
 export const DEFAULT_MAX_TOKEN_BYTES = 8192;
 
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 /** The protected header of a Baton token: exactly these three members. */
 export interface TokenHeader {
-  readonly alg: "EdDSA";
+  readonly alg: typeof TOKEN_ALG;
   readonly typ: typeof TOKEN_TYPE;
   readonly kid: string;
 }
@@ -77,7 +82,7 @@ export function decodeToken(compact: string, options: DecodeTokenOptions = {}): 
   const { header, signingInput, signature, payloadText } = decoded.value;
   return ok({
     compact,
-    header: { alg: "EdDSA", typ: TOKEN_TYPE, kid: String(header.kid) },
+    header: { alg: TOKEN_ALG, typ: TOKEN_TYPE, kid: String(header.kid) },
     signingInput,
     signature,
     payloadText,
@@ -99,8 +104,10 @@ const TOKEN_JWS_RULES: Omit<CompactJwsRules<TokenError>, "maxBytes"> = {
   signatureBytes: 64,
   refuse: tokenRefusal,
   checkHeader(header) {
-    if (header.alg !== "EdDSA") {
-      return new TokenError("unsupported_alg", "only alg EdDSA (Ed25519) is accepted", { claim: "alg" });
+    if (header.alg !== TOKEN_ALG) {
+      return new TokenError("unsupported_alg", `only alg ${TOKEN_ALG} (RFC 9864) is accepted`, {
+        claim: "alg",
+      });
     }
     if (header.typ !== TOKEN_TYPE)
       return new TokenError("bad_type", `typ must be ${TOKEN_TYPE}`, { claim: "typ" });
@@ -191,7 +198,7 @@ export async function signToken(claims: TokenClaims, key: SigningKey): Promise<s
   const reparsed = parseClaims(JSON.parse(payload));
   if (!reparsed.ok) throw reparsed.error;
   const compact = await new CompactSign(new TextEncoder().encode(payload))
-    .setProtectedHeader({ alg: "EdDSA", typ: TOKEN_TYPE, kid: key.kid })
+    .setProtectedHeader({ alg: TOKEN_ALG, typ: TOKEN_TYPE, kid: key.kid })
     .sign(key.privateKey);
   // A token every verifier refuses (DESIGN.md step 1) must not be issued either.
   if (compact.length > DEFAULT_MAX_TOKEN_BYTES) {

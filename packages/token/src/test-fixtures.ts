@@ -194,7 +194,7 @@ export function signCompact(
 
 /** The header a Baton token carries, as JSON text. */
 export function headerText(kid: string = serviceKey.kid): string {
-  return JSON.stringify({ alg: "EdDSA", typ: "baton+jwt", kid });
+  return JSON.stringify({ alg: "Ed25519", typ: "baton+jwt", kid });
 }
 
 /** Bytes from hex, for test vectors. */

@@ -10,7 +10,7 @@ function serviceKey(kid: string): { publicJwk: ServicePublicJwk; privateKeyPkcs8
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
   const { x } = publicKey.export({ format: "jwk" });
   return {
-    publicJwk: { kty: "OKP", crv: "Ed25519", x: x ?? "", kid, alg: "EdDSA", use: "sig" },
+    publicJwk: { kty: "OKP", crv: "Ed25519", x: x ?? "", kid, alg: "Ed25519", use: "sig" },
     privateKeyPkcs8: privateKey.export({ format: "der", type: "pkcs8" }).toString("base64"),
   };
 }

@@ -45,7 +45,7 @@ export async function registerAgents(store: Store, ...names: string[]): Promise<
 
 /** A stand-in compact JWS: the store keeps tokens opaque, so any three base64url parts do. */
 export function fakeCompact(claims: Record<string, unknown>): string {
-  const header = Buffer.from('{"alg":"EdDSA","typ":"baton+jwt","kid":"test"}').toString("base64url");
+  const header = Buffer.from('{"alg":"Ed25519","typ":"baton+jwt","kid":"test"}').toString("base64url");
   const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
   return `${header}.${payload}.${Buffer.alloc(64, 1).toString("base64url")}`;
 }
