@@ -289,7 +289,7 @@ export async function measureService(
           path: "/v1/delegations",
           proof: () => dpop(planner, "POST", `${url}/v1/delegations`, granted.chain),
           headers: (proof) => ({
-            authorization: `Baton ${granted.chain}`,
+            authorization: `DPoP ${granted.chain}`,
             dpop: proof,
             "content-type": "application/json",
           }),

@@ -219,7 +219,7 @@ describe("the audit trail", () => {
         const response = await fetch(url, {
           method: "POST",
           headers: {
-            authorization: `Baton ${helper.chain}`,
+            authorization: `DPoP ${helper.chain}`,
             dpop: proof,
             "content-type": "application/json",
           },

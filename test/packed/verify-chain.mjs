@@ -89,7 +89,7 @@ const call = { method: "GET", url, action: "github.issues.read", resource: "repo
 // 1. The leaf agent presents its chain with the SDK: the Authorization header and a DPoP proof.
 const agent = new BatonAgent({ serviceUrl: "http://127.0.0.1:1", id: "agent:fetcher", key: fetcher, chain });
 const presentation = await agent.present("GET", url);
-assert.equal(presentation.authorization, `Baton ${chain}`);
+assert.equal(presentation.authorization, `DPoP ${chain}`);
 const allowed = await verifier.verify({ ...call, chain, proof: presentation.dpop });
 assert.equal(allowed.decision, "allow", JSON.stringify(allowed.reasons));
 assert.deepEqual(

@@ -134,7 +134,7 @@ export class ServiceClient {
     });
     return fetch(`${this.url}${path}`, {
       method: "POST",
-      headers: { authorization: `Baton ${agent.chain}`, dpop: proof, "content-type": "application/json" },
+      headers: { authorization: `DPoP ${agent.chain}`, dpop: proof, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
   }

@@ -134,7 +134,7 @@ describe("every route of the OpenAPI document", () => {
       const where = `${route.method} ${route.path}`;
       const forged = "eyJhbGciOiJFZERTQSJ9.e30.c2ln";
       const badChain = await call(route, {
-        authorization: `Baton ${forged}`,
+        authorization: `DPoP ${forged}`,
         dpop: makeProof({
           key: alice.key,
           chain: forged,
@@ -148,7 +148,7 @@ describe("every route of the OpenAPI document", () => {
         expected(route, BEARER_MISSING, AGENT_BAD_CHAIN),
       );
 
-      const noProof = await call(route, { authorization: `Baton ${alice.chain}` });
+      const noProof = await call(route, { authorization: `DPoP ${alice.chain}` });
       expect(noProof.status, where).toBe(401);
       expect(((await noProof.json()) as { code: string }).code, where).toBe("pop_missing");
       expect(noProof.headers.get("www-authenticate"), where).toBe(

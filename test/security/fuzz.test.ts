@@ -205,7 +205,7 @@ describe("fuzzing the HTTP API", () => {
     "answers any Baton chain, proof and body at /v1/delegations with a typed status below 500",
     async (chain, proof, value) => {
       const headers: Record<string, string> = { "content-type": "application/json" };
-      headers.authorization = `Baton ${chain === "" ? "x" : chain}`;
+      headers.authorization = `DPoP ${chain === "" ? "x" : chain}`;
       if (proof !== null) headers.dpop = proof.replace(/[^\x21-\x7e]/g, "");
       const response = await fetch(`${svc.url}/v1/delegations`, {
         method: "POST",

@@ -232,7 +232,7 @@ export async function startSecurityService(
     return fetch(`${url}${path}`, {
       method,
       headers: {
-        authorization: `Baton ${chain}`,
+        authorization: `DPoP ${chain}`,
         ...(proof === null ? {} : { dpop: proof }),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },

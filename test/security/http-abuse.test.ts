@@ -169,7 +169,7 @@ describe("HTTP-level abuse", () => {
       what === "an audience secret on an operator route"
         ? `Bearer ${svc.toolSecret}`
         : what === "a Baton chain on an operator route"
-          ? `Baton ${alice.chain}`
+          ? `DPoP ${alice.chain}`
           : header;
     const response = await fetch(`${svc.url}/v1/agents`, {
       method: "POST",
@@ -184,7 +184,7 @@ describe("HTTP-level abuse", () => {
     const response = await fetch(`${svc.url}/v1/delegations`, {
       method: "POST",
       headers: {
-        authorization: "Baton a.b.c~'; DROP TABLE delegations;--",
+        authorization: "DPoP a.b.c~'; DROP TABLE delegations;--",
         "content-type": "application/json",
       },
       body: JSON.stringify({ to: alice.id, cap: [{ act: "repo.issues.read", res: "repo:acme/web/**" }] }),

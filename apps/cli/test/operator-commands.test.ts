@@ -132,7 +132,7 @@ describe("operator and investigation commands", () => {
     expect(ok.code).toBe(EXIT_CODES.ok);
     expect(JSON.parse(ok.stdout).verification).toMatchObject({ decision: "allow", checked: "signatures" });
 
-    const human = await baton(["inspect", "-", "--jwks", jwksFile], { stdin: `Baton ${grant.chain}\n` });
+    const human = await baton(["inspect", "-", "--jwks", jwksFile], { stdin: `DPoP ${grant.chain}\n` });
     expect(human.code).toBe(EXIT_CODES.ok);
     expect(human.stdout).toContain("agent:planner");
 

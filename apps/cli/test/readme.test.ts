@@ -186,10 +186,10 @@ describe("README examples", () => {
       expect(await response.json()).toEqual({ issues: [], for: "agent:coder" });
     });
 
-    test("refuses a call without credentials with 401, a bare Baton challenge and problem+json", async () => {
+    test("refuses a call without credentials with 401, a bare DPoP challenge and problem+json", async () => {
       const response = await fetch(`${tool.url}/repos/acme/web/issues`);
       expect(response.status).toBe(401);
-      expect(response.headers.get("www-authenticate")).toBe("Baton");
+      expect(response.headers.get("www-authenticate")).toBe('DPoP algs="Ed25519 EdDSA"');
       expect(response.headers.get("content-type")).toBe("application/problem+json");
       expect(await response.json()).toMatchObject({ code: "malformed", status: 401, decision: "deny" });
     });

@@ -18,7 +18,7 @@ describe("createDpopProof", () => {
       now: 1_767_225_600,
     });
     const [header = "", payload = "", signature = ""] = proof.split(".");
-    expect(decodePart(header)).toEqual({ typ: "dpop+jwt", alg: "EdDSA", jwk: key.publicJwk });
+    expect(decodePart(header)).toEqual({ typ: "dpop+jwt", alg: "Ed25519", jwk: key.publicJwk });
     const claims = decodePart(payload);
     expect(claims).toMatchObject({
       htm: "POST",

@@ -18,9 +18,12 @@ function htuOf(url: string): string {
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
 
-/** Signs a fresh RFC 9449 DPoP proof for one request with the agent's key. */
+/**
+ * Signs a fresh RFC 9449 DPoP proof for one request with the agent's key, naming the fully
+ * specified `alg: "Ed25519"` of RFC 9864.
+ */
 export async function createDpopProof(key: AgentKeyPair, options: DpopProofOptions): Promise<string> {
-  const header = { typ: "dpop+jwt", alg: "EdDSA", jwk: key.publicJwk };
+  const header = { typ: "dpop+jwt", alg: "Ed25519", jwk: key.publicJwk };
   const claims = {
     jti: randomId(),
     htm: options.method.toUpperCase(),

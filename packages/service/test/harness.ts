@@ -148,7 +148,7 @@ export async function agentCall(
   return h.app.request(`${ORIGIN}${path}`, {
     method,
     headers: {
-      authorization: `Baton ${chain}`,
+      authorization: `DPoP ${chain}`,
       ...(proof === null ? {} : { dpop: proof }),
       ...(body === undefined ? {} : { "content-type": "application/json" }),
     },

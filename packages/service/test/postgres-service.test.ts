@@ -129,7 +129,7 @@ describeWithPostgres("two service instances on one PostgreSQL database", () => {
     });
     const delegated = await fetch(`${a.url}/v1/delegations`, {
       method: "POST",
-      headers: { authorization: `Baton ${root.chain}`, dpop: proof, "content-type": "application/json" },
+      headers: { authorization: `DPoP ${root.chain}`, dpop: proof, "content-type": "application/json" },
       body: JSON.stringify({ to: "agent:coder", cap, aud: ["github"] }),
     });
     expect(delegated.status, await delegated.clone().text()).toBe(201);

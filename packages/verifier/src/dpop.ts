@@ -4,6 +4,7 @@
  */
 import {
   type CompactJwsRules,
+  DPOP_PROOF_ALGS,
   decodeCompactJws,
   Ed25519PublicKey,
   parseAgentJwk,
@@ -57,6 +58,8 @@ function importEd25519(jwk: {
   return key;
 }
 
+const PROOF_ALGS: ReadonlySet<unknown> = new Set(DPOP_PROOF_ALGS);
+
 // The proof header is typ, alg and the holder's public jwk; nothing else may steer processing.
 const PROOF_JWS_RULES: CompactJwsRules<string> = {
   maxBytes: MAX_PROOF_BYTES,
@@ -71,7 +74,9 @@ const PROOF_JWS_RULES: CompactJwsRules<string> = {
   },
   checkHeader(header) {
     if (header.typ !== "dpop+jwt") return "the DPoP proof typ must be dpop+jwt";
-    if (header.alg !== "EdDSA") return "the DPoP proof alg must be EdDSA";
+    // RFC 9864: Ed25519 is the fully specified name, EdDSA the deprecated one; the jwk check
+    // below holds either to an OKP Ed25519 key.
+    if (!PROOF_ALGS.has(header.alg)) return `the DPoP proof alg must be ${DPOP_PROOF_ALGS.join(" or ")}`;
     return undefined;
   },
 };

@@ -1,12 +1,20 @@
 /**
  * The fetch-style gate for tool servers (`@baton/verifier/fetch`): given a standard `Request` and
- * the call it makes, reads `Authorization: Baton <chain>` and `DPoP`, re-authorizes the chain and
- * reports the decision, then either hands the allowing decision back or answers 400/401/403 with
- * `application/problem+json` and an RFC 6750 challenge. Any Request-based server can use it
+ * the call it makes, reads `Authorization: DPoP <chain>` and the `DPoP` proof (RFC 9449), re-authorizes
+ * the chain and reports the decision, then either hands the allowing decision back or answers
+ * 400/401/403 with `application/problem+json` and a `DPoP` challenge (RFC 9449 §7.1). Any Request-based server can use it
  * (Bun.serve, Deno.serve, workerd, itty, Hono through `@baton/verifier/hono`, `node:http` through
  * `@baton/verifier/node`); it imports no framework.
  */
-import { isAudience, parseAuthorization, parseCall, type ReasonCode } from "@baton/token";
+import {
+  CHAIN_SCHEME,
+  DPOP_CHALLENGE_ALGS,
+  isAudience,
+  isChainScheme,
+  parseAuthorization,
+  parseCall,
+  type ReasonCode,
+} from "@baton/token";
 import { argsDigest } from "./args-digest.ts";
 import { callFieldProblem } from "./call-bounds.ts";
 import type { Verifier } from "./create-verifier.ts";
@@ -126,17 +134,32 @@ function refusal(code: ReasonCode, message: string): Decision {
   };
 }
 
-/** RFC 9457 problem+json with an RFC 6750 challenge, for a decision that is not an allow. */
+/**
+ * The `WWW-Authenticate` value of a refusal: the `DPoP` scheme a chain rides in, with the RFC 6750
+ * error (`invalid_dpop_proof` when the proof is what failed, RFC 9449 §7.1), the reason code as
+ * its description, and the proof algorithms accepted. A request with no credentials at all gets
+ * the bare challenge (RFC 6750 §3.1).
+ */
+function dpopChallenge(error: string | undefined, code: string): string {
+  const algs = `algs="${DPOP_CHALLENGE_ALGS}"`;
+  if (error === undefined) return `${CHAIN_SCHEME} ${algs}`;
+  return `${CHAIN_SCHEME} error="${error}", error_description="${code}", ${algs}`;
+}
+
+/** RFC 9457 problem+json with a `DPoP` challenge, for a decision that is not an allow. */
 function problem(decision: Decision, { noCredentials = false, badRequest = false } = {}): Response {
   const first: Reason | undefined = decision.reasons[0];
   const forbidden = decision.reasons.every((reason) => FORBIDDEN_CODES.has(reason.code));
   const status = badRequest ? 400 : forbidden ? 403 : 401;
-  const error = badRequest ? "invalid_request" : forbidden ? "insufficient_scope" : "invalid_token";
-  // RFC 6750 §3.1: a request with no credentials at all gets a bare challenge, no error code.
-  const challenge = [
-    noCredentials ? "Baton" : `Baton error="${error}", error_description="${first?.code ?? "denied"}"`,
-  ];
-  if (decision.reasons.some((reason) => reason.code.startsWith("pop_"))) challenge.push('DPoP algs="EdDSA"');
+  const proofRefused = first?.code.startsWith("pop_") === true;
+  const error = badRequest
+    ? "invalid_request"
+    : forbidden
+      ? "insufficient_scope"
+      : proofRefused
+        ? "invalid_dpop_proof"
+        : "invalid_token";
+  const challenge = dpopChallenge(noCredentials ? undefined : error, first?.code ?? "denied");
   return new Response(
     JSON.stringify({
       type: `urn:baton:reason:${first?.code ?? "denied"}`,
@@ -150,7 +173,7 @@ function problem(decision: Decision, { noCredentials = false, badRequest = false
     }),
     {
       status,
-      headers: { "content-type": "application/problem+json", "www-authenticate": challenge.join(", ") },
+      headers: { "content-type": "application/problem+json", "www-authenticate": challenge },
     },
   );
 }
@@ -235,8 +258,19 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
     if (callFieldProblem("args", args) === undefined) digest = argsDigest(args);
     const authorization = request.headers.get("authorization") ?? "";
     const credentials = parseAuthorization(authorization === "" ? undefined : authorization);
-    // Anything but exactly one `Baton <token68>` presents no chain, and the verifier refuses that.
-    const chain = credentials.ok && credentials.value.scheme === "baton" ? credentials.value.credentials : "";
+    // A chain is DPoP-bound: sent as a bearer token it comes without its proof's binding, and is
+    // refused before it is read (RFC 9449 §7.1; issue 17), however valid it is.
+    if (credentials.ok && credentials.value.scheme === "bearer") {
+      const decision = refusal(
+        "pop_missing",
+        `send the chain as Authorization: ${CHAIN_SCHEME} <chain> with a DPoP proof; a chain is never a bearer token`,
+      );
+      report(decision);
+      return problem(decision);
+    }
+    // Anything but exactly one `DPoP <token68>` presents no chain, and the verifier refuses that.
+    const chain =
+      credentials.ok && isChainScheme(credentials.value.scheme) ? credentials.value.credentials : "";
     const decision = await verifier.verify({
       chain,
       proof: request.headers.get("dpop") ?? undefined,

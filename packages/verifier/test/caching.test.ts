@@ -171,7 +171,7 @@ describe("what the cache never answers", () => {
     const cache = new SignatureCache(2);
     const [a, b, c] = standardChain().tokens;
     const entry = {
-      header: { alg: "EdDSA", typ: "baton+jwt", kid: service.kid },
+      header: { alg: "Ed25519", typ: "baton+jwt", kid: service.kid },
       key: service.publicKey,
     } as const;
     for (const token of [a, b, c]) {

@@ -51,6 +51,13 @@ describe("checkProof", () => {
     expect(codes(proof, cache)).toEqual([[1, "pop_replayed"]]);
   });
 
+  /** @see issue 17: RFC 9864 names the algorithm Ed25519 and deprecates EdDSA; proofs may say either. */
+  it("accepts a proof whose alg is Ed25519 or the deprecated EdDSA, with an OKP Ed25519 jwk", () => {
+    for (const alg of ["Ed25519", "EdDSA"]) {
+      expect(codes(makeProof({ key: carol, chain: CHAIN, header: { alg } })), alg).toEqual([]);
+    }
+  });
+
   it("refuses proofs of the wrong shape (pop_invalid)", () => {
     const variants: { claims?: RawClaims; header?: RawClaims }[] = [
       { claims: { jti: "short" } },
@@ -66,6 +73,10 @@ describe("checkProof", () => {
       { claims: { ath: 42 } },
       { header: { typ: "DPOP+JWT" } },
       { header: { x5c: ["AAAA"] } },
+      { header: { alg: "ES256" } },
+      { header: { alg: "ed25519" } },
+      { header: { alg: "none" } },
+      { header: { alg: undefined } },
     ];
     for (const variant of variants) {
       const proof = makeProof({ key: carol, chain: CHAIN, ...variant });
@@ -82,7 +93,7 @@ describe("checkProof", () => {
   });
 
   it("refuses a signed proof whose header or payload starts with a byte-order mark, as a token would be (pop_invalid)", () => {
-    const header = JSON.stringify({ typ: "dpop+jwt", alg: "EdDSA", jwk: carol.jwk });
+    const header = JSON.stringify({ typ: "dpop+jwt", alg: "Ed25519", jwk: carol.jwk });
     const claims = () =>
       JSON.stringify({
         jti: randomId(),
@@ -98,12 +109,12 @@ describe("checkProof", () => {
 
   it("refuses a signed proof whose header or payload repeats a member (pop_invalid)", () => {
     const jwk = JSON.stringify(carol.jwk);
-    const header = `{"typ":"dpop+jwt","alg":"EdDSA","alg":"EdDSA","jwk":${jwk}}`;
+    const header = `{"typ":"dpop+jwt","alg":"Ed25519","alg":"Ed25519","jwk":${jwk}}`;
     const claims = `{"jti":"${randomId()}","htm":"POST","htm":"POST","htu":"${REQUEST_URL}","iat":${NOW},"ath":"${sha256Base64url(CHAIN)}"}`;
     expect(codes(signCompact(header, claims.replace(',"htm":"POST"', ""), carol.privateKey))).toEqual([
       [1, "pop_invalid"],
     ]);
-    expect(codes(signCompact(header.replace(',"alg":"EdDSA"', ""), claims, carol.privateKey))).toEqual([
+    expect(codes(signCompact(header.replace(',"alg":"Ed25519"', ""), claims, carol.privateKey))).toEqual([
       [1, "pop_invalid"],
     ]);
   });

@@ -22,7 +22,7 @@ function carolChain(): MintedChain {
 function signedRequest(method: string, path: string, chain: MintedChain): Request {
   const url = `${ORIGIN}${path}`;
   const proof = makeProof({ key: chain.leaf.holder, chain: chain.chain, method, url, iat: NOW });
-  return new Request(url, { method, headers: { authorization: `Baton ${chain.chain}`, dpop: proof } });
+  return new Request(url, { method, headers: { authorization: `DPoP ${chain.chain}`, dpop: proof } });
 }
 
 function makeGate(options: Partial<FetchGateOptions> = {}) {
@@ -55,7 +55,7 @@ describe("createFetchGate", () => {
     expect(response.status).toBe(403);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(response.headers.get("www-authenticate")).toBe(
-      'Baton error="insufficient_scope", error_description="action_not_permitted"',
+      'DPoP error="insufficient_scope", error_description="action_not_permitted", algs="Ed25519 EdDSA"',
     );
     expect(await response.json()).toMatchObject({
       type: "urn:baton:reason:action_not_permitted",
@@ -64,6 +64,54 @@ describe("createFetchGate", () => {
       decision: "deny",
       reasons: [{ hop: 2, code: "action_not_permitted" }],
     });
+  });
+
+  /** @see issue 17: a DPoP-bound chain sent as a bearer token is refused, never accepted (RFC 9449 §7.1). */
+  it("refuses a chain sent as Bearer with 401 pop_missing and a DPoP challenge, and reports it", async () => {
+    const batches: (readonly DecisionReport[])[] = [];
+    const sink = createDecisionSink({
+      send: async (batch) => void batches.push(batch),
+      flushIntervalMs: 60_000,
+    });
+    const signed = signedRequest("POST", "/repos/acme/web/issues", carolChain());
+    const headers = new Headers(signed.headers);
+    headers.set("authorization", headers.get("authorization")?.replace(/^DPoP /, "Bearer ") ?? "");
+    const result = await makeGate({ sink })(new Request(signed.url, { method: "POST", headers }), {
+      action: "repo.issues.create",
+      resource: "repo:acme/web/issues",
+    });
+    expect(result).toBeInstanceOf(Response);
+    const response = result as Response;
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe(
+      'DPoP error="invalid_dpop_proof", error_description="pop_missing", algs="Ed25519 EdDSA"',
+    );
+    expect(await response.json()).toMatchObject({ code: "pop_missing", decision: "deny" });
+    await sink.close();
+    expect(batches.flat().map((report) => report.decision.reasons.map((reason) => reason.code))).toEqual([
+      ["pop_missing"],
+    ]);
+  });
+
+  /** @see issue 17 */
+  it("refuses a chain in the retired Baton scheme, and a repeated DPoP header, with 401", async () => {
+    const gate = makeGate();
+    const call = { action: "repo.issues.create", resource: "repo:acme/web/issues" };
+    const baton = signedRequest("POST", "/repos/acme/web/issues", carolChain());
+    const batonHeaders = new Headers(baton.headers);
+    batonHeaders.set("authorization", batonHeaders.get("authorization")?.replace(/^DPoP /, "Baton ") ?? "");
+    const twoProofs = signedRequest("POST", "/repos/acme/web/issues", carolChain());
+    const twoProofHeaders = new Headers(twoProofs.headers);
+    twoProofHeaders.append("dpop", twoProofHeaders.get("dpop") ?? "");
+    for (const [request, code] of [
+      [new Request(baton.url, { method: "POST", headers: batonHeaders }), "malformed"],
+      [new Request(twoProofs.url, { method: "POST", headers: twoProofHeaders }), "pop_invalid"],
+    ] as const) {
+      const result = await gate(request, call);
+      expect(result).toBeInstanceOf(Response);
+      expect((result as Response).status).toBe(401);
+      expect(await (result as Response).json()).toMatchObject({ code });
+    }
   });
 
   it("answers 400 for a resource that is not canonical, without consulting the chain, and reports it", async () => {

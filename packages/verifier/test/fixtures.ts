@@ -76,10 +76,10 @@ export function publicJwk(key: ServiceKey): {
   crv: "Ed25519";
   x: string;
   kid: string;
-  alg: "EdDSA";
+  alg: "Ed25519";
   use: "sig";
 } {
-  return { ...key.jwk, kid: key.kid, alg: "EdDSA", use: "sig" };
+  return { ...key.jwk, kid: key.kid, alg: "Ed25519", use: "sig" };
 }
 
 export function jwksOf(...keys: ServiceKey[]): { keys: ReturnType<typeof publicJwk>[] } {
@@ -154,7 +154,7 @@ function finish(base: RawClaims, spec: TokenSpec): Minted {
   const claims: RawClaims = { ...base, ...spec.claims };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
   const key = spec.serviceKey ?? service;
-  const header = { alg: "EdDSA", typ: "baton+jwt", kid: key.kid, ...spec.header };
+  const header = { alg: "Ed25519", typ: "baton+jwt", kid: key.kid, ...spec.header };
   for (const [name, value] of Object.entries(header))
     if (value === undefined) delete (header as RawClaims)[name];
   return {
@@ -258,7 +258,7 @@ export interface ProofSpec {
 
 /** A DPoP proof (RFC 9449): header {typ, alg, jwk}, claims {jti, htm, htu, iat, ath}. */
 export function makeProof(spec: ProofSpec): string {
-  const header: RawClaims = { typ: "dpop+jwt", alg: "EdDSA", jwk: spec.key.jwk, ...spec.header };
+  const header: RawClaims = { typ: "dpop+jwt", alg: "Ed25519", jwk: spec.key.jwk, ...spec.header };
   const claims: RawClaims = {
     jti: spec.jti ?? randomId(),
     htm: spec.method ?? "POST",

@@ -98,7 +98,7 @@ function request(
   const url = `${ORIGIN}${path}`;
   const headers = new Headers();
   if (extra.authorization !== undefined) headers.set("authorization", extra.authorization);
-  else if (chain !== undefined) headers.set("authorization", `Baton ${chain.chain}`);
+  else if (chain !== undefined) headers.set("authorization", `DPoP ${chain.chain}`);
   if (chain !== undefined && extra.proof !== null) {
     const proof =
       extra.proof ??
@@ -170,7 +170,7 @@ describe("createHonoGate", () => {
 
   it("refuses a request without Authorization, or with another scheme, with 401", async () => {
     const { app, seen } = makeApp();
-    for (const authorization of [undefined, "Bearer abc", "Baton", "Baton a b"]) {
+    for (const authorization of [undefined, "Basic abc", "Baton", "Baton a b", "DPoP", "DPoP a b"]) {
       const response = await app.request(
         request(
           "POST",
@@ -182,8 +182,11 @@ describe("createHonoGate", () => {
       expect(response.status).toBe(401);
       const challenge = response.headers.get("www-authenticate");
       // RFC 6750 §3.1: no credentials at all get a bare challenge; wrong ones get an error code.
-      if (authorization === undefined) expect(challenge).toBe("Baton");
-      else expect(challenge).toContain('error="invalid_token"');
+      if (authorization === undefined) expect(challenge).toBe('DPoP algs="Ed25519 EdDSA"');
+      else
+        expect(challenge).toBe(
+          'DPoP error="invalid_token", error_description="malformed", algs="Ed25519 EdDSA"',
+        );
       expect((await problemOf(response)).code).toBe("malformed");
     }
     expect(seen).toHaveLength(0);
@@ -194,10 +197,78 @@ describe("createHonoGate", () => {
     const chain = carolChain();
     const missing = await app.request(request("POST", "/repos/acme/web/issues", chain, { proof: null }));
     expect(missing.status).toBe(401);
-    expect(missing.headers.get("www-authenticate")).toContain('DPoP algs="EdDSA"');
+    expect(missing.headers.get("www-authenticate")).toBe(
+      'DPoP error="invalid_dpop_proof", error_description="pop_missing", algs="Ed25519 EdDSA"',
+    );
     expect((await problemOf(missing)).code).toBe("pop_missing");
     const foreign = await app.request(request("POST", "/repos/acme/web/issues", chain, { proofBy: mallory }));
     expect((await problemOf(foreign)).code).toBe("pop_binding_mismatch");
+  });
+
+  /** @see issue 17 */
+  it("refuses a chain presented in the retired Baton scheme, however valid, with 401", async () => {
+    const { app, seen } = makeApp();
+    const chain = carolChain();
+    const response = await app.request(
+      request("POST", "/repos/acme/web/issues", chain, { authorization: `Baton ${chain.chain}` }),
+    );
+    expect(response.status).toBe(401);
+    expect((await problemOf(response)).code).toBe("malformed");
+    expect(seen).toHaveLength(0);
+  });
+
+  /** @see issue 17: a DPoP-bound chain is never accepted as a bearer token (RFC 9449 §7.1). */
+  it("refuses a chain sent as Bearer with 401 pop_missing and a DPoP challenge, proof or not", async () => {
+    const batches: (readonly DecisionReport[])[] = [];
+    const sink = createDecisionSink({
+      send: async (batch) => void batches.push(batch),
+      flushIntervalMs: 60_000,
+    });
+    const { app, seen } = makeApp({ sink });
+    const chain = carolChain();
+    for (const proof of [undefined, null]) {
+      const response = await app.request(
+        request("POST", "/repos/acme/web/issues", chain, {
+          authorization: `Bearer ${chain.chain}`,
+          ...(proof === null ? { proof } : {}),
+        }),
+      );
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe(
+        'DPoP error="invalid_dpop_proof", error_description="pop_missing", algs="Ed25519 EdDSA"',
+      );
+      expect((await problemOf(response)).code).toBe("pop_missing");
+    }
+    expect(seen).toHaveLength(0);
+    await sink.close();
+    expect(batches.flat().map((report) => report.decision.reasons[0]?.code)).toEqual([
+      "pop_missing",
+      "pop_missing",
+    ]);
+  });
+
+  /** @see issue 17 */
+  it("refuses two Authorization or two DPoP headers, never picking one", async () => {
+    const { app, seen } = makeApp();
+    const chain = carolChain();
+    const url = `${ORIGIN}/repos/acme/web/issues`;
+    const proof = () =>
+      makeProof({ key: chain.leaf.holder, chain: chain.chain, method: "POST", url, iat: NOW });
+    const twoAuthorizations = new Headers([
+      ["authorization", `DPoP ${chain.chain}`],
+      ["authorization", `DPoP ${chain.chain}`],
+      ["dpop", proof()],
+    ]);
+    const twoProofs = new Headers([
+      ["authorization", `DPoP ${chain.chain}`],
+      ["dpop", proof()],
+      ["dpop", proof()],
+    ]);
+    for (const headers of [twoAuthorizations, twoProofs]) {
+      const response = await app.request(new Request(url, { method: "POST", headers }));
+      expect(response.status).toBe(401);
+    }
+    expect(seen).toHaveLength(0);
   });
 
   /** @see issue 13: an unmapped route has a code of its own, so its report is never an empty action. */
@@ -629,7 +700,7 @@ describe("DPoP htu over real HTTP on loopback", () => {
       url: `${first.origin}${path}`,
       iat: NOW,
     });
-    const headers = { authorization: `Baton ${chain.chain}`, dpop: proof };
+    const headers = { authorization: `DPoP ${chain.chain}`, dpop: proof };
 
     const honest = await send(first.origin, path, { ...headers, host: first.host });
     expect(honest.status).toBe(200);
@@ -657,7 +728,7 @@ describe("DPoP htu over real HTTP on loopback", () => {
         iat: NOW,
       });
       const response = await send(tool.origin, path, {
-        authorization: `Baton ${chain.chain}`,
+        authorization: `DPoP ${chain.chain}`,
         dpop: proof,
         host,
       });

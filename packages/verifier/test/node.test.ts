@@ -89,14 +89,14 @@ describe("toNodeListener with the fetch gate", () => {
     const allowed = await send(origin, {
       method: "POST",
       path: "/repos/acme/web/issues",
-      headers: { authorization: `Baton ${chain.chain}`, dpop: proof },
+      headers: { authorization: `DPoP ${chain.chain}`, dpop: proof },
     });
     expect(allowed.status).toBe(200);
     expect(JSON.parse(allowed.body)).toEqual({ by: carol.id });
 
     const bare = await send(origin, { method: "POST", path: "/repos/acme/web/issues" });
     expect(bare.status).toBe(401);
-    expect(bare.headers["www-authenticate"]).toBe("Baton");
+    expect(bare.headers["www-authenticate"]).toBe('DPoP algs="Ed25519 EdDSA"');
     expect(bare.headers["content-type"]).toBe("application/problem+json");
     expect(JSON.parse(bare.body)).toMatchObject({ code: "malformed", decision: "deny" });
   });
@@ -117,10 +117,44 @@ describe("toNodeListener with the fetch gate", () => {
     const response = await send(origin, {
       method: "POST",
       path: "/repos/acme/web/issues",
-      headers: { authorization: [`Baton ${chain.chain}`, `Baton ${chain.chain}`], dpop: proof },
+      headers: { authorization: [`DPoP ${chain.chain}`, `DPoP ${chain.chain}`], dpop: proof },
     });
     expect(response.status).toBe(401);
     expect(JSON.parse(response.body)).toMatchObject({ code: "malformed" });
+  });
+
+  /** @see issue 17 */
+  it("refuses a chain sent as Bearer, and two DPoP headers, with 401 and a DPoP challenge", async () => {
+    const origin = await startTool();
+    const chain = mintChain(
+      { holder: alice },
+      { holder: carol, cap: [{ act: "repo.issues.*", res: "repo:acme/**" }] },
+    );
+    const proof = () =>
+      makeProof({
+        key: carol,
+        chain: chain.chain,
+        method: "POST",
+        url: "http://127.0.0.1:1/repos/acme/web/issues",
+        iat: NOW,
+      });
+    const bearer = await send(origin, {
+      method: "POST",
+      path: "/repos/acme/web/issues",
+      headers: { authorization: `Bearer ${chain.chain}`, dpop: proof() },
+    });
+    expect(bearer.status).toBe(401);
+    expect(bearer.headers["www-authenticate"]).toBe(
+      'DPoP error="invalid_dpop_proof", error_description="pop_missing", algs="Ed25519 EdDSA"',
+    );
+    expect(JSON.parse(bearer.body)).toMatchObject({ code: "pop_missing" });
+    const twoProofs = await send(origin, {
+      method: "POST",
+      path: "/repos/acme/web/issues",
+      headers: { authorization: `DPoP ${chain.chain}`, dpop: [proof(), proof()] },
+    });
+    expect(twoProofs.status).toBe(401);
+    expect(JSON.parse(twoProofs.body)).toMatchObject({ code: "pop_invalid" });
   });
 
   it("answers 400, without gating, a target that URL parsing would turn into another path", async () => {

@@ -25,6 +25,7 @@ import {
   carol,
   chainOf,
   dave,
+  type Minted,
   makeAgent,
   makeProof,
   makeServiceKey,
@@ -103,7 +104,7 @@ describe("size and shape", () => {
     const claims = mintRoot({ holder: alice }).claims;
     const payload = JSON.stringify(claims).replace(/}$/, ',"sub":"agent:mallory"}');
     const duplicate = signCompact(
-      { alg: "EdDSA", typ: "baton+jwt", kid: service.kid },
+      { alg: "Ed25519", typ: "baton+jwt", kid: service.kid },
       payload,
       service.privateKey,
     );
@@ -122,12 +123,19 @@ describe("size and shape", () => {
     const mangled = [header, payload, nonCanonical(signature)].join(".");
     const tokens = [chain.tokens[0]?.compact, mangled, chain.tokens[2]?.compact].join("~");
     expectExactly(await makeVerifier().verify(presentation(chain, { chain: tokens })), [[1, "malformed"]]);
-    // The header (85 bytes of JSON) always has spare bits; checked before the signature.
-    const badHeader = [nonCanonical(header), payload, signature].join(".");
-    const withHeader = [chain.tokens[0]?.compact, badHeader].join("~");
-    expectExactly(await makeVerifier().verify(presentation(chain, { chain: withHeader })), [
-      [1, "malformed"],
-    ]);
+    // The header is checked before the signature; pick a kid that leaves its base64url spare bits.
+    for (const kid of ["k1", "k12", "k123"]) {
+      const hop = mintHop(chain.tokens[0] as Minted, { holder: bob, header: { kid } });
+      const [hopHeader = "", hopPayload = "", hopSignature = ""] = hop.compact.split(".");
+      if (hopHeader.length % 4 === 0) continue;
+      const badHeader = [nonCanonical(hopHeader), hopPayload, hopSignature].join(".");
+      const withHeader = [chain.tokens[0]?.compact, badHeader].join("~");
+      expectExactly(await makeVerifier().verify(presentation(chain, { chain: withHeader })), [
+        [1, "malformed"],
+      ]);
+      return;
+    }
+    throw new Error("no kid gave a header with spare bits");
   });
 
   it("refuses a payload whose base64url is not canonical before checking its signature (malformed)", async () => {
@@ -154,10 +162,10 @@ describe("size and shape", () => {
 });
 
 describe("header", () => {
-  it("refuses an algorithm other than EdDSA (unsupported_alg)", async () => {
+  it("refuses an algorithm other than Ed25519, the deprecated EdDSA included (unsupported_alg)", async () => {
     about("unsupported_alg");
     const root = mintRoot({ holder: alice });
-    for (const alg of ["none", "HS256", "ES256", "eddsa"]) {
+    for (const alg of ["none", "HS256", "ES256", "eddsa", "EdDSA", "ed25519"]) {
       const hop = mintHop(root, { holder: bob, header: { alg } });
       expectExactly(await makeVerifier().verify(presentation(chainOf([root, hop]))), [
         [1, "unsupported_alg"],
@@ -490,7 +498,7 @@ describe("the request against the leaf", () => {
     const response = await app.request(
       new Request("https://tools.test/repos/acme/web/pulls", {
         method: "POST",
-        headers: { authorization: `Baton ${chain.chain}`, dpop: presentation(chain).proof ?? "" },
+        headers: { authorization: `DPoP ${chain.chain}`, dpop: presentation(chain).proof ?? "" },
       }),
     );
     expect(response.status).toBe(403);
