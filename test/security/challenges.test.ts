@@ -1,9 +1,9 @@
 /**
  * Every 401 carries the challenge of the scheme its endpoint takes (issue 14, RFC 9110 §11.6.1):
  * `Bearer realm="baton"` (RFC 6750) for operator and audience secrets, with `error="invalid_token"`
- * when a wrong one was sent; `Baton realm="baton"` plus `DPoP algs="Ed25519 EdDSA"` (RFC 9449) for
- * agents, with `error="invalid_token"` for a refused chain and `error="invalid_dpop_proof"` for a
- * refused proof. The test walks every route of the service's own OpenAPI document, so a route
+ * when a wrong one was sent; `DPoP realm="baton", algs="Ed25519 EdDSA"` (RFC 9449 §7.1) for agents,
+ * with `error="invalid_token"` for a refused chain and `error="invalid_dpop_proof"` for a refused
+ * or missing proof, a chain sent as Bearer included (issue 17). The test walks every route of the service's own OpenAPI document, so a route
  * added later is covered without editing it.
  *
  * @see issue 14 ("Challenges")
@@ -25,9 +25,9 @@ interface Route {
 
 const BEARER_MISSING = 'Bearer realm="baton"';
 const BEARER_INVALID = 'Bearer realm="baton", error="invalid_token"';
-const AGENT_MISSING = 'Baton realm="baton", DPoP algs="Ed25519 EdDSA"';
-const AGENT_BAD_CHAIN = 'Baton realm="baton", error="invalid_token", DPoP algs="Ed25519 EdDSA"';
-const AGENT_BAD_PROOF = 'Baton realm="baton", error="invalid_dpop_proof", DPoP algs="Ed25519 EdDSA"';
+const AGENT_MISSING = 'DPoP realm="baton", algs="Ed25519 EdDSA"';
+const AGENT_BAD_CHAIN = 'DPoP realm="baton", error="invalid_token", algs="Ed25519 EdDSA"';
+const AGENT_BAD_PROOF = 'DPoP realm="baton", error="invalid_dpop_proof", algs="Ed25519 EdDSA"';
 
 /** Joins the challenges of the schemes a route takes, Bearer first (as the service writes them). */
 function expected(route: Route, bearer: string, agent: string): string {
@@ -127,7 +127,7 @@ describe("every route of the OpenAPI document", () => {
     }
   });
 
-  test("answers a refused chain with Baton error=invalid_token, and a refused proof with invalid_dpop_proof", async () => {
+  test("answers a refused chain with DPoP error=invalid_token, and a refused proof with invalid_dpop_proof", async () => {
     const agentRoutes = secured().filter((r) => r.agent);
     expect(agentRoutes.length).toBeGreaterThanOrEqual(4);
     for (const route of agentRoutes) {
@@ -159,9 +159,31 @@ describe("every route of the OpenAPI document", () => {
 
   test("never announces Bearer alone on an agent-only endpoint", async () => {
     for (const route of secured().filter((r) => r.agent && !r.bearer)) {
-      const response = await call(route, { authorization: `Bearer ${alice.chain}` });
+      const response = await call(route, { authorization: "Bearer baton_op_not-a-chain" });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe(AGENT_MISSING);
+    }
+  });
+
+  /** @see issue 17: a DPoP-bound chain is never accepted as a bearer token (RFC 9449 §7.1). */
+  test("refuses a chain sent as Bearer on every agent endpoint with pop_missing and the DPoP challenge", async () => {
+    for (const route of secured().filter((r) => r.agent)) {
+      const where = `${route.method} ${route.path}`;
+      const response = await call(route, {
+        authorization: `Bearer ${alice.chain}`,
+        dpop: makeProof({
+          key: alice.key,
+          chain: alice.chain,
+          method: route.method,
+          url: urlOf(route),
+          iat: svc.now,
+        }),
+      });
+      expect(response.status, where).toBe(401);
+      expect(((await response.json()) as { code: string }).code, where).toBe("pop_missing");
+      expect(response.headers.get("www-authenticate"), where).toBe(
+        expected(route, BEARER_MISSING, AGENT_BAD_PROOF),
+      );
     }
   });
 });

@@ -64,7 +64,7 @@ describe("BatonAgent", () => {
     const issued = await agent.delegate({ to: "agent:b", cap: [{ act: "x", res: "r:y" }] });
     expect(issued.chain).toBe("c~t");
     expect(calls[0]?.url).toBe("http://127.0.0.1:8787/v1/delegations");
-    expect(calls[0]?.headers.get("authorization")).toBe("Baton c");
+    expect(calls[0]?.headers.get("authorization")).toBe("DPoP c");
     expect(proofClaims(calls[0])).toMatchObject({
       htm: "POST",
       htu: "http://127.0.0.1:8787/v1/delegations",
@@ -99,7 +99,7 @@ describe("BatonAgent", () => {
       "http://svc/v1/revalidate",
       "http://tool/x",
     ]);
-    expect(calls[2]?.headers.get("authorization")).toBe("Baton c2");
+    expect(calls[2]?.headers.get("authorization")).toBe("DPoP c2");
     expect(proofClaims(calls[2]).jti).not.toBe(proofClaims(calls[0]).jti);
   });
 

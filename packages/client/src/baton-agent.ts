@@ -3,7 +3,7 @@
  * them. Every call to the service and to tool servers presents the whole chain with a fresh DPoP
  * proof; nothing is cached on trust.
  */
-import { type Capability, formatAuthorization } from "@baton/token";
+import { type Capability, chainAuthorization } from "@baton/token";
 import type { AgentKeyPair } from "./agent-key.ts";
 import { BatonError, callService, readResponse } from "./baton-error.ts";
 import { createDpopProof } from "./dpop-proof.ts";
@@ -71,10 +71,10 @@ export class BatonAgent {
     return this.currentChain;
   }
 
-  /** The `Authorization` and `DPoP` headers for one request. */
+  /** The `Authorization: DPoP <chain>` and `DPoP` proof headers for one request (RFC 9449). */
   async present(method: string, url: string): Promise<Presentation> {
     return {
-      authorization: formatAuthorization("Baton", this.currentChain),
+      authorization: chainAuthorization(this.currentChain),
       dpop: await createDpopProof(this.key, {
         method,
         url,

@@ -227,11 +227,13 @@ export function createApp(deps: AppDeps): ServiceApp {
     type: "http",
     scheme: "bearer",
   });
+  // The chain is a DPoP-bound access token in the standard scheme (RFC 9449 §7.1), so OpenAPI's
+  // `http` type names it like any other registered scheme.
   app.openAPIRegistry.registerComponent("securitySchemes", "batonChain", {
-    type: "apiKey",
-    in: "header",
-    name: "Authorization",
-    description: "Authorization: Baton <t0>~<t1>~…, with a DPoP proof by the leaf holder in the DPoP header",
+    type: "http",
+    scheme: "DPoP",
+    description:
+      "Authorization: DPoP <t0>~<t1>~…~<tn> (the chain, root first), with a DPoP proof (RFC 9449) by the leaf holder's key in the DPoP header: typ dpop+jwt, alg Ed25519 or EdDSA, jwk its OKP Ed25519 key, ath the SHA-256 of the chain. A chain sent as Bearer is refused (pop_missing).",
   });
   return app;
 }

@@ -1,10 +1,11 @@
 /**
  * Who is calling (DESIGN.md, "Token service HTTP API"): operators with `Authorization: Bearer
  * <operator token>`, tool servers with `Authorization: Bearer <audience secret>`, agents with
- * `Authorization: Baton <chain>` and a `DPoP` proof. Secrets are compared by hash in constant time.
- * A malformed header is a 400; a missing or wrong credential is a 401.
+ * `Authorization: DPoP <chain>` and a `DPoP` proof (RFC 9449). Secrets are compared by hash in
+ * constant time. A malformed header is a 400; a missing or wrong credential is a 401; a chain sent
+ * as a bearer token is a 401 `pop_missing`, never accepted without its proof.
  */
-import { parseAuthorization } from "@baton/token";
+import { CHAIN_SCHEME, isChainScheme, parseAuthorization } from "@baton/token";
 import type { Context } from "hono";
 import { type CallerScheme, challenge, unauthorizedProblem } from "./challenges.ts";
 import type { ServiceApp } from "./openapi.ts";
@@ -97,6 +98,33 @@ export function hasBearer(c: Context): boolean {
   return authorization(c)?.scheme === "bearer";
 }
 
+// Compact JWS tokens (a JSON header, so `eyJ`) joined by `~`: no operator token or audience
+// secret has this shape (secrets.ts), so a Bearer credential of this shape is a chain.
+const CHAIN_SHAPE =
+  /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:~eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)*$/;
+
+/**
+ * True when the request carries a Bearer credential that is not a chain: where an endpoint takes
+ * the operator token or an agent's chain, this is the operator's claim. A chain sent as Bearer is
+ * the agent's, and {@link agentPresentation} refuses it.
+ */
+export function hasOperatorBearer(c: Context): boolean {
+  const auth = authorization(c);
+  return auth?.scheme === "bearer" && !CHAIN_SHAPE.test(auth.credential);
+}
+
+/**
+ * A chain sent as a bearer token: a 401 `pop_missing` with the DPoP challenge. A chain is bound
+ * to its holder's key and only counts with a proof by it (RFC 9449 §7.1; issue 17).
+ */
+function bearerChainRefused(scheme: "agent" | "bearer_or_agent"): ProblemError {
+  const message = `a chain is DPoP-bound: send it as Authorization: ${CHAIN_SCHEME} <chain> with a DPoP proof, never as a bearer token`;
+  return unauthorizedProblem(
+    { code: "pop_missing", detail: message, reasons: [{ hop: null, code: "pop_missing", message }] },
+    challenge(scheme, "invalid_dpop_proof", "agent"),
+  );
+}
+
 /** A chain and proof presented by an agent. */
 export interface AgentPresentation {
   readonly chain: string;
@@ -104,9 +132,9 @@ export interface AgentPresentation {
 }
 
 /**
- * Reads `Authorization: Baton <chain>` and `DPoP`; a 401 when absent, a 400 when malformed.
- * `scheme` is what the endpoint takes, for the challenge: `bearer_or_agent` where the operator
- * token is accepted too.
+ * Reads `Authorization: DPoP <chain>` and the `DPoP` proof; a 401 when absent or sent as Bearer, a
+ * 400 when malformed. `scheme` is what the endpoint takes, for the challenge: `bearer_or_agent`
+ * where the operator token is accepted too (callers check {@link hasOperatorBearer} first).
  */
 export function agentPresentation(
   c: Context,
@@ -114,10 +142,12 @@ export function agentPresentation(
 ): AgentPresentation {
   const auth = authorization(c);
   const missing = (detail: string) => unauthorizedProblem({ detail }, challenge(scheme, "missing", "agent"));
-  if (auth === undefined) throw missing("send Authorization: Baton <chain> and a DPoP proof");
-  if (auth.scheme !== "baton") throw missing("this endpoint takes Authorization: Baton <chain>");
+  if (auth === undefined) throw missing(`send Authorization: ${CHAIN_SCHEME} <chain> and a DPoP proof`);
+  if (auth.scheme === "bearer" && CHAIN_SHAPE.test(auth.credential)) throw bearerChainRefused(scheme);
+  if (!isChainScheme(auth.scheme))
+    throw missing(`this endpoint takes Authorization: ${CHAIN_SCHEME} <chain>`);
   if (!/^[A-Za-z0-9_.~-]+$/.test(auth.credential))
-    throw problems.invalid("the Baton chain holds characters a chain cannot");
+    throw problems.invalid("the chain holds characters a chain cannot");
   const proofHeader = c.req.header("dpop");
   if (proofHeader !== undefined && !/^[A-Za-z0-9_.-]{1,4096}$/.test(proofHeader.trim())) {
     throw problems.invalid("the DPoP header is not a compact JWS");

@@ -1,16 +1,17 @@
 /**
  * `WWW-Authenticate` challenges: every 401 says which scheme the endpoint takes and, when a
  * credential was sent, what was wrong with it (RFC 9110 §11.6.1, RFC 6750 §3, RFC 9449 §7.1).
- * Operators and tool servers send `Bearer` secrets; agents send `Baton <chain>` with a `DPoP`
- * proof. This is the one place the challenges are written; `auth.ts` and the agent routes build
+ * Operators and tool servers send `Bearer` secrets; agents send `DPoP <chain>` with a `DPoP`
+ * proof (RFC 9449 §7.1). This is the one place the challenges are written; `auth.ts` and the agent routes build
  * their 401s through it. Issue 14 ("Challenges").
  */
+import { CHAIN_SCHEME, DPOP_CHALLENGE_ALGS } from "@baton/token";
 import { ProblemError, type ProblemInit } from "./problem.ts";
 
 /** The realm every challenge names. */
 export const REALM = "baton";
 /** The proof algorithms the service accepts (DESIGN.md: `alg` is `Ed25519` or `EdDSA`). */
-export const DPOP_ALGS = "Ed25519 EdDSA";
+export const DPOP_ALGS = DPOP_CHALLENGE_ALGS;
 
 /** Who may call an endpoint: operator or audience secrets, agents, or both. */
 export type CallerScheme = "bearer" | "agent" | "bearer_or_agent";
@@ -23,11 +24,11 @@ export type CredentialProblem = "missing" | "invalid_token" | "invalid_dpop_proo
 
 /**
  * The `WWW-Authenticate` value for a 401 at an endpoint taking `scheme`. The error parameter goes
- * on the scheme that was used: `Bearer` for a bad secret, `Baton` for a refused chain or proof.
+ * on the scheme that was used: `Bearer` for a bad secret, `DPoP` for a refused chain or proof.
  *
  * @example
  * challenge("agent", "invalid_dpop_proof")
- * // 'Baton realm="baton", error="invalid_dpop_proof", DPoP algs="Ed25519 EdDSA"'
+ * // 'DPoP realm="baton", error="invalid_dpop_proof", algs="Ed25519 EdDSA"'
  */
 export function challenge(
   scheme: CallerScheme,
@@ -37,7 +38,7 @@ export function challenge(
   const error = (on: "bearer" | "agent") =>
     problem !== "missing" && used === on ? `, error="${problem}"` : "";
   const bearer = `Bearer realm="${REALM}"${error("bearer")}`;
-  const agent = `Baton realm="${REALM}"${error("agent")}, DPoP algs="${DPOP_ALGS}"`;
+  const agent = `${CHAIN_SCHEME} realm="${REALM}"${error("agent")}, algs="${DPOP_ALGS}"`;
   if (scheme === "bearer") return bearer;
   if (scheme === "agent") return agent;
   return `${bearer}, ${agent}`;

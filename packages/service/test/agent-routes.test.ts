@@ -42,6 +42,103 @@ describe("agent routes", () => {
   });
   afterEach(async () => h.close());
 
+  /** @see issue 17: the chain rides in the standard DPoP scheme (RFC 9449 §7.1), one spelling. */
+  describe("presenting a chain", () => {
+    const AGENT_BAD_PROOF = 'DPoP realm="baton", error="invalid_dpop_proof", algs="Ed25519 EdDSA"';
+
+    test("takes Authorization: DPoP <chain> with its proof", async () => {
+      const response = await delegate(h, planner, researcher, { cap: [ISSUES] });
+      expect(response.status).toBe(201);
+    });
+
+    test("refuses a chain sent as Bearer with 401 pop_missing and a DPoP challenge, even with its proof", async () => {
+      for (const path of ["/v1/delegations", "/v1/revalidate"]) {
+        for (const proof of [undefined, null]) {
+          const response = await agentCall(
+            h,
+            planner,
+            "POST",
+            path,
+            path === "/v1/revalidate"
+              ? undefined
+              : {
+                  to: researcher.id,
+                  cap: [ISSUES],
+                },
+            { scheme: "Bearer", ...(proof === null ? { proof } : {}) },
+          );
+          expect(response.status, path).toBe(401);
+          expect(response.headers.get("www-authenticate")).toBe(AGENT_BAD_PROOF);
+          const problem = await json(response);
+          expect(problem.code).toBe("pop_missing");
+          expect(problem.reasons).toEqual([expect.objectContaining({ hop: null, code: "pop_missing" })]);
+        }
+      }
+    });
+
+    test("refuses a chain sent as Bearer where the operator token is taken too, revoking nothing", async () => {
+      const response = await agentCall(
+        h,
+        planner,
+        "POST",
+        "/v1/revocations",
+        { did: planner.did },
+        {
+          scheme: "Bearer",
+        },
+      );
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe(`Bearer realm="baton", ${AGENT_BAD_PROOF}`);
+      expect((await json(response)).code).toBe("pop_missing");
+      expect((await delegate(h, planner, researcher, { cap: [ISSUES] })).status).toBe(201);
+    });
+
+    test("refuses the retired Baton scheme like any scheme the endpoint does not take", async () => {
+      const response = await agentCall(
+        h,
+        planner,
+        "POST",
+        "/v1/delegations",
+        { to: researcher.id, cap: [ISSUES] },
+        {
+          scheme: "Baton",
+        },
+      );
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe('DPoP realm="baton", algs="Ed25519 EdDSA"');
+      expect((await json(response)).code).toBe("unauthorized");
+    });
+
+    test("refuses two Authorization headers, or two DPoP headers, with 400 and no side effect", async () => {
+      const proof = () =>
+        createDpopProof(planner.key, {
+          method: "POST",
+          url: `${ORIGIN}/v1/delegations`,
+          chain: planner.chain,
+          now: h.now,
+        });
+      const body = JSON.stringify({ to: researcher.id, cap: [ISSUES] });
+      const twoAuthorizations = new Headers([
+        ["authorization", `DPoP ${planner.chain}`],
+        ["authorization", `DPoP ${planner.chain}`],
+        ["dpop", await proof()],
+        ["content-type", "application/json"],
+      ]);
+      const twoProofs = new Headers([
+        ["authorization", `DPoP ${planner.chain}`],
+        ["dpop", await proof()],
+        ["dpop", await proof()],
+        ["content-type", "application/json"],
+      ]);
+      for (const headers of [twoAuthorizations, twoProofs]) {
+        const response = await h.app.request(`${ORIGIN}/v1/delegations`, { method: "POST", headers, body });
+        expect(response.status).toBe(400);
+        expect((await json(response)).code).toBe("invalid_request");
+      }
+      expect(researcher.chain).toBe("");
+    });
+  });
+
   describe("POST /v1/delegations", () => {
     test("issues a hop whose unspecified fields default to the narrowest values within the parent", async () => {
       const response = await delegate(h, planner, researcher, {
@@ -160,7 +257,7 @@ describe("agent routes", () => {
     test("answers 400 for a malformed Authorization header and 413 for an oversized body", async () => {
       const malformed = await h.app.request(`${ORIGIN}/v1/delegations`, {
         method: "POST",
-        headers: { authorization: "Baton a b", "content-type": "application/json" },
+        headers: { authorization: "DPoP a b", "content-type": "application/json" },
         body: JSON.stringify({ to: researcher.id, cap: [ISSUES] }),
       });
       expect(malformed.status).toBe(400);

@@ -133,7 +133,7 @@ export async function agentCall(
   method: string,
   path: string,
   body?: unknown,
-  overrides: { chain?: string; proof?: string | null; proofUrl?: string } = {},
+  overrides: { chain?: string; proof?: string | null; proofUrl?: string; scheme?: string } = {},
 ): Promise<Response> {
   const chain = overrides.chain ?? agent.chain;
   const proof =
@@ -148,7 +148,7 @@ export async function agentCall(
   return h.app.request(`${ORIGIN}${path}`, {
     method,
     headers: {
-      authorization: `DPoP ${chain}`,
+      authorization: `${overrides.scheme ?? "DPoP"} ${chain}`,
       ...(proof === null ? {} : { dpop: proof }),
       ...(body === undefined ? {} : { "content-type": "application/json" }),
     },

@@ -189,12 +189,17 @@ describe("signing keys at rest", () => {
     const x = pair.publicKey.export({ format: "jwk" }).x as string;
     const kid = jwkThumbprint({ kty: "OKP", crv: "Ed25519", x });
     const pkcs8 = pair.privateKey.export({ format: "der", type: "pkcs8" });
+    const publicJwk = { kty: "OKP", crv: "Ed25519", x, kid, alg: "Ed25519", use: "sig" } as const;
     await legacy.addSigningKey({
       kid,
-      publicJwk: { kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" },
+      publicJwk,
       privateKeyPkcs8: pkcs8.toString("base64"),
       createdAt: 1_767_225_600,
     });
+    // Before RFC 9864 the public JWK said alg EdDSA (issue 17).
+    legacy.database
+      .prepare("update signing_keys set public_jwk = ? where kid = ?")
+      .run(JSON.stringify({ ...publicJwk, alg: "EdDSA" }), kid);
     await legacy.close();
     chmodSync(dbPath(), 0o644);
     expect(leaks([dbPath(), `${dbPath()}-wal`], pkcs8)).toBe(true);
@@ -202,6 +207,8 @@ describe("signing keys at rest", () => {
     const { logger, warnings } = recordingLogger();
     const server = await start({}, logger);
     expect(await activeKid(server)).toBe(kid);
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+    expect(jwks.keys).toEqual([{ kty: "OKP", crv: "Ed25519", x, kid, alg: "Ed25519", use: "sig" }]);
     expect(warnings().some((w) => w.msg.includes("sealed 1 plaintext signing key"))).toBe(true);
     const store = server.store as SqliteStore;
     expect((await store.activeSigningKey())?.privateKeyPkcs8).toMatch(/^kek1:/);

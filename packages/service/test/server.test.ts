@@ -1,14 +1,16 @@
+import { generateKeyPairSync, type KeyPairKeyObjectResult } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "@baton/store-sqlite";
+import { openSqliteStore, type SqliteStore } from "@baton/store-sqlite";
+import { jwkThumbprint } from "@baton/token";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { generateKek } from "../src/key-encryption.ts";
 import { startServer } from "../src/server.ts";
-import { SigningKeys } from "../src/signing-keys.ts";
+import { KID_LENGTH, SigningKeys } from "../src/signing-keys.ts";
 
 const silent = pino({ level: "silent" });
 
@@ -165,5 +167,84 @@ describe("SigningKeys", () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  /** Opens a store in a fresh directory for `run`, then closes and removes it. */
+  async function withStore(run: (store: SqliteStore) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), "baton-keys-"));
+    const store = openSqliteStore({ path: join(dir, "keys.db") });
+    try {
+      await run(store);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const thumbprintOf = (pair: KeyPairKeyObjectResult) =>
+    jwkThumbprint({ kty: "OKP", crv: "Ed25519", x: pair.publicKey.export({ format: "jwk" }).x as string });
+
+  /** @see issue 17: the kid rides in the header of every hop, so it is short. */
+  test("gives a new key a kid of 16 characters, the start of its RFC 7638 thumbprint", async () => {
+    await withStore(async (store) => {
+      const pair = generateKeyPairSync("ed25519");
+      const keys = await SigningKeys.load(store, 1000, {
+        maxTtl: 3600,
+        clockSkew: 30,
+        kek: generateKek("test KEK"),
+        newKeyPair: () => pair,
+      });
+      expect(KID_LENGTH).toBe(16);
+      expect(keys.active().kid).toBe(thumbprintOf(pair).slice(0, 16));
+      expect(keys.jwks(1000).keys).toEqual([
+        expect.objectContaining({ kid: keys.active().kid, alg: "Ed25519", use: "sig" }),
+      ]);
+    });
+  });
+
+  /** @see issue 17 */
+  test("never gives a new key a kid that a stored key already has", async () => {
+    await withStore(async (store) => {
+      const first = generateKeyPairSync("ed25519");
+      const second = generateKeyPairSync("ed25519");
+      // The second key pair offered repeats the first: its kid is taken, so a fresh one is used.
+      const offered = [first, first, second];
+      const keys = await SigningKeys.load(store, 1000, {
+        maxTtl: 3600,
+        clockSkew: 30,
+        kek: generateKek("test KEK"),
+        newKeyPair: () => offered.shift() ?? generateKeyPairSync("ed25519"),
+      });
+      const rotated = await keys.rotate(2000);
+      expect(rotated).toBe(thumbprintOf(second).slice(0, 16));
+      expect((await store.listSigningKeys()).map((key) => key.kid).sort()).toEqual(
+        [thumbprintOf(first).slice(0, 16), rotated].sort(),
+      );
+    });
+  });
+
+  /** @see issue 17: a store from before RFC 9864 holds a long kid and a JWK saying EdDSA. */
+  test("keeps signing with a stored key whose JWK says EdDSA and whose kid is its full thumbprint", async () => {
+    await withStore(async (store) => {
+      const pair = generateKeyPairSync("ed25519");
+      const x = pair.publicKey.export({ format: "jwk" }).x as string;
+      const kid = thumbprintOf(pair);
+      const publicJwk = { kty: "OKP", crv: "Ed25519", x, kid, alg: "Ed25519", use: "sig" } as const;
+      const pkcs8 = pair.privateKey.export({ format: "der", type: "pkcs8" }).toString("base64");
+      await store.addSigningKey({ kid, publicJwk, privateKeyPkcs8: pkcs8, createdAt: 500 });
+      store.database
+        .prepare("update signing_keys set public_jwk = ? where kid = ?")
+        .run(JSON.stringify({ ...publicJwk, alg: "EdDSA" }), kid);
+
+      const keys = await SigningKeys.load(store, 1000, {
+        maxTtl: 3600,
+        clockSkew: 30,
+        kek: generateKek("test KEK"),
+      });
+      expect(keys.active().kid).toBe(kid);
+      expect(kid.length).toBe(43);
+      expect(keys.jwks(1000).keys).toEqual([publicJwk]);
+      expect(keys.resolve(kid, 1000)).toBeDefined();
+    });
   });
 });

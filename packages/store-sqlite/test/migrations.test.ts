@@ -299,7 +299,7 @@ describe("signing keys written before RFC 9864", () => {
   test("reads a signing key stored with alg EdDSA as Ed25519, keeping its kid", async () => {
     const { jwk } = agentKey();
     const kid = "a-full-43-character-thumbprint-kid-of-old-k";
-    const oldShape = { ...jwk, kid, alg: "EdDSA", use: "sig" };
+    const oldShape = { ...jwk, kid, alg: "EdDSA", use: "sig" } as const;
     const store = openSqliteStore({ path });
     await store.addSigningKey({
       kid,

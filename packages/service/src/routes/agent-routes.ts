@@ -7,7 +7,7 @@
 import { type ActingParty, complete, delegate, revalidate, revoke } from "@baton/core";
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { agentPresentation, hasBearer, requireOperator } from "../auth.ts";
+import { agentPresentation, hasOperatorBearer, requireOperator } from "../auth.ts";
 import {
   conflict,
   errorResponses,
@@ -92,7 +92,7 @@ const completeRoute = createRoute({
 
 /** The operator (its bearer token checked here) or the agent presenting its chain. */
 async function actingParty(c: Context, ctx: ServiceContext): Promise<ActingParty> {
-  if (!hasBearer(c)) return { kind: "agent", presentation: presentation(c, ctx, "bearer_or_agent") };
+  if (!hasOperatorBearer(c)) return { kind: "agent", presentation: presentation(c, ctx, "bearer_or_agent") };
   await requireOperator(c, ctx, "bearer_or_agent");
   return { kind: "operator" };
 }
@@ -110,7 +110,7 @@ export function registerAgentRoutes(app: ServiceApp, ctx: ServiceContext): void 
   }
   for (const path of ["/v1/revocations", "/v1/tasks/:id/complete"]) {
     app.on("POST", path, async (c, next) => {
-      if (hasBearer(c)) await requireOperator(c, ctx, "bearer_or_agent");
+      if (hasOperatorBearer(c)) await requireOperator(c, ctx, "bearer_or_agent");
       else agentPresentation(c, "bearer_or_agent");
       await next();
     });
