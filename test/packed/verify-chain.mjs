@@ -27,7 +27,7 @@ const now = Math.floor(Date.now() / 1000);
 // The token service's signing key. A tool server only ever holds the public half, from the JWKS.
 const service = { kid: "svc-1", ...generateKeyPairSync("ed25519") };
 const jwks = {
-  keys: [{ ...service.publicKey.export({ format: "jwk" }), kid: service.kid, alg: "EdDSA", use: "sig" }],
+  keys: [{ ...service.publicKey.export({ format: "jwk" }), kid: service.kid, alg: "Ed25519", use: "sig" }],
 };
 
 /** Signs one token of the chain the way the service does: a root grant, or a hop below `parent`. */

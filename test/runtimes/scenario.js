@@ -53,8 +53,8 @@ export async function runScenario() {
   // WebCrypto makes the service key on every runtime; jose signs with the CryptoKey.
   const service = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
   const { x } = await crypto.subtle.exportKey("jwk", service.publicKey);
-  const kid = jwkThumbprint({ kty: "OKP", crv: "Ed25519", x });
-  const jwks = { keys: [{ kty: "OKP", crv: "Ed25519", x, kid, alg: "EdDSA", use: "sig" }] };
+  const kid = jwkThumbprint({ kty: "OKP", crv: "Ed25519", x }).slice(0, 16);
+  const jwks = { keys: [{ kty: "OKP", crv: "Ed25519", x, kid, alg: "Ed25519", use: "sig" }] };
   const signingKey = { kid, privateKey: service.privateKey };
 
   const alice = await AgentKeyPair.generate();

@@ -127,7 +127,7 @@ describe("chain attacks", () => {
     const [root = ""] = tokens(bob.chain);
     const claims = { ...hopClaims(root, peekClaims(root), mallory), mdp: peekClaims(root).mdp };
     const { kid, privateKey } = svc.serviceKey();
-    const hop = signCompact({ alg: "EdDSA", typ: "baton+jwt", kid }, claims, privateKey);
+    const hop = signCompact({ alg: "Ed25519", typ: "baton+jwt", kid }, claims, privateKey);
     expect((await deny(`${root}~${hop}`, mallory))[0]).toBe("depth_exceeded");
   });
 

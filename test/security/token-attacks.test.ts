@@ -42,7 +42,7 @@ async function present(token: string): Promise<{ codes: string[]; hop: number | 
 function withHeader(header: Record<string, unknown> | string, claims = rootClaims(svc, alice)): string {
   const { kid, privateKey } = svc.serviceKey();
   const value: Record<string, unknown> | string =
-    typeof header === "string" ? header : { alg: "EdDSA", typ: "baton+jwt", kid, ...header };
+    typeof header === "string" ? header : { alg: "Ed25519", typ: "baton+jwt", kid, ...header };
   if (typeof value !== "string")
     for (const [name, member] of Object.entries(value)) if (member === undefined) delete value[name];
   return signCompact(value, claims, privateKey);
@@ -51,7 +51,7 @@ function withHeader(header: Record<string, unknown> | string, claims = rootClaim
 /** A forged root with exact payload text, signed with the service key under its real kid. */
 function withPayload(payloadText: string): string {
   const { kid, privateKey } = svc.serviceKey();
-  return signCompact({ alg: "EdDSA", typ: "baton+jwt", kid }, payloadText, privateKey);
+  return signCompact({ alg: "Ed25519", typ: "baton+jwt", kid }, payloadText, privateKey);
 }
 
 function withClaims(overrides: Record<string, unknown>): string {
@@ -95,7 +95,12 @@ describe("JWT header attacks", () => {
     expect((await present(`${input}.${signature.toString("base64url")}`)).codes).toEqual(["unsupported_alg"]);
   });
 
-  it.each([["eddsa"], ["EDDSA"], ["Ed25519"], ["ES256"]])(
+  /** @see issue 17: RFC 9864 deprecates EdDSA; a Baton token signed soundly under it is still refused. */
+  it("refuses the deprecated alg EdDSA over a real service signature with unsupported_alg", async () => {
+    expect((await present(withHeader({ alg: "EdDSA" }))).codes).toEqual(["unsupported_alg"]);
+  });
+
+  it.each([["eddsa"], ["EDDSA"], ["ed25519"], ["ED25519"], ["ES256"]])(
     "refuses the alg spelling %s with unsupported_alg",
     async (alg) => {
       expect((await present(withHeader({ alg }))).codes).toEqual(["unsupported_alg"]);
@@ -137,26 +142,26 @@ describe("JWT header attacks", () => {
     ["crit", ["b64"]],
     ["b64", false],
     ["Kid", "case-variant-of-kid"],
-    ["ALG", "EdDSA"],
+    ["ALG", "Ed25519"],
     ["zip", "DEF"],
   ])("refuses a header carrying %s as malformed", async (name, value) => {
     expect((await present(withHeader({ [name]: value }))).codes).toEqual(["malformed"]);
   });
 
-  it("refuses a header with a duplicate alg (EdDSA, then none) as malformed", async () => {
+  it("refuses a header with a duplicate alg (Ed25519, then none) as malformed", async () => {
     const kid = svc.serviceKey().kid;
-    const text = `{"alg":"EdDSA","typ":"baton+jwt","kid":"${kid}","alg":"none"}`;
+    const text = `{"alg":"Ed25519","typ":"baton+jwt","kid":"${kid}","alg":"none"}`;
     expect((await present(withHeader(text))).codes).toEqual(["malformed"]);
   });
 
   it("refuses a header whose alg is duplicated only after unescaping as malformed", async () => {
     const kid = svc.serviceKey().kid;
-    const text = `{"alg":"EdDSA","typ":"baton+jwt","kid":"${kid}","\\u0061lg":"none"}`;
+    const text = `{"alg":"Ed25519","typ":"baton+jwt","kid":"${kid}","\\u0061lg":"none"}`;
     expect((await present(withHeader(text))).codes).toEqual(["malformed"]);
   });
 
   it("refuses a header that is a JSON array as malformed", async () => {
-    expect((await present(withHeader('["EdDSA"]'))).codes).toEqual(["malformed"]);
+    expect((await present(withHeader('["Ed25519"]'))).codes).toEqual(["malformed"]);
   });
 });
 
@@ -315,7 +320,7 @@ describe("signature attacks", () => {
   it("refuses a token signed by an attacker's key under the service's kid with bad_signature", async () => {
     const attacker = generateKeyPairSync("ed25519");
     const token = signCompact(
-      { alg: "EdDSA", typ: "baton+jwt", kid: svc.serviceKey().kid },
+      { alg: "Ed25519", typ: "baton+jwt", kid: svc.serviceKey().kid },
       rootClaims(svc, alice),
       attacker.privateKey,
     );
@@ -331,7 +336,7 @@ describe("signature attacks", () => {
     expect(live.body.decision).toBe("allow");
     svc.now += 3600 + 30; // max TTL + clock skew after retirement
     const forged = signCompact(
-      { alg: "EdDSA", typ: "baton+jwt", kid: old.kid },
+      { alg: "Ed25519", typ: "baton+jwt", kid: old.kid },
       rootClaims(svc, alice),
       old.privateKey,
     );

@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_TOKEN_BYTES,
   decodeChain,
   decodeToken,
+  isChainScheme,
   type KeyResolver,
   parseAuthorization,
   parseTokenPayload,
@@ -46,7 +47,7 @@ async function readChain(ctx: CommandContext): Promise<string> {
   // Accept a pasted header value (read by the one Authorization parser) as well as the bare chain.
   const value = text.trim().replace(/^authorization:\s*/i, "");
   const header = parseAuthorization(value);
-  return header.ok && header.value.scheme === "baton" ? header.value.credentials : value;
+  return header.ok && isChainScheme(header.value.scheme) ? header.value.credentials : value;
 }
 
 async function loadJwks(ctx: CommandContext, where: string): Promise<unknown> {
