@@ -61,7 +61,7 @@ function proofer(pair: AgentKeyPair): Proofer {
 
 /** A DPoP proof signed with node:crypto (fast enough to pre-mint thousands before a run). */
 function dpop(p: Proofer, method: string, url: string, chain: string): string {
-  const header = Buffer.from(JSON.stringify({ typ: "dpop+jwt", alg: "EdDSA", jwk: p.jwk })).toString(
+  const header = Buffer.from(JSON.stringify({ typ: "dpop+jwt", alg: "Ed25519", jwk: p.jwk })).toString(
     "base64url",
   );
   const claims = Buffer.from(
