@@ -1,5 +1,6 @@
 /** Migrations apply at open, once however many instances start together, and a foreign schema is refused. */
 
+import { generateKeyPairSync } from "node:crypto";
 import pg from "pg";
 import { afterEach, expect, test } from "vitest";
 import { knownSchemaVersions, openPostgresStore, readMigrationJournal } from "../src/index.ts";
@@ -63,5 +64,37 @@ describeWithPostgres("PostgresStore migrations", () => {
 
   test("refuses a URL that is not postgres:// with invalid", async () => {
     await expect(openPostgresStore("/var/lib/baton.db")).rejects.toMatchObject({ code: "invalid" });
+  });
+
+  /** @see issue 17: a database from before RFC 9864 holds public JWKs saying alg EdDSA. */
+  test("reads a signing key stored with alg EdDSA as Ed25519, keeping its kid", async () => {
+    const database = await createScratchDatabase();
+    databases.push(database);
+    const x = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string;
+    const kid = "a-full-43-character-thumbprint-kid-of-old-k";
+    const publicJwk = { kty: "OKP", crv: "Ed25519", x, kid, alg: "Ed25519", use: "sig" } as const;
+    const store = await openPostgresStore(database.url);
+    try {
+      await store.addSigningKey({
+        kid,
+        publicJwk,
+        privateKeyPkcs8: Buffer.alloc(48, 1).toString("base64"),
+        createdAt: 1_000,
+      });
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query("update signing_keys set public_jwk = $1 where kid = $2", [
+          JSON.stringify({ ...publicJwk, alg: "EdDSA" }),
+          kid,
+        ]);
+      } finally {
+        await client.end();
+      }
+      expect((await store.activeSigningKey())?.publicJwk).toEqual(publicJwk);
+      expect((await store.listSigningKeys()).map((key) => key.publicJwk)).toEqual([publicJwk]);
+    } finally {
+      await store.close();
+    }
   });
 });
