@@ -44,20 +44,23 @@ async function webCryptoKeyPair(): Promise<CryptoKeyPair> {
 }
 
 /** The public JWK Baton registers: only kty, crv and x (WebCrypto adds key_ops and ext). */
-async function publicJwkOf(pair: CryptoKeyPair): Promise<{ kty: string; crv: string; x: string }> {
+async function publicJwkOf(pair: CryptoKeyPair): Promise<{ kty: "OKP"; crv: "Ed25519"; x: string }> {
   const { kty, crv, x } = await crypto.subtle.exportKey("jwk", pair.publicKey);
-  return { kty: kty as string, crv: crv as string, x: x as string };
+  expect({ kty, crv }).toEqual({ kty: "OKP", crv: "Ed25519" });
+  return { kty: "OKP", crv: "Ed25519", x: x as string };
 }
 
 /** The token-exchange error as openid-client reports it: its OAuth error and Baton's code. */
-async function refusal(request: Promise<unknown>): Promise<{ error: string; baton_code: string; status: number }> {
+async function refusal(
+  request: Promise<unknown>,
+): Promise<{ error: string; baton_code: string; status: number }> {
   const error = await request.then(
     () => undefined,
     (thrown: unknown) => thrown,
   );
   expect(error).toBeInstanceOf(ResponseBodyError);
   const { cause, status } = error as ResponseBodyError;
-  return { error: cause.error, baton_code: String(cause.baton_code), status };
+  return { error: String(cause.error), baton_code: String(cause.baton_code), status };
 }
 
 describe("token exchange through openid-client", () => {
@@ -157,7 +160,9 @@ describe("token exchange through openid-client", () => {
   });
 
   test("gets a hop with argument limits asked for as authorization_details", async () => {
-    const details = [{ type: "baton", act: "repo.issues.create", res: "repo:acme/web/**", lim: { labels: { max: 2 } } }];
+    const details = [
+      { type: "baton", act: "repo.issues.create", res: "repo:acme/web/**", lim: { labels: { max: 2 } } },
+    ];
     const response = await exchange([["authorization_details", JSON.stringify(details)]]);
     expect(claimsOf(response.access_token)[1]?.cap).toEqual([
       { act: "repo.issues.create", res: "repo:acme/web/**", lim: { labels: { max: 2 } } },
@@ -174,7 +179,12 @@ describe("token exchange through openid-client", () => {
 
   test("is refused an audience the planner does not hold with invalid_target", async () => {
     expect(
-      await refusal(exchange([["scope", "repo.issues.read=repo:acme/web/**"], ["audience", "billing-tool"]])),
+      await refusal(
+        exchange([
+          ["scope", "repo.issues.read=repo:acme/web/**"],
+          ["audience", "billing-tool"],
+        ]),
+      ),
     ).toEqual({ status: 400, error: "invalid_target", baton_code: "audience_widening" });
   });
 
@@ -188,7 +198,12 @@ describe("token exchange through openid-client", () => {
   });
 
   test("is refused another grant type with unsupported_grant_type", async () => {
-    const request = genericGrantRequest(config, "client_credentials", {}, { DPoP: getDPoPHandle(config, plannerKeys) });
+    const request = genericGrantRequest(
+      config,
+      "client_credentials",
+      {},
+      { DPoP: getDPoPHandle(config, plannerKeys) },
+    );
     expect(await refusal(request)).toMatchObject({ error: "unsupported_grant_type" });
   });
 
