@@ -88,7 +88,10 @@ function errorResponse(ctx: ServiceContext, thrown: unknown, c: Context<ServiceE
   if (c.req.path === TOKEN_ENDPOINT_PATH) {
     const refusal = oauthErrorFrom(thrown);
     if (refusal === undefined) ctx.logger.error({ err: thrown, requestId }, "unhandled error");
-    return oauthErrorResponse(refusal ?? oauthServerError());
+    const response = oauthErrorResponse(refusal ?? oauthServerError());
+    // The rest of an oversized body is never read, so the connection cannot carry another request.
+    if (thrown instanceof ProblemError && thrown.status === 413) response.headers.set("connection", "close");
+    return response;
   }
   // A use case's refusal not already mapped by its route: an agent endpoint's challenge.
   const error = thrown instanceof UseCaseError ? problemOf(thrown) : thrown;

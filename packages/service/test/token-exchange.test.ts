@@ -477,6 +477,16 @@ describe("POST /oauth/token", () => {
       await refusedWith(fields({ actor_token: "x" }), "invalid_request", "invalid_request");
     });
 
+    test("an oversized body, closing the connection whose body was not read", async () => {
+      const { status, body, headers } = await exchange(fields({ intent: "x".repeat(70 * 1024) }));
+      expect({ status, error: body.error, baton_code: body.baton_code }).toEqual({
+        status: 400,
+        error: "invalid_request",
+        baton_code: "payload_too_large",
+      });
+      expect(headers.get("connection")).toBe("close");
+    });
+
     test("nothing is logged for a request that never reached the use case", async () => {
       await refusedWith(fields({ grant_type: "password" }), "unsupported_grant_type", "invalid_request");
       expect(
