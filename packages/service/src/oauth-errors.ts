@@ -195,14 +195,29 @@ export function oauthErrorOf(code: UseCaseErrorCode, status: number): OAuthError
   return status === 401 ? mapping.presented : mapping.requested;
 }
 
+/** The typographic characters Baton's messages use, in ASCII. */
+const ASCII_FOR: Readonly<Record<string, string>> = {
+  "\u2212": "-",
+  "\u2013": "-",
+  "\u2014": "-",
+  "\u2026": "...",
+  "\u2264": "<=",
+  "\u2265": ">=",
+  "\u2260": "!=",
+  "\u2286": "within",
+  "\u00a7": "section ",
+  "\u2018": "'",
+  "\u2019": "'",
+  "\u201c": "'",
+  "\u201d": "'",
+  '"': "'",
+  "\\": "/",
+};
+
 // RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E, so no quote, backslash or
 // anything outside printable ASCII.
 function descriptionText(text: string): string {
-  return text
-    .replace(/"/g, "'")
-    .replace(/\\/g, "/")
-    .replace(/[^\x20-\x7e]/g, "?")
-    .slice(0, 1024);
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, (char) => ASCII_FOR[char] ?? "?").slice(0, 1024);
 }
 
 /** The code of a store refusal, recognized by shape (see app.ts). */

@@ -106,10 +106,14 @@ function capabilitiesOfDetails(text: string): unknown[] {
   try {
     details = JSON.parse(text);
   } catch {
-    throw invalid("authorization_details is not JSON: send an array of {type, act, res, lim?} objects");
+    throw invalid(
+      "authorization_details is not JSON: send an array of {type, act, res, optional lim} objects",
+    );
   }
   if (!Array.isArray(details) || details.length === 0)
-    throw invalid("authorization_details must be a non-empty array of {type, act, res, lim?} objects");
+    throw invalid(
+      "authorization_details must be a non-empty array of {type, act, res, optional lim} objects",
+    );
   return details.map((detail: unknown, index) => {
     if (typeof detail !== "object" || detail === null || Array.isArray(detail))
       throw invalid(`authorization_details[${index}] must be an object`);
@@ -153,7 +157,8 @@ export function readTokenExchange(form: URLSearchParams): TokenExchangeRequest {
     );
   }
   for (const [name, refusal] of Object.entries(REFUSED)) {
-    if (form.has(name)) throw invalidRequest(refusal.description, refusal.error);
+    if (form.getAll(name).some((value) => value !== ""))
+      throw invalidRequest(refusal.description, refusal.error);
   }
   const subjectTokenType = single(form, "subject_token_type");
   if (subjectTokenType !== CHAIN_TOKEN_TYPE)
@@ -174,7 +179,7 @@ export function readTokenExchange(form: URLSearchParams): TokenExchangeRequest {
   if (scope !== undefined && details !== undefined)
     throw invalidRequest("send the capabilities as scope or as authorization_details, not both");
   if (scope === undefined && details === undefined)
-    throw invalidRequest("send the hop's capabilities: scope (act=res …) or authorization_details");
+    throw invalidRequest("send the hop's capabilities: scope (act=res pairs) or authorization_details");
   const asDetails = details !== undefined;
   const cap = details !== undefined ? capabilitiesOfDetails(details) : capabilitiesOfScope(scope as string);
 

@@ -66,6 +66,20 @@ describe("the token endpoint's error table", () => {
     );
   });
 
+  test("writes error_description in the printable ASCII RFC 6749 allows, spelling out typography", async () => {
+    const refused = new UseCaseError({
+      status: 403,
+      code: "depth_exceeded",
+      message: 'mdp 3 − 1 ≤ 2… "x" \\ 🙂',
+    });
+    const body = (await oauthErrorResponse(
+      oauthErrorFrom(refused) as NonNullable<ReturnType<typeof oauthErrorFrom>>,
+    ).json()) as {
+      error_description: string;
+    };
+    expect(body.error_description.startsWith("mdp 3 - 1 <= 2... 'x' / ??;")).toBe(true);
+  });
+
   test("answers an oversized body as invalid_request, a busy store as temporarily_unavailable, and nothing else", async () => {
     const tooLarge = oauthErrorFrom(
       new ProblemError({ status: 413, code: "payload_too_large", detail: "too big" }),

@@ -164,7 +164,7 @@ export function registerOAuthRoutes(app: ServiceApp, ctx: ServiceContext): void 
     if (!FORM.test(c.req.header("content-type") ?? "")) {
       throw new OAuthError({
         error: "invalid_request",
-        description: "send the body as application/x-www-form-urlencoded (RFC 6749 §3.2)",
+        description: "send the body as application/x-www-form-urlencoded (RFC 6749 section 3.2)",
         batonCode: "unsupported_media_type",
       });
     }
