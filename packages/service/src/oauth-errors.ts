@@ -183,8 +183,11 @@ export class OAuthError extends Error {
   }
 }
 
-/** An `invalid_request` about the form itself (Baton code `invalid_request`, as for a bad JSON body). */
-export function invalidRequest(description: string, error: OAuthErrorCode = "invalid_request"): OAuthError {
+/**
+ * A refusal of the form itself, before the use case runs: `invalid_request` unless `error` says
+ * otherwise, with Baton code `invalid_request`, as for a bad JSON body.
+ */
+export function formRefusal(description: string, error: OAuthErrorCode = "invalid_request"): OAuthError {
   return new OAuthError({ error, description, batonCode: "invalid_request" });
 }
 
@@ -250,7 +253,7 @@ export function oauthErrorFrom(thrown: unknown): OAuthError | undefined {
     return new OAuthError({ error: "invalid_request", description: thrown.message, batonCode: thrown.code });
   }
   if (thrown instanceof HTTPException && thrown.status < 500)
-    return invalidRequest(thrown.message || "the request is malformed");
+    return formRefusal(thrown.message || "the request is malformed");
   if (storeErrorCode(thrown) === "busy") {
     return new OAuthError({
       error: "temporarily_unavailable",

@@ -21,7 +21,7 @@
  * for would issue more than it meant to.
  */
 import type { DelegationRequest } from "@baton/core";
-import { invalidRequest, OAuthError, type OAuthErrorCode } from "./oauth-errors.ts";
+import { formRefusal, OAuthError, type OAuthErrorCode } from "./oauth-errors.ts";
 import { DelegationBody, MALFORMED_ISSUE } from "./schemas.ts";
 
 /** RFC 8693's grant type. */
@@ -81,7 +81,7 @@ function single(form: URLSearchParams, name: (typeof SINGLE_VALUED)[number]): st
 function integer(form: URLSearchParams, name: "ttl" | "rvi" | "mdp"): number | undefined {
   const value = single(form, name);
   if (value === undefined) return undefined;
-  if (!DECIMAL.test(value)) throw invalidRequest(`${name} must be a decimal integer`);
+  if (!DECIMAL.test(value)) throw formRefusal(`${name} must be a decimal integer`);
   return Number(value);
 }
 
@@ -90,7 +90,7 @@ function capabilitiesOfScope(scope: string): { act: string; res: string }[] {
   return scope.split(" ").map((token, index) => {
     const split = token.indexOf("=");
     if (split <= 0 || split === token.length - 1) {
-      throw invalidRequest(
+      throw formRefusal(
         `scope token ${index + 1} is not act=res: write each capability as action=resource, separated by single spaces`,
         "invalid_scope",
       );
@@ -101,7 +101,7 @@ function capabilitiesOfScope(scope: string): { act: string; res: string }[] {
 
 /** RFC 9396 `authorization_details` as capabilities. */
 function capabilitiesOfDetails(text: string): unknown[] {
-  const invalid = (description: string) => invalidRequest(description, "invalid_authorization_details");
+  const invalid = (description: string) => formRefusal(description, "invalid_authorization_details");
   let details: unknown;
   try {
     details = JSON.parse(text);
@@ -146,40 +146,39 @@ function parameterOf(field: string, asDetails: boolean): string {
  */
 export function readTokenExchange(form: URLSearchParams): TokenExchangeRequest {
   for (const name of SINGLE_VALUED) {
-    if (form.getAll(name).length > 1) throw invalidRequest(`${name} is sent more than once; send it once`);
+    if (form.getAll(name).length > 1) throw formRefusal(`${name} is sent more than once; send it once`);
   }
   const grantType = single(form, "grant_type");
-  if (grantType === undefined) throw invalidRequest(`send grant_type=${TOKEN_EXCHANGE_GRANT}`);
+  if (grantType === undefined) throw formRefusal(`send grant_type=${TOKEN_EXCHANGE_GRANT}`);
   if (grantType !== TOKEN_EXCHANGE_GRANT) {
-    throw invalidRequest(
+    throw formRefusal(
       `this token endpoint does token exchange only: send grant_type=${TOKEN_EXCHANGE_GRANT}`,
       "unsupported_grant_type",
     );
   }
   for (const [name, refusal] of Object.entries(REFUSED)) {
     if (form.getAll(name).some((value) => value !== ""))
-      throw invalidRequest(refusal.description, refusal.error);
+      throw formRefusal(refusal.description, refusal.error);
   }
   const subjectTokenType = single(form, "subject_token_type");
   if (subjectTokenType !== CHAIN_TOKEN_TYPE)
-    throw invalidRequest(`send subject_token_type=${CHAIN_TOKEN_TYPE} (the subject_token is a Baton chain)`);
+    throw formRefusal(`send subject_token_type=${CHAIN_TOKEN_TYPE} (the subject_token is a Baton chain)`);
   const requestedTokenType = single(form, "requested_token_type");
   if (requestedTokenType !== undefined && requestedTokenType !== CHAIN_TOKEN_TYPE)
-    throw invalidRequest(`requested_token_type must be ${CHAIN_TOKEN_TYPE} or left out`);
+    throw formRefusal(`requested_token_type must be ${CHAIN_TOKEN_TYPE} or left out`);
   const subjectToken = single(form, "subject_token");
-  if (subjectToken === undefined) throw invalidRequest("send subject_token: the chain you hold");
+  if (subjectToken === undefined) throw formRefusal("send subject_token: the chain you hold");
   // The same check the Authorization header gets (auth.ts): a refusal here is not a decision.
-  if (!CHAIN_TEXT.test(subjectToken))
-    throw invalidRequest("the subject_token holds characters a chain cannot");
+  if (!CHAIN_TEXT.test(subjectToken)) throw formRefusal("the subject_token holds characters a chain cannot");
   const actor = single(form, "actor");
-  if (actor === undefined) throw invalidRequest("send actor: the agent id of the delegate");
+  if (actor === undefined) throw formRefusal("send actor: the agent id of the delegate");
 
   const scope = single(form, "scope");
   const details = single(form, "authorization_details");
   if (scope !== undefined && details !== undefined)
-    throw invalidRequest("send the capabilities as scope or as authorization_details, not both");
+    throw formRefusal("send the capabilities as scope or as authorization_details, not both");
   if (scope === undefined && details === undefined)
-    throw invalidRequest("send the hop's capabilities: scope (act=res pairs) or authorization_details");
+    throw formRefusal("send the hop's capabilities: scope (act=res pairs) or authorization_details");
   const asDetails = details !== undefined;
   const cap = details !== undefined ? capabilitiesOfDetails(details) : capabilitiesOfScope(scope as string);
 
