@@ -4,7 +4,7 @@
  * is now, then the leaf holder's proof for this request.
  */
 import type { ChainToken } from "@baton/token";
-import { authenticateChain, provePresenter, type Reason } from "@baton/verifier";
+import { authenticateChain, type ChainSentAs, provePresenter, type Reason } from "@baton/verifier";
 import type { UseCaseContext } from "./context.ts";
 import { type Attribution, attribution, type Presenter, storeReasons } from "./decision-records.ts";
 import { chainRefusal } from "./use-case-error.ts";
@@ -16,6 +16,11 @@ export interface PresentedChain {
   readonly method: string;
   /** The public URL of the request: what the proof's `htu` must name. */
   readonly url: string;
+  /**
+   * Where the chain travelled: in `Authorization` (the default), or as the `subject_token` of an
+   * OAuth token exchange, whose proof need not carry `ath` (RFC 9449 §5).
+   */
+  readonly chainSentAs?: ChainSentAs | undefined;
 }
 
 /** The result of authenticating a presented chain. */

@@ -11,11 +11,13 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { challenge } from "./challenges.ts";
 import { registerInspector } from "./inspector-assets.ts";
+import { oauthErrorFrom, oauthErrorResponse, oauthServerError } from "./oauth-errors.ts";
 import type { ServiceApp, ServiceEnv } from "./openapi.ts";
 import { type ProblemCode, ProblemError, problemResponse } from "./problem.ts";
 import { registerAgentRoutes } from "./routes/agent-routes.ts";
 import { registerGraphRoutes } from "./routes/graph-routes.ts";
 import { registerInvestigationRoutes } from "./routes/investigation-routes.ts";
+import { registerOAuthRoutes, TOKEN_ENDPOINT_PATH } from "./routes/oauth-routes.ts";
 import { registerOperatorRoutes } from "./routes/operator-routes.ts";
 import { registerPublicRoutes } from "./routes/public-routes.ts";
 import { registerToolServerRoutes } from "./routes/tool-server-routes.ts";
@@ -82,6 +84,15 @@ function storeErrorCode(error: unknown): string | undefined {
 /** Converts anything thrown by a handler into a problem response; unknown errors say nothing. */
 function errorResponse(ctx: ServiceContext, thrown: unknown, c: Context<ServiceEnv>): Response {
   const requestId = c.get("requestId");
+  // The token endpoint answers OAuth clients, in RFC 6749 §5.2 JSON rather than problem+json.
+  if (c.req.path === TOKEN_ENDPOINT_PATH) {
+    const refusal = oauthErrorFrom(thrown);
+    if (refusal === undefined) ctx.logger.error({ err: thrown, requestId }, "unhandled error");
+    const response = oauthErrorResponse(refusal ?? oauthServerError());
+    // The rest of an oversized body is never read, so the connection cannot carry another request.
+    if (thrown instanceof ProblemError && thrown.status === 413) response.headers.set("connection", "close");
+    return response;
+  }
   // A use case's refusal not already mapped by its route: an agent endpoint's challenge.
   const error = thrown instanceof UseCaseError ? problemOf(thrown) : thrown;
   if (error instanceof ProblemError) {
@@ -208,6 +219,7 @@ export function createApp(deps: AppDeps): ServiceApp {
   registerOperatorRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
   registerToolServerRoutes(app, ctx);
+  registerOAuthRoutes(app, ctx);
   registerInvestigationRoutes(app, ctx);
   registerGraphRoutes(app, ctx);
   registerInspector(app);

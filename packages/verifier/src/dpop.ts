@@ -18,6 +18,9 @@ import type { Reason } from "./decision.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { ReplayCache } from "./replay-cache.ts";
 
+/** Where a presented chain travelled: `Authorization`, or a token request's `subject_token`. */
+export type ChainSentAs = "access_token" | "subject_token";
+
 /** What a proof must match. Times are seconds. */
 export interface ProofExpectation {
   readonly proof: string | undefined;
@@ -25,6 +28,12 @@ export interface ProofExpectation {
   readonly url: string;
   /** The chain exactly as presented; `ath` is its SHA-256. */
   readonly chain: string;
+  /**
+   * How the chain rode with the proof: as the access token (the default: `ath` is required), or
+   * as the `subject_token` of a token exchange, where RFC 9449 §5 has no access token to hash, so
+   * `ath` may be left out but must still be the chain's hash when it is there.
+   */
+  readonly chainSentAs?: ChainSentAs | undefined;
   /** The leaf token's `cnf.jkt`. */
   readonly thumbprint: string;
   readonly now: number;
@@ -150,7 +159,8 @@ function checkSignedProof(payloadText: string, thumbprint: string, expect: Proof
   if (typeof htu !== "string" || expectedHtu === undefined || normalizeHtu(htu) !== expectedHtu) {
     reasons.push({ hop, code: "pop_invalid", message: "the proof's htu is not this request's URL" });
   }
-  if (typeof ath !== "string" || ath !== sha256Base64url(expect.chain)) {
+  const athOptional = expect.chainSentAs === "subject_token" && ath === undefined;
+  if (!athOptional && (typeof ath !== "string" || ath !== sha256Base64url(expect.chain))) {
     reasons.push({
       hop,
       code: "pop_invalid",

@@ -29,7 +29,14 @@ export {
   type RefusedReport,
   warnOnDrop,
 } from "./decision-sink.ts";
-export { checkProof, checkProofAsync, checkProofSteps, normalizeHtu, type ProofExpectation } from "./dpop.ts";
+export {
+  type ChainSentAs,
+  checkProof,
+  checkProofAsync,
+  checkProofSteps,
+  normalizeHtu,
+  type ProofExpectation,
+} from "./dpop.ts";
 export {
   type KeySource,
   type RemoteJwksOptions,

@@ -33,7 +33,7 @@ import {
   type Reason,
   reasonsFrom,
 } from "./decision.ts";
-import { checkProofSteps } from "./dpop.ts";
+import { type ChainSentAs, checkProofSteps } from "./dpop.ts";
 import { type PolicyContext, type PolicyHook, policyReason } from "./policy-hook.ts";
 import type { ReplayCache } from "./replay-cache.ts";
 import type { SignatureCache } from "./signature-cache.ts";
@@ -186,6 +186,8 @@ function verifiedHops(hops: readonly ChainToken[], signed: boolean): PresentedHo
 /** What a DPoP proof is checked against: the request it was made for. */
 export interface ProofRequest {
   readonly chain: string;
+  /** Where the chain travelled; a token exchange's `subject_token` may come with no `ath`. */
+  readonly chainSentAs?: ChainSentAs | undefined;
   readonly proof?: string | undefined;
   readonly method: string;
   readonly url: string;
@@ -221,6 +223,7 @@ function* provePresenterSteps(
     method: request.method,
     url: request.url,
     chain: request.chain,
+    chainSentAs: request.chainSentAs,
     thumbprint: leaf.claims.cnf.jkt,
     now: env.now,
     maxAgeSeconds: env.proofMaxAgeSeconds,

@@ -140,3 +140,42 @@ describe("checkProof", () => {
     expect(codes(makeProof({ key: carol, chain: CHAIN, jti }), cache)).toEqual([]);
   });
 });
+
+describe("checkProof for a chain sent as a token exchange's subject_token", () => {
+  const asSubjectToken = (proof: string) =>
+    checkProof({ ...expectation(proof), chainSentAs: "subject_token" }).map((reason) => [
+      reason.hop,
+      reason.code,
+    ]);
+
+  it("accepts a proof without ath, as RFC 9449 §5 has an OAuth client send to a token endpoint", () => {
+    expect(asSubjectToken(makeProof({ key: carol, chain: CHAIN, claims: { ath: undefined } }))).toEqual([]);
+  });
+
+  it("still checks an ath that is there against the chain", () => {
+    expect(asSubjectToken(makeProof({ key: carol, chain: CHAIN }))).toEqual([]);
+    expect(asSubjectToken(makeProof({ key: carol, chain: "another chain" }))).toEqual([[1, "pop_invalid"]]);
+    expect(asSubjectToken(makeProof({ key: carol, chain: CHAIN, claims: { ath: null } }))).toEqual([
+      [1, "pop_invalid"],
+    ]);
+  });
+
+  it("requires ath when the chain is the access token, as before", () => {
+    expect(codes(makeProof({ key: carol, chain: CHAIN, claims: { ath: undefined } }))).toEqual([
+      [1, "pop_invalid"],
+    ]);
+  });
+});
+
+describe("checkProof's algorithm names", () => {
+  it("accepts Ed25519 (RFC 9864) and the EdDSA it deprecates, nothing else", () => {
+    for (const alg of ["Ed25519", "EdDSA"]) {
+      expect(codes(makeProof({ key: carol, chain: CHAIN, header: { alg } })), alg).toEqual([]);
+    }
+    for (const alg of ["ed25519", "ES256", "none"]) {
+      expect(codes(makeProof({ key: carol, chain: CHAIN, header: { alg } })), alg).toEqual([
+        [1, "pop_invalid"],
+      ]);
+    }
+  });
+});
