@@ -3,6 +3,7 @@
  * cases, and which reason codes they reach. Returns the exact text to write.
  */
 import { REASON_CODES } from "@baton/token";
+import { CALL_BOUNDS } from "@baton/verifier";
 import { buildCases } from "./cases.ts";
 import { loadProofTemplate, PUBLIC_ORIGIN } from "./dpop-proofs.ts";
 import { AGENTS, activeKey, type FixedKey, retiredKey, type ServiceKey } from "./fixed-keys.ts";
@@ -27,6 +28,11 @@ export const VERIFIER: VerifierEnvironment = {
   max_chain_length: 16,
   max_token_bytes: 8192,
   proof_max_age_seconds: 60,
+  call_bounds: {
+    max_depth: CALL_BOUNDS.maxDepth,
+    max_members: CALL_BOUNDS.maxMembers,
+    max_json_length: CALL_BOUNDS.maxJsonLength,
+  },
   max_staleness_seconds: 60,
   revocation: { synced_at: NOW, revoked: [] },
   policy: null,

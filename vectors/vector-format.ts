@@ -46,6 +46,15 @@ export interface VerifierEnvironment {
   readonly max_chain_length: number;
   readonly max_token_bytes: number;
   readonly proof_max_age_seconds: number;
+  /** Bounds on the call's arguments; beyond them a call is `malformed` before the chain is read. */
+  readonly call_bounds: {
+    /** Nesting levels of arrays and objects, `args` itself being level 1. */
+    readonly max_depth: number;
+    /** Object members and array elements, over the whole value. */
+    readonly max_members: number;
+    /** Size as JSON, in UTF-16 code units. */
+    readonly max_json_length: number;
+  };
   /** A revocation view older than this (now − synced_at) is stale: `revocation_unknown`. */
   readonly max_staleness_seconds: number;
   readonly revocation: RevocationView;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { REASON_CODES } from "@baton/token";
+import { CALL_BOUNDS } from "@baton/verifier";
 import { afterAll, describe, expect, it } from "vitest";
 import { reasonSet, runVector } from "./run-vector.ts";
 import type { VectorFile } from "./vector-format.ts";
@@ -38,6 +39,14 @@ describe("the vector file", () => {
     expect(REASON_CODES.filter((code) => !reached.has(code) && !outOfReach.includes(code))).toEqual([]);
     expect(outOfReach.filter((code) => reached.has(code))).toEqual([]);
     expect([...file.reason_codes.covered].sort()).toEqual([...reached].sort());
+  });
+
+  it("declares the call bounds Baton's verifier applies (they are not configurable there)", () => {
+    expect(file.verifier.call_bounds).toEqual({
+      max_depth: CALL_BOUNDS.maxDepth,
+      max_members: CALL_BOUNDS.maxMembers,
+      max_json_length: CALL_BOUNDS.maxJsonLength,
+    });
   });
 
   it("holds valid chains of every length from 1 to the verifier's limit", () => {
