@@ -3,10 +3,18 @@
  * ("Re-authorizing a chain", "Presenting a chain"), never read back from Baton's verifier: the
  * runner test then proves Baton's verifier agrees with each one.
  */
-import { type Capability, serializeClaims, sha256Base64url, type TokenClaims } from "@baton/token";
+import { createHmac } from "node:crypto";
+import {
+  type Capability,
+  encodeBase64url,
+  serializeClaims,
+  sha256Base64url,
+  type TokenClaims,
+} from "@baton/token";
 import { makeProof, type ProofSpec, REQUEST_URL } from "./dpop-proofs.ts";
 import {
   type Agent,
+  activeKey,
   alice,
   bob,
   carol,
@@ -24,6 +32,7 @@ import {
   hopClaims,
   type Minted,
   mintChain,
+  mintHop,
   mintRoot,
   NOW,
   rawToken,
@@ -37,6 +46,24 @@ import type {
   VectorRequest,
   VerifierEnvironment,
 } from "./vector-format.ts";
+
+/** The case groups, in the order the file lists them. */
+const GROUP_ORDER: readonly string[] = [
+  "valid",
+  "shape",
+  "header",
+  "signature",
+  "payload",
+  "chain",
+  "depth",
+  "widening",
+  "time",
+  "status",
+  "request",
+  "dpop",
+  "policy",
+  "reporting",
+];
 
 /** The call most cases make: creating an issue in acme/web, which the root scope allows. */
 const DEFAULT_REQUEST: VectorRequest = {
@@ -248,6 +275,12 @@ export async function buildCases(): Promise<VectorCase[]> {
     description: "A revocation view exactly max_staleness_seconds old is still fresh enough.",
     chain: pair,
     environment: { revocation: { synced_at: NOW - 60, revoked: [] } },
+    expected: allow,
+  });
+  add({
+    name: "valid/revalidate-by-in-one-second",
+    description: "A hop whose revalidate-by time is one second from now.",
+    chain: await mintChain("rvl-soon", { holder: alice }, { holder: bob, claims: { rvl: NOW + 1 } }),
     expected: allow,
   });
   add({
@@ -589,6 +622,164 @@ export async function buildCases(): Promise<VectorCase[]> {
     expected: deny([1, "malformed"], [1, "chain_broken"]),
   });
 
+  // --- one token, attacked alone -------------------------------------------------------------
+  // A chain of just a root grant, so each of these costs one token: the attacked one.
+  const solo = await mintChain("solo", { holder: alice });
+  const s0 = solo.tokens[0] as Minted;
+  const soloCase = (name: string, description: string, token: string, code: string) =>
+    add({ name, description, chain: { text: token, prover: alice }, expected: deny([0, code]) });
+  const b64 = (text: string) => encodeBase64url(new TextEncoder().encode(text));
+  const soloHeader = headerOf(s0.compact);
+  const soloPayload = serializeClaims(s0.claims);
+  {
+    const none = `${b64(JSON.stringify({ ...soloHeader, alg: "none" }))}.${b64(soloPayload)}.`;
+    soloCase(
+      "header/alg-none-unsigned",
+      "A root grant with alg none and an empty signature.",
+      none,
+      "malformed",
+    );
+    // Key confusion: an HMAC keyed with the service's public key, padded to 64 bytes so that
+    // the signature length cannot be what refuses it.
+    const input = `${b64(JSON.stringify({ ...soloHeader, alg: "HS256" }))}.${b64(soloPayload)}`;
+    const mac = createHmac("sha256", activeKey.jwk.x).update(input).digest();
+    soloCase(
+      "header/alg-hs256-key-confusion",
+      "A root grant with alg HS256, MACed with the service's public key as the secret.",
+      `${input}.${encodeBase64url(Buffer.concat([mac, mac]))}`,
+      "unsupported_alg",
+    );
+  }
+  for (const [what, typ] of [
+    ["upper-case", "BATON+JWT"],
+    ["media-type", "application/baton+jwt"],
+  ] as const) {
+    soloCase(
+      `header/typ-${what}`,
+      `A root grant whose typ is ${typ}: typ is compared exactly.`,
+      rawToken(s0, { header: { typ } }),
+      "bad_type",
+    );
+  }
+  for (const [what, kid] of [
+    ["empty", ""],
+    ["number", 1],
+    ["url", "https://evil.example/key.json"],
+  ] as const) {
+    soloCase(
+      `header/kid-${what}`,
+      `A root grant whose kid is ${JSON.stringify(kid)}.`,
+      rawToken(s0, { header: { kid } }),
+      "malformed",
+    );
+  }
+  for (const [what, member, value] of [
+    ["case-variant-kid", "Kid", retiredKey.kid],
+    ["zip", "zip", "DEF"],
+  ] as const) {
+    soloCase(
+      `header/member-${what}`,
+      `A root grant whose header adds ${member}.`,
+      rawToken(s0, { header: { [member]: value } }),
+      "malformed",
+    );
+  }
+  {
+    const headerText = JSON.stringify(soloHeader);
+    const withHeaderText = (text: string) => signRaw(text, soloPayload, activeKey.privateKey);
+    soloCase(
+      "header/duplicate-alg",
+      "A root grant whose header says alg twice, the second time none.",
+      withHeaderText(headerText.replace(/}$/, ',"alg":"none"}')),
+      "malformed",
+    );
+    soloCase(
+      "header/duplicate-alg-after-unescaping",
+      'A root grant whose header has alg and "\\u0061lg": the same name once escapes are read.',
+      withHeaderText(headerText.replace(/}$/, ',"\\u0061lg":"none"}')),
+      "malformed",
+    );
+    soloCase(
+      "header/json-array",
+      "A root grant whose header is a JSON array.",
+      withHeaderText(`[${JSON.stringify(soloHeader.alg)}]`),
+      "malformed",
+    );
+  }
+  {
+    const [header = "", payload = "", signature = ""] = s0.compact.split(".");
+    const bytes = Buffer.from(signature, "base64url");
+    const flipped = Buffer.from(bytes);
+    flipped[10] = (flipped[10] ?? 0) ^ 1;
+    soloCase(
+      "signature/flipped-bit",
+      "A root grant with one bit of its signature flipped.",
+      `${header}.${payload}.${encodeBase64url(flipped)}`,
+      "bad_signature",
+    );
+    // S + L: the malleated twin of a good signature, which a strict verifier refuses (RFC 8032 §5.1.7).
+    const order = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const s = BigInt(`0x${Buffer.from(bytes.subarray(32)).reverse().toString("hex")}`);
+    const twin = Buffer.from((s + order).toString(16).padStart(64, "0"), "hex").reverse();
+    soloCase(
+      "signature/malleated-s",
+      "A root grant whose signature's S is replaced by S + L (the group order): same R, non-canonical S.",
+      `${header}.${payload}.${encodeBase64url(Buffer.concat([bytes.subarray(0, 32), twin]))}`,
+      "bad_signature",
+    );
+  }
+  const soloClaims = claimsObject(s0.claims);
+  for (const [what, description, claims] of [
+    ["exp-beyond-range", "exp beyond 2^40 seconds", { ...soloClaims, exp: 2 ** 40 + 1 }],
+    ["negative-mdp", "a negative mdp", { ...soloClaims, mdp: -1 }],
+    ["null-time", "a null nbf", { ...soloClaims, nbf: null }],
+    ["missing-cnf", "no cnf", { ...soloClaims, cnf: undefined }],
+    ["look-alike-sub", "a Cyrillic а in sub (agent:\u0430lice)", { ...soloClaims, sub: "agent:\u0430lice" }],
+    [
+      "look-alike-slash",
+      "a division slash (U+2215) in a resource pattern",
+      { ...soloClaims, cap: [{ act: "repo.*", res: "repo:acme\u2215web/**" }] },
+    ],
+    ["empty-cap", "an empty cap array", { ...soloClaims, cap: [] }],
+    [
+      "too-many-capabilities",
+      "33 capabilities (the limit is 32)",
+      {
+        ...soloClaims,
+        cap: Array.from({ length: 33 }, (_, i) => ({ act: `repo.a${i}`, res: "repo:acme/web/**" })),
+      },
+    ],
+    [
+      "root-disguised-as-hop",
+      "dlg, par and prf on a root grant (dpt 0)",
+      { ...soloClaims, dlg: mallory.id, par: fixedId("disguise/par"), prf: sha256Base64url("disguise") },
+    ],
+  ] as const) {
+    soloCase(`payload/${what}`, `A root grant with ${description}.`, rawToken(s0, { claims }), "malformed");
+  }
+  for (const [what, description, text] of [
+    [
+      "duplicate-nested-claim",
+      "cnf holding jkt twice",
+      soloPayload.replace(/"cnf":\{"jkt":"([^"]+)"\}/, `"cnf":{"jkt":"$1","jkt":"${"A".repeat(43)}"}`),
+    ],
+    [
+      "infinite-time",
+      "exp written as 1e400 (infinity once parsed as a double)",
+      soloPayload.replace(/"exp":\d+/, '"exp":1e400'),
+    ],
+    ["proto-claim", "a __proto__ claim", soloPayload.replace(/}$/, ',"__proto__":{"admin":true}}')],
+    ["byte-order-mark", "a UTF-8 byte-order mark before the JSON", `\ufeff${soloPayload}`],
+  ] as const) {
+    if (text === soloPayload) throw new Error(`payload/${what} changed nothing`);
+    soloCase(
+      `payload/${what}`,
+      `A root grant with ${description}.`,
+      rawToken(s0, { payloadText: text }),
+      "malformed",
+    );
+  }
+
   // --- chain links ----------------------------------------------------------------------------
   add({
     name: "chain/parent-did-mismatch",
@@ -676,6 +867,29 @@ export async function buildCases(): Promise<VectorCase[]> {
     ),
     expected: deny([2, "task_mismatch"]),
   });
+
+  add({
+    name: "chain/hop-repeated",
+    description: "bob's hop presented twice: the second copy is not a child of the first.",
+    chain: { text: `${p0.compact}~${p1.compact}~${p1.compact}`, prover: bob },
+    expected: deny([2, "chain_broken"], [2, "delegator_mismatch"], [2, "depth_exceeded"]),
+  });
+  {
+    const otherTask = await mintChain("other-task", { holder: alice, claims: { tsk: "task-other" } });
+    add({
+      name: "chain/spliced-under-another-task",
+      description: "bob's hop spliced under alice's root grant for another task.",
+      chain: { text: `${(otherTask.tokens[0] as Minted).compact}~${p1.compact}`, prover: bob },
+      expected: deny([1, "chain_broken"], [1, "task_mismatch"]),
+    });
+    const sibling = await mintHop(t0, "sibling/1", { holder: dave });
+    add({
+      name: "chain/sibling-spliced-under-a-branch",
+      description: "dave's hop, a sibling of bob's under the root, presented as bob's child.",
+      chain: { text: `${t0.compact}~${t1.compact}~${sibling.compact}`, prover: dave },
+      expected: deny([2, "chain_broken"], [2, "delegator_mismatch"], [2, "depth_exceeded"]),
+    });
+  }
 
   // --- depth ----------------------------------------------------------------------------------
   add({
@@ -878,6 +1092,32 @@ export async function buildCases(): Promise<VectorCase[]> {
     request: { resource: "repo:acme/web/../../billing/issues" },
     expected: deny([null, "malformed"]),
   });
+  for (const [what, resource] of [
+    ["encoded-slash", "repo:acme/web%2F..%2Fbilling"],
+    ["trailing-slash", "repo:acme/web/issues/"],
+    ["wildcard", "repo:acme/web/**"],
+    ["decomposed-unicode", "repo:acme/web/cafe\u0301"],
+  ] as const) {
+    add({
+      name: `request/resource-${what}`,
+      description: `A call on ${JSON.stringify(resource)}: not a canonical concrete resource, so malformed.`,
+      chain: pair,
+      request: { resource },
+      expected: deny([null, "malformed"]),
+    });
+  }
+  for (const [what, resource] of [
+    ["case-variant", "repo:Acme/web/issues"],
+    ["the-prefix-itself", "repo:acme"],
+  ] as const) {
+    add({
+      name: `request/not-permitted-${what}`,
+      description: `A call on ${resource} under a leaf allowing repo:acme/**: matching is exact and case-sensitive, and P/** covers only what is below P.`,
+      chain: pair,
+      request: { resource },
+      expected: deny([1, "action_not_permitted"]),
+    });
+  }
   {
     let args: Record<string, unknown> = { leaf: 1 };
     for (let depth = 0; depth < 40; depth++) args = { nested: args };
@@ -946,6 +1186,10 @@ export async function buildCases(): Promise<VectorCase[]> {
     header: { jwk: { kty: "EC", crv: "P-256", x: bob.jwk.x } },
   });
   popInvalid("jwk-missing", "A proof without jwk.", { header: { jwk: undefined } });
+  popInvalid("alg-none", "A proof whose alg is none (signed all the same).", { header: { alg: "none" } });
+  popInvalid("header-jku", "A proof whose header points at a key URL (jku).", {
+    header: { jku: "https://evil.example/keys" },
+  });
   popInvalid("extra-claim", "A proof with a claim RFC 9449 does not define here.", {
     claims: { scope: "admin" },
   });
@@ -1068,9 +1312,12 @@ export async function buildCases(): Promise<VectorCase[]> {
     expected: deny([2, "action_not_permitted"], [2, "pop_missing"]),
   });
 
+  // Grouped in the order of DESIGN.md's checks, each group in the order its cases were written.
+  cases.sort((a, b) => GROUP_ORDER.indexOf(a.group) - GROUP_ORDER.indexOf(b.group));
   const names = new Set<string>();
   for (const c of cases) {
     if (names.has(c.name)) throw new Error(`two cases are named ${c.name}`);
+    if (!GROUP_ORDER.includes(c.group)) throw new Error(`case ${c.name} has no known group`);
     names.add(c.name);
   }
   return cases;
