@@ -15,6 +15,7 @@ export default defineConfig({
       "apps/*/src/**/*.test.ts",
       "apps/*/test/**/*.test.ts",
       "test/**/*.test.ts",
+      "vectors/**/*.test.ts",
     ],
     // Property and end-to-end suites do real crypto and real I/O; give them room without hiding hangs.
     testTimeout: 30_000,
