@@ -51,6 +51,15 @@ export async function validCases(kit: CaseKit): Promise<CaseInput[]> {
       expected: allow,
     });
   }
+  for (const alg of ["Ed25519", "EdDSA"]) {
+    add({
+      name: `valid/proof-alg-${alg.toLowerCase()}`,
+      description: `A proof whose header says alg ${alg}: RFC 9864's fully specified name and the one it deprecates are both accepted for proofs (not for tokens).`,
+      chain: pair,
+      proof: { header: { alg } },
+      expected: allow,
+    });
+  }
   add({
     name: "valid/proof-at-max-age",
     description: "A proof exactly proof_max_age_seconds old.",
