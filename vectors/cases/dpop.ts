@@ -62,6 +62,9 @@ export async function dpopCases(kit: CaseKit): Promise<CaseInput[]> {
   popInvalid("jwk-with-private-part", "A proof whose jwk carries a private part d.", {
     header: { jwk: { ...bob.jwk, d: "AAAA" } },
   });
+  popInvalid("jwk-with-kid", "A proof whose jwk carries a kid: a proof key is exactly kty, crv and x.", {
+    header: { jwk: { ...bob.jwk, kid: "bob-1" } },
+  });
   popInvalid("jwk-not-ed25519", "A proof whose jwk is an EC P-256 key.", {
     header: { jwk: { kty: "EC", crv: "P-256", x: bob.jwk.x } },
   });

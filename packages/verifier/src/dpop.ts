@@ -68,6 +68,7 @@ function importEd25519(jwk: {
 }
 
 const PROOF_ALGS: ReadonlySet<unknown> = new Set(DPOP_PROOF_ALGS);
+const PROOF_JWK_MEMBERS: ReadonlySet<string> = new Set(["kty", "crv", "x"]);
 
 // The proof header is typ, alg and the holder's public jwk; nothing else may steer processing.
 const PROOF_JWS_RULES: CompactJwsRules<string> = {
@@ -121,7 +122,17 @@ export function* checkProofSteps(expect: ProofExpectation): SignatureChecking<Re
   }
   const decoded = decodeCompactJws(proof, PROOF_JWS_RULES);
   if (!decoded.ok) return invalid(decoded.error);
-  const key = parseAgentJwk(decoded.value.header.jwk, "jwk");
+  const jwk = decoded.value.header.jwk;
+  // A proof's key is exactly the public key (DESIGN.md "Presenting a chain"): kid, alg or use
+  // steer nothing here, so a jwk that carries them is refused rather than half-read.
+  if (
+    typeof jwk === "object" &&
+    jwk !== null &&
+    Object.keys(jwk).some((name) => !PROOF_JWK_MEMBERS.has(name))
+  ) {
+    return invalid("the DPoP jwk may carry only kty, crv and x");
+  }
+  const key = parseAgentJwk(jwk, "jwk");
   if (!key.ok) return invalid(`the DPoP jwk is refused: ${key.error.message}`);
   const { signingInput, signature, payloadText } = decoded.value;
   if (!(yield { key: importEd25519(key.value.jwk), message: signingInput, signature })) {

@@ -107,6 +107,27 @@ describe("checkProof", () => {
     expect(codes(signCompact(header, `\uFEFF${claims()}`, carol.privateKey))).toEqual([[1, "pop_invalid"]]);
   });
 
+  it("refuses a proof whose jwk carries more than kty, crv and x, even members an agent key may have (pop_invalid)", () => {
+    const claims = () =>
+      JSON.stringify({
+        jti: randomId(),
+        htm: "POST",
+        htu: REQUEST_URL,
+        iat: NOW,
+        ath: sha256Base64url(CHAIN),
+      });
+    for (const extra of [
+      { kid: "k1" },
+      { alg: "Ed25519" },
+      { use: "sig" },
+      { d: carol.jwk.x },
+      { ext: true },
+    ]) {
+      const header = JSON.stringify({ typ: "dpop+jwt", alg: "Ed25519", jwk: { ...carol.jwk, ...extra } });
+      expect(codes(signCompact(header, claims(), carol.privateKey))).toEqual([[1, "pop_invalid"]]);
+    }
+  });
+
   it("refuses a signed proof whose header or payload repeats a member (pop_invalid)", () => {
     const jwk = JSON.stringify(carol.jwk);
     const header = `{"typ":"dpop+jwt","alg":"Ed25519","alg":"Ed25519","jwk":${jwk}}`;
