@@ -17,6 +17,8 @@ import { parseStrictJson } from "./strict-json.ts";
 import { fail, ok, type Result, TokenError } from "./token-error.ts";
 import type { SignatureCheck, VerificationKey } from "./verification-key.ts";
 
+/** The one `alg` Baton signs with: its tokens and its status list tokens. */
+export const TOKEN_ALG = "EdDSA";
 /** The only `typ` a Baton token may carry. */
 export const TOKEN_TYPE = "baton+jwt";
 /** Default ceiling on one compact token, in bytes; checked before anything is decoded. */
@@ -25,7 +27,7 @@ export const DEFAULT_MAX_TOKEN_BYTES = 8192;
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 /** The protected header of a Baton token: exactly these three members. */
 export interface TokenHeader {
-  readonly alg: "EdDSA";
+  readonly alg: typeof TOKEN_ALG;
   readonly typ: typeof TOKEN_TYPE;
   readonly kid: string;
 }
@@ -191,7 +193,7 @@ export async function signToken(claims: TokenClaims, key: SigningKey): Promise<s
   const reparsed = parseClaims(JSON.parse(payload));
   if (!reparsed.ok) throw reparsed.error;
   const compact = await new CompactSign(new TextEncoder().encode(payload))
-    .setProtectedHeader({ alg: "EdDSA", typ: TOKEN_TYPE, kid: key.kid })
+    .setProtectedHeader({ alg: TOKEN_ALG, typ: TOKEN_TYPE, kid: key.kid })
     .sign(key.privateKey);
   // A token every verifier refuses (DESIGN.md step 1) must not be issued either.
   if (compact.length > DEFAULT_MAX_TOKEN_BYTES) {
