@@ -196,18 +196,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 
   const decide = async (request: VerifyRequest): Promise<Decision> => {
-    // With a source that may load views on demand, remember the proof this pass accepts.
-    const canLoad = revocations.refreshForUnknown !== undefined;
-    const firstPass = new RequestReplayView(replayCache);
-    let decision = await verifyOnce(request, canLoad ? firstPass : replayCache);
+    // With a source that may load views on demand, remember the proof this pass accepts (only
+    // then: the feed's hot path allocates nothing more).
+    const firstPass =
+      revocations.refreshForUnknown === undefined ? undefined : new RequestReplayView(replayCache);
+    const replays = firstPass ?? replayCache;
+    let decision = await verifyOnce(request, replays);
     const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
     // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
     if (unknownKey && keys.refreshForUnknownKey !== undefined && (await keys.refreshForUnknownKey())) {
-      decision = await verifyOnce(request, canLoad ? firstPass : replayCache);
+      decision = await verifyOnce(request, replays);
     }
+    if (firstPass === undefined) return decision;
     const unknownStatus = decision.reasons.some((reason) => reason.code === "revocation_unknown");
     // A status list no hop's token had needed before: load it once (rate-limited), then decide again.
-    if (unknownStatus && canLoad && (await revocations.refreshForUnknown?.())) {
+    if (unknownStatus && (await revocations.refreshForUnknown?.())) {
       decision = await verifyOnce(request, new RequestReplayView(replayCache, firstPass.accepted));
     }
     return decision;
