@@ -107,6 +107,10 @@ export const delegations = pgTable(
   (t) => [
     index("delegations_parent_idx").on(t.parent),
     uniqueIndex("delegations_status_entry_idx").on(t.statusList, t.statusIndex),
+    // A list's set bits, read from the index alone: only revoked rows are in it.
+    index("delegations_status_revoked_idx")
+      .on(t.statusList, t.statusIndex)
+      .where(sql`${t.status} = 'revoked'`),
     index("delegations_task_idx").on(t.task, t.depth),
     index("delegations_from_idx").on(t.fromAgent),
     index("delegations_to_idx").on(t.toAgent),

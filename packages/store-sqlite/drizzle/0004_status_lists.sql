@@ -8,6 +8,8 @@ CREATE TABLE `status_lists` (
 ALTER TABLE `delegations` ADD `status_list` integer;--> statement-breakpoint
 ALTER TABLE `delegations` ADD `status_index` integer;--> statement-breakpoint
 CREATE UNIQUE INDEX `delegations_status_entry_idx` ON `delegations` (`status_list`,`status_index`);--> statement-breakpoint
+CREATE INDEX `delegations_status_revoked_idx` ON `delegations` (`status_list`,`status_index`) WHERE "delegations"."status" = 'revoked';
+--> statement-breakpoint
 -- Hand-written: every delegation recorded before status lists gets an entry, in the order it was
 -- created, 65,536 to a list. Revoked rows are updated too (their bit is their status, so they read
 -- as set at once), which the revocation-is-final trigger forbids; it is lifted for this one
