@@ -4,6 +4,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { decodeBase64url, encodeBase64url } from "./base64url.ts";
 import { parseClaims } from "./claims.ts";
+import { TOKEN_ALG } from "./jws.ts";
 import { runSignatureChecks } from "./signature-checks.ts";
 import {
   compressStatusList,
@@ -221,7 +222,7 @@ describe("status list token claims", () => {
     const payload = header(good);
     const signature = encodeBase64url(new Uint8Array(64));
     const typ = decodeStatusListToken(
-      `${header({ alg: "EdDSA", typ: "baton+jwt", kid: "k" })}.${payload}.${signature}`,
+      `${header({ alg: TOKEN_ALG, typ: "baton+jwt", kid: "k" })}.${payload}.${signature}`,
     );
     const alg = decodeStatusListToken(
       `${header({ alg: "ES256", typ: "statuslist+jwt", kid: "12" })}.${payload}.${signature}`,

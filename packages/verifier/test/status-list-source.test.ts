@@ -3,7 +3,7 @@
  * tokens: it loads a list the first time a token names it, answers from its bits, and fails
  * closed (`revocation_unknown`) on anything it cannot vouch for.
  */
-import { compressStatusList, packStatusBits, signStatusListToken } from "@baton/token";
+import { compressStatusList, packStatusBits, signStatusListToken, TOKEN_ALG } from "@baton/token";
 import { afterEach, describe, expect, it } from "vitest";
 import { staticKeys } from "../src/key-sources.ts";
 import { followStatusLists } from "../src/status-list-source.ts";
@@ -151,7 +151,7 @@ describe("followStatusLists over loopback HTTP", () => {
     // A valid signature over a list that inflates to 64 MiB: refused while inflating.
     const bomb = await compressStatusList(new Uint8Array(64 * 1024 * 1024));
     lists.state.body = signCompact(
-      { alg: "EdDSA", typ: "statuslist+jwt", kid: service.kid },
+      { alg: TOKEN_ALG, typ: "statuslist+jwt", kid: service.kid },
       { sub: `${lists.prefix}0`, iat: NOW, exp: NOW + 300, ttl: 30, status_list: { bits: 1, lst: bomb } },
       service.privateKey,
     );
