@@ -12,13 +12,16 @@ import { AgentKeyPair, createDpopProof } from "@baton/client";
 import {
   activeCryptoBackend,
   decodeBase64url,
+  decompressStatusList,
   encodeBase64url,
   jwkThumbprint,
+  packStatusBits,
   randomId,
   sha256Base64url,
+  signStatusListToken,
   signToken,
 } from "@baton/token";
-import { createVerifier, memoryRevocations, staticKeys } from "@baton/verifier";
+import { createVerifier, followStatusLists, memoryRevocations, staticKeys } from "@baton/verifier";
 
 const ISSUER = "https://baton.example";
 const AUDIENCE = "repo-tool";
@@ -31,6 +34,10 @@ export const EXPECTED_OUTCOMES = {
   widened: "deny:scope_widening",
   tampered: "deny:bad_signature",
   replayed: "deny:pop_replayed",
+  // Token Status List: the draft's 1-bit example decodes (DecompressionStream), and a verifier
+  // whose revocation source is a signed list (CompressionStream, WebCrypto) refuses a set bit.
+  draftList: "b9a3",
+  statusRevoked: "deny:revoked",
 };
 
 /** A decision as one comparable word: `allow`, or `deny:` and its reason codes. */
@@ -116,5 +123,38 @@ export async function runScenario() {
     tampered: await decide(await request([root, withPayload(hop, (claims) => ({ ...claims, cap: wider }))])),
     replayed: await decide(good),
   };
+  const draft = await decompressStatusList("eNrbuRgAAhcBXQ");
+  outcomes.draftList = draft.ok ? Array.from(draft.value, (byte) => byte.toString(16)).join("") : "refused";
+
+  const listUri = `${ISSUER}/v1/status-lists/0`;
+  const listed = (claims, idx) => ({ ...claims, status: { status_list: { idx, uri: listUri } } });
+  const listedRoot = await signToken(listed(rootClaims, 0), signingKey);
+  const listedHop = await signToken(
+    listed(
+      {
+        ...hopClaims([{ act: "repo.issues.create", res: "repo:acme/web/issues" }]),
+        prf: sha256Base64url(listedRoot),
+      },
+      1,
+    ),
+    signingKey,
+  );
+  const listToken = await signStatusListToken(
+    { uri: listUri, bytes: packStatusBits(16, [1]), iat: now, exp: now + 300, ttl: 30 },
+    signingKey,
+  );
+  const statusVerifier = createVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    keys: staticKeys(jwks),
+    revocations: followStatusLists({
+      keys: staticKeys(jwks),
+      uriPrefix: `${ISSUER}/v1/status-lists/`,
+      fetch: async () =>
+        new Response(listToken, { headers: { "content-type": "application/statuslist+jwt" } }),
+    }),
+    clock: () => now,
+  });
+  outcomes.statusRevoked = outcomeOf(await statusVerifier.verify(await request([listedRoot, listedHop])));
   return { backend: activeCryptoBackend(), outcomes };
 }

@@ -3,7 +3,13 @@
  * proof accepted anywhere is never accepted again) and one signature cache. Built once per
  * service (or per test) from {@link UseCasePorts}.
  */
-import type { AppendOutcome, ChainLinkStatus, DecisionInput, Store } from "@baton/store/contract";
+import type {
+  AppendOutcome,
+  ChainLinkStatus,
+  DecisionInput,
+  StatusEntry,
+  Store,
+} from "@baton/store/contract";
 import {
   CHAIN_SEPARATOR,
   DEFAULT_MAX_CHAIN_LENGTH,
@@ -14,6 +20,7 @@ import {
   signToken,
   type TokenClaims,
   TokenError,
+  type TokenStatus,
 } from "@baton/token";
 import {
   type ChainEnvironment,
@@ -24,6 +31,7 @@ import {
 } from "@baton/verifier";
 import { hopStatusOf } from "./hop-status.ts";
 import type { DiagnosticLogger, TokenKeys, UseCasePorts, UseCaseSettings } from "./ports.ts";
+import { statusListUri } from "./status-lists.ts";
 import { policyHoursOf } from "./task-hours.ts";
 import { UseCaseError } from "./use-case-error.ts";
 
@@ -51,6 +59,12 @@ function unverifiedPayload(compact: string): Record<string, unknown> | undefined
   }
 }
 
+/**
+ * Entries reserved per store round trip. A restart leaves at most this many unused (their bits
+ * stay 0 and no token names them); one list of 65,536 still lasts 1,024 reservations.
+ */
+const STATUS_RESERVATION = 64;
+
 /** Allows everything: the policy when none is given. */
 export const allowAll: PolicyHook = () => ({ decision: "allow" });
 
@@ -66,6 +80,9 @@ export class UseCaseContext {
   readonly signatureCache: SignatureCache;
   readonly maxChainLength = DEFAULT_MAX_CHAIN_LENGTH;
   readonly maxTokenBytes = DEFAULT_MAX_TOKEN_BYTES;
+  /** The rest of the last reserved block of status list entries. */
+  private statusBlock: { list: number; next: number; end: number } | undefined;
+  private reservingStatus: Promise<void> | undefined;
 
   constructor(ports: UseCasePorts) {
     this.store = ports.store;
@@ -86,6 +103,47 @@ export class UseCaseContext {
   /** Most pending approval requests one delegation may have open. */
   get maxPendingApprovals(): number {
     return this.settings.maxPendingApprovals ?? 20;
+  }
+
+  /** Whether issued tokens carry a `status` claim (on unless the settings turn it off). */
+  get statusListsOn(): boolean {
+    return this.settings.statusLists !== false;
+  }
+
+  /** Seconds a relying party may cache a status list. */
+  get statusListTtl(): number {
+    return this.settings.statusListTtl ?? 30;
+  }
+
+  /**
+   * The next unused status list entry for a delegation about to be issued, or undefined when
+   * status lists are off. Entries come from blocks reserved in the store, so issuing costs no
+   * extra commit most of the time; the entry is taken for good in the issuance's own transaction.
+   */
+  async nextStatusEntry(): Promise<StatusEntry | undefined> {
+    if (!this.statusListsOn) return undefined;
+    for (;;) {
+      const block = this.statusBlock;
+      if (block !== undefined && block.next < block.end) return { list: block.list, index: block.next++ };
+      this.reservingStatus ??= this.store
+        .reserveStatusEntries(STATUS_RESERVATION, this.now())
+        .then((reserved) => {
+          this.statusBlock = {
+            list: reserved.list,
+            next: reserved.first,
+            end: reserved.first + reserved.count,
+          };
+        })
+        .finally(() => {
+          this.reservingStatus = undefined;
+        });
+      await this.reservingStatus;
+    }
+  }
+
+  /** The `status` claim naming `entry`. */
+  statusClaim(entry: StatusEntry): TokenStatus {
+    return { status_list: { idx: entry.index, uri: statusListUri(this.settings.issuer, entry.list) } };
   }
 
   /** Seconds since the epoch, as an integer. */

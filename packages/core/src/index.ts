@@ -73,6 +73,13 @@ export {
 } from "./narrowing-words.ts";
 export type { DiagnosticLogger, TokenKeys, UseCasePorts, UseCaseSettings } from "./ports.ts";
 export { checkReport, type ReportRefusal } from "./report-checks.ts";
+export {
+  STATUS_LIST_LIFETIME_TTLS,
+  type StatusListTokenRequest,
+  statusListPath,
+  statusListToken,
+  statusListUri,
+} from "./status-lists.ts";
 export { type ApprovalRequest, recordApprovalRequest, stepUpRefusal } from "./step-up.ts";
 export { policyHoursOf } from "./task-hours.ts";
 export {
@@ -117,6 +124,7 @@ export {
 } from "./use-cases/report.ts";
 export { type Revalidated, revalidate } from "./use-cases/revalidate.ts";
 export { type RevocationRequest, type Revoked, revoke } from "./use-cases/revoke.ts";
+export { statusList } from "./use-cases/status-list.ts";
 export {
   explain,
   exportMatchingDecisions,

@@ -37,6 +37,13 @@ export interface UseCaseSettings {
   readonly approvalTtl?: number | undefined;
   /** Most pending approval requests one delegation may have open (default 20). */
   readonly maxPendingApprovals?: number | undefined;
+  /**
+   * Whether issued tokens carry a Token Status List `status` claim (draft-ietf-oauth-status-list).
+   * Default true.
+   */
+  readonly statusLists?: boolean | undefined;
+  /** Seconds a relying party may cache a status list (its `ttl`; default 30). */
+  readonly statusListTtl?: number | undefined;
 }
 
 /** Everything a {@link UseCaseContext} is built from. */

@@ -17,6 +17,8 @@ export const USE_CASE_ERROR_CODES = [
   "unknown_audience",
   "conflict",
   "approval_limit",
+  /** No status list with that number has been opened. */
+  "status_list_not_found",
 ] as const;
 
 /** A use-case error's stable code: a reason code, or one of {@link USE_CASE_ERROR_CODES}. */

@@ -28,6 +28,7 @@ function delegation(fields: Partial<DelegationRecord> & Pick<DelegationRecord, "
     revokeReason: null,
     revokeCause: null,
     revocationSeq: null,
+    statusEntry: null,
     ...fields,
   };
 }

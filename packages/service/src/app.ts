@@ -20,6 +20,7 @@ import { registerInvestigationRoutes } from "./routes/investigation-routes.ts";
 import { registerOAuthRoutes, TOKEN_ENDPOINT_PATH } from "./routes/oauth-routes.ts";
 import { registerOperatorRoutes } from "./routes/operator-routes.ts";
 import { registerPublicRoutes } from "./routes/public-routes.ts";
+import { registerStatusListRoutes } from "./routes/status-list-routes.ts";
 import { registerToolServerRoutes } from "./routes/tool-server-routes.ts";
 import { MALFORMED_ISSUE, MAX_BODY_BYTES, MAX_REPORT_BODY_BYTES } from "./schemas.ts";
 import { type AppDeps, ServiceContext } from "./service-context.ts";
@@ -216,6 +217,7 @@ export function createApp(deps: AppDeps): ServiceApp {
   );
 
   registerPublicRoutes(app, ctx);
+  registerStatusListRoutes(app, ctx);
   registerOperatorRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
   registerToolServerRoutes(app, ctx);

@@ -190,4 +190,19 @@ describe("loadConfig", () => {
       expect(message).not.toContain("s3cr3t");
     });
   });
+
+  describe("status lists", () => {
+    test("are on by default with a 30 s ttl, and BATON_STATUS_LISTS / --status-lists turn them off", () => {
+      expect(loadConfig({})).toMatchObject({ statusLists: true, statusListTtl: 30 });
+      expect(loadConfig({ BATON_STATUS_LISTS: "off" }).statusLists).toBe(false);
+      expect(loadConfig({ BATON_STATUS_LISTS: "off" }, ["--status-lists", "on"]).statusLists).toBe(true);
+      expect(loadConfig({ BATON_STATUS_LIST_TTL: "120" }).statusListTtl).toBe(120);
+    });
+
+    test("refuse anything but on or off, and a ttl outside 1 to 86400, naming the setting", () => {
+      expect(settingOf(() => loadConfig({ BATON_STATUS_LISTS: "yes" }))).toBe("BATON_STATUS_LISTS");
+      expect(settingOf(() => loadConfig({ BATON_STATUS_LIST_TTL: "0" }))).toBe("BATON_STATUS_LIST_TTL");
+      expect(settingOf(() => loadConfig({}, ["--status-list-ttl", "86401"]))).toBe("--status-list-ttl");
+    });
+  });
 });

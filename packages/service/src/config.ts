@@ -56,6 +56,13 @@ export interface ServiceConfig {
   readonly approvalTtl?: number;
   /** Most pending step-up approval requests one delegation may have open at once. Default 20. */
   readonly maxPendingApprovals?: number;
+  /**
+   * Whether issued tokens carry a Token Status List `status` claim pointing at
+   * `<issuer>/v1/status-lists/<n>` (`BATON_STATUS_LISTS=on|off`). Default on.
+   */
+  readonly statusLists?: boolean;
+  /** The `ttl` of a served status list, in seconds: how long a relying party may cache it. Default 30. */
+  readonly statusListTtl?: number;
 }
 
 /** A setting that could not be accepted; `setting` names it as the operator wrote it. */
@@ -91,6 +98,8 @@ const SETTINGS = {
   approvalTtl: { env: "BATON_APPROVAL_TTL", flag: "--approval-ttl" },
   maxPendingApprovals: { env: "BATON_MAX_PENDING_APPROVALS", flag: "--max-pending-approvals" },
   kekFile: { env: "BATON_KEK_FILE", flag: "--kek-file" },
+  statusLists: { env: "BATON_STATUS_LISTS", flag: "--status-lists" },
+  statusListTtl: { env: "BATON_STATUS_LIST_TTL", flag: "--status-list-ttl" },
 } as const satisfies Record<string, SettingSpec>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -110,6 +119,8 @@ export const CONFIG_DEFAULTS = {
   policyZone: "UTC",
   approvalTtl: 3600,
   maxPendingApprovals: 20,
+  statusLists: true,
+  statusListTtl: 30,
 } as const;
 
 const HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
@@ -257,6 +268,13 @@ export function loadConfig(
   const approvalTtl = integer("approvalTtl", CONFIG_DEFAULTS.approvalTtl, 60, 30 * 86_400);
   const maxPendingApprovals = integer("maxPendingApprovals", CONFIG_DEFAULTS.maxPendingApprovals, 1, 10_000);
   const kek = kekSourceOf(env.BATON_KEK, raw("kekFile"), db);
+  const statusListsSetting = raw("statusLists");
+  if (statusListsSetting !== undefined && !["on", "off"].includes(statusListsSetting.value)) {
+    throw new ConfigError(statusListsSetting.label, 'expected "on" or "off"');
+  }
+  const statusLists =
+    statusListsSetting === undefined ? CONFIG_DEFAULTS.statusLists : statusListsSetting.value === "on";
+  const statusListTtl = integer("statusListTtl", CONFIG_DEFAULTS.statusListTtl, 1, 86_400);
 
   return {
     host,
@@ -276,6 +294,8 @@ export function loadConfig(
     policyZone,
     approvalTtl,
     maxPendingApprovals,
+    statusLists,
+    statusListTtl,
   };
 }
 

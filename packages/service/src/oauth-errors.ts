@@ -131,6 +131,8 @@ export const TOKEN_ENDPOINT_ERRORS: Readonly<Record<UseCaseErrorCode, OAuthMappi
     hint: { requested: "actor must be a registered agent id" },
   },
   unknown_audience: { presented: "invalid_target", requested: "invalid_target" },
+  // Only GET /v1/status-lists/{n} answers it; mapped so that the table stays total.
+  status_list_not_found: CHAIN_REFUSED,
   conflict: CHAIN_REFUSED,
   approval_limit: {
     presented: "invalid_request",

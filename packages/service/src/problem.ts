@@ -21,6 +21,8 @@ export const SERVICE_ERROR_CODES = [
   "agent_key_in_use",
   /** A delegation already has the most pending step-up approval requests allowed. */
   "approval_limit",
+  /** No Token Status List with that number has been opened. */
+  "status_list_not_found",
   "payload_too_large",
   "unsupported_media_type",
   "busy",

@@ -30,6 +30,7 @@ import {
   linkStatus,
   type PgContext,
   parentTokenWithHash,
+  statusEntryFacts,
   toDelegationRecord,
   tokenExists,
 } from "./pg-context.ts";
@@ -46,6 +47,7 @@ export async function recordGrant(ctx: PgContext, input: GrantInput): Promise<Gr
       delegationExists: (await findDelegation(tx, grant.did)) !== undefined,
       jtiExists: await tokenExists(tx, grant.token.jti),
       holder: await findAgent(tx, grant.to, SHARED),
+      statusEntry: await statusEntryFacts(tx, grant.statusEntry),
     });
     await tx.rows(
       `insert into tasks (id, intent, hours, root_agent, root_did, opened_at) values ($1, $2, $3, $4, $5, $6)`,
@@ -73,6 +75,7 @@ export async function recordGrant(ctx: PgContext, input: GrantInput): Promise<Gr
       exp: grant.exp,
       rvi: grant.rvi,
       createdAt: grant.at,
+      statusEntry: grant.statusEntry,
     });
     const token = await insertToken(tx, grant.did, grant.token, 1, null, grant.at);
     await audit(tx, grant.audit);
@@ -113,6 +116,7 @@ export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRec
       cycleAt: parent === undefined ? undefined : await heldOnPath(tx, hop.parent, hop.to),
       prfRecorded: await parentTokenWithHash(tx, hop.parent, hop.token.prf),
       task: await findTask(tx, hop.task),
+      statusEntry: await statusEntryFacts(tx, hop.statusEntry),
     });
     const delegation = await insertDelegation(tx, {
       did: hop.did,
@@ -129,6 +133,7 @@ export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRec
       exp: hop.exp,
       rvi: hop.rvi,
       createdAt: hop.at,
+      statusEntry: hop.statusEntry,
     });
     const token = await insertToken(tx, hop.did, hop.token, 1, null, hop.at);
     await audit(tx, hop.audit);

@@ -16,6 +16,8 @@ import type {
   DelegationRecord,
   LinkFacts,
   SigningKeyRecord,
+  StatusEntry,
+  StatusEntryFacts,
   TaskRecord,
   TokenRecord,
 } from "@baton/store/adapter-kit";
@@ -50,12 +52,15 @@ export type DecisionRow = DecisionRowFields & { readonly hash: string };
 export const DELEGATION_COLUMNS = `d.did as did, d.parent as parent, d.root as root, d.task as task, d.depth as depth,
   d.from_agent as "from", d.to_agent as "to", d.intent as intent, d.cap as cap, d.aud as aud, d.mdp as mdp,
   d.exp as exp, d.rvi as rvi, d.created_at as "createdAt", d.status as status, d.revoked_at as "revokedAt",
-  d.revoke_reason as "revokeReason", d.revoke_cause as "revokeCause", d.revocation_seq as "revocationSeq"`;
+  d.revoke_reason as "revokeReason", d.revoke_cause as "revokeCause", d.revocation_seq as "revocationSeq",
+  d.status_list as "statusList", d.status_index as "statusIndex"`;
 
 /** A delegation row as {@link DELEGATION_COLUMNS} returns it: JSON columns still text. */
-export type DelegationRow = Omit<DelegationRecord, "cap" | "aud"> & {
+export type DelegationRow = Omit<DelegationRecord, "cap" | "aud" | "statusEntry"> & {
   readonly cap: string;
   readonly aud: string;
+  readonly statusList: number | null;
+  readonly statusIndex: number | null;
 };
 
 /** Select list for `tokens t`, aliased to the record's field names. */
@@ -77,7 +82,14 @@ export const TASK_COLUMNS = `id, intent, hours, root_agent as "rootAgent", root_
 
 /** The record of a raw delegation row. */
 export function toDelegationRecord(row: DelegationRow): DelegationRecord {
-  return { ...row, cap: JSON.parse(row.cap) as Capability[], aud: JSON.parse(row.aud) as string[] };
+  const { statusList, statusIndex, ...rest } = row;
+  return {
+    ...rest,
+    cap: JSON.parse(row.cap) as Capability[],
+    aud: JSON.parse(row.aud) as string[],
+    statusEntry:
+      statusList === null || statusIndex === null ? null : { list: statusList, index: statusIndex },
+  };
 }
 
 /** The record of an agent row. */
@@ -407,11 +419,12 @@ export async function insertDelegation(
     exp: number;
     rvi: number | null;
     createdAt: number;
+    statusEntry: StatusEntry | null;
   },
 ): Promise<DelegationRecord> {
   await tx.rows(
-    `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
     [
       row.did,
       row.parent,
@@ -427,6 +440,8 @@ export async function insertDelegation(
       row.exp,
       row.rvi,
       row.createdAt,
+      row.statusEntry?.list ?? null,
+      row.statusEntry?.index ?? null,
     ],
   );
   return {
@@ -437,6 +452,23 @@ export async function insertDelegation(
     revokeCause: null,
     revocationSeq: null,
   };
+}
+
+/** What an issuance naming `entry` needs to know about it; undefined when it names none. */
+export async function statusEntryFacts(
+  tx: Tx,
+  entry: StatusEntry | null,
+): Promise<StatusEntryFacts | undefined> {
+  if (entry === null) return undefined;
+  // No lock: `allocated` only grows, so a reservation racing this read can only make it stricter.
+  const list = await tx.row<{ allocated: number }>("select allocated from status_lists where list = $1", [
+    entry.list,
+  ]);
+  const taken = await tx.row(
+    "select 1 as one from delegations where status_list = $1 and status_index = $2",
+    [entry.list, entry.index],
+  );
+  return { allocated: list?.allocated, taken: taken !== undefined };
 }
 
 /** The status of each `did`, in the order given, from one indexed query. */

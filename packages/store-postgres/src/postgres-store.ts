@@ -39,6 +39,8 @@ import type {
   RevokeOptions,
   SigningKeyRecord,
   SigningKeyStore,
+  StatusEntryBlock,
+  StatusListBits,
   Store,
   StoreHealth,
   TaskRecord,
@@ -57,17 +59,22 @@ import {
   checkListTasksOptions,
   checkObject,
   checkRegisterAgentInput,
+  checkReservationCount,
   checkRevocationsSinceInput,
   checkRevokeAgentInput,
   checkRevokeDelegationInput,
   checkRevokeTaskInput,
+  checkStatusListNumber,
   checkTaskTreeInput,
+  checkTime,
   completeTaskFits,
   invalidInput,
+  nextStatusReservation,
   registerAgentFits,
   revokeAgentFits,
   revokeDelegationFits,
   revokeTaskFits,
+  statusListBitsOf,
 } from "@baton/store/adapter-kit";
 import pg from "pg";
 import * as approvals from "./approvals.ts";
@@ -377,6 +384,56 @@ export class PostgresStore implements Store, SigningKeyStore {
         next: more ? (items.at(-1)?.seq ?? after) : null,
         head: head?.lastSeq ?? 0,
       };
+    });
+  }
+
+  // status lists ---------------------------------------------------------------------------------
+
+  /**
+   * Reservations from every instance take one transaction-scoped advisory lock, so two of them
+   * never open the same list or hand out the same block.
+   */
+  async reserveStatusEntries(count: number, at: number): Promise<StatusEntryBlock> {
+    const wanted = checkReservationCount(count, "count");
+    const when = checkTime(at, "at");
+    return this.ctx.write(async (tx) => {
+      await tx.rows("select pg_advisory_xact_lock(hashtext('baton.status_lists'))");
+      const newest = await tx.row<{ list: number; allocated: number }>(
+        "select list, allocated from status_lists order by list desc limit 1",
+      );
+      const block = nextStatusReservation(newest, wanted);
+      if (block.opens) {
+        await tx.rows("insert into status_lists (list, allocated, created_at) values ($1, $2, $3)", [
+          block.list,
+          block.count,
+          when,
+        ]);
+      } else {
+        await tx.rows("update status_lists set allocated = $1 where list = $2", [
+          block.first + block.count,
+          block.list,
+        ]);
+      }
+      return { list: block.list, first: block.first, count: block.count };
+    });
+  }
+
+  async statusListBits(list: number): Promise<StatusListBits | undefined> {
+    const number = checkStatusListNumber(list, "list");
+    return this.ctx.read(async (tx) => {
+      const row = await tx.row<{ allocated: number }>("select allocated from status_lists where list = $1", [
+        number,
+      ]);
+      if (row === undefined) return undefined;
+      const revoked = await tx.rows<{ idx: number }>(
+        "select status_index as idx from delegations where status_list = $1 and status = 'revoked'",
+        [number],
+      );
+      return statusListBitsOf(
+        number,
+        row.allocated,
+        revoked.map((entry) => entry.idx),
+      );
     });
   }
 

@@ -10,17 +10,27 @@ import type { Capability } from "@baton/token";
 export const DELEGATION_COLUMNS = `d.did as did, d.parent as parent, d.root as root, d.task as task, d.depth as depth,
   d.from_agent as "from", d.to_agent as "to", d.intent as intent, d.cap as cap, d.aud as aud, d.mdp as mdp,
   d.exp as exp, d.rvi as rvi, d.created_at as createdAt, d.status as status, d.revoked_at as revokedAt,
-  d.revoke_reason as revokeReason, d.revoke_cause as revokeCause, d.revocation_seq as revocationSeq`;
+  d.revoke_reason as revokeReason, d.revoke_cause as revokeCause, d.revocation_seq as revocationSeq,
+  d.status_list as statusList, d.status_index as statusIndex`;
 
 /** A delegation row as {@link DELEGATION_COLUMNS} returns it: JSON columns still text. */
-export type DelegationRow = Omit<DelegationRecord, "cap" | "aud"> & {
+export type DelegationRow = Omit<DelegationRecord, "cap" | "aud" | "statusEntry"> & {
   readonly cap: string;
   readonly aud: string;
+  readonly statusList: number | null;
+  readonly statusIndex: number | null;
 };
 
 /** The record of a raw delegation row. */
 export function toDelegationRecord(row: DelegationRow): DelegationRecord {
-  return { ...row, cap: JSON.parse(row.cap) as Capability[], aud: JSON.parse(row.aud) as string[] };
+  const { statusList, statusIndex, ...rest } = row;
+  return {
+    ...rest,
+    cap: JSON.parse(row.cap) as Capability[],
+    aud: JSON.parse(row.aud) as string[],
+    statusEntry:
+      statusList === null || statusIndex === null ? null : { list: statusList, index: statusIndex },
+  };
 }
 
 /** Select list for `tokens t`, aliased to the record's field names. */

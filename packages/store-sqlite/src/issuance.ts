@@ -30,6 +30,7 @@ export function recordGrant(ctx: SqliteContext, input: GrantInput): GrantRecord 
       delegationExists: ctx.statements.delegation.get(grant.did) !== undefined,
       jtiExists: ctx.statements.tokenExists.get(grant.token.jti) !== undefined,
       holder: ctx.findAgent(grant.to),
+      statusEntry: ctx.statusEntryFacts(grant.statusEntry),
     });
     const task = ctx.db
       .insert(schema.tasks)
@@ -58,6 +59,7 @@ export function recordGrant(ctx: SqliteContext, input: GrantInput): GrantRecord 
       exp: grant.exp,
       rvi: grant.rvi,
       createdAt: grant.at,
+      statusEntry: grant.statusEntry,
     });
     const token = ctx.insertToken(grant.did, grant.token, 1, null, grant.at);
     ctx.audit(grant.audit);
@@ -80,6 +82,7 @@ export function recordHop(ctx: SqliteContext, input: HopInput): HopRecord {
       cycleAt: parent === undefined ? undefined : ctx.walks.heldOnPath(hop.parent, hop.to),
       prfRecorded: ctx.statements.parentTokenWithHash.get(hop.parent, hop.token.prf) !== undefined,
       task: ctx.findTask(hop.task),
+      statusEntry: ctx.statusEntryFacts(hop.statusEntry),
     });
     const delegation = ctx.insertDelegation({
       did: hop.did,
@@ -96,6 +99,7 @@ export function recordHop(ctx: SqliteContext, input: HopInput): HopRecord {
       exp: hop.exp,
       rvi: hop.rvi,
       createdAt: hop.at,
+      statusEntry: hop.statusEntry,
     });
     const token = ctx.insertToken(hop.did, hop.token, 1, null, hop.at);
     ctx.audit(hop.audit);

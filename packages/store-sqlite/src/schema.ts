@@ -102,9 +102,18 @@ export const delegations = sqliteTable(
     // What the revocation was aimed at: `delegation:<did>`, `agent:<id>` or `task:<id>`.
     revokeCause: text("revoke_cause"),
     revocationSeq: integer("revocation_seq"),
+    // Its Token Status List entry (migration 0004): bit `status_index` of list `status_list` is
+    // this row's revocation, read straight from `status`; null for a delegation issued without one.
+    statusList: integer("status_list"),
+    statusIndex: integer("status_index"),
   },
   (t) => [
     index("delegations_parent_idx").on(t.parent),
+    uniqueIndex("delegations_status_entry_idx").on(t.statusList, t.statusIndex),
+    // A list's set bits, read from the index alone: only revoked rows are in it.
+    index("delegations_status_revoked_idx")
+      .on(t.statusList, t.statusIndex)
+      .where(sql`${t.status} = 'revoked'`),
     index("delegations_task_idx").on(t.task, t.depth),
     index("delegations_from_idx").on(t.fromAgent),
     index("delegations_to_idx").on(t.toAgent),
@@ -120,6 +129,20 @@ export const delegations = sqliteTable(
       sql`(${t.status} = 'live' and ${t.revocationSeq} is null) or (${t.status} = 'revoked' and ${t.revocationSeq} is not null and ${t.revokedAt} is not null)`,
     ),
   ],
+);
+
+/**
+ * Token Status Lists opened so far and how many entries of each are reserved. The bits are not
+ * kept here: they are the `status` of the delegations holding the entries.
+ */
+export const statusLists = sqliteTable(
+  "status_lists",
+  {
+    list: integer("list").primaryKey(),
+    allocated: integer("allocated").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [check("status_lists_allocated_check", sql`${t.allocated} >= 0 and ${t.allocated} <= 65536`)],
 );
 
 /** Token versions: one row per `jti`. Revalidation adds a version that supersedes the previous one. */

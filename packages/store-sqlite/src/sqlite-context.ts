@@ -10,6 +10,8 @@ import type {
   DecisionRecord,
   DelegationRecord,
   SigningKeyRecord,
+  StatusEntry,
+  StatusEntryFacts,
   TaskRecord,
   TokenRecord,
 } from "@baton/store/adapter-kit";
@@ -113,8 +115,26 @@ export function prepareStatements(client: Database.Database) {
       client.prepare(`insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
       values (@jti, @did, @version, @supersedes, @prf, @hash, @iat, @exp, @rvl, @compact, @recordedAt)`),
     insertDelegation: client.prepare(`insert into delegations
-      (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at)
-      values (@did, @parent, @root, @task, @depth, @from, @to, @intent, @cap, @aud, @mdp, @exp, @rvi, @createdAt)`),
+      (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index)
+      values (@did, @parent, @root, @task, @depth, @from, @to, @intent, @cap, @aud, @mdp, @exp, @rvi, @createdAt, @statusList, @statusIndex)`),
+    statusListAllocated: client.prepare<[number], { allocated: number }>(
+      "select allocated from status_lists where list = ?",
+    ),
+    newestStatusList: client.prepare<[], { list: number; allocated: number }>(
+      "select list, allocated from status_lists order by list desc limit 1",
+    ),
+    openStatusList: client.prepare<[number, number, number]>(
+      "insert into status_lists (list, allocated, created_at) values (?, ?, ?)",
+    ),
+    setStatusListAllocated: client.prepare<[number, number]>(
+      "update status_lists set allocated = ? where list = ?",
+    ),
+    statusEntryTaken: client.prepare<[number, number], { one: number }>(
+      "select 1 as one from delegations where status_list = ? and status_index = ?",
+    ),
+    revokedStatusIndexes: client.prepare<[number], { idx: number }>(
+      "select status_index as idx from delegations where status_list = ? and status = 'revoked'",
+    ),
     chainStatus: client.prepare<
       [string],
       {
@@ -289,11 +309,15 @@ export class SqliteContext {
     exp: number;
     rvi: number | null;
     createdAt: number;
+    statusEntry: StatusEntry | null;
   }): DelegationRecord {
+    const { statusEntry, ...columns } = row;
     this.statements.insertDelegation.run({
-      ...row,
+      ...columns,
       cap: JSON.stringify(row.cap),
       aud: JSON.stringify(row.aud),
+      statusList: statusEntry?.list ?? null,
+      statusIndex: statusEntry?.index ?? null,
     });
     return {
       ...row,
@@ -302,6 +326,16 @@ export class SqliteContext {
       revokeReason: null,
       revokeCause: null,
       revocationSeq: null,
+      statusEntry,
+    };
+  }
+
+  /** What an issuance naming `entry` needs to know about it; undefined when it names none. */
+  statusEntryFacts(entry: StatusEntry | null): StatusEntryFacts | undefined {
+    if (entry === null) return undefined;
+    return {
+      allocated: this.statements.statusListAllocated.get(entry.list)?.allocated,
+      taken: this.statements.statusEntryTaken.get(entry.list, entry.index) !== undefined,
     };
   }
 

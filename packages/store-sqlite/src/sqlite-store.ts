@@ -41,6 +41,8 @@ import type {
   RevokeOptions,
   SigningKeyRecord,
   SigningKeyStore,
+  StatusEntryBlock,
+  StatusListBits,
   Store,
   StoreHealth,
   TaskHours,
@@ -60,18 +62,23 @@ import {
   checkListTasksOptions,
   checkObject,
   checkRegisterAgentInput,
+  checkReservationCount,
   checkRevocationsSinceInput,
   checkRevokeAgentInput,
   checkRevokeDelegationInput,
   checkRevokeTaskInput,
+  checkStatusListNumber,
   checkTaskTreeInput,
+  checkTime,
   completeTaskFits,
   invalidInput,
+  nextStatusReservation,
   registerAgentFits,
   revokeAgentFits,
   revokeDelegationFits,
   revokeTaskFits,
   StoreError,
+  statusListBitsOf,
 } from "@baton/store/adapter-kit";
 import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
@@ -378,6 +385,32 @@ export class SqliteStore implements Store, SigningKeyStore {
         next: more ? (items.at(-1)?.seq ?? after) : null,
         head: this.ctx.cascade.lastSeq(),
       };
+    });
+  }
+
+  // status lists ---------------------------------------------------------------------------------
+
+  async reserveStatusEntries(count: number, at: number): Promise<StatusEntryBlock> {
+    const wanted = checkReservationCount(count, "count");
+    const when = checkTime(at, "at");
+    return this.ctx.write(() => {
+      const block = nextStatusReservation(this.ctx.statements.newestStatusList.get(), wanted);
+      if (block.opens) {
+        this.ctx.statements.openStatusList.run(block.list, block.count, when);
+      } else {
+        this.ctx.statements.setStatusListAllocated.run(block.first + block.count, block.list);
+      }
+      return { list: block.list, first: block.first, count: block.count };
+    });
+  }
+
+  async statusListBits(list: number): Promise<StatusListBits | undefined> {
+    const number = checkStatusListNumber(list, "list");
+    return this.ctx.read(() => {
+      const allocated = this.ctx.statements.statusListAllocated.get(number)?.allocated;
+      if (allocated === undefined) return undefined;
+      const revoked = this.ctx.statements.revokedStatusIndexes.all(number).map((row) => row.idx);
+      return statusListBitsOf(number, allocated, revoked);
     });
   }
 

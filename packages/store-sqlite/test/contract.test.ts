@@ -8,6 +8,7 @@ import type {
   RevocationStore,
   SettingStore,
   SigningKeyStore,
+  StatusListStore,
   Store,
   StoreHealth,
   TaskStore,
@@ -34,6 +35,7 @@ describe("the store contract", () => {
       TaskStore &
       IssuanceStore &
       RevocationStore &
+      StatusListStore &
       DecisionStore &
       GraphWalkStore &
       ApprovalStore &

@@ -231,6 +231,48 @@ describe("upgrading from an older version", () => {
     await reopened.close();
   });
 
+  test("upgrades a database at 0003 (before status lists): every delegation gets an entry, revoked ones read as set", async () => {
+    const old = databaseAtMigration(path, countThrough("0003_decision_actor"));
+    const root = writeOldRows(old);
+    // Two hops below the root, created later; the second already revoked.
+    const [live, revoked] = [randomId(), randomId()];
+    for (const [did, at] of [
+      [live, T0 + 1],
+      [revoked, T0 + 2],
+    ] as const) {
+      old
+        .prepare(
+          `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, cap, aud, mdp, exp, created_at)
+           values (?, ?, ?, 't1', 1, 'agent:alice', 'agent:alice', '[{"act":"*","res":"repo:acme/**"}]', '["tools"]', 2, ?, ?)`,
+        )
+        .run(did, root, root, T0 + 3600, at);
+    }
+    old
+      .prepare("update delegations set status = 'revoked', revoked_at = ?, revocation_seq = 1 where did = ?")
+      .run(T0 + 3, revoked);
+    old.close();
+
+    const store = openSqliteStore({ path });
+    expect((await store.getDelegation(root))?.statusEntry).toEqual({ list: 0, index: 0 });
+    expect((await store.getDelegation(live))?.statusEntry).toEqual({ list: 0, index: 1 });
+    expect((await store.getDelegation(revoked))?.statusEntry).toEqual({ list: 0, index: 2 });
+    const bits = await store.statusListBits(0);
+    expect(bits?.allocated).toBe(3);
+    expect(bits?.bytes[0]).toBe(0b100);
+    // The revocation-is-final trigger was put back, and entries cannot move.
+    expect(() =>
+      store.database.prepare("update delegations set intent = 'x' where did = ?").run(revoked),
+    ).toThrow(/revoked delegation cannot change/);
+    expect(() =>
+      store.database.prepare("update delegations set status_index = 9 where did = ?").run(live),
+    ).toThrow(/keeps its status list entry/);
+    // New reservations continue after the migrated entries.
+    expect(await store.reserveStatusEntries(2, T0 + 4)).toEqual({ list: 0, first: 3, count: 2 });
+    await store.revokeDelegation(live, { reason: "after upgrade", at: T0 + 5 });
+    expect((await store.statusListBits(0))?.bytes[0]).toBe(0b110);
+    await store.close();
+  });
+
   test("refuses a database migrated by newer code, and leaves it untouched", async () => {
     await openSqliteStore({ path }).close();
     const raw = new Database(path);

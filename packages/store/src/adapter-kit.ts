@@ -13,5 +13,6 @@ export * from "./migration-history.ts";
 export * from "./registry-rules.ts";
 export * from "./revocation-rules.ts";
 export * from "./seed-graph.ts";
+export * from "./status-list-rules.ts";
 export * from "./store.ts";
 export * from "./store-error.ts";

@@ -25,7 +25,8 @@ import {
   invalidInput,
 } from "./input-checks.ts";
 import { conflict, jtiTaken, notFound, requireAgent, revoked } from "./rule-errors.ts";
-import type { AgentRecord, DelegationRecord, TaskHours, TaskRecord } from "./store.ts";
+import { checkStatusEntry, type StatusEntryFacts, statusEntryFits } from "./status-list-rules.ts";
+import type { AgentRecord, DelegationRecord, StatusEntry, TaskHours, TaskRecord } from "./store.ts";
 
 /** What the rules need to know about an agent. */
 type AgentFacts = Pick<AgentRecord, "id" | "status">;
@@ -39,6 +40,8 @@ interface CheckedEdge {
   readonly mdp: number;
   readonly exp: number;
   readonly rvi: number | null;
+  /** The reserved status list entry the token names; null when it names none. */
+  readonly statusEntry: StatusEntry | null;
 }
 
 /** A root grant, checked: the task it opens, its delegation and first token. */
@@ -68,6 +71,7 @@ export function checkGrant(input: unknown): CheckedGrant {
     mdp: checkCount(d.mdp, "grant.delegation.mdp", CLAIM_LIMITS.maxDepth),
     exp: checkTime(d.exp, "grant.delegation.exp"),
     rvi: d.rvi === undefined ? null : checkInterval(d.rvi, "grant.delegation.rvi"),
+    statusEntry: checkStatusEntry(d.statusEntry, "grant.delegation.statusEntry"),
     token: checkTokenInput(value.token, "grant.token", "absent"),
     at: checkTime(value.at, "grant.at"),
     audit: checkAudit(value.audit, "grant.audit"),
@@ -85,6 +89,8 @@ export interface GrantFacts {
   readonly delegationExists: boolean;
   readonly jtiExists: boolean;
   readonly holder: AgentFacts | undefined;
+  /** What the transaction read about `statusEntry`; undefined when the grant names none. */
+  readonly statusEntry: StatusEntryFacts | undefined;
 }
 
 /** A grant opens a new task, under new ids, for a registered active agent. */
@@ -97,7 +103,13 @@ export function grantFits(grant: CheckedGrant, facts: GrantFacts): void {
   if (facts.jtiExists) throw jtiTaken("grant.token.jti", grant.token.jti);
   const holder = requireAgent(facts.holder, grant.to, "grant.delegation.to");
   if (holder.status !== "active") throw revoked("grant.delegation.to", `agent ${grant.to} is disabled`);
+  if (grant.statusEntry !== null) {
+    statusEntryFits(grant.statusEntry, facts.statusEntry ?? NOT_READ, "grant.delegation.statusEntry");
+  }
 }
+
+// An adapter that forgot to read the entry's facts refuses the entry rather than doubling it.
+const NOT_READ: StatusEntryFacts = { allocated: undefined, taken: true };
 
 /** One hop below a parent, checked. */
 export interface CheckedHop extends CheckedEdge {
@@ -129,13 +141,31 @@ export function checkHop(input: unknown): CheckedHop {
     throw invalidInput("hop.delegation.depth", "must be at least 1 on a hop (0 is a root grant)");
   const rvi = d.rvi === undefined ? null : checkInterval(d.rvi, "hop.delegation.rvi");
   const intent = checkOptionalText(d.intent, "hop.delegation.intent");
+  const statusEntry = checkStatusEntry(d.statusEntry, "hop.delegation.statusEntry");
   const token = checkTokenInput(value.token, "hop.token", "required") as CheckedToken & { prf: string };
   if (token.exp > exp) throw invalidInput("hop.token.exp", "must not be after the delegation's exp");
   const at = checkTime(value.at, "hop.at");
   const audit = checkAudit(value.audit, "hop.audit");
   if (did === parent) throw invalidInput("hop.delegation.did", "must differ from its parent (a cycle)");
   if (from === to) throw invalidInput("hop.delegation.to", "an agent cannot delegate to itself");
-  return { did, parent, from, to, task, cap, aud, mdp, exp, depth, rvi, intent, token, at, audit };
+  return {
+    did,
+    parent,
+    from,
+    to,
+    task,
+    cap,
+    aud,
+    mdp,
+    exp,
+    depth,
+    rvi,
+    intent,
+    statusEntry,
+    token,
+    at,
+    audit,
+  };
 }
 
 /** What a hop's transaction read about the graph around it. */
@@ -150,6 +180,8 @@ export interface HopFacts {
   /** Whether `token.prf` is the hash of a recorded token of the parent. */
   readonly prfRecorded: boolean;
   readonly task: Pick<TaskRecord, "status"> | undefined;
+  /** What the transaction read about `statusEntry`; undefined when the hop names none. */
+  readonly statusEntry: StatusEntryFacts | undefined;
 }
 
 /**
@@ -186,6 +218,9 @@ export function hopFits(hop: CheckedHop, facts: HopFacts): void {
   }
   if (!facts.prfRecorded)
     throw invalidInput("hop.token.prf", "must be the hash of a recorded token of the parent delegation");
+  if (hop.statusEntry !== null) {
+    statusEntryFits(hop.statusEntry, facts.statusEntry ?? NOT_READ, "hop.delegation.statusEntry");
+  }
 
   // Liveness last: a revocation either committed before this transaction (refused here) or runs
   // after its commit and finds the new hop in the subtree it revokes.

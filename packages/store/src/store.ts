@@ -92,6 +92,40 @@ export interface DelegationRecord {
   readonly revokeCause: string | null;
   /** Position in the revocation feed; null while live. */
   readonly revocationSeq: number | null;
+  /** Its entry in a Token Status List; null for a delegation issued without one. */
+  readonly statusEntry: StatusEntry | null;
+}
+
+/**
+ * Entries per status list: 2^16. One list is then 8 KiB of bits at most (about 11 KiB as a
+ * signed token even when every bit is random), small enough to re-serve on every revocation and
+ * for a verifier to keep many, and 65,536 delegations give each holder a crowd to hide in
+ * (draft-ietf-oauth-status-list §12.5 "herd privacy").
+ */
+export const STATUS_LIST_SIZE = 65_536;
+
+/** A delegation's place in the status lists: entry `index` of list `list`. */
+export interface StatusEntry {
+  readonly list: number;
+  readonly index: number;
+}
+
+/** Entries reserved for issuance: `first` to `first + count - 1` of list `list`. */
+export interface StatusEntryBlock {
+  readonly list: number;
+  readonly first: number;
+  readonly count: number;
+}
+
+/** One status list's bits as the graph holds them now (1 = the delegation is revoked). */
+export interface StatusListBits {
+  readonly list: number;
+  /** Entries in the list: {@link STATUS_LIST_SIZE}. */
+  readonly size: number;
+  /** How many of its entries have been reserved so far. */
+  readonly allocated: number;
+  /** `size / 8` bytes, entry 0 in the least significant bit of byte 0. */
+  readonly bytes: Uint8Array;
 }
 
 /** One issued token version of a delegation. */
@@ -423,6 +457,8 @@ export interface GrantInput extends WithAudit {
     readonly exp: number;
     readonly rvi?: number;
     readonly depth?: 0;
+    /** A reserved entry (see {@link StatusListStore.reserveStatusEntries}) the token names in `status`. */
+    readonly statusEntry?: StatusEntry;
   };
   readonly token: TokenInput;
   readonly at: number;
@@ -445,6 +481,8 @@ export interface HopInput extends WithAudit {
     readonly depth: number;
     readonly rvi?: number;
     readonly intent?: string;
+    /** A reserved entry (see {@link StatusListStore.reserveStatusEntries}) the token names in `status`. */
+    readonly statusEntry?: StatusEntry;
   };
   readonly token: TokenInput & { readonly prf: string };
   readonly at: number;
@@ -630,6 +668,22 @@ export interface RevocationStore {
   revocationsSince(since: number, limit?: number): Promise<RevocationFeedPage>;
 }
 
+/**
+ * Token Status Lists (draft-ietf-oauth-status-list): each delegation may hold one entry, whose
+ * bit is its revocation, so every revocation and cascade sets the bits of what it revoked in its
+ * own transaction.
+ */
+export interface StatusListStore {
+  /**
+   * Reserves up to `count` (1 to 1024) unused entries, all in the newest list, opening the next
+   * list when it is full; fewer when the list has fewer left. An issuance names one of them in
+   * its `statusEntry`; a reserved entry never used stays 0 and is never handed out again.
+   */
+  reserveStatusEntries(count: number, at: number): Promise<StatusEntryBlock>;
+  /** List `list`'s bits now; undefined when no entry of it was ever reserved. */
+  statusListBits(list: number): Promise<StatusListBits | undefined>;
+}
+
 /** The tamper-evident decision log. */
 export interface DecisionStore {
   appendDecision(input: DecisionInput): Promise<DecisionRecord>;
@@ -702,6 +756,7 @@ export interface Store
     TaskStore,
     IssuanceStore,
     RevocationStore,
+    StatusListStore,
     DecisionStore,
     GraphWalkStore,
     ApprovalStore,

@@ -26,6 +26,7 @@ const PARENT: DelegationRecord = {
   revokeReason: null,
   revokeCause: null,
   revocationSeq: null,
+  statusEntry: null,
 } as DelegationRecord;
 
 function hop(overrides: Record<string, unknown> = {}) {
@@ -63,6 +64,7 @@ const FACTS: HopFacts = {
   from: { id: "agent:alice", status: "active" },
   to: { id: "agent:bob", status: "active" },
   cycleAt: undefined,
+  statusEntry: undefined,
   prfRecorded: true,
   task: { status: "open" },
 };

@@ -40,6 +40,13 @@ export interface TokenClaims {
   readonly cnf: { readonly jkt: string };
   /** Approval ids this token carries (step-up). */
   readonly apv?: readonly string[];
+  /** Where this delegation's revocation bit lives (draft-ietf-oauth-status-list), when lists are on. */
+  readonly status?: TokenStatus;
+}
+
+/** The `status` claim: entry `idx` of the 1-bit status list at `uri`. */
+export interface TokenStatus {
+  readonly status_list: { readonly idx: number; readonly uri: string };
 }
 
 /** Limits on claim sizes; they keep one hop near 1 KiB so a deep chain fits an HTTP header. */
@@ -52,6 +59,9 @@ export const CLAIM_LIMITS = {
   maxAgentIdLength: 255,
   maxTaskIdLength: 128,
   maxAudienceLength: 256,
+  // An index into one status list; 2^32 entries is far beyond any list a verifier would inflate.
+  maxStatusIndex: 2 ** 32 - 1,
+  maxStatusUriLength: 512,
   // 2^40 seconds is year 36812: far enough, and keeps every sum of times an exact integer.
   maxTime: 2 ** 40,
 } as const;
@@ -62,6 +72,15 @@ const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const AUDIENCE = /^[A-Za-z0-9][A-Za-z0-9._~:/@+-]*$/;
 const APPROVAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const ISSUER = /^https?:\/\/[\x21-\x7e]+$/;
+
+const STATUS_LIST_URI = /^https?:\/\/[\x21-\x7e]+$/;
+
+/** True when `uri` is an http(s) URL of printable ASCII, at most 512 characters: a status list URI. */
+export function isStatusListUri(uri: unknown): uri is string {
+  return (
+    typeof uri === "string" && uri.length <= CLAIM_LIMITS.maxStatusUriLength && STATUS_LIST_URI.test(uri)
+  );
+}
 
 /** True when `id` is a canonical agent id: `agent:name` or a SPIFFE ID (no `.`/`..` segments). */
 export function isAgentId(id: unknown): id is string {
@@ -109,6 +128,7 @@ const CLAIM_NAMES: ReadonlySet<string> = new Set([
   "rvl",
   "cnf",
   "apv",
+  "status",
 ]);
 
 function malformed(claim: string, message: string): { ok: false; error: TokenError } {
@@ -214,6 +234,13 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
     }
   }
 
+  let status: TokenStatus | undefined;
+  if (c.status !== undefined) {
+    const parsed = parseTokenStatus(c.status);
+    if (!parsed.ok) return parsed;
+    status = parsed.value;
+  }
+
   return ok({
     iss: c.iss,
     sub: c.sub,
@@ -231,7 +258,38 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
     rvl,
     cnf: { jkt: c.cnf.jkt },
     ...(c.apv === undefined ? {} : { apv: c.apv as string[] }),
+    ...(status === undefined ? {} : { status }),
   });
+}
+
+/** Parses the `status` claim: exactly `{status_list: {idx, uri}}`, nothing more. */
+function parseTokenStatus(value: unknown): Result<TokenStatus> {
+  if (!isPlainObject(value) || Object.keys(value).length !== 1 || !isPlainObject(value.status_list)) {
+    return malformed("status", "status must be exactly {status_list: {idx, uri}}");
+  }
+  const list = value.status_list;
+  const extra = Object.keys(list).find((key) => key !== "idx" && key !== "uri");
+  if (extra !== undefined) {
+    return malformed(`status.status_list.${extra.slice(0, 32)}`, "status.status_list holds only idx and uri");
+  }
+  if (
+    typeof list.idx !== "number" ||
+    !Number.isSafeInteger(list.idx) ||
+    list.idx < 0 ||
+    list.idx > CLAIM_LIMITS.maxStatusIndex
+  ) {
+    return malformed(
+      "status.status_list.idx",
+      `status.status_list.idx must be an integer from 0 to ${CLAIM_LIMITS.maxStatusIndex}`,
+    );
+  }
+  if (!isStatusListUri(list.uri)) {
+    return malformed(
+      "status.status_list.uri",
+      `status.status_list.uri must be an http(s) URL of at most ${CLAIM_LIMITS.maxStatusUriLength} characters`,
+    );
+  }
+  return ok({ status_list: { idx: list.idx, uri: list.uri } });
 }
 
 /** The claims in the one order they are serialized in, so equal claims give equal bytes. */
@@ -259,5 +317,9 @@ export function serializeClaims(claims: TokenClaims): string {
     rvl: claims.rvl,
     cnf: { jkt: claims.cnf.jkt },
     apv: claims.apv,
+    status:
+      claims.status === undefined
+        ? undefined
+        : { status_list: { idx: claims.status.status_list.idx, uri: claims.status.status_list.uri } },
   });
 }

@@ -37,10 +37,12 @@ export {
   isAgentId,
   isAudience,
   isRandomId,
+  isStatusListUri,
   isTaskId,
   parseClaims,
   serializeClaims,
   type TokenClaims,
+  type TokenStatus,
 } from "./claims.ts";
 export {
   type CompactJwsRules,
@@ -102,6 +104,28 @@ export {
   type SignatureChecking,
   signatureVerdict,
 } from "./signature-checks.ts";
+export {
+  compressStatusList,
+  DEFAULT_MAX_STATUS_LIST_BYTES,
+  DEFAULT_MAX_STATUS_LIST_TOKEN_BYTES,
+  type DecodedStatusListToken,
+  type DecompressStatusListOptions,
+  decodeStatusListToken,
+  decompressStatusList,
+  packStatusBits,
+  parseStatusListClaim,
+  parseStatusListTokenClaims,
+  STATUS_LIST_BIT_SIZES,
+  STATUS_LIST_MEDIA_TYPE,
+  STATUS_LIST_TYPE,
+  type StatusBits,
+  type StatusListClaim,
+  type StatusListTokenClaims,
+  type StatusListTokenInput,
+  signStatusListToken,
+  statusAt,
+  statusListSignatureCheck,
+} from "./status-list.ts";
 export { type JsonValue, parseStrictJson } from "./strict-json.ts";
 export { minuteOfDay, TASK_HOURS_CLOCK_TIME } from "./task-hours.ts";
 export { fail, ok, type Result, TokenError, type TokenErrorDetails } from "./token-error.ts";

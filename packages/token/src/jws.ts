@@ -21,7 +21,8 @@ import type { SignatureCheck, VerificationKey } from "./verification-key.ts";
 export const TOKEN_TYPE = "baton+jwt";
 /**
  * The only `alg` a Baton token may carry: the fully specified Ed25519 of RFC 9864. `EdDSA`, which
- * that RFC deprecates, is refused in token headers (DPoP proofs may still use it).
+ * that RFC deprecates, is refused in token headers (DPoP proofs may still use it). Status list
+ * tokens are signed with it too.
  */
 export const TOKEN_ALG = "Ed25519";
 /** Default ceiling on one compact token, in bytes; checked before anything is decoded. */

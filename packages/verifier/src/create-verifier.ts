@@ -96,6 +96,29 @@ function hasMethods(value: unknown, ...names: string[]): boolean {
   );
 }
 
+/**
+ * A replay cache that remembers which proofs it let through as fresh, so that a second pass over
+ * the same request (after a status list was loaded) does not take the request's own proof for a
+ * replay of itself. Every other proof is checked against the shared cache as usual.
+ */
+class RequestReplayView extends ReplayCache {
+  readonly accepted = new Set<string>();
+
+  constructor(
+    private readonly shared: ReplayCache,
+    private readonly alreadyAccepted: ReadonlySet<string> = new Set(),
+  ) {
+    super(1, shared.windowSeconds);
+  }
+
+  override check(jti: string, iat: number, now: number): "fresh" | "replayed" | "too_old" {
+    if (this.alreadyAccepted.has(jti)) return "fresh";
+    const seen = this.shared.check(jti, iat, now);
+    if (seen === "fresh") this.accepted.add(jti);
+    return seen;
+  }
+}
+
 /** Builds a verifier. Throws a TypeError naming the option when an option is invalid. */
 export function createVerifier(options: VerifierOptions): Verifier {
   if (typeof options.issuer !== "string" || options.issuer.length === 0)
@@ -107,7 +130,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new TypeError("keys is required: staticKeys(jwks) or remoteJwks({url})");
   }
   if (!hasMethods(options.revocations, "isRevoked", "syncedAt")) {
-    throw new TypeError("revocations is required: memoryRevocations() or followRevocationFeed({url})");
+    throw new TypeError(
+      "revocations is required: memoryRevocations(), followRevocationFeed({url}) or followStatusLists({keys, uriPrefix})",
+    );
   }
   if (options.onStaleRevocations !== undefined && !["deny", "allow"].includes(options.onStaleRevocations)) {
     throw new TypeError('onStaleRevocations must be "deny" or "allow"');
@@ -135,25 +160,24 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const statusAt =
     (now: number): StatusCheck =>
-    (hops): HopStatus[] => {
-      const syncedAt = revocations.syncedAt();
-      // "allow" trusts a stale view, never a missing one: without any view there is no check at all.
-      const stale = syncedAt === undefined || (!failOpenWhenStale && now - syncedAt > maxStaleness);
-      if (stale) {
-        const unknown: HopStatus = {
-          code: "revocation_unknown",
-          message: `the revocation view is ${syncedAt === undefined ? "not loaded" : `${now - syncedAt} s old`}; the limit is ${maxStaleness} s`,
-        };
-        return hops.map(() => unknown);
-      }
-      return hops.map(({ claims }) =>
-        revocations.isRevoked(claims.did)
+    (hops): HopStatus[] =>
+      // Asked per hop: a status list source has one view per list, each as fresh as its last fetch.
+      hops.map(({ claims }): HopStatus => {
+        const syncedAt = revocations.syncedAt(claims);
+        // "allow" trusts a stale view, never a missing one: without any view there is no check at all.
+        if (syncedAt === undefined || (!failOpenWhenStale && now - syncedAt > maxStaleness)) {
+          const why =
+            syncedAt === undefined
+              ? (revocations.unknownReason?.(claims) ?? "the revocation view is not loaded")
+              : `the revocation view is ${now - syncedAt} s old`;
+          return { code: "revocation_unknown", message: `${why}; the limit is ${maxStaleness} s` };
+        }
+        return revocations.isRevoked(claims.did, claims)
           ? { code: "revoked", message: `delegation ${claims.did} is revoked` }
-          : undefined,
-      );
-    };
+          : undefined;
+      });
 
-  const verifyOnce = (request: VerifyRequest): Promise<Decision> => {
+  const verifyOnce = (request: VerifyRequest, replays: ReplayCache): Promise<Decision> => {
     const now = request.now ?? clock();
     return verifyPresentationAsync(request, {
       now,
@@ -165,18 +189,31 @@ export function createVerifier(options: VerifierOptions): Verifier {
       maxChainLength: maxChain,
       maxTokenBytes,
       signatureCache,
-      replayCache,
+      replayCache: replays,
       proofMaxAgeSeconds: proofMaxAge,
       policy: options.policy,
     });
   };
 
   const decide = async (request: VerifyRequest): Promise<Decision> => {
-    const decision = await verifyOnce(request);
+    // With a source that may load views on demand, remember the proof this pass accepts (only
+    // then: the feed's hot path allocates nothing more).
+    const firstPass =
+      revocations.refreshForUnknown === undefined ? undefined : new RequestReplayView(replayCache);
+    const replays = firstPass ?? replayCache;
+    let decision = await verifyOnce(request, replays);
     const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
-    if (!unknownKey || keys.refreshForUnknownKey === undefined) return decision;
     // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
-    return (await keys.refreshForUnknownKey()) ? verifyOnce(request) : decision;
+    if (unknownKey && keys.refreshForUnknownKey !== undefined && (await keys.refreshForUnknownKey())) {
+      decision = await verifyOnce(request, replays);
+    }
+    if (firstPass === undefined) return decision;
+    const unknownStatus = decision.reasons.some((reason) => reason.code === "revocation_unknown");
+    // A status list no hop's token had needed before: load it once (rate-limited), then decide again.
+    if (unknownStatus && (await revocations.refreshForUnknown?.())) {
+      decision = await verifyOnce(request, new RequestReplayView(replayCache, firstPass.accepted));
+    }
+    return decision;
   };
 
   return {

@@ -56,6 +56,11 @@ export {
 } from "./revocation-sources.ts";
 export { type CachedToken, SignatureCache } from "./signature-cache.ts";
 export {
+  followStatusLists,
+  type StatusListSource,
+  type StatusListSourceOptions,
+} from "./status-list-source.ts";
+export {
   authenticateChain,
   authenticateChainAsync,
   type ChainEnvironment,

@@ -4,14 +4,28 @@
  * how stale its view is, so the verifier can fail closed when it has lost touch.
  */
 
-/** A view of revoked delegation ids. */
+import type { TokenClaims } from "@baton/token";
+
+/**
+ * A view of revoked delegations. The verifier asks it about each hop whose signature and claims
+ * verified, passing the hop's claims: a set keyed by `did` ignores them, a status list source
+ * reads the hop's `status` claim.
+ */
 export interface RevocationSource {
-  isRevoked(did: string): boolean;
+  isRevoked(did: string, claims?: TokenClaims): boolean;
   /**
-   * When this view was last known complete, in seconds since the epoch; undefined when never.
-   * Sources that are always current (an in-memory set kept by the caller) return `Infinity`.
+   * When this view (of this hop, for a source with one view per list) was last known complete,
+   * in seconds since the epoch; undefined when there is none. Sources that are always current (an
+   * in-memory set kept by the caller) return `Infinity`.
    */
-  syncedAt(): number | undefined;
+  syncedAt(claims?: TokenClaims): number | undefined;
+  /** Why there is no view for this hop, for the `revocation_unknown` message; optional. */
+  unknownReason?(claims: TokenClaims): string | undefined;
+  /**
+   * Asks the source to load the views hops lacked (rate-limited by the source). Resolves true
+   * when a view changed; the verifier then decides once more.
+   */
+  refreshForUnknown?(): Promise<boolean>;
 }
 
 /** A revocation set the caller keeps up to date itself; never stale. */

@@ -129,7 +129,12 @@ export function delegate(
       throw refuse(403, [policyReason(policy, parentIndex + 1, "policy refuses this delegation")]);
     }
 
-    const { claims } = candidate;
+    // The entry is taken only now, past every refusal, so a refused hop wastes none.
+    const statusEntry = await ctx.nextStatusEntry();
+    const claims =
+      statusEntry === undefined
+        ? candidate.claims
+        : { ...candidate.claims, status: ctx.statusClaim(statusEntry) };
     let token: string;
     try {
       token = await ctx.sign(claims);
@@ -168,6 +173,7 @@ export function delegate(
         exp: claims.exp,
         depth: claims.dpt,
         rvi: candidate.rvi,
+        ...(statusEntry === undefined ? {} : { statusEntry }),
         ...(request.intent === undefined ? {} : { intent: request.intent }),
       },
       token: {

@@ -63,7 +63,8 @@ export function grant(ctx: UseCaseContext, request: GrantRequest): Promise<Grant
     }
     if (unknownAudiences.length > 0) throw refusals.unknownAudience(unknownAudiences);
     const now = ctx.now();
-    const claims = rootClaims({
+    const statusEntry = await ctx.nextStatusEntry();
+    const unlisted = rootClaims({
       issuer: settings.issuer,
       agent: agent.id,
       jkt: agent.jkt,
@@ -75,6 +76,8 @@ export function grant(ctx: UseCaseContext, request: GrantRequest): Promise<Grant
       rvi,
       mdp,
     });
+    const claims =
+      statusEntry === undefined ? unlisted : { ...unlisted, status: ctx.statusClaim(statusEntry) };
     const token = await ctx.sign(claims);
     const { hours } = request.task;
     await ctx.store.recordGrant({
@@ -89,6 +92,7 @@ export function grant(ctx: UseCaseContext, request: GrantRequest): Promise<Grant
         mdp,
         exp: claims.exp,
         rvi,
+        ...(statusEntry === undefined ? {} : { statusEntry }),
       },
       token: { jti: claims.jti, compact: token, iat: claims.iat, exp: claims.exp, rvl: claims.rvl },
       at: now,

@@ -62,8 +62,9 @@ export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): P
         continue;
       }
       changed = true;
-      const rvi = (await ctx.store.getDelegation(hop.claims.did))?.rvi ?? ctx.settings.revalidationInterval;
-      const claims = reissuedClaims(
+      const delegation = await ctx.store.getDelegation(hop.claims.did);
+      const rvi = delegation?.rvi ?? ctx.settings.revalidationInterval;
+      const next = reissuedClaims(
         hop.claims,
         parent,
         now,
@@ -71,10 +72,15 @@ export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): P
         approvals,
         Math.min(...active.map((approval) => approval.expiresAt)),
       );
-      if (claims === undefined) {
+      if (next === undefined) {
         const message = "the token expires now; ask for a new delegation";
         throw deny([{ hop: index, code: "expired", message }], hop.claims.did, 401);
       }
+      // The status claim follows the delegation's entry, so a token issued before status lists (or
+      // while they were off) gains it on re-issue, and loses it while they are off.
+      const { status: _status, ...rest } = next;
+      const entry = ctx.statusListsOn ? delegation?.statusEntry : null;
+      const claims = entry == null ? rest : { ...rest, status: ctx.statusClaim(entry) };
       const compact = await ctx.sign(claims);
       await ctx.store.recordRevalidation({
         did: claims.did,

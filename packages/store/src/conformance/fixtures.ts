@@ -17,6 +17,7 @@ import type {
   DelegationRecord,
   GrantInput,
   HopInput,
+  StatusEntry,
   Store,
 } from "../store.ts";
 
@@ -76,6 +77,7 @@ export function grantInput(
     mdp?: number;
     exp?: number;
     at?: number;
+    statusEntry?: StatusEntry;
   } = {},
 ): GrantInput {
   const did = randomId();
@@ -93,6 +95,7 @@ export function grantInput(
       mdp: options.mdp ?? 8,
       exp,
       rvi: 3600,
+      ...(options.statusEntry === undefined ? {} : { statusEntry: options.statusEntry }),
     },
     token: { jti, compact: fakeCompact({ did, jti, sub: to }), iat: at, exp, rvl: Math.min(at + 3600, exp) },
     at,
@@ -132,6 +135,7 @@ export function hopInput(
     mdp?: number;
     exp?: number;
     at?: number;
+    statusEntry?: StatusEntry;
   } = {},
 ): HopInput {
   const did = randomId();
@@ -150,6 +154,7 @@ export function hopInput(
       mdp: options.mdp ?? Math.max(0, parent.mdp - 1),
       exp,
       depth: parent.depth + 1,
+      ...(options.statusEntry === undefined ? {} : { statusEntry: options.statusEntry }),
     },
     token: {
       jti,

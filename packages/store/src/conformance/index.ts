@@ -23,6 +23,7 @@ import { inputHardeningConformance } from "./input-hardening.ts";
 import { issuanceConformance } from "./issuance.ts";
 import { registryConformance } from "./registry.ts";
 import { revocationConformance } from "./revocation.ts";
+import { statusListConformance } from "./status-lists.ts";
 import type { ConformanceFactory } from "./subject.ts";
 
 export * from "./fixtures.ts";
@@ -39,6 +40,7 @@ export function describeStoreConformance(name: string, factory: ConformanceFacto
     describe("input hardening", () => inputHardeningConformance(factory));
     describe("issuance", () => issuanceConformance(factory));
     describe("revocation and the feed", () => revocationConformance(factory));
+    describe("token status lists", () => statusListConformance(factory));
     describe("graph walks", () => graphWalkConformance(factory));
     describe("decision log", () => decisionLogConformance(factory));
     describe("concurrency", () => concurrencyConformance(factory));
