@@ -14,11 +14,22 @@ export async function timeAndStatusCases(kit: CaseKit): Promise<CaseInput[]> {
   // --- time -----------------------------------------------------------------------------------
   add({
     name: "time/not-yet-valid",
-    description: "A hop valid from a second beyond the allowed skew.",
+    description:
+      "A hop issued a second beyond the allowed skew; its nbf equals its iat, so the token leaves nbf out and it is read as iat.",
     chain: await mintChain(
       "nbf-future",
       { holder: alice },
       { holder: bob, claims: { iat: NOW + 31, nbf: NOW + 31 } },
+    ),
+    expected: deny([1, "not_yet_valid"]),
+  });
+  add({
+    name: "time/not-yet-valid-explicit-nbf",
+    description: "A hop issued now whose explicit nbf is a second beyond the allowed skew.",
+    chain: await mintChain(
+      "nbf-explicit-future",
+      { holder: alice },
+      { holder: bob, claims: { iat: NOW, nbf: NOW + 31 } },
     ),
     expected: deny([1, "not_yet_valid"]),
   });

@@ -17,29 +17,15 @@ function expectMalformed(payload: unknown, claim: string): void {
   expect(parseClaims(payload)).toMatchObject({ ok: false, error: { code: "malformed", claim } });
 }
 
-const REQUIRED = [
-  "iss",
-  "sub",
-  "jti",
-  "did",
-  "dpt",
-  "mdp",
-  "tsk",
-  "cap",
-  "aud",
-  "iat",
-  "nbf",
-  "exp",
-  "rvl",
-  "cnf",
-];
+const REQUIRED = ["iss", "sub", "jti", "did", "dpt", "mdp", "tsk", "cap", "aud", "iat", "exp", "rvl", "cnf"];
 
 describe("parseClaims", () => {
   it("parses a valid root grant", () => {
     const result = parseClaims(root);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.value).toEqual(root);
+    // The serialized form leaves out an nbf equal to iat; parsing reads it back.
+    expect(result.value).toEqual({ ...root, nbf: root.iat });
     expect(result.value).not.toHaveProperty("dlg");
     expect(result.value).not.toHaveProperty("apv");
   });
@@ -47,7 +33,7 @@ describe("parseClaims", () => {
   it("parses a valid delegation hop", () => {
     const result = parseClaims(hop);
     expect(result).toMatchObject({ ok: true, value: { dpt: 1, dlg: alice.id, sub: bob.id } });
-    if (result.ok) expect(result.value).toEqual(hop);
+    if (result.ok) expect(result.value).toEqual({ ...hop, nbf: hop.iat });
   });
 
   it("parses a root that carries approvals", () => {
@@ -325,6 +311,16 @@ describe("parseClaims", () => {
       expect(parseClaims({ ...root, iat: 0, nbf: 0 }).ok).toBe(true);
     });
 
+    it("reads an absent nbf as iat, and serializes an nbf equal to iat by leaving it out", () => {
+      const { nbf: _nbf, ...withoutNbf } = root as Record<string, unknown>;
+      const parsed = parseClaims(withoutNbf);
+      expect(parsed.ok && parsed.value.nbf).toBe((root as { iat: number }).iat);
+      if (!parsed.ok) return;
+      expect(JSON.parse(serializeClaims(parsed.value))).not.toHaveProperty("nbf");
+      const later = { ...parsed.value, nbf: parsed.value.iat + 60 };
+      expect(JSON.parse(serializeClaims(later)).nbf).toBe(parsed.value.iat + 60);
+    });
+
     it("refuses nbf before iat", () => {
       expectMalformed({ ...root, iat: NOW, nbf: NOW - 1 }, "nbf");
     });
@@ -386,7 +382,9 @@ describe("parseClaims", () => {
     });
   });
 
-  test.prop([fc.constantFrom(...REQUIRED, "dlg", "par", "prf", "apv"), fc.anything()], { numRuns: 300 })(
+  test.prop([fc.constantFrom(...REQUIRED, "nbf", "dlg", "par", "prf", "apv"), fc.anything()], {
+    numRuns: 300,
+  })(
     "never throws on a claim replaced by an arbitrary value, and refuses only with malformed",
     (name, value) => {
       const result = parseClaims({ ...hop, [name]: value });
@@ -396,8 +394,9 @@ describe("parseClaims", () => {
 });
 
 describe("serializeClaims", () => {
-  it("writes claims in one fixed order, leaving out absent ones", () => {
-    const text = serializeClaims(rootClaims());
+  it("writes claims in one fixed order, leaving out absent ones (and an nbf that would only repeat iat)", () => {
+    const base = rootClaims();
+    const text = serializeClaims({ ...base, nbf: base.iat + 1 });
     expect(Object.keys(JSON.parse(text))).toEqual([
       "iss",
       "sub",
@@ -415,6 +414,7 @@ describe("serializeClaims", () => {
       "cnf",
     ]);
     const hopText = serializeClaims(hopClaims({ compact: "p", claims: rootClaims() }, bob, { apv: ["a1"] }));
+    // This hop's nbf equals its iat, so it is left out.
     expect(Object.keys(JSON.parse(hopText))).toEqual([
       "iss",
       "sub",
@@ -429,7 +429,6 @@ describe("serializeClaims", () => {
       "cap",
       "aud",
       "iat",
-      "nbf",
       "exp",
       "rvl",
       "cnf",

@@ -4,6 +4,7 @@
  * tool server accepts ("*" names every audience).
  */
 import type { TaskHours } from "@baton/store/contract";
+import { encodeBase64url } from "@baton/token";
 import { canonicalCaps } from "../capabilities.ts";
 import { recorded, type UseCaseContext } from "../context.ts";
 import { jsonDetail } from "../decision-records.ts";
@@ -35,9 +36,9 @@ export interface Granted {
   readonly task: string;
 }
 
+/** 96 random bits as 16 base64url characters: the id rides in every token of the task. */
 function newTaskId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `task-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+  return `task-${encodeBase64url(crypto.getRandomValues(new Uint8Array(12)))}`;
 }
 
 /** Grants a root delegation for a new task; the grant decision is written with it. */
