@@ -56,7 +56,7 @@ export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): 
 /** The approval, if any. */
 export function getApproval(ctx: SqliteContext, id: string): ApprovalRecord | undefined {
   if (typeof id !== "string") return undefined;
-  return ctx.db.select().from(schema.approvals).where(eq(schema.approvals.id, id)).get();
+  return ctx.lookups.approval.get({ key: id });
 }
 
 /** Approvals, newest first, optionally of one status. */

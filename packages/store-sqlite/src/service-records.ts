@@ -136,13 +136,13 @@ export function registerAudience(ctx: SqliteContext, input: RegisterAudienceInpu
 /** The audience, if any. */
 export function getAudience(ctx: SqliteContext, id: string): AudienceRecord | undefined {
   if (typeof id !== "string") return undefined;
-  return ctx.db.select().from(schema.audiences).where(eq(schema.audiences.id, id)).get();
+  return ctx.lookups.audience.get({ key: id });
 }
 
 /** A setting's value, if set. */
 export function getSetting(ctx: SqliteContext, key: string): string | undefined {
   if (typeof key !== "string") return undefined;
-  return ctx.db.select().from(schema.settings).where(eq(schema.settings.key, key)).get()?.value;
+  return ctx.lookups.setting.get({ key })?.value;
 }
 
 /** Sets or overwrites a setting. */

@@ -25,13 +25,13 @@ import {
 } from "@baton/store/adapter-kit";
 import { type Capability, type ServicePublicJwk, sha256Base64url } from "@baton/token";
 import Database from "better-sqlite3";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { DELEGATION_COLUMNS, type DelegationRow, TOKEN_COLUMNS } from "./delegation-rows.ts";
 import { type GraphWalks, prepareGraphWalks } from "./graph-walks.ts";
 import { prepareRevocationCascade, type RevocationCascade } from "./revocation-cascade.ts";
 import type * as schema from "./schema.ts";
-import { agents, tasks } from "./schema.ts";
+import { agents, approvals, audiences, settings, tasks } from "./schema.ts";
 
 /** The drizzle database over the store's schema. */
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -177,9 +177,26 @@ export function prepareStatements(client: Database.Database) {
   };
 }
 
+/**
+ * The by-key reads every request makes (the caller's agent, its task, the tool server's audience),
+ * built and prepared once: drizzle otherwise rebuilds the SQL and SQLite re-prepares it on every
+ * call, which was most of the store's time on the verify path.
+ */
+function prepareLookups(db: Db) {
+  const key = sql.placeholder("key");
+  return {
+    agent: db.select().from(agents).where(eq(agents.id, key)).prepare(),
+    task: db.select().from(tasks).where(eq(tasks.id, key)).prepare(),
+    audience: db.select().from(audiences).where(eq(audiences.id, key)).prepare(),
+    setting: db.select().from(settings).where(eq(settings.key, key)).prepare(),
+    approval: db.select().from(approvals).where(eq(approvals.id, key)).prepare(),
+  };
+}
+
 /** Shared state and helpers of one open SQLite store. */
 export class SqliteContext {
   readonly statements: ReturnType<typeof prepareStatements>;
+  readonly lookups: ReturnType<typeof prepareLookups>;
   readonly walks: GraphWalks;
   readonly cascade: RevocationCascade;
   /** Prepared decision queries by SQL text: at most 16 filter shapes times 2 orders. */
@@ -194,6 +211,7 @@ export class SqliteContext {
     readonly db: Db,
   ) {
     this.statements = prepareStatements(database);
+    this.lookups = prepareLookups(db);
     this.walks = prepareGraphWalks(database);
     this.cascade = prepareRevocationCascade(database);
     this.inTransaction = database.transaction((fn: () => unknown) => fn());
@@ -244,7 +262,7 @@ export class SqliteContext {
 
   /** The agent row, if the agent is registered. */
   findAgent(id: string): AgentRow | undefined {
-    return this.db.select().from(agents).where(eq(agents.id, id)).get();
+    return this.lookups.agent.get({ key: id });
   }
 
   /** Inserts a token version and returns its record. Call inside `write`, after the checks. */
@@ -311,6 +329,6 @@ export class SqliteContext {
 
   /** The task row, if any. */
   findTask(id: string): TaskRecord | undefined {
-    return this.db.select().from(tasks).where(eq(tasks.id, id)).get();
+    return this.lookups.task.get({ key: id });
   }
 }

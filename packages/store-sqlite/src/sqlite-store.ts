@@ -244,7 +244,7 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async getAgent(id: string): Promise<AgentRecord | undefined> {
-    const row = this.ctx.db.select().from(schema.agents).where(eq(schema.agents.id, id)).get();
+    const row = typeof id === "string" ? this.ctx.findAgent(id) : undefined;
     return row === undefined ? undefined : toAgentRecord(row);
   }
 
