@@ -193,6 +193,13 @@ function prepareLookups(db: Db) {
   };
 }
 
+/** A write waiting for the next group commit. */
+interface QueuedWrite {
+  readonly fn: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** Shared state and helpers of one open SQLite store. */
 export class SqliteContext {
   readonly statements: ReturnType<typeof prepareStatements>;
@@ -205,10 +212,13 @@ export class SqliteContext {
     Database.Statement<[Record<string, string | number>], DecisionRow>
   >();
   private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  private queued: QueuedWrite[] = [];
 
   constructor(
     readonly database: Database.Database,
     readonly db: Db,
+    /** Whether writes of one event-loop turn share a commit (see {@link write}). */
+    readonly groupCommit = true,
   ) {
     this.statements = prepareStatements(database);
     this.lookups = prepareLookups(db);
@@ -218,16 +228,73 @@ export class SqliteContext {
   }
 
   /**
-   * Runs `fn` in one IMMEDIATE transaction: the write lock is taken before the first read, so
-   * what `fn` checks still holds when it commits. Lock timeouts become `busy`; a uniqueness
-   * violation that slipped past the explicit checks becomes `conflict`.
+   * Runs `fn` in an IMMEDIATE transaction, committed before the promise settles: the write lock is
+   * taken before the first read, so what `fn` checks still holds when it commits. Writes requested
+   * in the same turn of the event loop share one transaction and one commit (group commit), each
+   * in its own savepoint, so one write's refusal never undoes another's; none is answered before
+   * the commit that makes it durable. Lock timeouts become `busy`; a uniqueness violation that
+   * slipped past the explicit checks becomes `conflict`.
    */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T): Promise<T> {
+    if (!this.groupCommit) {
+      try {
+        return Promise.resolve(this.writeNow(fn));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queued.length === 1) setImmediate(() => this.flushWrites());
+    });
+  }
+
+  /** `write`, alone and synchronously: for opening the store, before anyone can queue a write. */
+  writeNow<T>(fn: () => T): T {
     try {
       return this.inTransaction.immediate(fn) as T;
     } catch (error) {
       throw storeErrorOf(error);
     }
+  }
+
+  /** Commits every queued write in one transaction and settles each one's promise. */
+  flushWrites(): void {
+    const batch = this.queued;
+    if (batch.length === 0) return;
+    this.queued = [];
+    if (batch.length === 1) {
+      const only = batch[0] as QueuedWrite;
+      try {
+        only.resolve(this.writeNow(only.fn));
+      } catch (error) {
+        only.reject(error);
+      }
+      return;
+    }
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.inTransaction.immediate(() => {
+        for (const queued of batch) {
+          try {
+            // A transaction function called inside another runs as a savepoint: a throw undoes
+            // this write alone.
+            outcomes.push({ ok: true, value: this.inTransaction(queued.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // BEGIN or COMMIT failed: nothing of the batch is stored.
+      for (const queued of batch) queued.reject(storeErrorOf(error));
+      return;
+    }
+    batch.forEach((queued, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) queued.resolve(outcome.value);
+      else queued.reject(storeErrorOf(outcome?.error));
+    });
   }
 
   /** Runs `fn` in one read transaction, so its statements see one snapshot. */
