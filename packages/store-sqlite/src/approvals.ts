@@ -21,7 +21,7 @@ import * as schema from "./schema.ts";
 import type { SqliteContext } from "./sqlite-context.ts";
 
 /** Records a pending approval request for a live delegation. */
-export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): ApprovalRecord {
+export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): Promise<ApprovalRecord> {
   const approval = checkCreateApprovalInput(input);
   const { id, did, agent, task, action, resource, reason, at, expiresAt } = approval;
   return ctx.write(() => {
@@ -56,7 +56,7 @@ export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): 
 /** The approval, if any. */
 export function getApproval(ctx: SqliteContext, id: string): ApprovalRecord | undefined {
   if (typeof id !== "string") return undefined;
-  return ctx.db.select().from(schema.approvals).where(eq(schema.approvals.id, id)).get();
+  return ctx.lookups.approval.get({ key: id });
 }
 
 /** Approvals, newest first, optionally of one status. */
@@ -71,7 +71,11 @@ export function listApprovals(
 }
 
 /** Decides a pending, unexpired approval. */
-export function decideApproval(ctx: SqliteContext, id: string, input: DecideApprovalInput): ApprovalRecord {
+export function decideApproval(
+  ctx: SqliteContext,
+  id: string,
+  input: DecideApprovalInput,
+): Promise<ApprovalRecord> {
   const decided = checkDecideApprovalInput(id, input);
   const { id: approvalId, decision, by, at } = decided;
   return ctx.write(() => {

@@ -29,19 +29,25 @@ import {
 } from "./sqlite-context.ts";
 
 /** Appends one decision, chained to the last. */
-export function appendDecision(ctx: SqliteContext, input: DecisionInput): DecisionRecord {
+export function appendDecision(ctx: SqliteContext, input: DecisionInput): Promise<DecisionRecord> {
   const decision = checkAppendDecisionInput(input);
   return ctx.write(() => ctx.insertDecision(decision));
 }
 
 /** Appends a batch in one transaction: all or nothing. */
-export function appendDecisions(ctx: SqliteContext, inputs: readonly DecisionInput[]): DecisionRecord[] {
+export function appendDecisions(
+  ctx: SqliteContext,
+  inputs: readonly DecisionInput[],
+): Promise<DecisionRecord[]> {
   const decisions = checkAppendDecisionsInput(inputs);
   return ctx.write(() => decisions.map((decision) => ctx.insertDecision(decision)));
 }
 
 /** Checks each input alone; appends the ones that pass in one transaction. */
-export function appendEachDecision(ctx: SqliteContext, inputs: readonly DecisionInput[]): AppendOutcome[] {
+export function appendEachDecision(
+  ctx: SqliteContext,
+  inputs: readonly DecisionInput[],
+): Promise<AppendOutcome[]> {
   const checked = checkAppendEachDecisionInput(inputs);
   return ctx.write(() =>
     checked.map(

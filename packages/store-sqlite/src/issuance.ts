@@ -22,7 +22,7 @@ import * as schema from "./schema.ts";
 import type { SqliteContext } from "./sqlite-context.ts";
 
 /** Opens a task with its root delegation and first token. */
-export function recordGrant(ctx: SqliteContext, input: GrantInput): GrantRecord {
+export function recordGrant(ctx: SqliteContext, input: GrantInput): Promise<GrantRecord> {
   const grant = checkGrant(input);
   return ctx.write(() => {
     grantFits(grant, {
@@ -68,7 +68,7 @@ export function recordGrant(ctx: SqliteContext, input: GrantInput): GrantRecord 
 }
 
 /** Records one hop below a live parent, with its first token. */
-export function recordHop(ctx: SqliteContext, input: HopInput): HopRecord {
+export function recordHop(ctx: SqliteContext, input: HopInput): Promise<HopRecord> {
   const hop = checkHop(input);
   return ctx.write(() => {
     const parentRow = ctx.statements.delegation.get(hop.parent);
@@ -108,7 +108,7 @@ export function recordHop(ctx: SqliteContext, input: HopInput): HopRecord {
 }
 
 /** Records a new token version of a live delegation. */
-export function recordRevalidation(ctx: SqliteContext, input: RevalidationInput): TokenRecord {
+export function recordRevalidation(ctx: SqliteContext, input: RevalidationInput): Promise<TokenRecord> {
   const revalidation = checkRevalidation(input);
   const { did, token, at } = revalidation;
   return ctx.write(() => {

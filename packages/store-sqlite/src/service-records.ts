@@ -27,7 +27,7 @@ import * as schema from "./schema.ts";
 import { type SqliteContext, toSigningKeyRecord } from "./sqlite-context.ts";
 
 /** Adds a signing key; its public JWK must name the same kid, alg Ed25519 and use sig (stored as Ed25519). */
-export function addSigningKey(ctx: SqliteContext, input: AddSigningKeyInput): SigningKeyRecord {
+export function addSigningKey(ctx: SqliteContext, input: AddSigningKeyInput): Promise<SigningKeyRecord> {
   const key = checkAddSigningKeyInput(input);
   const { kid, publicJwk, privateKeyPkcs8, createdAt } = key;
   return ctx.write(() => {
@@ -67,7 +67,7 @@ export function activeSigningKey(ctx: SqliteContext): SigningKeyRecord | undefin
 }
 
 /** Retires a key; it stays listed so the tokens it signed still verify. */
-export function retireSigningKey(ctx: SqliteContext, kid: string, at: number): SigningKeyRecord {
+export function retireSigningKey(ctx: SqliteContext, kid: string, at: number): Promise<SigningKeyRecord> {
   const retirement = checkRetireSigningKeyInput(kid, at);
   return ctx.write(() => {
     const k = schema.signingKeys;
@@ -95,6 +95,8 @@ export function replaceSigningKeyMaterial(
   changes: readonly ReplaceSigningKeyMaterial[],
 ): void {
   const checked = checkReplaceSigningKeyMaterialInput(changes);
+  // Runs alone, between the pragmas that bracket it: queued writes commit first.
+  ctx.flushWrites();
   // The replaced halves must not linger in the file's free space or in the WAL: zero freed
   // space while writing, then checkpoint and truncate the WAL (issue 14).
   const secureDelete = ctx.database.pragma("secure_delete", { simple: true });
@@ -108,7 +110,7 @@ export function replaceSigningKeyMaterial(
 }
 
 function replaceEach(ctx: SqliteContext, checked: readonly CheckedKeyMaterialChange[]): void {
-  ctx.write(() => {
+  ctx.writeNow(() => {
     for (const change of checked) {
       const { kid, from, to } = change;
       const row = ctx.db
@@ -124,7 +126,7 @@ function replaceEach(ctx: SqliteContext, checked: readonly CheckedKeyMaterialCha
 }
 
 /** Registers a tool server's audience. */
-export function registerAudience(ctx: SqliteContext, input: RegisterAudienceInput): AudienceRecord {
+export function registerAudience(ctx: SqliteContext, input: RegisterAudienceInput): Promise<AudienceRecord> {
   const audience = checkRegisterAudienceInput(input);
   const { id, secretHash, name, at } = audience;
   return ctx.write(() => {
@@ -136,25 +138,25 @@ export function registerAudience(ctx: SqliteContext, input: RegisterAudienceInpu
 /** The audience, if any. */
 export function getAudience(ctx: SqliteContext, id: string): AudienceRecord | undefined {
   if (typeof id !== "string") return undefined;
-  return ctx.db.select().from(schema.audiences).where(eq(schema.audiences.id, id)).get();
+  return ctx.lookups.audience.get({ key: id });
 }
 
 /** A setting's value, if set. */
 export function getSetting(ctx: SqliteContext, key: string): string | undefined {
   if (typeof key !== "string") return undefined;
-  return ctx.db.select().from(schema.settings).where(eq(schema.settings.key, key)).get()?.value;
+  return ctx.lookups.setting.get({ key })?.value;
 }
 
 /** Sets or overwrites a setting. */
-export function setSetting(ctx: SqliteContext, key: string, value: string, at: number): void {
+export function setSetting(ctx: SqliteContext, key: string, value: string, at: number): Promise<void> {
   const { key: name, value: text, at: updatedAt } = checkSetSettingInput(key, value, at);
-  ctx.write(() =>
+  return ctx.write(() => {
     ctx.db
       .insert(schema.settings)
       .values({ key: name, value: text, updatedAt })
       .onConflictDoUpdate({ target: schema.settings.key, set: { value: text, updatedAt } })
-      .run(),
-  );
+      .run();
+  });
 }
 
 /**
@@ -164,7 +166,7 @@ export function setSetting(ctx: SqliteContext, key: string, value: string, at: n
 export function ensureFeedEpoch(ctx: SqliteContext): void {
   if (getSetting(ctx, FEED_EPOCH_SETTING) !== undefined) return;
   const epoch = randomBytes(16).toString("base64url");
-  ctx.write(() =>
+  ctx.writeNow(() =>
     ctx.db
       .insert(schema.settings)
       .values({ key: FEED_EPOCH_SETTING, value: epoch, updatedAt: Math.floor(Date.now() / 1000) })

@@ -28,13 +28,13 @@ import {
 } from "@baton/store/adapter-kit";
 import { type Capability, sha256Base64url } from "@baton/token";
 import Database from "better-sqlite3";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { DELEGATION_COLUMNS, type DelegationRow, TOKEN_COLUMNS } from "./delegation-rows.ts";
 import { type GraphWalks, prepareGraphWalks } from "./graph-walks.ts";
 import { prepareRevocationCascade, type RevocationCascade } from "./revocation-cascade.ts";
 import type * as schema from "./schema.ts";
-import { agents, tasks } from "./schema.ts";
+import { agents, approvals, audiences, settings, tasks } from "./schema.ts";
 
 /** The drizzle database over the store's schema. */
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -198,9 +198,33 @@ export function prepareStatements(client: Database.Database) {
   };
 }
 
+/**
+ * The by-key reads every request makes (the caller's agent, its task, the tool server's audience),
+ * built and prepared once: drizzle otherwise rebuilds the SQL and SQLite re-prepares it on every
+ * call, which was most of the store's time on the verify path.
+ */
+function prepareLookups(db: Db) {
+  const key = sql.placeholder("key");
+  return {
+    agent: db.select().from(agents).where(eq(agents.id, key)).prepare(),
+    task: db.select().from(tasks).where(eq(tasks.id, key)).prepare(),
+    audience: db.select().from(audiences).where(eq(audiences.id, key)).prepare(),
+    setting: db.select().from(settings).where(eq(settings.key, key)).prepare(),
+    approval: db.select().from(approvals).where(eq(approvals.id, key)).prepare(),
+  };
+}
+
+/** A write waiting for the next group commit. */
+interface QueuedWrite {
+  readonly fn: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** Shared state and helpers of one open SQLite store. */
 export class SqliteContext {
   readonly statements: ReturnType<typeof prepareStatements>;
+  readonly lookups: ReturnType<typeof prepareLookups>;
   readonly walks: GraphWalks;
   readonly cascade: RevocationCascade;
   /** Prepared decision queries by SQL text: at most 16 filter shapes times 2 orders. */
@@ -209,28 +233,89 @@ export class SqliteContext {
     Database.Statement<[Record<string, string | number>], DecisionRow>
   >();
   private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  private queued: QueuedWrite[] = [];
 
   constructor(
     readonly database: Database.Database,
     readonly db: Db,
+    /** Whether writes of one event-loop turn share a commit (see {@link write}). */
+    readonly groupCommit = true,
   ) {
     this.statements = prepareStatements(database);
+    this.lookups = prepareLookups(db);
     this.walks = prepareGraphWalks(database);
     this.cascade = prepareRevocationCascade(database);
     this.inTransaction = database.transaction((fn: () => unknown) => fn());
   }
 
   /**
-   * Runs `fn` in one IMMEDIATE transaction: the write lock is taken before the first read, so
-   * what `fn` checks still holds when it commits. Lock timeouts become `busy`; a uniqueness
-   * violation that slipped past the explicit checks becomes `conflict`.
+   * Runs `fn` in an IMMEDIATE transaction, committed before the promise settles: the write lock is
+   * taken before the first read, so what `fn` checks still holds when it commits. Writes requested
+   * in the same turn of the event loop share one transaction and one commit (group commit), each
+   * in its own savepoint, so one write's refusal never undoes another's; none is answered before
+   * the commit that makes it durable. Lock timeouts become `busy`; a uniqueness violation that
+   * slipped past the explicit checks becomes `conflict`.
    */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T): Promise<T> {
+    if (!this.groupCommit) {
+      try {
+        return Promise.resolve(this.writeNow(fn));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queued.length === 1) setImmediate(() => this.flushWrites());
+    });
+  }
+
+  /** `write`, alone and synchronously: for opening the store, before anyone can queue a write. */
+  writeNow<T>(fn: () => T): T {
     try {
       return this.inTransaction.immediate(fn) as T;
     } catch (error) {
       throw storeErrorOf(error);
     }
+  }
+
+  /** Commits every queued write in one transaction and settles each one's promise. */
+  flushWrites(): void {
+    const batch = this.queued;
+    if (batch.length === 0) return;
+    this.queued = [];
+    if (batch.length === 1) {
+      const only = batch[0] as QueuedWrite;
+      try {
+        only.resolve(this.writeNow(only.fn));
+      } catch (error) {
+        only.reject(error);
+      }
+      return;
+    }
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.inTransaction.immediate(() => {
+        for (const queued of batch) {
+          try {
+            // A transaction function called inside another runs as a savepoint: a throw undoes
+            // this write alone.
+            outcomes.push({ ok: true, value: this.inTransaction(queued.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // BEGIN or COMMIT failed: nothing of the batch is stored.
+      for (const queued of batch) queued.reject(storeErrorOf(error));
+      return;
+    }
+    batch.forEach((queued, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) queued.resolve(outcome.value);
+      else queued.reject(storeErrorOf(outcome?.error));
+    });
   }
 
   /** Runs `fn` in one read transaction, so its statements see one snapshot. */
@@ -265,7 +350,7 @@ export class SqliteContext {
 
   /** The agent row, if the agent is registered. */
   findAgent(id: string): AgentRow | undefined {
-    return this.db.select().from(agents).where(eq(agents.id, id)).get();
+    return this.lookups.agent.get({ key: id });
   }
 
   /** Inserts a token version and returns its record. Call inside `write`, after the checks. */
@@ -346,6 +431,6 @@ export class SqliteContext {
 
   /** The task row, if any. */
   findTask(id: string): TaskRecord | undefined {
-    return this.db.select().from(tasks).where(eq(tasks.id, id)).get();
+    return this.lookups.task.get({ key: id });
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The `Store` on SQLite through better-sqlite3 and drizzle: one file, created on first use, WAL,
- * `synchronous=FULL` unless configured otherwise. Every write is one IMMEDIATE transaction (so
- * the checks it makes still hold when it commits) and is committed before its promise resolves:
- * the methods are `async` over synchronous better-sqlite3 calls, so SQLite stays one writer.
+ * `synchronous=FULL` unless configured otherwise. Every write runs in an IMMEDIATE transaction (so
+ * the checks it makes still hold when it commits) and is committed before its promise resolves;
+ * writes asked for in the same turn of the event loop share one commit, each in its own savepoint
+ * (group commit). The methods are `async` over synchronous better-sqlite3 calls, so SQLite stays
+ * one writer.
  * Agents, tasks, revocation and graph reads live here; issuance, the decision log, approvals and
  * the service's own records live in their own modules over the shared `SqliteContext`.
  */
@@ -104,6 +106,12 @@ export interface SqliteStoreOptions {
   readonly synchronous?: "FULL" | "NORMAL";
   /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * `true` (default): writes requested in the same turn of the event loop share one transaction
+   * and one commit (each in its own savepoint; none answered before that commit). `false`: one
+   * transaction and one commit per write, for measuring what grouping gains.
+   */
+  readonly groupCommit?: boolean;
   /** Where the migrations are; only tests point this elsewhere. */
   readonly migrationsFolder?: string;
   /**
@@ -184,6 +192,10 @@ export class SqliteStore implements Store, SigningKeyStore {
       input.busyTimeoutMs === undefined
         ? 5000
         : checkCount(input.busyTimeoutMs, "options.busyTimeoutMs", 600_000);
+    if (input.groupCommit !== undefined && typeof input.groupCommit !== "boolean") {
+      throw invalidInput("options.groupCommit", "must be true or false");
+    }
+    const groupCommit = input.groupCommit !== false;
     const path = input.path;
     const warn: (message: string) => void =
       typeof input.onWarning === "function"
@@ -209,7 +221,7 @@ export class SqliteStore implements Store, SigningKeyStore {
         client,
         options.migrationsFolder ?? MIGRATIONS_FOLDER,
       );
-      const ctx = new SqliteContext(client, db);
+      const ctx = new SqliteContext(client, db, groupCommit);
       serviceRecords.ensureFeedEpoch(ctx);
       return new SqliteStore(ctx, tag);
     } catch (error) {
@@ -251,7 +263,7 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async getAgent(id: string): Promise<AgentRecord | undefined> {
-    const row = this.ctx.db.select().from(schema.agents).where(eq(schema.agents.id, id)).get();
+    const row = typeof id === "string" ? this.ctx.findAgent(id) : undefined;
     return row === undefined ? undefined : toAgentRecord(row);
   }
 
@@ -456,7 +468,10 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async close(): Promise<void> {
-    if (this.ctx.database.open) this.ctx.database.close();
+    if (!this.ctx.database.open) return;
+    // Writes already asked for are committed (and answered) before the connection goes.
+    this.ctx.flushWrites();
+    this.ctx.database.close();
   }
 
   // issuance -------------------------------------------------------------------------------------
@@ -561,7 +576,7 @@ export class SqliteStore implements Store, SigningKeyStore {
   }
 
   async setSetting(key: string, value: string, at: number): Promise<void> {
-    serviceRecords.setSetting(this.ctx, key, value, at);
+    return serviceRecords.setSetting(this.ctx, key, value, at);
   }
 
   // maintenance (SQLite facts, so not part of the Store port) ----------------------------------
