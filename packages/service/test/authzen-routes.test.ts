@@ -148,6 +148,25 @@ describe("AuthZEN evaluations over a delegation chain", () => {
       expect((await ask("/access/v1/evaluation", badPop)).status).toBe(400);
     });
 
+    test("publishes the AuthZEN endpoints in the OpenAPI document and the PDP metadata", async () => {
+      const doc = (await json(await h.app.request(`${ORIGIN}/openapi.json`))) as {
+        paths: Record<string, unknown>;
+      };
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          "/access/v1/evaluation",
+          "/access/v1/evaluations",
+          "/.well-known/authzen-configuration",
+        ]),
+      );
+      expect(await json(await h.app.request(`${ORIGIN}/.well-known/authzen-configuration`))).toEqual({
+        policy_decision_point: ORIGIN,
+        access_evaluation_endpoint: `${ORIGIN}/access/v1/evaluation`,
+        access_evaluations_endpoint: `${ORIGIN}/access/v1/evaluations`,
+        capabilities: [],
+      });
+    });
+
     test("denies a chain-less question when no access policy set is configured, saying policy decided", async () => {
       const body = await json(
         await ask("/access/v1/evaluation", {
