@@ -17,9 +17,10 @@ import { join } from "node:path";
 import {
   checkParsePolicySet,
   type EntityJson,
-  isAuthorized,
   policySetTextToParts,
   policyToJson,
+  preparsePolicySet,
+  statefulIsAuthorized,
 } from "@cedar-policy/cedar-wasm/nodejs";
 import { avoidJsToWasmDeoptCrash } from "./js-to-wasm-inlining.ts";
 import { policyFilesIn } from "./load-policy-set.ts";
@@ -62,6 +63,7 @@ export const ACCESS_ENTITIES_FILE = "entities.json";
 
 const CEDAR_TYPE = /^[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*$/;
 const MAX_VALUE_DEPTH = 8;
+let generation = 0;
 
 type CedarValue = string | number | boolean | CedarValue[] | { [key: string]: CedarValue };
 
@@ -186,6 +188,18 @@ export function compileAccessPolicySet(
       error: new PolicyLoadError("policy_set_empty", "no policies found: Cedar would deny everything"),
     };
   }
+  // Parsed once, kept in the wasm module under a fresh name (a reload never disturbs a serving set).
+  const setName = `baton-access-policies-${++generation}`;
+  const preparsed = preparsePolicySet(setName, { staticPolicies: policies });
+  if (preparsed.type === "failure") {
+    return {
+      ok: false,
+      error: new PolicyLoadError(
+        "policy_syntax",
+        preparsed.errors[0]?.message ?? "the policy set does not parse",
+      ),
+    };
+  }
   const stored =
     input.entities === undefined ? new Map() : parseEntities(input.entities.file, input.entities.text);
   if (stored instanceof PolicyLoadError) return { ok: false, error: stored };
@@ -218,7 +232,7 @@ export function compileAccessPolicySet(
     const same = keyOf(question.subject) === keyOf(question.resource);
     const named = new Set([keyOf(question.subject), keyOf(question.resource)]);
     const others = [...stored.values()].filter((entity) => !named.has(keyOf(entity.uid))) as EntityJson[];
-    const answer = isAuthorized({
+    const answer = statefulIsAuthorized({
       principal: { type: question.subject.type, id: question.subject.id },
       action: { type: "Action", id: question.action.name },
       resource: { type: question.resource.type, id: question.resource.id },
@@ -226,7 +240,7 @@ export function compileAccessPolicySet(
         action: cedarRecord(question.action.properties ?? {}),
         request: cedarRecord(question.context ?? {}),
       },
-      policies: { staticPolicies: policies },
+      preparsedPolicySetId: setName,
       entities: same ? [principal, ...others] : [principal, resource, ...others],
     });
     if (answer.type === "failure") {
