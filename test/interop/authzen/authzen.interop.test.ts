@@ -5,6 +5,7 @@
  * `packages/policy/examples/authzen-certification`, and every case of the interop Todo decision
  * file with `packages/policy/examples/authzen-todo`. The PEP authenticates with an audience secret.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,13 +66,43 @@ async function serviceWith(policyDir: string): Promise<{ service: RunningServer;
   return { service, secret };
 }
 
-/** The response schema's required shape: a boolean decision, and a context object if any. */
+const RESPONSE_SCHEMA = JSON.parse(readFileSync(join(HERE, "evaluation-response.schema.json"), "utf8")) as {
+  required: string[];
+  properties: Record<string, { type: string }>;
+};
+
+/** What the final text's response schema asks: its required members, each member of its type. */
 function expectDecisionShape(body: unknown): asserts body is { decision: boolean; context?: object } {
-  expect(typeof (body as { decision?: unknown }).decision).toBe("boolean");
-  const context = (body as { context?: unknown }).context;
-  if (context !== undefined)
-    expect(typeof context === "object" && context !== null && !Array.isArray(context)).toBe(true);
+  const object = body as Record<string, unknown>;
+  for (const member of RESPONSE_SCHEMA.required) expect(object).toHaveProperty(member);
+  for (const [member, { type }] of Object.entries(RESPONSE_SCHEMA.properties)) {
+    const value = object[member];
+    if (value === undefined) continue;
+    if (type === "object")
+      expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+    else expect(typeof value).toBe(type);
+  }
 }
+
+test("keeps the AuthZEN data exactly as copied from openid/authzen", () => {
+  const digests = {
+    "certification-scenario.md": "dc6846304169f32077c2f4a74a0912fff2df734a20999762b0055e15ac8ce534",
+    "decisions-authorization-api-1_0-02.json":
+      "26a066ebece7d6b48b56ae9dc53c14b628120d259b7247b5c94d9c547411aab7",
+    "evaluation-request.schema.json": "2a9445698b44388f5d540e3b0e1cace219e00d59651e46362af9e0eadebf5da8",
+    "evaluation-response.schema.json": "94c6f263f68f5efa0ad6aa1e2fb9cc186d3c7c759eb854065979749c98d7a4e0",
+  };
+  for (const [file, digest] of Object.entries(digests))
+    expect({
+      file,
+      digest: createHash("sha256")
+        .update(readFileSync(join(HERE, file)))
+        .digest("hex"),
+    }).toEqual({
+      file,
+      digest,
+    });
+});
 
 describe("the certification scenario (authorization-api-1_0-scenario)", () => {
   const requests = scenarioRequests();
