@@ -174,6 +174,8 @@ describe("the certification scenario (authorization-api-1_0-scenario)", () => {
     expect(echoed.headers.get("x-request-id")).toBe(id);
     const batch = await post("/access/v1/evaluations", valid, { "x-request-id": id });
     expect(batch.headers.get("x-request-id")).toBe(id);
+    const refused = await post("/access/v1/evaluation", "{}", { "x-request-id": id });
+    expect([refused.status, refused.headers.get("x-request-id")]).toEqual([400, id]);
     expect((await post("/access/v1/evaluation", valid)).status).toBe(200);
   });
 
