@@ -85,10 +85,9 @@ export function authzenDecision(verdict: AccessVerdict): AuthzenDecision {
 
 /** A failed item of a batch: a deny carrying why (AuthZEN 1.0, execute_all). */
 function failedItem(error: ProblemError | UseCaseError): AuthzenDecision {
-  const status = error instanceof ProblemError ? error.status : error.status;
   return {
     decision: false,
-    context: { error: { status, code: error.code, message: error.message } },
+    context: { error: { status: error.status, code: error.code, message: error.message } },
   };
 }
 
