@@ -183,6 +183,26 @@ describe("AuthZEN evaluations over a delegation chain", () => {
       });
     });
 
+    test("logs a chain-less decision as kind access, naming the subject the PEP asserted and that policy decided", async () => {
+      await ask("/access/v1/evaluation", {
+        subject: { type: "user", id: "bob" },
+        action: { name: "delete", properties: { reason: "cleanup" } },
+        resource: { type: "record", id: "record-2" },
+      });
+      const [logged] = (await h.store.queryDecisions({ limit: 1 })).items;
+      expect(logged).toMatchObject({
+        kind: "access",
+        decision: "deny",
+        action: "delete",
+        resource: "record:record-2",
+        agent: null,
+        reasons: [{ code: "policy_denied" }],
+        detail: { decidedBy: "policy", subject: { type: "user", id: "bob" } },
+      });
+      expect(logged?.argsDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await h.store.verifyDecisionLog()).ok).toBe(true);
+    });
+
     test("stops a batch at the first deny or the first permit when asked, and runs all by default", async () => {
       const items = async () => [
         {

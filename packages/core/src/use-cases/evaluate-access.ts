@@ -7,7 +7,9 @@
  * chain is decided by the access policy set alone.
  */
 import type { AccessAnswer, AccessQuestion } from "@baton/policy";
+import { argsDigest } from "@baton/verifier";
 import type { UseCaseContext } from "../context.ts";
+import { audienceReporter } from "../decision-records.ts";
 import { type CallDecision, type ToolServerCaller, verify } from "./verify.ts";
 
 /** The PEP-forwarded proof of possession and the request line it was made for. */
@@ -45,7 +47,8 @@ export async function evaluateAccess(
   caller: Extract<ToolServerCaller, { kind: "audience" }>,
   question: AccessEvaluation,
 ): Promise<AccessVerdict> {
-  if (question.chain === undefined) return { by: "policy", answer: ctx.accessPolicy(question) };
+  if (question.chain === undefined)
+    return { by: "policy", answer: await decideByPolicy(ctx, caller, question) };
   const decision = await verify(ctx, caller, {
     chain: question.chain,
     proof: question.pop?.dpop,
@@ -64,4 +67,38 @@ export async function evaluateAccess(
     decision,
     ...(approval === undefined ? {} : { approvalExpiresAt: approval.expiresAt }),
   };
+}
+
+/**
+ * A question without a chain, decided by the access policy set alone and logged like every other
+ * decision (kind `access`), naming the subject the PEP asserted: nothing was proven about it.
+ */
+async function decideByPolicy(
+  ctx: UseCaseContext,
+  caller: Extract<ToolServerCaller, { kind: "audience" }>,
+  question: AccessEvaluation,
+): Promise<AccessAnswer> {
+  const answer = ctx.accessPolicy(question);
+  await ctx.audit({
+    at: ctx.now(),
+    kind: "access",
+    decision: answer.decision,
+    audience: caller.audience,
+    action: question.action.name.slice(0, 512),
+    resource: batonResource(question.resource).slice(0, 512),
+    reasons:
+      answer.decision === "allow"
+        ? []
+        : [{ hop: null, code: "policy_denied", message: answer.message ?? "no policy permits this" }],
+    detail: {
+      requestedBy: audienceReporter(caller.audience),
+      decidedBy: "policy",
+      subject: { type: question.subject.type.slice(0, 256), id: question.subject.id.slice(0, 256) },
+      ...(answer.policies.length > 0 ? { policies: [...answer.policies] } : {}),
+    },
+    ...(question.action.properties === undefined
+      ? {}
+      : { argsDigest: argsDigest(question.action.properties) }),
+  });
+  return answer;
 }
