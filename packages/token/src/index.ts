@@ -88,6 +88,7 @@ export {
   type ArgumentLimit,
   type ArgumentLimits,
   allows,
+  allowsAction,
   type Call,
   type Capability,
   capsCover,
