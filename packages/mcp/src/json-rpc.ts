@@ -41,15 +41,28 @@ export function resultMessage(id: string | number, result: unknown): string {
 }
 
 /** A JSON-RPC error body. */
-export function errorMessage(id: string | number | null, code: number, message: string, data?: unknown): string {
-  return JSON.stringify({ jsonrpc: "2.0", id, error: { code, message, ...(data === undefined ? {} : { data }) } });
+export function errorMessage(
+  id: string | number | null,
+  code: number,
+  message: string,
+  data?: unknown,
+): string {
+  return JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    error: { code, message, ...(data === undefined ? {} : { data }) },
+  });
 }
 
 /**
  * Rewrites the `tools/list` result for request `id` in a response body, JSON or SSE, keeping only
  * the tools `visible` names. Everything else passes unchanged.
  */
-export function filterToolsList(text: string, id: string | number, visible: (name: string) => boolean): string {
+export function filterToolsList(
+  text: string,
+  id: string | number,
+  visible: (name: string) => boolean,
+): string {
   const rewrite = (json: string): string => {
     let message: unknown;
     try {
@@ -60,7 +73,9 @@ export function filterToolsList(text: string, id: string | number, visible: (nam
     if (!isRecord(message) || message.id !== id || !isRecord(message.result)) return json;
     const { tools } = message.result;
     if (!Array.isArray(tools)) return json;
-    const shown = tools.filter((tool) => isRecord(tool) && typeof tool.name === "string" && visible(tool.name));
+    const shown = tools.filter(
+      (tool) => isRecord(tool) && typeof tool.name === "string" && visible(tool.name),
+    );
     return JSON.stringify({ ...message, result: { ...message.result, tools: shown } });
   };
   const trimmed = text.trimStart();

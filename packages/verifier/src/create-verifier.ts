@@ -195,7 +195,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
           : undefined;
       });
 
-  const verifyOnce = (request: VerifyRequest, replays: ReplayCache, checkCall: boolean): Promise<Decision> => {
+  const verifyOnce = (
+    request: VerifyRequest,
+    replays: ReplayCache,
+    checkCall: boolean,
+  ): Promise<Decision> => {
     const now = request.now ?? clock();
     return verifyPresentationAsync(request, {
       now,
