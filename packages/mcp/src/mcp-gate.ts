@@ -339,6 +339,18 @@ export function createMcpGate(options: McpGateOptions): McpGate {
       return { pass: true, authInfo };
     }
 
+    // A call the resource template cannot be filled for is the caller's mistake, told as the call's
+    // own error once the presenter is known; an unknown presenter hears only about its credentials.
+    const missingArgument = async (chain: string, template: string, missing: string): Promise<Decision> => {
+      const presenter = await verifier.authenticate({ chain, proof, method, url: htu, now: at });
+      if (presenter.decision !== "allow") return presenter;
+      const { reasons } = refusal(
+        "malformed",
+        `the call has no string or number argument ${missing} for its resource ${template}; send it`,
+      );
+      return { ...presenter, decision: "deny", reasons };
+    };
+
     // A call: re-authorized as its own event, and reported whatever the outcome.
     const filled = fillResource(named.template, named.args);
     const resource = typeof filled === "string" ? filled : named.template;
@@ -379,10 +391,7 @@ export function createMcpGate(options: McpGateOptions): McpGate {
               },
             },
           })
-        : refusal(
-            "malformed",
-            `the call has no usable argument ${filled.missing} for its resource ${named.template}`,
-          );
+        : await missingArgument(chain, named.template, filled.missing);
     report(decision);
     if (decision.decision === "allow") return { pass: true, authInfo: authInfoOf(chain, decision) };
     if (decision.decision === "step_up") {
