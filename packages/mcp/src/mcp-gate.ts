@@ -435,6 +435,8 @@ export function createMcpGate(options: McpGateOptions): McpGate {
       if (pathname === metadataPath && request.method.toUpperCase() === "GET") return metadataResponse();
       let text = "";
       if (request.method.toUpperCase() === "POST") {
+        // A declared length over the bound is refused before a byte is read.
+        if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) return tooLarge();
         text = await request.text();
         if (new TextEncoder().encode(text).length > maxBodyBytes) return tooLarge();
       }
@@ -465,7 +467,11 @@ export function createMcpGate(options: McpGateOptions): McpGate {
       };
       if (url.pathname === metadataPath && method === "GET") return send(metadataResponse());
       let text = "";
-      if (method === "POST") {
+      // Behind a body parser (`express.json()`) the stream is drained and `req.body` holds it.
+      const parsed = (req as IncomingMessage & { body?: unknown }).body;
+      if (method === "POST" && parsed !== undefined) {
+        text = typeof parsed === "string" ? parsed : JSON.stringify(parsed);
+      } else if (method === "POST") {
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of req) {

@@ -3,6 +3,8 @@
  * request is checked as, what the handler is given, and how a refusal is answered. The real SDKs
  * are exercised in test/e2e/mcp-tool-server*.e2e.test.ts.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createDecisionSink, type DecisionReport, memoryRevocations } from "@baton/verifier";
 import { describe, expect, it } from "vitest";
 import {
@@ -297,6 +299,46 @@ describe("createMcpGate", () => {
     ]);
     expect(reports[0]?.argsDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(reports[0]?.decision.actor).toEqual({ agent: carol.id, proven: true });
+  });
+
+  it("on node:http, decides on a body a parser already read (req.body) and sets req.auth", async () => {
+    const gate = makeGate();
+    const seen: unknown[] = [];
+    const server = createServer((req, res) => {
+      // As express.json() leaves it: the stream drained, the parsed body on req.body.
+      req.resume();
+      req.on("end", () => {
+        Object.assign(req, {
+          body: call("create_issue", { owner: "globex", repo: "web", title: "x", priority: 1 }),
+        });
+        void gate.node(req, res, async (req, res) => {
+          seen.push(req.auth.clientId);
+          res.end("{}");
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+      const signed = post(carolChain(), { jsonrpc: "2.0", id: 1, method: "ping" });
+      const response = await fetch(url, { method: "POST", headers: signed.headers, body: "ignored" });
+      // The parsed body (a call outside the scope) is what was decided, not the raw bytes.
+      expect((await response.json()).result.structuredContent.baton.code).toBe("action_not_permitted");
+      expect(seen).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("refuses a body declared over maxBodyBytes with 413 before reading it", async () => {
+    const { seen, next } = handler();
+    const request = post(
+      carolChain(),
+      call("list_issues", { owner: "acme", repo: "web", pad: "x".repeat(200) }),
+    );
+    const response = await makeGate({ maxBodyBytes: 100 }).fetch(request, next);
+    expect(response.status).toBe(413);
+    expect(seen).toHaveLength(0);
   });
 
   it("serves RFC 9728 Protected Resource Metadata at the endpoint's well-known path", async () => {
