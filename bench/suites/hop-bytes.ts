@@ -6,8 +6,8 @@
  *
  *   node --conditions=source --import tsx bench/suites/hop-bytes.ts [--out=bench/results/hop-bytes.md]
  *
- * Exits non-zero when a hop with three capabilities is over 1 KiB (DESIGN.md: "keep a hop ≤ 1 KiB
- * with three capabilities, so a depth-8 chain fits an 8 KiB header").
+ * Reports (never asserts) whether a hop with three capabilities is within 1 KiB (DESIGN.md: "keep a
+ * hop ≤ 1 KiB with three capabilities, so a depth-8 chain fits an 8 KiB header").
  */
 import { writeFileSync } from "node:fs";
 import { AgentKeyPair, BatonAgent, BatonOperator } from "@baton/client";
@@ -176,8 +176,7 @@ function median(values: readonly number[]): number {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const out = process.argv.find((arg) => arg.startsWith("--out="))?.slice("--out=".length);
-  const { markdown, ok } = await measureHopBytes();
+  const { markdown } = await measureHopBytes();
   process.stdout.write(`${markdown}\n`);
   if (out !== undefined) writeFileSync(out, `${markdown}\n`);
-  if (!ok) process.exitCode = 1;
 }

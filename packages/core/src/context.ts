@@ -3,6 +3,7 @@
  * proof accepted anywhere is never accepted again) and one signature cache. Built once per
  * service (or per test) from {@link UseCasePorts}.
  */
+import type { AccessAnswer, AccessQuestion } from "@baton/policy";
 import type {
   AppendOutcome,
   ChainLinkStatus,
@@ -68,11 +69,20 @@ const STATUS_RESERVATION = 64;
 /** Allows everything: the policy when none is given. */
 export const allowAll: PolicyHook = () => ({ decision: "allow" });
 
+/** Denies every chain-less AuthZEN question: the access policy when no set is configured. */
+export const noAccessPolicy = (): AccessAnswer => ({
+  decision: "deny",
+  message:
+    "no access policy set is configured for requests without a delegation chain (set BATON_AUTHZEN_POLICY_DIR)",
+  policies: [],
+});
+
 /** The ports and shared caches every use case takes as its first argument. */
 export class UseCaseContext {
   readonly store: Store;
   readonly keys: TokenKeys;
   readonly policy: PolicyHook;
+  readonly accessPolicy: (question: AccessQuestion) => AccessAnswer;
   readonly clock: () => number;
   readonly logger: DiagnosticLogger;
   readonly settings: UseCaseSettings;
@@ -88,6 +98,7 @@ export class UseCaseContext {
     this.store = ports.store;
     this.keys = ports.keys;
     this.policy = ports.policy ?? allowAll;
+    this.accessPolicy = ports.accessPolicy ?? noAccessPolicy;
     this.clock = ports.clock;
     this.logger = ports.logger;
     this.settings = ports.settings;

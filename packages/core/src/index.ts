@@ -107,6 +107,13 @@ export type { ActingParty } from "./use-cases/acting-party.ts";
 export { type Completed, complete } from "./use-cases/complete.ts";
 export { type ApprovalAnswer, decideApproval } from "./use-cases/decide-approval.ts";
 export { type Delegated, type DelegationRequest, delegate } from "./use-cases/delegate.ts";
+export {
+  type AccessEvaluation,
+  type AccessVerdict,
+  batonResource,
+  evaluateAccess,
+  type ForwardedProof,
+} from "./use-cases/evaluate-access.ts";
 export { type Granted, type GrantRequest, grant } from "./use-cases/grant.ts";
 export {
   type AgentRegistration,

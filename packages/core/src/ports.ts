@@ -3,6 +3,7 @@
  * store; a later step makes the port asynchronous, and the use cases only gain `await`s), the
  * signing keys, the runtime policy, the clock and a diagnostic logger.
  */
+import type { AccessAnswer, AccessQuestion } from "@baton/policy";
 import type { Store } from "@baton/store/contract";
 import type { SigningKey } from "@baton/token";
 import type { ChainEnvironment, PolicyHook } from "@baton/verifier";
@@ -52,6 +53,11 @@ export interface UseCasePorts {
   readonly keys: TokenKeys;
   /** Runtime policy consulted at delegation and use time; allow-all when absent. */
   readonly policy?: PolicyHook | undefined;
+  /**
+   * The access policy for OpenID AuthZEN questions that carry no chain; denies them all when
+   * absent (no set configured).
+   */
+  readonly accessPolicy?: ((question: AccessQuestion) => AccessAnswer) | undefined;
   /** Seconds since the epoch. */
   readonly clock: () => number;
   readonly logger: DiagnosticLogger;

@@ -1,4 +1,15 @@
 export {
+  ACCESS_ENTITIES_FILE,
+  type AccessAnswer,
+  type AccessEntity,
+  type AccessPolicySet,
+  type AccessPolicySources,
+  type AccessQuestion,
+  cedarValue,
+  compileAccessPolicySet,
+  loadAccessPolicySet,
+} from "./access-policy-set.ts";
+export {
   type CedarPolicySet,
   type CompilePolicySetOptions,
   type CompileResult,

@@ -15,6 +15,7 @@ import { oauthErrorFrom, oauthErrorResponse, oauthServerError } from "./oauth-er
 import type { ServiceApp, ServiceEnv } from "./openapi.ts";
 import { type ProblemCode, ProblemError, problemResponse } from "./problem.ts";
 import { registerAgentRoutes } from "./routes/agent-routes.ts";
+import { registerAuthzenRoutes } from "./routes/authzen-routes.ts";
 import { registerGraphRoutes } from "./routes/graph-routes.ts";
 import { registerInvestigationRoutes } from "./routes/investigation-routes.ts";
 import { registerOAuthRoutes, TOKEN_ENDPOINT_PATH } from "./routes/oauth-routes.ts";
@@ -29,6 +30,8 @@ import { problemOf } from "./use-case-answers.ts";
 export type { AppConfig, AppDeps } from "./service-context.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** What an AuthZEN PEP may send as X-Request-ID and have echoed (AuthZEN 1.0 requires the echo). */
+const ECHOED_REQUEST_ID = /^[\x21-\x7e](?:[\x20-\x7e]{0,254}[\x21-\x7e])?$/;
 
 function validationMessage(error: unknown): string {
   const issues = (
@@ -173,7 +176,12 @@ export function createApp(deps: AppDeps): ServiceApp {
     c.set("requestId", requestId);
     const started = performance.now();
     await next();
-    c.header("x-request-id", requestId);
+    // AuthZEN PEPs correlate by their own ids, whatever their shape; the log keeps a safe one.
+    const echoed =
+      incoming !== undefined && c.req.path.startsWith("/access/") && ECHOED_REQUEST_ID.test(incoming)
+        ? incoming
+        : requestId;
+    c.header("x-request-id", echoed);
     ctx.logger.info(
       {
         requestId,
@@ -222,6 +230,7 @@ export function createApp(deps: AppDeps): ServiceApp {
   registerAgentRoutes(app, ctx);
   registerToolServerRoutes(app, ctx);
   registerOAuthRoutes(app, ctx);
+  registerAuthzenRoutes(app, ctx);
   registerInvestigationRoutes(app, ctx);
   registerGraphRoutes(app, ctx);
   registerInspector(app);

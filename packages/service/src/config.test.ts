@@ -117,6 +117,20 @@ describe("loadConfig", () => {
       expect(settingOf(() => loadConfig({}, ["--policy-dir"]))).toBe("--policy-dir");
     });
 
+    test("read the AuthZEN access policy directory from BATON_AUTHZEN_POLICY_DIR or --authzen-policy-dir", () => {
+      expect(loadConfig({}).authzenPolicyDir).toBeUndefined();
+      expect(loadConfig({ BATON_AUTHZEN_POLICY_DIR: "/etc/baton/authzen" }).authzenPolicyDir).toBe(
+        "/etc/baton/authzen",
+      );
+      expect(
+        loadConfig({ BATON_AUTHZEN_POLICY_DIR: "/from/env" }, ["--authzen-policy-dir", "/from/flag"])
+          .authzenPolicyDir,
+      ).toBe("/from/flag");
+      expect(settingOf(() => loadConfig({ BATON_AUTHZEN_POLICY_DIR: "a\0b" }))).toBe(
+        "BATON_AUTHZEN_POLICY_DIR",
+      );
+    });
+
     test("refuse a zone that is not an IANA time zone, naming the setting", () => {
       for (const zone of ["Mars/Olympus_Mons", "Europe/Pariss", "not a zone", "UTC+25"]) {
         expect({ zone, setting: settingOf(() => loadConfig({ BATON_POLICY_ZONE: zone })) }).toEqual({

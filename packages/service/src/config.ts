@@ -52,6 +52,11 @@ export interface ServiceConfig {
   readonly policyDir?: string | undefined;
   /** IANA zone for policy's local time and business hours. Default `UTC`. */
   readonly policyZone?: string;
+  /**
+   * Directory of `*.cedar` access policies (and an optional `entities.json`) deciding OpenID
+   * AuthZEN questions that carry no delegation chain; undefined: such questions are denied.
+   */
+  readonly authzenPolicyDir?: string | undefined;
   /** How long a step-up approval request stays open, and an approval stays usable, in seconds. */
   readonly approvalTtl?: number;
   /** Most pending step-up approval requests one delegation may have open at once. Default 20. */
@@ -95,6 +100,7 @@ const SETTINGS = {
   logLevel: { env: "BATON_LOG_LEVEL", flag: "--log-level" },
   policyDir: { env: "BATON_POLICY_DIR", flag: "--policy-dir" },
   policyZone: { env: "BATON_POLICY_ZONE", flag: "--policy-zone" },
+  authzenPolicyDir: { env: "BATON_AUTHZEN_POLICY_DIR", flag: "--authzen-policy-dir" },
   approvalTtl: { env: "BATON_APPROVAL_TTL", flag: "--approval-ttl" },
   maxPendingApprovals: { env: "BATON_MAX_PENDING_APPROVALS", flag: "--max-pending-approvals" },
   kekFile: { env: "BATON_KEK_FILE", flag: "--kek-file" },
@@ -257,6 +263,9 @@ export function loadConfig(
   const policyDirSetting = raw("policyDir");
   if (policyDirSetting?.value.includes("\0"))
     throw new ConfigError(policyDirSetting.label, "must be a directory path");
+  const authzenPolicyDirSetting = raw("authzenPolicyDir");
+  if (authzenPolicyDirSetting?.value.includes("\0"))
+    throw new ConfigError(authzenPolicyDirSetting.label, "must be a directory path");
   const zoneSetting = raw("policyZone");
   const policyZone = zoneSetting?.value ?? CONFIG_DEFAULTS.policyZone;
   if (!isKnownZone(policyZone)) {
@@ -292,6 +301,7 @@ export function loadConfig(
     logLevel: logLevel as LogLevel,
     policyDir: policyDirSetting?.value,
     policyZone,
+    authzenPolicyDir: authzenPolicyDirSetting?.value,
     approvalTtl,
     maxPendingApprovals,
     statusLists,
@@ -362,9 +372,11 @@ export function configUsage(): string {
     const fallback =
       name === "policyDir"
         ? "the shipped default set"
-        : name === "kekFile"
-          ? "<db>.kek, created owner-only"
-          : (CONFIG_DEFAULTS as Record<string, unknown>)[name];
+        : name === "authzenPolicyDir"
+          ? "none: chain-less AuthZEN requests are denied"
+          : name === "kekFile"
+            ? "<db>.kek, created owner-only"
+            : (CONFIG_DEFAULTS as Record<string, unknown>)[name];
     lines.push(
       `  ${spec.flag.padEnd(26)} ${spec.env.padEnd(30)} ${fallback === undefined ? "" : String(fallback)}`,
     );

@@ -6,7 +6,13 @@
 import { statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
-import { createCedarPolicy, type WatchedPolicySet, watchPolicySet } from "@baton/policy";
+import {
+  type AccessPolicySet,
+  createCedarPolicy,
+  loadAccessPolicySet,
+  type WatchedPolicySet,
+  watchPolicySet,
+} from "@baton/policy";
 import type { SigningKeyStore, Store } from "@baton/store";
 import type { PolicyHook } from "@baton/verifier";
 import { type ServerType, serve } from "@hono/node-server";
@@ -150,6 +156,19 @@ export async function startServer(
       "policy set loaded",
     );
   }
+  let accessPolicy: AccessPolicySet | undefined;
+  if (config.authzenPolicyDir !== undefined) {
+    const loaded = loadAccessPolicySet(config.authzenPolicyDir);
+    if (!loaded.ok) {
+      watched?.close();
+      throw loaded.error;
+    }
+    accessPolicy = loaded.value;
+    logger.info(
+      { policies: accessPolicy.ids, dir: config.authzenPolicyDir },
+      "AuthZEN access policy set loaded",
+    );
+  }
   const warn = (message: string) => logger.warn(message);
   let store: Store & SigningKeyStore;
   try {
@@ -203,6 +222,7 @@ export async function startServer(
     signingKeys: prepared.signingKeys,
     logger,
     policy,
+    ...(accessPolicy === undefined ? {} : { accessPolicy: accessPolicy.evaluate }),
   });
   handler = (request) => app.fetch(request);
   print(url);

@@ -3,6 +3,7 @@
  * (@baton/core holds the rules; routes parse, call a use case and map its answer).
  */
 import { UseCaseContext } from "@baton/core";
+import type { AccessAnswer, AccessQuestion } from "@baton/policy";
 import type { Store } from "@baton/store";
 import type { PolicyHook } from "@baton/verifier";
 import type { Logger } from "pino";
@@ -25,6 +26,11 @@ export interface AppDeps {
    * passes the Cedar set from `BATON_POLICY_DIR`, or the shipped default set).
    */
   readonly policy?: PolicyHook;
+  /**
+   * The access policy for AuthZEN questions without a chain; they are all denied when absent
+   * (`startServer` passes the set from `BATON_AUTHZEN_POLICY_DIR` when it is configured).
+   */
+  readonly accessPolicy?: (question: AccessQuestion) => AccessAnswer;
 }
 
 /** Per-app state shared by the routes. */
@@ -45,6 +51,7 @@ export class ServiceContext {
       store: deps.store,
       keys: deps.signingKeys,
       policy: deps.policy,
+      accessPolicy: deps.accessPolicy,
       clock: deps.clock,
       logger: deps.logger,
       settings: deps.config,

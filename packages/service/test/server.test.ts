@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyPairKeyObjectResult } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,6 +61,23 @@ describe("startServer", () => {
     await expect(started).rejects.toThrow(`the directory ${missing} does not exist`);
     await expect(started).rejects.toThrow(`mkdir -p ${missing}`);
     expect(existsSync(join(dir, "typo"))).toBe(false);
+    expect(lines).toEqual([]);
+  });
+
+  test("refuses to start with an AuthZEN access policy set that does not load, naming the file", async () => {
+    const policies = join(dir, "authzen");
+    mkdirSync(policies);
+    writeFileSync(join(policies, "broken.cedar"), "permit (principal, action, resource);");
+    const config = loadConfig({ BATON_DB: join(dir, "x.db"), BATON_AUTHZEN_POLICY_DIR: policies }, [
+      "--port",
+      "0",
+    ]);
+    const lines: string[] = [];
+    const started = startServer(config, { print: (line) => lines.push(line), logger: silent });
+    await expect(started).rejects.toMatchObject({
+      code: "policy_id_missing",
+      file: join(policies, "broken.cedar"),
+    });
     expect(lines).toEqual([]);
   });
 

@@ -1,6 +1,11 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
+import {
+  decodeBase64url,
+  decodeBase64urlPortable,
+  encodeBase64url,
+  isBase64urlOfLength,
+} from "./base64url.ts";
 
 describe("base64url", () => {
   it("encodes without padding in the URL-safe alphabet", () => {
@@ -86,5 +91,29 @@ describe("base64url", () => {
   ])("accepts a text only when it is the one encoding of the bytes it decodes to", (text) => {
     const bytes = decodeBase64url(text);
     if (bytes !== undefined) expect(encodeBase64url(bytes)).toBe(text);
+  });
+
+  const base64urlish = fc.string({
+    unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= .\u00c0"),
+    maxLength: 300,
+  });
+  test.prop([fc.oneof(base64urlish, fc.uint8Array({ minLength: 40, maxLength: 300 }).map(encodeBase64url))], {
+    numRuns: 2000,
+  })("decides exactly as the portable decoder, on long text (the native path) as on short", (text) => {
+    expect(decodeBase64url(text)).toEqual(decodeBase64urlPortable(text));
+  });
+
+  it("refuses on the native path what the portable decoder refuses: junk, padding, trailing bits", () => {
+    const long = encodeBase64url(new Uint8Array(100).fill(9));
+    expect(long.length).toBeGreaterThanOrEqual(64);
+    for (const text of [
+      `${long.slice(0, 60)}+${long.slice(61)}`,
+      `${long}==`,
+      `${long.slice(0, -1)}B`,
+      `${long}AAA`,
+    ]) {
+      expect(decodeBase64url(text)).toBeUndefined();
+      expect(decodeBase64urlPortable(text)).toBeUndefined();
+    }
   });
 });

@@ -36,6 +36,13 @@ export function encodeBase64url(bytes: Uint8Array): string {
   return text;
 }
 
+/** `Buffer`, where the runtime has one (Node, Bun): its native decoder is several times faster. */
+const nativeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: "base64url"): Uint8Array } })
+  .Buffer;
+const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/;
+/** Below this length the plain loop is as fast as a call into the runtime. */
+const NATIVE_FROM_LENGTH = 64;
+
 /**
  * Decodes unpadded base64url, or returns undefined when the text is not the one canonical
  * encoding of some bytes: padding, characters outside the alphabet, an impossible length, or
@@ -43,6 +50,18 @@ export function encodeBase64url(bytes: Uint8Array): string {
  * signed token gets several spellings).
  */
 export function decodeBase64url(text: string): Uint8Array | undefined {
+  if (nativeBuffer === undefined || text.length < NATIVE_FROM_LENGTH) return decodeBase64urlPortable(text);
+  const rest = text.length % 4;
+  // Buffer is lenient (it skips junk and ignores trailing bits), so canonical form is checked first.
+  if (rest === 1 || !ALPHABET_ONLY.test(text)) return undefined;
+  const last = valueAt(text, text.length - 1);
+  if ((rest === 2 && (last & 15) !== 0) || (rest === 3 && (last & 3) !== 0)) return undefined;
+  const decoded = nativeBuffer.from(text, "base64url");
+  return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+}
+
+/** {@link decodeBase64url} in plain JavaScript, for runtimes without `Buffer` and short text. */
+export function decodeBase64urlPortable(text: string): Uint8Array | undefined {
   const rest = text.length % 4;
   if (rest === 1) return undefined;
   const whole = text.length - rest;

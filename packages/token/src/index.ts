@@ -17,7 +17,12 @@ export {
   isChainScheme,
   parseAuthorization,
 } from "./authorization.ts";
-export { decodeBase64url, encodeBase64url, isBase64urlOfLength } from "./base64url.ts";
+export {
+  decodeBase64url,
+  decodeBase64urlPortable,
+  encodeBase64url,
+  isBase64urlOfLength,
+} from "./base64url.ts";
 export {
   CHAIN_SEPARATOR,
   type ChainLimits,
