@@ -20,5 +20,8 @@ export default defineConfig({
     // Property and end-to-end suites do real crypto and real I/O; give them room without hiding hangs.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // eventsource-parser (under the MCP SDKs' clients) publishes a `source` condition of its own,
+    // pointing at TypeScript; inlined with the SDKs, Vite transforms it instead of Node refusing `.ts`.
+    server: { deps: { inline: [/@modelcontextprotocol\//, "eventsource-parser"] } },
   },
 });

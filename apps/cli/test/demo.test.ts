@@ -32,6 +32,22 @@ describe("baton demo", () => {
     expect(leafDid).not.toBe("");
   });
 
+  test("--mcp plays the MCP scene: filtered tools/list, per-call refusals, revalidation, revocation", async () => {
+    const result = await baton(["demo", "--mcp", "--db", "demo-mcp.db"], { cwd: temp.dir });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(EXIT_CODES.ok);
+    for (const outcome of [
+      "tools/list is filtered: read_issues, create_issue",
+      "read_issues globex/web: action_not_permitted (tool error result)",
+      "create_issue priority 5 (lim max 3): action_not_permitted",
+      "read_issues after revalidation: allowed",
+      "read_issues after revocation: revoked (HTTP 401)",
+      "audit log verified",
+    ])
+      expect(result.stdout).toContain(outcome);
+    expect(result.stdout).not.toContain("UNEXPECTED");
+  });
+
   test("leaves a database that the investigation commands read", async () => {
     const trace = await baton(["trace", `--did=${leafDid}`, "--db", db, "--json"]);
     expect(trace.code).toBe(EXIT_CODES.ok);

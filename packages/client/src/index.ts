@@ -17,3 +17,4 @@ export {
   type TaskHours,
 } from "./baton-operator.ts";
 export { createDpopProof, type DpopProofOptions } from "./dpop-proof.ts";
+export { type McpFetch, mcpFetch } from "./mcp-fetch.ts";

@@ -93,6 +93,7 @@ export {
   type ArgumentLimit,
   type ArgumentLimits,
   allows,
+  allowsAction,
   type Call,
   type Capability,
   capsCover,

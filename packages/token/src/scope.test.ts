@@ -2,6 +2,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import {
   allows,
+  allowsAction,
   type Call,
   type Capability,
   capsCover,
@@ -885,6 +886,23 @@ describe("scope algebra properties", () => {
       if (covers(parent, child) && modelAllows(child, call)) expect(modelAllows(parent, call)).toBe(true);
     },
   );
+
+  test.prop([capability.chain((c) => callNear(c).map((call) => ({ c, call })))], { numRuns: 1000 })(
+    "allowsAction (what an MCP tools/list shows) is true for every action allows lets through",
+    ({ c, call }) => {
+      if (allows([c], call)) expect(allowsAction([c], call.action)).toBe(true);
+    },
+  );
+
+  it("allowsAction is false for an action no capability's pattern names, and for a wildcard", () => {
+    const caps = [
+      unwrap(parseCapability({ act: "repo.issues.*", res: "repo:acme/**", lim: { n: { max: 1 } } })),
+    ];
+    expect(allowsAction(caps, "repo.issues.create")).toBe(true);
+    expect(allowsAction(caps, "repo.issues")).toBe(false);
+    expect(allowsAction(caps, "repo.admin.delete")).toBe(false);
+    expect(allowsAction(caps, "repo.*")).toBe(false);
+  });
 
   test.prop([capability, capability, randomCall], { numRuns: 1000 })(
     "soundness holds for independently drawn capabilities too",

@@ -346,6 +346,16 @@ export function parseCall(call: Call): Result<Call> {
 }
 
 /**
+ * True when one of `caps` could allow `action` on some resource with some arguments: for showing
+ * what a chain may call (an MCP `tools/list`), never for deciding a call, which `allows` does.
+ */
+export function allowsAction(caps: readonly Capability[], action: string): boolean {
+  const concrete = parseActionPattern(action, "action", false);
+  if (!concrete.ok) return false;
+  return caps.some((capability) => segmentsCover(parsed(capability).action, concrete.value));
+}
+
+/**
  * True when one of `caps` allows the concrete call. A limited argument that is missing, or of
  * the wrong type, fails closed. A call that is not canonical is never allowed.
  *

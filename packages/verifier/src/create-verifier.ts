@@ -47,8 +47,26 @@ export interface VerifyRequest extends Presentation {
   readonly now?: number;
 }
 
+/** A request that names no call: only who presents the chain is checked. */
+export interface AuthenticateRequest {
+  readonly chain: string;
+  readonly proof?: string | undefined;
+  readonly method: string;
+  readonly url: string;
+  readonly now?: number;
+}
+
+/** Stands in for the call an authentication names none of; never compared with a capability. */
+const NO_CALL = { action: "baton.authenticate", resource: "baton:presenter" } as const;
+
 export interface Verifier {
   verify(request: VerifyRequest): Promise<Decision>;
+  /**
+   * Every check of `verify` but the call's: each hop (signatures, links, time, revocation,
+   * revalidation), the audience and the DPoP proof (accepted once). Capabilities and policy are
+   * not consulted: for requests that name no call (an MCP `initialize` or `tools/list`).
+   */
+  authenticate(request: AuthenticateRequest): Promise<Decision>;
   /** The verifier's clock, in seconds: what decisions are made (and reported) at. */
   now(): number;
   readonly signatureCache: SignatureCache;
@@ -177,7 +195,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
           : undefined;
       });
 
-  const verifyOnce = (request: VerifyRequest, replays: ReplayCache): Promise<Decision> => {
+  const verifyOnce = (
+    request: VerifyRequest,
+    replays: ReplayCache,
+    checkCall: boolean,
+  ): Promise<Decision> => {
     const now = request.now ?? clock();
     return verifyPresentationAsync(request, {
       now,
@@ -192,26 +214,27 @@ export function createVerifier(options: VerifierOptions): Verifier {
       replayCache: replays,
       proofMaxAgeSeconds: proofMaxAge,
       policy: options.policy,
+      checkCall,
     });
   };
 
-  const decide = async (request: VerifyRequest): Promise<Decision> => {
+  const decide = async (request: VerifyRequest, checkCall = true): Promise<Decision> => {
     // With a source that may load views on demand, remember the proof this pass accepts (only
     // then: the feed's hot path allocates nothing more).
     const firstPass =
       revocations.refreshForUnknown === undefined ? undefined : new RequestReplayView(replayCache);
     const replays = firstPass ?? replayCache;
-    let decision = await verifyOnce(request, replays);
+    let decision = await verifyOnce(request, replays, checkCall);
     const unknownKey = decision.reasons.some((reason) => reason.code === "unknown_key");
     // A rotated key shows up as an unknown kid; look once (rate-limited), then decide again.
     if (unknownKey && keys.refreshForUnknownKey !== undefined && (await keys.refreshForUnknownKey())) {
-      decision = await verifyOnce(request, replays);
+      decision = await verifyOnce(request, replays, checkCall);
     }
     if (firstPass === undefined) return decision;
     const unknownStatus = decision.reasons.some((reason) => reason.code === "revocation_unknown");
     // A status list no hop's token had needed before: load it once (rate-limited), then decide again.
     if (unknownStatus && (await revocations.refreshForUnknown?.())) {
-      decision = await verifyOnce(request, new RequestReplayView(replayCache, firstPass.accepted));
+      decision = await verifyOnce(request, new RequestReplayView(replayCache, firstPass.accepted), checkCall);
     }
     return decision;
   };
@@ -222,6 +245,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // revocation source, a bug) refuses the call rather than reaching the tool server's handler.
       try {
         return await decide(request);
+      } catch (error) {
+        return internalDeny(error);
+      }
+    },
+    async authenticate(request) {
+      try {
+        return await decide({ ...request, ...NO_CALL }, false);
       } catch (error) {
         return internalDeny(error);
       }

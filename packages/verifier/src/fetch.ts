@@ -124,7 +124,7 @@ function checkPublicOrigin(value: unknown): string {
  * A decision the gate makes on its own, before the verifier is consulted. One place, so a field
  * added to `Decision` is added here once.
  */
-function refusal(code: ReasonCode, message: string): Decision {
+export function refusal(code: ReasonCode, message: string): Decision {
   return {
     decision: "deny",
     reasons: [{ hop: null, code, message }],
@@ -140,14 +140,35 @@ function refusal(code: ReasonCode, message: string): Decision {
  * its description, and the proof algorithms accepted. A request with no credentials at all gets
  * the bare challenge (RFC 6750 §3.1).
  */
-function dpopChallenge(error: string | undefined, code: string): string {
+function dpopChallenge(error: string | undefined, code: string, resourceMetadata?: string): string {
   const algs = `algs="${DPOP_CHALLENGE_ALGS}"`;
-  if (error === undefined) return `${CHAIN_SCHEME} ${algs}`;
-  return `${CHAIN_SCHEME} error="${error}", error_description="${code}", ${algs}`;
+  // RFC 9728 §5.1: where a client finds this resource's metadata (the MCP servers' discovery).
+  const metadata = resourceMetadata === undefined ? "" : `, resource_metadata="${resourceMetadata}"`;
+  if (error === undefined) return `${CHAIN_SCHEME} ${algs}${metadata}`;
+  return `${CHAIN_SCHEME} error="${error}", error_description="${code}", ${algs}${metadata}`;
 }
 
-/** RFC 9457 problem+json with a `DPoP` challenge, for a decision that is not an allow. */
-function problem(decision: Decision, { noCredentials = false, badRequest = false } = {}): Response {
+/** How `problem` answers: what the request lacked, and where the resource's metadata is. */
+export interface ProblemOptions {
+  /** The request carried no credentials at all: the bare challenge (RFC 6750 §3.1). */
+  readonly noCredentials?: boolean;
+  /** The call itself is malformed: 400 `invalid_request`. */
+  readonly badRequest?: boolean;
+  /** The RFC 9728 Protected Resource Metadata URL, named in the challenge. */
+  readonly resourceMetadata?: string;
+  /** Members added to the problem body (an MCP step-up names the approval it needs). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * RFC 9457 problem+json with a `DPoP` challenge, for a decision that is not an allow: 401 when
+ * the credentials fail, 403 `insufficient_scope` when they are good but do not reach the call
+ * (a step-up included), 400 for a malformed call.
+ */
+export function problem(
+  decision: Decision,
+  { noCredentials = false, badRequest = false, resourceMetadata, extra }: ProblemOptions = {},
+): Response {
   const first: Reason | undefined = decision.reasons[0];
   const forbidden = decision.reasons.every((reason) => FORBIDDEN_CODES.has(reason.code));
   const status = badRequest ? 400 : forbidden ? 403 : 401;
@@ -159,7 +180,11 @@ function problem(decision: Decision, { noCredentials = false, badRequest = false
       : proofRefused
         ? "invalid_dpop_proof"
         : "invalid_token";
-  const challenge = dpopChallenge(noCredentials ? undefined : error, first?.code ?? "denied");
+  const challenge = dpopChallenge(
+    noCredentials ? undefined : error,
+    first?.code ?? "denied",
+    resourceMetadata,
+  );
   return new Response(
     JSON.stringify({
       type: `urn:baton:reason:${first?.code ?? "denied"}`,
@@ -170,12 +195,30 @@ function problem(decision: Decision, { noCredentials = false, badRequest = false
       decision: decision.decision,
       reasons: decision.reasons,
       task: decision.task,
+      ...extra,
     }),
     {
       status,
       headers: { "content-type": "application/problem+json", "www-authenticate": challenge },
     },
   );
+}
+
+/**
+ * The chain an `Authorization` header value presents ("" for none: the verifier refuses that), or
+ * the refusal of a chain sent as a bearer token: a chain is DPoP-bound, and without its proof's
+ * binding it is refused before it is read (RFC 9449 §7.1; issue 17), however valid it is.
+ */
+export function chainFrom(authorization: string): string | Decision {
+  const credentials = parseAuthorization(authorization === "" ? undefined : authorization);
+  if (credentials.ok && credentials.value.scheme === "bearer") {
+    return refusal(
+      "pop_missing",
+      `send the chain as Authorization: ${CHAIN_SCHEME} <chain> with a DPoP proof; a chain is never a bearer token`,
+    );
+  }
+  // Anything but exactly one `DPoP <token68>` presents no chain.
+  return credentials.ok && isChainScheme(credentials.value.scheme) ? credentials.value.credentials : "";
 }
 
 /**
@@ -257,20 +300,11 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
     // Out-of-bounds args are refused by the verifier; digesting them first could exhaust the stack.
     if (callFieldProblem("args", args) === undefined) digest = argsDigest(args);
     const authorization = request.headers.get("authorization") ?? "";
-    const credentials = parseAuthorization(authorization === "" ? undefined : authorization);
-    // A chain is DPoP-bound: sent as a bearer token it comes without its proof's binding, and is
-    // refused before it is read (RFC 9449 §7.1; issue 17), however valid it is.
-    if (credentials.ok && credentials.value.scheme === "bearer") {
-      const decision = refusal(
-        "pop_missing",
-        `send the chain as Authorization: ${CHAIN_SCHEME} <chain> with a DPoP proof; a chain is never a bearer token`,
-      );
-      report(decision);
-      return problem(decision);
+    const chain = chainFrom(authorization);
+    if (typeof chain !== "string") {
+      report(chain);
+      return problem(chain);
     }
-    // Anything but exactly one `DPoP <token68>` presents no chain, and the verifier refuses that.
-    const chain =
-      credentials.ok && isChainScheme(credentials.value.scheme) ? credentials.value.credentials : "";
     const decision = await verifier.verify({
       chain,
       proof: request.headers.get("dpop") ?? undefined,

@@ -2,6 +2,7 @@ export { type ApprovalSubject, approvalCovers, approvalsFor, newApprovalId } fro
 export { argsDigest, canonicalJson } from "./args-digest.ts";
 export { CALL_BOUNDS, type CallBoundsField, callBoundsReason, callFieldProblem } from "./call-bounds.ts";
 export {
+  type AuthenticateRequest,
   createVerifier,
   type Verifier,
   type VerifierOptions,

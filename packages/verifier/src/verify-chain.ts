@@ -371,6 +371,12 @@ export interface RequestEnvironment extends ChainEnvironment {
   /** Skip the proof check entirely; only for offline inspection of a chain, never for serving. */
   readonly skipProof?: boolean;
   readonly policy?: PolicyHook | undefined;
+  /**
+   * `false`: authenticate the presenter only (every hop, audience, proof), without deciding a
+   * call: for requests that name none, such as an MCP session's `initialize` or `tools/list`.
+   * Neither the capabilities nor the policy are consulted then. Default true.
+   */
+  readonly checkCall?: boolean;
 }
 
 /** The request against a verified leaf: audience, then action, resource and arguments. */
@@ -379,6 +385,7 @@ function leafReasons(
   leafIndex: number,
   presentation: Presentation,
   audience: string,
+  checkCall: boolean,
 ): Reason[] {
   const reasons: Reason[] = [];
   if (!leaf.claims.aud.includes("*") && !leaf.claims.aud.includes(audience)) {
@@ -391,7 +398,7 @@ function leafReasons(
     });
   }
   // `allows` refuses a non-canonical call too; only then is it worth telling the two apart.
-  if (!capabilitiesAllow(leaf.claims.cap, presentation)) {
+  if (checkCall && !capabilitiesAllow(leaf.claims.cap, presentation)) {
     const call = parseCall(presentation);
     reasons.push(
       call.ok
@@ -463,12 +470,19 @@ function* verifyPresentationSteps(
     };
   }
   const leafIndex = chain.hops.length - 1;
-  const reasons = leafReasons(chain.hops[leafIndex] as ChainToken, leafIndex, presentation, env.audience);
+  const checkCall = env.checkCall !== false;
+  const reasons = leafReasons(
+    chain.hops[leafIndex] as ChainToken,
+    leafIndex,
+    presentation,
+    env.audience,
+    checkCall,
+  );
   const { actor, proofReasons } = yield* provePresenterSteps(chain, presentation, env);
   reasons.push(...proofReasons);
   if (reasons.length > 0) return { decision: "deny", reasons, chain: entries, task, actor, presented };
   const allowed: Decision = { decision: "allow", reasons: [], chain: entries, task, actor, presented };
-  return policyDecision(chain.hops, presentation, env, allowed);
+  return checkCall ? policyDecision(chain.hops, presentation, env, allowed) : allowed;
 }
 
 /**
