@@ -24,6 +24,10 @@ export interface PolicyResults {
   readonly cedarHook: Summary;
   readonly cedarAllow: Summary;
   readonly cedarStepUp: Summary;
+  /** The same allow, with Cedar also checking each request against the schema (the old default). */
+  readonly cedarAllowValidated: Summary;
+  /** Per round (validated, unvalidated, validated, …): unvalidated median ÷ validated median. */
+  readonly validationRatios: readonly number[];
 }
 
 export function measurePolicy(quick: boolean): PolicyResults {
@@ -31,6 +35,9 @@ export function measurePolicy(quick: boolean): PolicyResults {
   if (!loaded.ok)
     throw new Error(`policy bench: the shipped policy set does not load: ${loaded.error.message}`);
   const cedar = createCedarPolicy(loaded.value);
+  const validating = loadPolicySet({ validateRequests: true });
+  if (!validating.ok) throw new Error(`policy bench: ${validating.error.message}`);
+  const cedarValidated = createCedarPolicy(validating.value);
   const chain = benchChain(5);
   const keys = staticKeys(jwks);
   const allowAll: PolicyHook = () => ({ decision: "allow" });
@@ -78,13 +85,21 @@ export function measurePolicy(quick: boolean): PolicyResults {
     args: {},
     context: { reversible, sensitivity: "low" },
   });
-  const evaluate = (context: PolicyContext, expected: string) =>
+  const evaluate = (context: PolicyContext, expected: string, hook = cedar, n = samples) =>
     measureSync(
       () => {
-        if (cedar(context).decision !== expected) throw new Error(`policy bench: expected ${expected}`);
+        if (hook(context).decision !== expected) throw new Error(`policy bench: expected ${expected}`);
       },
-      { samples, batch: 10 },
+      { samples: n, batch: 10 },
     );
+  // Per-request schema validation on and off, interleaved in rounds: the ratio is per round.
+  const validationRatios: number[] = [];
+  let cedarAllowValidated = evaluate(question(true), "allow", cedarValidated, 50);
+  for (let round = 0; round < (quick ? 3 : 7); round++) {
+    cedarAllowValidated = evaluate(question(true), "allow", cedarValidated, samples / 3);
+    const plain = evaluate(question(true), "allow", cedar, samples / 3);
+    validationRatios.push(plain.medianUs / cedarAllowValidated.medianUs);
+  }
   const withoutEnv = environment(undefined);
   const hookEnv = environment(allowAll);
   const cedarEnv = environment(cedar);
@@ -98,6 +113,8 @@ export function measurePolicy(quick: boolean): PolicyResults {
     cedarHook: run(cedarEnv),
     cedarAllow: evaluate(question(true), "allow"),
     cedarStepUp: evaluate(question(false), "step_up"),
+    cedarAllowValidated,
+    validationRatios,
   };
 }
 
@@ -113,6 +130,7 @@ export function policySection(results: PolicyResults): Section {
     rows: [
       ["Cedar evaluation, allow", ...timingCells(results.cedarAllow)],
       ["Cedar evaluation, step_up", ...timingCells(results.cedarStepUp)],
+      ["Cedar evaluation, allow, request also schema-checked", ...timingCells(results.cedarAllowValidated)],
       ["warm depth 5, no policy", ...timingCells(results.without)],
       ["warm depth 5, trivial allow hook", ...timingCells(results.trivialHook)],
       ["warm depth 5, Cedar hook", ...timingCells(results.cedarHook)],
@@ -120,8 +138,18 @@ export function policySection(results: PolicyResults): Section {
     notes: [
       `Hook plumbing (difference of medians, trivial hook − none): ${formatTime(hookOverhead)} per call; within the noise when near zero or negative.`,
       `Cedar on the warm path (difference of medians, Cedar hook − none): ${formatTime(cedarOverhead)} per call.`,
+      `Without the per-request schema check (the default; a property test shows the answers agree), an allow costs ${validationRatios(results)} of one with it (per round, interleaved; median ${median(results.validationRatios).toFixed(2)}).`,
     ],
     targets: [],
     data: results,
   };
+}
+
+function validationRatios(results: PolicyResults): string {
+  return results.validationRatios.map((ratio) => `${ratio.toFixed(2)}×`).join(", ");
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }

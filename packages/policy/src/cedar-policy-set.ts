@@ -32,6 +32,13 @@ export interface CompilePolicySetOptions {
   readonly schema: PolicySource;
   /** IANA zone for `context.local` and business hours. Default `UTC`. */
   readonly zone?: string;
+  /**
+   * Also check each request against the schema while deciding. Default false: the policies are
+   * validated against the schema (strict mode) at load, and every request is built by
+   * `cedarRequest`, whose output a property test proves schema-conforming (the answers with and
+   * without this check agree for arbitrary questions), so checking again per call only costs time.
+   */
+  readonly validateRequests?: boolean;
 }
 
 /** A loaded policy set. `evaluate` is synchronous and does no I/O. */
@@ -216,6 +223,7 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
   const forbidIds = new Set(
     policies.filter((policy) => policy.effect === "forbid").map((policy) => policy.id),
   );
+  const validateRequest = options.validateRequests === true;
   const readUtc = clockIn("UTC");
   const readLocal = clockIn(zone);
 
@@ -225,7 +233,7 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
       ...request,
       preparsedPolicySetId: setName,
       preparsedSchemaName: schemaName,
-      validateRequest: true,
+      validateRequest,
     });
     if (answer.type === "failure") {
       // A request the schema refuses is a bug in the caller or the schema, never a reason to allow.

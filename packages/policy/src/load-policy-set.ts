@@ -24,6 +24,8 @@ export interface LoadPolicySetOptions {
   readonly schemaFile?: string;
   /** IANA zone for local time and business hours. Default `UTC`. */
   readonly zone?: string;
+  /** See `CompilePolicySetOptions.validateRequests`. Default false. */
+  readonly validateRequests?: boolean;
 }
 
 function read(file: string): PolicySource | PolicyLoadError {
@@ -70,5 +72,10 @@ export function loadPolicySet(options: LoadPolicySetOptions = {}): CompileResult
   }
   const schema = read(options.schemaFile ?? DEFAULT_SCHEMA_FILE);
   if (schema instanceof PolicyLoadError) return { ok: false, error: schema };
-  return compilePolicySet({ sources, schema, ...(options.zone === undefined ? {} : { zone: options.zone }) });
+  return compilePolicySet({
+    sources,
+    schema,
+    ...(options.zone === undefined ? {} : { zone: options.zone }),
+    ...(options.validateRequests === undefined ? {} : { validateRequests: options.validateRequests }),
+  });
 }
