@@ -43,6 +43,8 @@ export interface HttpFigure extends ServiceSetup {
   readonly latencyP99Ms: number;
   /** Responses that were not the expected success (201 for a hop, 200 `allow` for a verify). */
   readonly unexpected: number;
+  /** The floor server under the same load, measured right after (SQLite only). */
+  readonly floor?: { readonly perSecond: number; readonly latencyP99Ms: number; readonly unexpected: number };
   readonly non2xx: number;
   readonly errors: number;
 }
@@ -86,6 +88,7 @@ async function startChild(
   sync: "FULL" | "NORMAL" | "server",
   db: string,
   env: Record<string, string> = {},
+  script = "bench/service/child.ts",
 ): Promise<{ child: ChildProcess; url: string; sync: string }> {
   const root = fileURLToPath(new URL("../../", import.meta.url));
   const child = spawn(
@@ -98,7 +101,7 @@ async function startChild(
       "--conditions=source",
       "--import",
       "tsx",
-      path.join(root, "bench/service/child.ts"),
+      path.join(root, script),
     ],
     {
       cwd: root,
@@ -184,17 +187,22 @@ interface Running {
   readonly setup: ServiceSetup;
   /** Every instance's address; the first one's is the public URL of all. */
   readonly urls: readonly string[];
+  /** The floor server (bench/service/floor.ts) with the same durability, where there is one. */
+  readonly floorUrl?: string;
   stop(): Promise<void>;
 }
 
 async function startSqlite(sync: "FULL" | "NORMAL"): Promise<Running> {
   const dir = mkdtempSync(path.join(tmpdir(), "baton-bench-http-"));
   const { child, url } = await startChild(sync, path.join(dir, "baton.db"));
+  const floor = await startChild(sync, "", {}, "bench/service/floor.ts");
   return {
     setup: { backend: "sqlite", sync, instances: 1 },
     urls: [url],
+    floorUrl: floor.url,
     stop: async () => {
       await stopChild(child);
+      await stopChild(floor.child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -329,8 +337,26 @@ export async function measureService(
             unexpected,
             seconds: took,
           } = await runLoad(urls, loads[endpoint], connections, amount);
+          // Then the floor, under the same load right after: the two sides of one round.
+          let floor: HttpFigure["floor"];
+          if (running.floorUrl !== undefined) {
+            const floorUrls = [running.floorUrl];
+            const floorPilot = await runLoad(floorUrls, loads[endpoint], connections, pilotAmount);
+            const floorRate = floorPilot.result.requests.sent / floorPilot.seconds;
+            const floorAmount = Math.min(
+              MAX_REQUESTS_PER_RUN,
+              Math.max(quick ? 100 : 200, Math.round(floorRate * seconds)),
+            );
+            const measured = await runLoad(floorUrls, loads[endpoint], connections, floorAmount);
+            floor = {
+              perSecond: measured.result.requests.sent / measured.seconds,
+              latencyP99Ms: measured.result.latency.p99,
+              unexpected: measured.unexpected,
+            };
+          }
           figures.push({
             ...setup,
+            ...(floor === undefined ? {} : { floor }),
             endpoint,
             connections,
             requests: result.requests.sent,
@@ -381,6 +407,8 @@ export function serviceSection(figures: readonly HttpFigure[]): Section {
       "requests",
       "req/s",
       "vs SQLite FULL",
+      "floor req/s",
+      "÷ floor",
       "p50 latency",
       "p99 latency",
       "unexpected",
@@ -396,6 +424,10 @@ export function serviceSection(figures: readonly HttpFigure[]): Section {
       String(f.requests),
       formatRate(f.perSecond),
       versusSqlite(f),
+      f.floor === undefined ? "" : formatRate(f.floor.perSecond),
+      f.floor === undefined || f.floor.perSecond === 0
+        ? ""
+        : `${Math.round((100 * f.perSecond) / f.floor.perSecond)} %`,
       `${f.latencyP50Ms} ms`,
       `${f.latencyP99Ms} ms`,
       String(f.unexpected),
@@ -403,6 +435,7 @@ export function serviceSection(figures: readonly HttpFigure[]): Section {
       String(f.errors),
     ]),
     notes: [
+      "floor: `bench/service/floor.ts`, a bare @hono/node-server POST handler with the same durability and the same group commit, doing only one Ed25519 verify and one insert per verify, and one verify, one signature and one insert per delegation; measured under the same load right after the service (the two sides of one round). ÷ floor is the service's rate as a share of the floor's.",
       "unexpected counts responses that were not the success asked for (201 for a hop; 200 with decision allow for a verify). Every one of them is a benchmark fault to investigate, not a throughput figure.",
       "Latency is autocannon's (1 ms resolution); requests/s is requests completed ÷ the time from the start to the last response (autocannon's own duration is rounded up to whole seconds).",
       ...(hasPostgres
