@@ -10,8 +10,6 @@ import { ProblemError, type ProblemInit } from "./problem.ts";
 
 /** The realm every challenge names. */
 export const REALM = "baton";
-/** The proof algorithms the service accepts (DESIGN.md: `alg` is `Ed25519` or `EdDSA`). */
-export const DPOP_ALGS = DPOP_CHALLENGE_ALGS;
 
 /** Who may call an endpoint: operator or audience secrets, agents, or both. */
 export type CallerScheme = "bearer" | "agent" | "bearer_or_agent";
@@ -38,7 +36,7 @@ export function challenge(
   const error = (on: "bearer" | "agent") =>
     problem !== "missing" && used === on ? `, error="${problem}"` : "";
   const bearer = `Bearer realm="${REALM}"${error("bearer")}`;
-  const agent = `${CHAIN_SCHEME} realm="${REALM}"${error("agent")}, algs="${DPOP_ALGS}"`;
+  const agent = `${CHAIN_SCHEME} realm="${REALM}"${error("agent")}, algs="${DPOP_CHALLENGE_ALGS}"`;
   if (scheme === "bearer") return bearer;
   if (scheme === "agent") return agent;
   return `${bearer}, ${agent}`;

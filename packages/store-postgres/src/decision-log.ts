@@ -20,15 +20,10 @@ import {
   checkDecisionQuery,
   checkVerifyDecisionLogOptions,
   StoreError,
+  toDecisionRecord,
   verifyDecisionRows,
 } from "@baton/store/adapter-kit";
-import {
-  DECISION_COLUMNS,
-  type DecisionRow,
-  insertDecision,
-  type PgContext,
-  toDecisionRecord,
-} from "./pg-context.ts";
+import { DECISION_COLUMNS, type DecisionRow, insertDecision, type PgContext } from "./pg-context.ts";
 
 /** Rows read per query while verifying, so a large log is not one result set. */
 const VERIFY_PAGE = 10_000;

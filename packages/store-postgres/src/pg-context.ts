@@ -25,11 +25,13 @@ import {
   type CheckedDecision,
   type CheckedToken,
   type DecisionRowFields,
+  decisionDids,
   decisionHash,
   linkStatuses,
-  parseDetail,
+  type StoredDecisionRow,
   StoreError,
   storedSigningKeyJwk,
+  toDecisionRecord,
 } from "@baton/store/adapter-kit";
 import { type Capability, sha256Base64url } from "@baton/token";
 import pg from "pg";
@@ -46,7 +48,7 @@ export interface AgentRow extends Omit<AgentRecord, "jwk"> {
 }
 
 /** A row of `decisions` as {@link DECISION_COLUMNS} reads it. */
-export type DecisionRow = DecisionRowFields & { readonly hash: string };
+export type DecisionRow = StoredDecisionRow;
 
 /** Select list for `delegations d`, aliased to the record's field names. */
 export const DELEGATION_COLUMNS = `d.did as did, d.parent as parent, d.root as root, d.task as task, d.depth as depth,
@@ -105,30 +107,6 @@ export function toTaskRecord(row: Omit<TaskRecord, "hours"> & { hours: string | 
 /** The record of a signing-key row. */
 export function toSigningKeyRecord(row: Omit<SigningKeyRecord, "publicJwk"> & { publicJwk: string }) {
   return { ...row, publicJwk: storedSigningKeyJwk(row.publicJwk) } satisfies SigningKeyRecord;
-}
-
-/** The record of a decision row: reasons and detail parsed back from their stored JSON. */
-export function toDecisionRecord(row: DecisionRow): DecisionRecord {
-  return {
-    ...row,
-    decision: row.decision as DecisionRecord["decision"],
-    reasons: JSON.parse(row.reasons) as DecisionRecord["reasons"],
-    detail: parseDetail(row.detail),
-    actorProven: row.actorProven === null ? null : Boolean(row.actorProven),
-    chain: row.chain === null ? null : (JSON.parse(row.chain) as DecisionRecord["chain"]),
-  };
-}
-
-/**
- * The delegations a decision row is filed under: its own `did`, and the leaf of the chain it
- * presented (whose holder acted).
- */
-export function decisionDids(row: Pick<DecisionRowFields, "did" | "chain">): Set<string> {
-  const dids = new Set<string>();
-  if (row.did !== null) dids.add(row.did);
-  const leaf = row.chain === null ? undefined : (JSON.parse(row.chain) as { did: string | null }[]).at(-1);
-  if (leaf?.did != null) dids.add(leaf.did);
-  return dids;
 }
 
 /** SQLSTATEs after which the whole transaction can simply run again. */

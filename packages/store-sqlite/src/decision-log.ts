@@ -19,14 +19,10 @@ import {
   checkDecisionQuery,
   checkVerifyDecisionLogOptions,
   StoreError,
+  toDecisionRecord,
   verifyDecisionRows,
 } from "@baton/store/adapter-kit";
-import {
-  DECISION_COLUMNS,
-  type DecisionRow,
-  type SqliteContext,
-  toDecisionRecord,
-} from "./sqlite-context.ts";
+import { DECISION_COLUMNS, type DecisionRow, type SqliteContext } from "./sqlite-context.ts";
 
 /** Appends one decision, chained to the last. */
 export function appendDecision(ctx: SqliteContext, input: DecisionInput): Promise<DecisionRecord> {

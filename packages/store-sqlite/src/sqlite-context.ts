@@ -19,12 +19,14 @@ import {
   type CheckedDecision,
   type CheckedToken,
   type DecisionRowFields,
+  decisionDids,
   decisionHash,
   GENESIS_HASH,
   linkStatuses,
-  parseDetail,
+  type StoredDecisionRow,
   StoreError,
   storedSigningKeyJwk,
+  toDecisionRecord,
 } from "@baton/store/adapter-kit";
 import { type Capability, sha256Base64url } from "@baton/token";
 import Database from "better-sqlite3";
@@ -42,7 +44,7 @@ export type Db = BetterSQLite3Database<typeof schema>;
 export type AgentRow = typeof schema.agents.$inferSelect;
 type SigningKeyRow = typeof schema.signingKeys.$inferSelect;
 /** A row of `decisions` as {@link DECISION_COLUMNS} reads it. */
-export type DecisionRow = DecisionRowFields & { readonly hash: string };
+export type DecisionRow = StoredDecisionRow;
 
 /** Select list for `decisions`, aliased to the record's field names. */
 export const DECISION_COLUMNS = `id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
@@ -56,31 +58,6 @@ export function toAgentRecord(row: AgentRow): AgentRecord {
 /** The record of a signing-key row. */
 export function toSigningKeyRecord(row: SigningKeyRow): SigningKeyRecord {
   return { ...row, publicJwk: storedSigningKeyJwk(row.publicJwk) };
-}
-
-/** The record of a decision row: reasons and detail parsed back from their stored JSON. */
-export function toDecisionRecord(row: DecisionRow): DecisionRecord {
-  return {
-    ...row,
-    decision: row.decision as DecisionRecord["decision"],
-    reasons: JSON.parse(row.reasons) as DecisionRecord["reasons"],
-    detail: parseDetail(row.detail),
-    actorProven: row.actorProven === null ? null : Boolean(row.actorProven),
-    chain: row.chain === null ? null : (JSON.parse(row.chain) as DecisionRecord["chain"]),
-  };
-}
-
-/**
- * The delegations a decision row is filed under: its own `did`, and the leaf of the chain it
- * presented (whose holder acted). Not every hop of the chain: a sibling's calls present the shared
- * root too, and must not fill the traces of the root's other branches.
- */
-export function decisionDids(row: Pick<DecisionRowFields, "did" | "chain">): Set<string> {
-  const dids = new Set<string>();
-  if (row.did !== null) dids.add(row.did);
-  const leaf = row.chain === null ? undefined : (JSON.parse(row.chain) as { did: string | null }[]).at(-1);
-  if (leaf?.did != null) dids.add(leaf.did);
-  return dids;
 }
 
 /** The store's error for a failed write: StoreErrors pass through; SQLite's lock and key errors get codes. */

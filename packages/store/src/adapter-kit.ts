@@ -5,6 +5,7 @@
  */
 export * from "./approval-rules.ts";
 export * from "./decision-chain.ts";
+export * from "./decision-rows.ts";
 export * from "./decision-rules.ts";
 export * from "./input-checks.ts";
 export * from "./issuance-rules.ts";

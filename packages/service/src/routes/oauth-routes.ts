@@ -5,9 +5,8 @@
  * refusals and decision records; only the wire format differs (a form in, RFC 6749 JSON out).
  */
 import { delegate } from "@baton/core";
-import { decodeToken, parseTokenPayload, type TokenClaims } from "@baton/token";
+import { DPOP_PROOF_ALGS, decodeToken, parseTokenPayload, type TokenClaims } from "@baton/token";
 import { createRoute } from "@hono/zod-openapi";
-import { DPOP_ALGS } from "../challenges.ts";
 import { OAuthError } from "../oauth-errors.ts";
 import { jsonResponse, type ServiceApp, z } from "../openapi.ts";
 import type { ServiceContext } from "../service-context.ts";
@@ -150,7 +149,7 @@ export function registerOAuthRoutes(app: ServiceApp, ctx: ServiceContext): void 
         response_types_supported: [],
         // Agents prove who they are with their DPoP proof, not as OAuth clients.
         token_endpoint_auth_methods_supported: ["none"],
-        dpop_signing_alg_values_supported: DPOP_ALGS.split(" "),
+        dpop_signing_alg_values_supported: [...DPOP_PROOF_ALGS],
         authorization_details_types_supported: [AUTHORIZATION_DETAILS_TYPE],
       },
       200,
