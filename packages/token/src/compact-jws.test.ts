@@ -57,3 +57,57 @@ describe("decodeCompactJws", () => {
     });
   });
 });
+
+describe("remembering accepted headers", () => {
+  const remembering = () => {
+    const acceptedHeaders = new Map();
+    const checked: string[] = [];
+    const withMemory: CompactJwsRules<JwsRefusal | string> = {
+      ...rules,
+      acceptedHeaders,
+      checkHeader: (header) => {
+        checked.push(String(header.alg));
+        return rules.checkHeader?.(header);
+      },
+    };
+    const decode = (text: string) => {
+      const decoded = decodeCompactJws(text, withMemory);
+      return decoded.ok ? decoded.value.header : decoded.error;
+    };
+    return { acceptedHeaders, checked, decode };
+  };
+
+  it("checks an accepted header once and then knows it by its exact text", () => {
+    const { acceptedHeaders, checked, decode } = remembering();
+    const text = compact('{"alg":"EdDSA","typ":"x"}');
+    expect(decode(text)).toEqual({ alg: "EdDSA", typ: "x" });
+    expect(decode(compact('{"alg":"EdDSA","typ":"x"}', '{"b":2}'))).toEqual({ alg: "EdDSA", typ: "x" });
+    expect(checked).toEqual(["EdDSA"]);
+    expect(acceptedHeaders.size).toBe(1);
+  });
+
+  it("never remembers a refused header: it is refused every time", () => {
+    const { acceptedHeaders, decode } = remembering();
+    const refused = compact('{"alg":"none","typ":"x"}');
+    expect(decode(refused)).toBe("alg");
+    expect(decode(refused)).toBe("alg");
+    expect(decode(compact('{"alg":"EdDSA","alg":"EdDSA"}'))).toMatchObject({ part: "header" });
+    expect(decode(compact('{"alg":"EdDSA","alg":"EdDSA"}'))).toMatchObject({ part: "header" });
+    expect(acceptedHeaders.size).toBe(0);
+  });
+
+  it("still checks the rest of a token whose header it knows", () => {
+    const { decode } = remembering();
+    decode(compact('{"alg":"EdDSA"}'));
+    const short = `${b64('{"alg":"EdDSA"}')}.${b64("{}")}.${Buffer.alloc(63).toString("base64url")}`;
+    expect(decode(short)).toMatchObject({ part: "signature" });
+    expect(decode(`${b64('{"alg":"EdDSA"}')}.${b64("{}")}`)).toMatchObject({ part: "compact" });
+  });
+
+  it("tells apart headers that differ only in spelling", () => {
+    const { decode } = remembering();
+    decode(compact('{"alg":"EdDSA"}'));
+    expect(decode(compact('{"alg":"EdDSA" }'))).toEqual({ alg: "EdDSA" });
+    expect(decode(compact('{"alg":"EdDSB"}'))).toBe("alg");
+  });
+});

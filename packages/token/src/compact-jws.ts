@@ -44,7 +44,16 @@ export interface CompactJwsRules<E> {
   readonly checkHeader?: (header: Readonly<Record<string, JsonValue>>) => E | undefined;
   /** Maps a decoder refusal to the caller's error. */
   readonly refuse: (refusal: JwsRefusal) => E;
+  /**
+   * Headers already decoded and accepted under these rules, by their exact base64url text. The
+   * checks are a pure function of that text, so a known header skips them; every token a key
+   * signs carries the same header, so a verifier sees few distinct ones.
+   */
+  readonly acceptedHeaders?: Map<string, Readonly<Record<string, JsonValue>>>;
 }
+
+/** Most headers remembered per rule set; past it, new headers are checked every time. */
+const MAX_ACCEPTED_HEADERS = 256;
 
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // ignoreBOM keeps a leading U+FEFF in the text, so strict JSON refuses it instead of the decoder
@@ -77,28 +86,12 @@ export function parseJwsObject(
   return ok(parsed.value);
 }
 
-/**
- * Decodes a compact JWS strictly, in this order: size, shape, header encoding, header JSON, header
- * members, the caller's header rules, signature, payload encoding. Nothing is verified here.
- */
-export function decodeCompactJws<E>(compact: string, rules: CompactJwsRules<E>): Result<DecodedJws, E> {
+/** Decodes and checks a header under `rules`; an accepted one is remembered by its text. */
+function decodeHeader<E>(
+  headerPart: string,
+  rules: CompactJwsRules<E>,
+): Result<Readonly<Record<string, JsonValue>>, E> {
   const refuse = (refusal: JwsRefusal) => fail(rules.refuse(refusal));
-  if (compact.length > rules.maxBytes) {
-    return refuse({
-      problem: "too_large",
-      part: "compact",
-      message: `the JWS is ${compact.length} bytes; the limit is ${rules.maxBytes}`,
-    });
-  }
-  if (!COMPACT.test(compact)) {
-    return refuse({
-      problem: "malformed",
-      part: "compact",
-      message: "a compact JWS is three base64url parts joined by dots",
-    });
-  }
-  const [headerPart = "", payloadPart = "", signaturePart = ""] = compact.split(".");
-
   const headerText = decodeJwsText(headerPart);
   if (headerText === undefined) {
     return refuse({
@@ -124,7 +117,36 @@ export function decodeCompactJws<E>(compact: string, rules: CompactJwsRules<E>):
   }
   const headerError = rules.checkHeader?.(header.value);
   if (headerError !== undefined) return fail(headerError);
+  const accepted = rules.acceptedHeaders;
+  if (accepted !== undefined && accepted.size < MAX_ACCEPTED_HEADERS) accepted.set(headerPart, header.value);
+  return ok(header.value);
+}
 
+/**
+ * Decodes a compact JWS strictly, in this order: size, shape, header encoding, header JSON, header
+ * members, the caller's header rules, signature, payload encoding. Nothing is verified here.
+ */
+export function decodeCompactJws<E>(compact: string, rules: CompactJwsRules<E>): Result<DecodedJws, E> {
+  const refuse = (refusal: JwsRefusal) => fail(rules.refuse(refusal));
+  if (compact.length > rules.maxBytes) {
+    return refuse({
+      problem: "too_large",
+      part: "compact",
+      message: `the JWS is ${compact.length} bytes; the limit is ${rules.maxBytes}`,
+    });
+  }
+  if (!COMPACT.test(compact)) {
+    return refuse({
+      problem: "malformed",
+      part: "compact",
+      message: "a compact JWS is three base64url parts joined by dots",
+    });
+  }
+  const [headerPart = "", payloadPart = "", signaturePart = ""] = compact.split(".");
+
+  const known = rules.acceptedHeaders?.get(headerPart);
+  const header = known === undefined ? decodeHeader(headerPart, rules) : ok(known);
+  if (!header.ok) return fail(header.error);
   const signature = decodeBase64url(signaturePart);
   if (signature === undefined || signature.byteLength !== rules.signatureBytes) {
     return refuse({

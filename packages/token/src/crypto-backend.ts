@@ -24,6 +24,11 @@ export interface CryptoBackend {
   /** Present when signatures can be checked without waiting (node:crypto). */
   readonly verifySync: ((check: SignatureCheck) => boolean) | undefined;
   verify(check: SignatureCheck): Promise<boolean>;
+  /**
+   * Present where an Ed25519 private key (a KeyObject or a CryptoKey) can sign without waiting
+   * (node:crypto): the 64-byte signature of `message`, whose characters are bytes.
+   */
+  readonly signSync: ((message: string, privateKey: object) => Uint8Array) | undefined;
   /** base64url SHA-256 of a string's UTF-8 bytes. */
   sha256Base64url(text: string): string;
 }
@@ -35,6 +40,8 @@ export interface NodeCryptoModule {
     format: "jwk";
   }): NodePublicKeyObject;
   verify(algorithm: null, data: Uint8Array, key: NodePublicKeyObject, signature: Uint8Array): boolean;
+  /** Ed25519 signing; a KeyObject or a CryptoKey (Node 15+ takes either). */
+  sign?(algorithm: null, data: Uint8Array, key: object): Uint8Array;
   createHash(algorithm: "sha256"): { update(data: string): { digest(encoding: "base64url"): string } };
 }
 
@@ -100,9 +107,14 @@ export function nodeCryptoBackend(crypto: NodeCryptoModule): CryptoBackend {
   };
   const verifySync = ({ key, message, signature }: SignatureCheck): boolean =>
     crypto.verify(null, scratchMessageBytes(message), keyObject(key), signature);
+  const sign = crypto.sign?.bind(crypto);
   return {
     name: "node:crypto",
     verifySync,
+    signSync:
+      sign === undefined
+        ? undefined
+        : (message, privateKey) => sign(null, scratchMessageBytes(message), privateKey),
     verify: async (check) => verifySync(check),
     sha256Base64url: (text) => crypto.createHash("sha256").update(text).digest("base64url"),
   };
@@ -131,6 +143,7 @@ export function webCryptoBackend(subtle: SubtleEd25519): CryptoBackend {
   return {
     name: "webcrypto",
     verifySync: undefined,
+    signSync: undefined,
     async verify({ key, message, signature }) {
       return subtle.verify({ name: "Ed25519" }, await cryptoKey(key), signature, messageBytes(message));
     },

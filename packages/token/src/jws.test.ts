@@ -2,6 +2,7 @@ import * as nodeCrypto from "node:crypto";
 import { createPrivateKey, generateKeyPairSync, sign, webcrypto } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fc, test } from "@fast-check/vitest";
+import { CompactSign } from "jose";
 import { describe, expect, it } from "vitest";
 import { ed25519PublicJwk } from "./agent-key.ts";
 import { decodeBase64url, encodeBase64url } from "./base64url.ts";
@@ -104,6 +105,19 @@ describe("signToken and verifyToken", () => {
       ok: false,
       error: { code: "bad_signature" },
     });
+  });
+
+  it("signs a KeyObject through node:crypto, byte for byte the token jose writes", async () => {
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const compact = await signToken(claims, { kid: "same", privateKey });
+    const [header = "", payload = ""] = compact.split(".");
+    const byJose = await new CompactSign(Buffer.from(payload, "base64url"))
+      .setProtectedHeader({ alg: "Ed25519", typ: TOKEN_TYPE, kid: "same" })
+      .sign(privateKey);
+    expect(compact).toBe(byJose);
+    expect(Buffer.from(header, "base64url").toString()).toBe(
+      '{"alg":"Ed25519","typ":"baton+jwt","kid":"same"}',
+    );
   });
 
   it("signs with a WebCrypto CryptoKey too", async () => {

@@ -67,6 +67,41 @@ function malformed(claim: string, message: string): { ok: false; error: TokenErr
   return fail(new TokenError("malformed", message, { claim }));
 }
 
+// Capability patterns recur in every hop below the one that names them, and parsing one is a pure
+// function of its text, so accepted ones are remembered (frozen: callers share them).
+const MAX_REMEMBERED_PATTERNS = 1024;
+const acceptedActionPatterns = new Map<string, Pattern>();
+const acceptedResourcePatterns = new Map<string, ResourcePattern>();
+
+function remember<P extends Pattern | ResourcePattern>(
+  accepted: Map<string, P>,
+  text: string,
+  parsed: Result<P>,
+): Result<P> {
+  if (parsed.ok) {
+    if (accepted.size >= MAX_REMEMBERED_PATTERNS) accepted.clear();
+    if ("segments" in parsed.value) Object.freeze(parsed.value.segments);
+    accepted.set(text, Object.freeze(parsed.value));
+  }
+  return parsed;
+}
+
+/** A capability's action pattern (wildcards allowed), remembered once accepted. */
+function parseCapabilityAction(text: string, claim: string): Result<Pattern> {
+  const known = acceptedActionPatterns.get(text);
+  return known === undefined
+    ? remember(acceptedActionPatterns, text, parseActionPattern(text, claim, true))
+    : ok(known);
+}
+
+/** A capability's resource pattern (wildcards allowed), remembered once accepted. */
+function parseCapabilityResource(text: string, claim: string): Result<ResourcePattern> {
+  const known = acceptedResourcePatterns.get(text);
+  return known === undefined
+    ? remember(acceptedResourcePatterns, text, parseResourcePattern(text, claim, true))
+    : ok(known);
+}
+
 function parseActionPattern(text: string, claim: string, allowWildcard: boolean): Result<Pattern> {
   if (text.length === 0 || text.length > MAX_PATTERN_LENGTH) {
     return malformed(claim, `${claim} must be 1 to ${MAX_PATTERN_LENGTH} characters`);
@@ -219,9 +254,9 @@ export function parseCapability(value: unknown, claim = "cap"): Result<Capabilit
   const { act, res, lim } = value as { act?: unknown; res?: unknown; lim?: unknown };
   if (typeof act !== "string") return malformed(`${claim}.act`, `${claim}.act must be a string`);
   if (typeof res !== "string") return malformed(`${claim}.res`, `${claim}.res must be a string`);
-  const action = parseActionPattern(act, `${claim}.act`, true);
+  const action = parseCapabilityAction(act, `${claim}.act`);
   if (!action.ok) return action;
-  const resource = parseResourcePattern(res, `${claim}.res`, true);
+  const resource = parseCapabilityResource(res, `${claim}.res`);
   if (!resource.ok) return resource;
   let capability: Capability = { act, res };
   let limits: ArgumentLimits = {};
@@ -244,8 +279,8 @@ const parsedCache = new WeakMap<Capability, ParsedCapability>();
 function parsed(capability: Capability): ParsedCapability {
   const cached = parsedCache.get(capability);
   if (cached !== undefined) return cached;
-  const action = parseActionPattern(capability.act, "cap.act", true);
-  const resource = parseResourcePattern(capability.res, "cap.res", true);
+  const action = parseCapabilityAction(capability.act, "cap.act");
+  const resource = parseCapabilityResource(capability.res, "cap.res");
   if (!action.ok) throw action.error;
   if (!resource.ok) throw resource.error;
   const result = { action: action.value, resource: resource.value, limits: capability.lim ?? {} };
