@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { describePostgres, serverVersion } from "./lib/postgres.ts";
 import { machineInfo, type RunReport, renderMarkdown, type Section } from "./lib/report.ts";
 import { chainSection, limitSection, measureChains } from "./suites/chain-verification.ts";
+import { fiveHopFloorSection, measureFiveHopFloor } from "./suites/five-hop-floor.ts";
 import { graphSection, measureCascades, measureWalks } from "./suites/graph.ts";
 import { measurePeers, peersSection } from "./suites/peers.ts";
 import { measurePolicy, policySection } from "./suites/policy.ts";
@@ -100,7 +101,11 @@ async function main(): Promise<void> {
     log("limit and chain verification…");
     chains = await measureChains({ quick: options.quick });
     sections.push(limitSection(chains));
-    if (options.only.has("chain")) sections.push(chainSection(chains));
+    if (options.only.has("chain")) {
+      sections.push(chainSection(chains));
+      log("the cold 5-hop chain beside its floor (interleaved)…");
+      sections.push(fiveHopFloorSection(measureFiveHopFloor(options.quick)));
+    }
   }
   if (options.only.has("peers") && chains !== undefined) {
     log("peers (jose, Biscuit, ucanto)…");

@@ -66,6 +66,30 @@ describe("base64url", () => {
     expect(isBase64urlOfLength(text, bytes.byteLength)).toBe(true);
   });
 
+  test.prop([
+    fc.oneof(
+      fc.uint8Array({ minLength: 15, maxLength: 33 }).map(encodeBase64url),
+      fc.string({ unit: fc.constantFrom(..."AQgw_-=+/.é\u0000".split("")), minLength: 20, maxLength: 45 }),
+      fc
+        .tuple(fc.uint8Array({ minLength: 16, maxLength: 32 }), fc.nat(), fc.constantFrom("B", "=", "/", "é"))
+        .map(([bytes, at, c]) => {
+          const text = encodeBase64url(bytes);
+          const i = at % text.length;
+          return `${text.slice(0, i)}${c}${text.slice(i + 1)}`;
+        }),
+      // Any last character: only some leave the spare bits zero.
+      fc
+        .tuple(
+          fc.constantFrom(16, 32),
+          fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        )
+        .map(([n, last]) => `${encodeBase64url(new Uint8Array(n).fill(0x5a)).slice(0, -1)}${last}`),
+    ),
+    fc.constantFrom(15, 16, 32, 33),
+  ])("checks a length exactly as decoding and counting the bytes would", (text, byteLength) => {
+    expect(isBase64urlOfLength(text, byteLength)).toBe(decodeBase64url(text)?.byteLength === byteLength);
+  });
+
   test.prop([fc.uint8Array({ maxLength: 300 })])("encodes as node's Buffer does", (bytes) => {
     expect(encodeBase64url(bytes)).toBe(Buffer.from(bytes).toString("base64url"));
   });

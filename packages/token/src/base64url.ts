@@ -97,8 +97,16 @@ export function decodeBase64urlPortable(text: string): Uint8Array | undefined {
   return bytes;
 }
 
-/** True when `text` canonically encodes exactly `byteLength` bytes. */
+/**
+ * True when `text` canonically encodes exactly `byteLength` bytes: the same test as decoding it,
+ * without building the bytes (ids and digests in every hop are checked this way).
+ */
 export function isBase64urlOfLength(text: string, byteLength: number): boolean {
-  if (text.length !== Math.ceil((byteLength * 4) / 3)) return false;
-  return decodeBase64url(text)?.byteLength === byteLength;
+  const length = Math.ceil((byteLength * 4) / 3);
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) if (valueAt(text, i) < 0) return false;
+  const rest = length % 4;
+  const last = valueAt(text, length - 1);
+  // Two trailing characters carry 4 spare bits, three carry 2: they must be zero.
+  return rest === 0 || (rest === 2 ? (last & 15) === 0 : (last & 3) === 0);
 }

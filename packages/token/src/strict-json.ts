@@ -30,6 +30,8 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
   }
 }
 
+/** A backslash or a control character: a string run holding one takes the careful path. */
+const NEEDS_CARE = /[\\\u0000-\u001f]/;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const ESCAPES: Record<string, string> = {
   '"': '"',
@@ -107,6 +109,15 @@ class Parser {
 
   private parseString(): string {
     this.pos++; // opening quote
+    // Most strings have no escape: find the closing quote natively and check the run once.
+    const close = this.text.indexOf('"', this.pos);
+    if (close >= 0) {
+      const run = this.text.slice(this.pos, close);
+      if (!NEEDS_CARE.test(run)) {
+        this.pos = close + 1;
+        return run;
+      }
+    }
     let out = "";
     let runStart = this.pos;
     for (;;) {
