@@ -7,7 +7,17 @@ import type { PolicyInput } from "../src/policy-types.ts";
 
 const anyText = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
-  fc.constantFrom("", "a", "b", "mallory", "repo.admin", "agent:x", "drop tables", "task-1"),
+  fc.constantFrom(
+    "",
+    "a",
+    "b",
+    "mallory",
+    "repo.admin",
+    "agent:x",
+    "drop tables",
+    "baton.delegate",
+    "x.read",
+  ),
 );
 const time = fc.oneof(
   fc.integer({ min: 0, max: 2 ** 40 }),
