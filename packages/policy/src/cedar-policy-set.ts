@@ -250,15 +250,15 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
   // costs more again; what no condition can reach cannot change a decision (request-reads.ts).
   const leanRequests = !validateRequest && hasRequestModel(schema.text, CEDAR_REQUEST_MODEL);
   // Per action: a policy scoped to `delegate` reads nothing of a `use` call.
-  const readsOf: Readonly<Record<string, RequestReads>> = {
-    use: requestReads(policyJsons, "use"),
-    delegate: requestReads(policyJsons, "delegate"),
-  };
+  const readsOf: ReadonlyMap<string, RequestReads> = new Map([
+    ["use", requestReads(policyJsons, "use")],
+    ["delegate", requestReads(policyJsons, "delegate")],
+  ]);
   const readsOfAnyAction = requestReads(policyJsons);
 
   const evaluate = (input: PolicyInput): PolicyDecision => {
     const request = cedarRequest(input, readUtc, readLocal);
-    const reads = readsOf[input.kind] ?? readsOfAnyAction;
+    const reads = readsOf.get(input.kind) ?? readsOfAnyAction;
     const answer = leanRequests
       ? statefulIsAuthorized({
           principal: request.principal,
