@@ -6,18 +6,21 @@ import {
   checkParsePolicySet,
   checkParseSchema,
   type DetailedError,
+  type PolicyJson,
   policySetTextToParts,
   policyToJson,
   preparsePolicySet,
   preparseSchema,
+  schemaToJsonWithResolvedTypes,
   statefulIsAuthorized,
   validate,
 } from "@cedar-policy/cedar-wasm/nodejs";
-import { cedarRequest } from "./cedar-request.ts";
+import { CEDAR_REQUEST_MODEL, cedarRequest } from "./cedar-request.ts";
 import { clockIn, isKnownZone } from "./clock-reading.ts";
 import { avoidJsToWasmDeoptCrash } from "./js-to-wasm-inlining.ts";
 import { PolicyLoadError, type PolicyLoadErrorCode } from "./policy-load-error.ts";
 import type { PolicyDecision, PolicyInput } from "./policy-types.ts";
+import { projectContext, type RequestReads, requestReads } from "./request-reads.ts";
 
 /** One policy file's text and the name to report errors under. */
 export interface PolicySource {
@@ -37,6 +40,7 @@ export interface CompilePolicySetOptions {
    * validated against the schema (strict mode) at load, and every request is built by
    * `cedarRequest`, whose output a property test proves schema-conforming (the answers with and
    * without this check agree for arbitrary questions), so checking again per call only costs time.
+   * True also turns off the lean request (see {@link CedarPolicySet.leanRequests}).
    */
   readonly validateRequests?: boolean;
 }
@@ -49,6 +53,15 @@ export interface CedarPolicySet {
   readonly stepUpIds: ReadonlySet<string>;
   readonly files: readonly string[];
   readonly zone: string;
+  /**
+   * True when each call hands Cedar only what the policies can read (the context attributes their
+   * conditions reach; the entities only if a condition can see entity data), parsed without the
+   * schema. That holds when the schema's request model is the one `cedarRequest` builds
+   * (`CEDAR_REQUEST_MODEL`, the shipped schema's) and `validateRequests` is off: the model has no
+   * action groups and no entity- or extension-typed values, so the schema changes nothing in how
+   * Cedar reads a built request. Otherwise every call sends the whole request with the schema.
+   */
+  readonly leanRequests: boolean;
   /** Decides one question: allow, deny (naming the policies), or step_up. */
   evaluate(input: PolicyInput): PolicyDecision;
 }
@@ -117,6 +130,7 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
   }
 
   const policies: ParsedPolicy[] = [];
+  const policyJsons: PolicyJson[] = [];
   const seen = new Map<string, string>();
   for (const source of options.sources) {
     const parsed = checkParsePolicySet({ staticPolicies: source.text });
@@ -181,6 +195,7 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
         };
       }
       seen.set(id, `${where.file}:${where.line}`);
+      policyJsons.push(json.json);
       policies.push({
         id,
         text,
@@ -224,17 +239,41 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
     policies.filter((policy) => policy.effect === "forbid").map((policy) => policy.id),
   );
   const validateRequest = options.validateRequests === true;
+  // Cedar lists policy ids in an order of its own that differs between loads of one set; decisions
+  // (and the decision log) name them in file order.
+  const position = new Map(policies.map((policy, index) => [policy.id, index]));
+  const inFileOrder = (ids: readonly string[]): string[] =>
+    ids.length < 2 ? [...ids] : [...ids].sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
   const readUtc = clockIn("UTC");
   const readLocal = clockIn(zone);
+  // Cedar's cost per call grows with each context value it parses, and parsing against the schema
+  // costs more again; what no condition can reach cannot change a decision (request-reads.ts).
+  const leanRequests = !validateRequest && hasRequestModel(schema.text, CEDAR_REQUEST_MODEL);
+  // Per action: a policy scoped to `delegate` reads nothing of a `use` call.
+  const readsOf: ReadonlyMap<string, RequestReads> = new Map([
+    ["use", requestReads(policyJsons, "use")],
+    ["delegate", requestReads(policyJsons, "delegate")],
+  ]);
+  const readsOfAnyAction = requestReads(policyJsons);
 
   const evaluate = (input: PolicyInput): PolicyDecision => {
     const request = cedarRequest(input, readUtc, readLocal);
-    const answer = statefulIsAuthorized({
-      ...request,
-      preparsedPolicySetId: setName,
-      preparsedSchemaName: schemaName,
-      validateRequest,
-    });
+    const reads = readsOf.get(input.kind) ?? readsOfAnyAction;
+    const answer = leanRequests
+      ? statefulIsAuthorized({
+          principal: request.principal,
+          action: request.action,
+          resource: request.resource,
+          context: projectContext(request.context, reads.context),
+          entities: reads.entities ? request.entities : [],
+          preparsedPolicySetId: setName,
+        })
+      : statefulIsAuthorized({
+          ...request,
+          preparsedPolicySetId: setName,
+          preparsedSchemaName: schemaName,
+          validateRequest,
+        });
     if (answer.type === "failure") {
       // A request the schema refuses is a bug in the caller or the schema, never a reason to allow.
       return {
@@ -245,7 +284,9 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
     const { decision, diagnostics } = answer.response;
     // Cedar skips a policy whose condition errors. A forbid that errored might have applied, so
     // it denies instead (fail closed); an errored permit only grants less.
-    const erroredForbids = diagnostics.errors.map((e) => e.policyId).filter((id) => forbidIds.has(id));
+    const erroredForbids = inFileOrder(
+      diagnostics.errors.map((e) => e.policyId).filter((id) => forbidIds.has(id)),
+    );
     if (erroredForbids.length > 0) {
       return {
         decision: "deny",
@@ -253,8 +294,8 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
         policies: erroredForbids,
       };
     }
-    if (decision === "allow") return { decision: "allow", policies: diagnostics.reason };
-    const determining = diagnostics.reason;
+    const determining = inFileOrder(diagnostics.reason);
+    if (decision === "allow") return { decision: "allow", policies: determining };
     if (determining.length === 0) {
       return { decision: "deny", message: "no policy permits this", policies: [] };
     }
@@ -279,7 +320,23 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
       stepUpIds,
       files: options.sources.map((source) => source.file),
       zone,
+      leanRequests,
       evaluate,
     },
   };
+}
+
+/** True when `schemaText` declares exactly `model` (Cedar's schema JSON, common types resolved). */
+function hasRequestModel(schemaText: string, model: unknown): boolean {
+  const resolved = schemaToJsonWithResolvedTypes(schemaText);
+  return resolved.type === "success" && canonicalJson(resolved.json) === canonicalJson(model);
+}
+
+/** JSON with object keys sorted, so that equal values compare equal as text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

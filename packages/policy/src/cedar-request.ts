@@ -99,3 +99,80 @@ export function cedarRequest(
     ],
   };
 }
+
+/**
+ * The request model `cedarRequest` builds, as Cedar's schema JSON with common types resolved
+ * (`schemaToJsonWithResolvedTypes`): the shipped schema's model, which a test keeps equal to it.
+ * A set whose schema has exactly this model can be decided without handing Cedar the schema on
+ * each call (see `compilePolicySet`); any other schema keeps the schema on every call.
+ */
+export const CEDAR_REQUEST_MODEL: unknown = {
+  "": {
+    commonTypes: {
+      BatonContext: {
+        type: "Record",
+        attributes: {
+          action: { type: "String" },
+          approvals: { type: "Set", element: { type: "String" } },
+          approved: { type: "Bool" },
+          args: { type: "Set", element: { type: "String" } },
+          audience: { type: "String" },
+          chainAge: { type: "Long" },
+          delegate: { type: "String" },
+          delegator: { type: "String" },
+          depth: { type: "Long" },
+          kind: { type: "String" },
+          local: { type: "Clock" },
+          now: { type: "Long" },
+          resource: { type: "String" },
+          reversible: { type: "Bool" },
+          sensitivity: { type: "String" },
+          task: {
+            type: "Record",
+            attributes: {
+              hours: { type: "Hours" },
+              id: { type: "String" },
+              intent: { type: "String" },
+            },
+          },
+          utc: { type: "Clock" },
+        },
+      },
+      Clock: {
+        type: "Record",
+        attributes: {
+          hour: { type: "Long" },
+          minute: { type: "Long" },
+          minuteOfDay: { type: "Long" },
+          weekday: { type: "Long" },
+        },
+      },
+      Hours: {
+        type: "Record",
+        attributes: {
+          days: { type: "Set", element: { type: "Long" } },
+          declared: { type: "Bool" },
+          end: { type: "Long" },
+          start: { type: "Long" },
+        },
+      },
+    },
+    entityTypes: { Agent: {}, Resource: { tags: { type: "String" } } },
+    actions: {
+      delegate: {
+        appliesTo: {
+          resourceTypes: ["Resource"],
+          principalTypes: ["Agent"],
+          context: { type: "BatonContext" },
+        },
+      },
+      use: {
+        appliesTo: {
+          resourceTypes: ["Resource"],
+          principalTypes: ["Agent"],
+          context: { type: "BatonContext" },
+        },
+      },
+    },
+  },
+};

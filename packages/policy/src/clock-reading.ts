@@ -34,7 +34,11 @@ export function clockIn(zone: string): (seconds: number) => ClockReading {
     hour: "2-digit",
     minute: "2-digit",
   });
+  // The last reading: calls within one second (most of them, under load) read the same instant.
+  let lastSeconds = Number.NaN;
+  let lastReading: ClockReading = { hour: 0, minute: 0, minuteOfDay: 0, weekday: 1 };
   return (seconds) => {
+    if (seconds === lastSeconds) return lastReading;
     let hour = 0;
     let minute = 0;
     let weekday = 1;
@@ -43,6 +47,8 @@ export function clockIn(zone: string): (seconds: number) => ClockReading {
       else if (part.type === "minute") minute = Number(part.value);
       else if (part.type === "weekday") weekday = WEEKDAYS[part.value] ?? 1;
     }
-    return { hour, minute, minuteOfDay: hour * 60 + minute, weekday };
+    lastReading = Object.freeze({ hour, minute, minuteOfDay: hour * 60 + minute, weekday });
+    lastSeconds = seconds;
+    return lastReading;
   };
 }
