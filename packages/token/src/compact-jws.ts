@@ -91,28 +91,33 @@ function decodeHeader<E>(
   headerPart: string,
   rules: CompactJwsRules<E>,
 ): Result<Readonly<Record<string, JsonValue>>, E> {
-  const refuse = (refusal: JwsRefusal) => fail(rules.refuse(refusal));
   const headerText = decodeJwsText(headerPart);
   if (headerText === undefined) {
-    return refuse({
-      problem: "malformed",
-      part: "header",
-      message: "the header is not canonical base64url of UTF-8",
-    });
+    return fail(
+      rules.refuse({
+        problem: "malformed",
+        part: "header",
+        message: "the header is not canonical base64url of UTF-8",
+      }),
+    );
   }
   const header = parseJwsObject(headerText, rules.maxHeaderDepth);
   if (!header.ok) {
-    return refuse({ problem: "malformed", part: "header", message: `the header is ${header.error}` });
+    return fail(
+      rules.refuse({ problem: "malformed", part: "header", message: `the header is ${header.error}` }),
+    );
   }
   for (const name of Object.keys(header.value)) {
     if (!rules.headerMembers.includes(name)) {
       const member = name.slice(0, 32);
-      return refuse({
-        problem: "malformed",
-        part: "header",
-        member,
-        message: `header parameter ${JSON.stringify(member)} is not allowed`,
-      });
+      return fail(
+        rules.refuse({
+          problem: "malformed",
+          part: "header",
+          member,
+          message: `header parameter ${JSON.stringify(member)} is not allowed`,
+        }),
+      );
     }
   }
   const headerError = rules.checkHeader?.(header.value);
@@ -127,20 +132,23 @@ function decodeHeader<E>(
  * members, the caller's header rules, signature, payload encoding. Nothing is verified here.
  */
 export function decodeCompactJws<E>(compact: string, rules: CompactJwsRules<E>): Result<DecodedJws, E> {
-  const refuse = (refusal: JwsRefusal) => fail(rules.refuse(refusal));
   if (compact.length > rules.maxBytes) {
-    return refuse({
-      problem: "too_large",
-      part: "compact",
-      message: `the JWS is ${compact.length} bytes; the limit is ${rules.maxBytes}`,
-    });
+    return fail(
+      rules.refuse({
+        problem: "too_large",
+        part: "compact",
+        message: `the JWS is ${compact.length} bytes; the limit is ${rules.maxBytes}`,
+      }),
+    );
   }
   if (!COMPACT.test(compact)) {
-    return refuse({
-      problem: "malformed",
-      part: "compact",
-      message: "a compact JWS is three base64url parts joined by dots",
-    });
+    return fail(
+      rules.refuse({
+        problem: "malformed",
+        part: "compact",
+        message: "a compact JWS is three base64url parts joined by dots",
+      }),
+    );
   }
   const [headerPart = "", payloadPart = "", signaturePart = ""] = compact.split(".");
 
@@ -149,19 +157,25 @@ export function decodeCompactJws<E>(compact: string, rules: CompactJwsRules<E>):
   if (!header.ok) return fail(header.error);
   const signature = decodeBase64url(signaturePart);
   if (signature === undefined || signature.byteLength !== rules.signatureBytes) {
-    return refuse({
-      problem: "malformed",
-      part: "signature",
-      message: `the signature must be ${rules.signatureBytes} bytes of canonical base64url`,
-    });
+    return fail(
+      rules.refuse({
+        problem: "malformed",
+        part: "signature",
+        message: `the signature must be ${rules.signatureBytes} bytes of canonical base64url`,
+      }),
+    );
   }
   const payloadText = decodeJwsText(payloadPart);
   if (payloadText === undefined) {
-    return refuse({
-      problem: "malformed",
-      part: "payload",
-      message: "the payload is not canonical base64url of UTF-8",
-    });
+    return fail(
+      rules.refuse({
+        problem: "malformed",
+        part: "payload",
+        message: "the payload is not canonical base64url of UTF-8",
+      }),
+    );
   }
-  return ok({ header: header.value, signingInput: `${headerPart}.${payloadPart}`, signature, payloadText });
+  // A slice of the compact text, not a concatenation: the signature check reads it without a copy.
+  const signingInput = compact.slice(0, headerPart.length + 1 + payloadPart.length);
+  return ok({ header: header.value, signingInput, signature, payloadText });
 }

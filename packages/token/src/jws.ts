@@ -104,10 +104,7 @@ function malformed(message: string, claim?: string): { ok: false; error: TokenEr
  * any signature work: `token_too_large`, `malformed`, `unsupported_alg`, `bad_type`.
  */
 export function decodeToken(compact: string, options: DecodeTokenOptions = {}): Result<DecodedToken> {
-  const decoded = decodeCompactJws(compact, {
-    ...TOKEN_JWS_RULES,
-    maxBytes: options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES,
-  });
+  const decoded = decodeCompactJws(compact, tokenRules(options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES));
   if (!decoded.ok) return decoded;
   const { header, signingInput, signature, payloadText } = decoded.value;
   return ok({
@@ -149,6 +146,17 @@ const TOKEN_JWS_RULES: Omit<CompactJwsRules<TokenError>, "maxBytes"> = {
     return undefined;
   },
 };
+
+// One rule set per size ceiling in use (a verifier has one), not a copy per token.
+const rulesByCeiling = new Map<number, CompactJwsRules<TokenError>>();
+function tokenRules(maxBytes: number): CompactJwsRules<TokenError> {
+  let rules = rulesByCeiling.get(maxBytes);
+  if (rules === undefined) {
+    rules = { ...TOKEN_JWS_RULES, maxBytes };
+    if (rulesByCeiling.size < 16) rulesByCeiling.set(maxBytes, rules);
+  }
+  return rules;
+}
 
 /** The signature check of a decoded token under a public key. */
 export function tokenSignatureCheck(token: DecodedToken, key: VerificationKey): SignatureCheck {
