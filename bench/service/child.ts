@@ -4,9 +4,10 @@
  * mode under test (BENCH_SYNC = FULL | NORMAL); a `postgres://` BATON_DB opens the PostgreSQL
  * store (the server's synchronous_commit applies). BATON_ISSUER, when set, is the public URL it
  * answers for (a second instance on the same database takes the first one's). Prints the URL and
- * the durability mode on stdout once listening.
+ * the durability mode on stdout once listening. Policy is the shipped Cedar set.
  */
 
+import { createCedarPolicy, loadPolicySet } from "@baton/policy";
 import { createApp, loadConfig, prepareStore } from "@baton/service";
 import { isPostgresUrl, openPostgresStore } from "@baton/store-postgres";
 import { openSqliteStore } from "@baton/store-sqlite";
@@ -25,6 +26,11 @@ const durability = async () => {
 };
 const clock = () => Math.floor(Date.now() / 1000);
 const { signingKeys } = await prepareStore(store, config, clock());
+// The shipped Cedar set, as `startServer` loads it when no policy directory is given: every
+// delegation and every verify is decided by it, as in a default deployment.
+const policySet = loadPolicySet({ zone: config.policyZone ?? "UTC" });
+if (!policySet.ok) throw policySet.error;
+const policy = createCedarPolicy(policySet.value);
 let handler: ((request: Request) => Response | Promise<Response>) | undefined;
 const server = serve(
   {
@@ -40,6 +46,7 @@ const server = serve(
       config: { ...config, issuer: config.issuer ?? url },
       clock,
       signingKeys,
+      policy,
       logger: pino({ level: "silent" }),
     });
     handler = (request) => app.fetch(request);
