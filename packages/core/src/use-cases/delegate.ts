@@ -65,7 +65,12 @@ export function delegate(
         detail: jsonDetail({ to: request.to, cap: request.cap }),
       });
 
-    const delegate = await ctx.store.getAgent(request.to);
+    // Independent reads, issued together (over a network store they overlap); checked in order below.
+    const [delegate, parentRecord, taskFacts] = await Promise.all([
+      ctx.store.getAgent(request.to),
+      ctx.store.getDelegation(p.did),
+      ctx.taskFacts(p.tsk),
+    ]);
     if (delegate === undefined) throw refusals.notFound(`agent ${request.to} is not registered`);
     if (delegate.status !== "active") {
       const message = `agent ${request.to} is disabled and cannot receive delegations`;
@@ -75,7 +80,7 @@ export function delegate(
     if (request.ttl !== undefined && request.ttl > settings.maxTtl) {
       throw refusals.invalid(`ttl: must not exceed the service maximum of ${settings.maxTtl} s`);
     }
-    const parentRvi = (await ctx.store.getDelegation(p.did))?.rvi ?? settings.revalidationInterval;
+    const parentRvi = parentRecord?.rvi ?? settings.revalidationInterval;
     const candidate = hopClaims(
       parent,
       parentIndex + 1,
@@ -109,7 +114,7 @@ export function delegate(
         cap: candidate.claims.cap,
         aud: candidate.claims.aud,
         intent: request.intent ?? null,
-        ...(await ctx.taskFacts(p.tsk)),
+        ...taskFacts,
       },
       approved: approvalsFor(p, "baton.delegate", delegate.id),
     });

@@ -55,9 +55,12 @@ export function verify(
     // The graph is read before the pure verifier runs: the chain's statuses and the presented
     // task's facts, which policy sees only once the root verified as naming that task.
     const presented = ctx.presentedLinks(call.chain);
-    const statuses = await ctx.chainStatuses(presented.dids);
     const presentedTask = presented.task;
-    const facts = presentedTask === undefined ? {} : await ctx.taskFacts(presentedTask);
+    // Two independent reads: over a network store they overlap instead of taking turns.
+    const [statuses, facts] = await Promise.all([
+      ctx.chainStatuses(presented.dids),
+      presentedTask === undefined ? {} : ctx.taskFacts(presentedTask),
+    ]);
     // The policies that permitted the call are kept for the log: "why was this allowed?" names them.
     let permittedBy: readonly string[] = [];
     const withTaskFacts: PolicyHook = (input) => {
