@@ -21,6 +21,23 @@ import {
 /** Deeper than any chain can be (the token format caps depth at 64), so "no limit" stays finite. */
 const UNLIMITED_DEPTH = 1_000_000;
 
+/**
+ * What an agent holds live and every live row below it, in one walk ordered by (depth, did): the
+ * held rows are the ones it reaches that the agent holds. The walk reads the live children of a row
+ * from delegations_live_children_idx alone (migration 0005) and carries rowids, so each row it
+ * reaches is read from the table once, at the end, and revoked rows are never read. `union` keeps a
+ * row reached twice once (an agent holding a delegation below another it holds, which issuance
+ * refuses but a hand-edited file could contain). Read in raw mode: no object per row.
+ */
+export const BLAST_RADIUS = `
+with recursive down(id, did) as (
+  select rowid, did from delegations where to_agent = @agent and status = 'live'
+  union
+  select d.rowid, d.did from delegations d join down on d.parent = down.did where d.status = 'live'
+)
+select ${DELEGATION_COLUMNS} from down cross join delegations d on d.rowid = down.id
+order by d.depth, d.did`;
+
 /** Prepared graph walks for one connection. */
 export interface GraphWalks {
   ancestors(did: string): DelegationRecord[];
@@ -59,22 +76,7 @@ where down.distance > 0 order by down.distance, d.did`);
   const taskTree = client.prepare<{ task: string }, DelegationRow>(`
 select ${DELEGATION_COLUMNS} from delegations d where d.task = @task order by d.depth, d.created_at, d.did`);
 
-  // What an agent holds live and every live row below it, in one walk ordered by (depth, did):
-  // the held rows are the ones it reaches that the agent holds. The walk reads the live children
-  // of a row from delegations_live_children_idx alone (migration 0005) and carries rowids, so each
-  // row it reaches is read from the table once, at the end, and revoked rows are never read.
-  // `union` keeps a row reached twice once (an agent holding a delegation below another it holds,
-  // which issuance refuses but a hand-edited file could contain). Raw mode: no object per row.
-  const radius = client
-    .prepare<{ agent: string }, DelegationValues>(`
-with recursive down(id, did) as (
-  select rowid, did from delegations where to_agent = @agent and status = 'live'
-  union
-  select d.rowid, d.did from delegations d join down on d.parent = down.did where d.status = 'live'
-)
-select ${DELEGATION_COLUMNS} from down cross join delegations d on d.rowid = down.id
-order by d.depth, d.did`)
-    .raw(true);
+  const radius = client.prepare<{ agent: string }, DelegationValues>(BLAST_RADIUS).raw(true);
 
   const heldOnPath = client.prepare<{ did: string; agent: string }, { did: string }>(`
 with recursive up(did, parent, to_agent) as (
