@@ -2,13 +2,12 @@
  * The SQLite blast radius beyond the shared contract: what it does with a graph issuance would
  * refuse (written here with raw SQL, as only a bug or a hand edit could), and how it walks.
  */
-import type { BlastRadius, DelegationRecord } from "@baton/store";
 import { fc, test } from "@fast-check/vitest";
 import { afterEach, beforeEach, describe, expect } from "vitest";
 import { DELEGATION_COLUMNS, type DelegationRow, toDelegationRecord } from "../src/delegation-rows.ts";
 import { BLAST_RADIUS } from "../src/graph-walks.ts";
 import { openSqliteStore, type SqliteStore, seedGraph } from "../src/index.ts";
-import { grant, hop, registerAgents, T0 } from "./helpers/graph-fixture.ts";
+import { grant, hop, referenceBlastRadius, registerAgents, T0 } from "./helpers/graph-fixture.ts";
 
 let store: SqliteStore;
 let alice: string;
@@ -40,33 +39,6 @@ function rawHop(parent: string, from: string, to: string): string {
   return did;
 }
 
-/** The blast radius computed the plain way, from every row: a reference for the SQL walk. */
-function referenceRadius(rows: readonly DelegationRecord[], agent: string): BlastRadius {
-  const live = rows.filter((row) => row.status === "live");
-  const children = new Map<string, DelegationRecord[]>();
-  for (const row of live) {
-    if (row.parent !== null) children.set(row.parent, [...(children.get(row.parent) ?? []), row]);
-  }
-  const held = live.filter((row) => row.to === agent);
-  const reached = new Map<string, DelegationRecord>();
-  const pending = [...held];
-  for (let row = pending.pop(); row !== undefined; row = pending.pop()) {
-    if (reached.has(row.did)) continue;
-    reached.set(row.did, row);
-    pending.push(...(children.get(row.did) ?? []));
-  }
-  const reachable = [...reached.values()].filter((row) => row.to !== agent);
-  const byDepthThenDid = (a: DelegationRecord, b: DelegationRecord) =>
-    a.depth - b.depth || (a.did < b.did ? -1 : a.did > b.did ? 1 : 0);
-  return {
-    agent,
-    held: held.sort(byDepthThenDid),
-    reachable: reachable.sort(byDepthThenDid),
-    agents: [...new Set(reachable.map((row) => row.to))].sort(),
-    tasks: [...new Set([...held, ...reachable].map((row) => row.task))].sort(),
-  };
-}
-
 describe("blastRadius on SQLite", () => {
   test.prop([fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(fc.nat(), { maxLength: 8 })], {
     numRuns: 15,
@@ -90,7 +62,7 @@ describe("blastRadius on SQLite", () => {
         }
         const rows = allRows();
         for (const agent of graph.agents) {
-          expect(await fresh.blastRadius(agent)).toEqual(referenceRadius(rows, agent));
+          expect(await fresh.blastRadius(agent)).toEqual(referenceBlastRadius(rows, agent));
         }
       } finally {
         await fresh.close();
