@@ -4,8 +4,13 @@
  * through.
  */
 
-import type { BlastRadius, DelegationRecord, WalkedDelegation } from "@baton/store/adapter-kit";
-import { DELEGATION_COLUMNS, type DelegationRow, type Tx, toDelegationRecord } from "./pg-context.ts";
+import {
+  type BlastRadius,
+  type DelegationRecord,
+  toDelegationRecord,
+  type WalkedDelegation,
+} from "@baton/store/adapter-kit";
+import { DELEGATION_COLUMNS, type DelegationRow, type Tx } from "./pg-context.ts";
 
 /** Deeper than any chain can be (the token format caps depth at 64), so "no limit" stays finite. */
 const UNLIMITED_DEPTH = 1_000_000;
@@ -33,22 +38,19 @@ where down.distance > 0 order by down.distance, d.did`;
 const TASK_TREE = `
 select ${DELEGATION_COLUMNS} from delegations d where d.task = $1 order by d.depth, d.created_at, d.did`;
 
-const HELD = `
-select ${DELEGATION_COLUMNS} from delegations d where d.to_agent = $1 and d.status = 'live'
-order by d.depth, d.did`;
-
-// Below every live delegation the agent holds, every live one; revoked rows stop the walk. The
-// walk carries whole rows: joining the dids back to `delegations` afterwards made the planner,
-// which overestimates a recursive CTE by ~100×, scan the whole table. `union all` is exact here:
-// an agent holds at most one delegation on any path, so the subtrees it holds are disjoint.
-const REACHABLE = `
+// What an agent holds live and every live row below it, in one walk ordered by (depth, did): the
+// held rows are the ones it reaches that the agent holds, so they are read once. The walk carries
+// whole rows: joining the dids back to `delegations` afterwards made the planner, which
+// overestimates a recursive CTE by ~100×, scan the whole table. `union` keeps a row reached twice
+// once (an agent holding a delegation below another it holds, which issuance refuses but a
+// hand-edited database could contain).
+const RADIUS = `
 with recursive down as (
   select * from delegations where to_agent = $1 and status = 'live'
-  union all
+  union
   select d.* from delegations d join down on d.parent = down.did where d.status = 'live'
 )
 select ${DELEGATION_COLUMNS} from down d
-where d.to_agent <> $1
 order by d.depth, d.did`;
 
 const HELD_ON_PATH = `
@@ -94,17 +96,20 @@ export async function taskTree(tx: Tx, task: string): Promise<DelegationRecord[]
 }
 
 export async function blastRadius(tx: Tx, agent: string): Promise<BlastRadius> {
-  const heldRows = (await tx.rows<DelegationRow>(HELD, [agent])).map(toDelegationRecord);
-  const reachableRows = (await tx.rows<DelegationRow>(REACHABLE, [agent])).map(toDelegationRecord);
-  const agents = new Set(reachableRows.map((row) => row.to));
-  const tasks = new Set([...heldRows, ...reachableRows].map((row) => row.task));
-  return {
-    agent,
-    held: heldRows,
-    reachable: reachableRows,
-    agents: [...agents].sort(),
-    tasks: [...tasks].sort(),
-  };
+  const held: DelegationRecord[] = [];
+  const reachable: DelegationRecord[] = [];
+  const agents = new Set<string>();
+  const tasks = new Set<string>();
+  for (const row of await tx.rows<DelegationRow>(RADIUS, [agent])) {
+    const record = toDelegationRecord(row);
+    tasks.add(record.task);
+    if (record.to === agent) held.push(record);
+    else {
+      reachable.push(record);
+      agents.add(record.to);
+    }
+  }
+  return { agent, held, reachable, agents: [...agents].sort(), tasks: [...tasks].sort() };
 }
 
 /** The first delegation on the path from `did` up to its root that `agent` holds, if any. */

@@ -10,10 +10,33 @@
 
 import type { BlastRadius, DelegationRecord, WalkedDelegation } from "@baton/store/adapter-kit";
 import type Database from "better-sqlite3";
-import { DELEGATION_COLUMNS, type DelegationRow, toDelegationRecord } from "./delegation-rows.ts";
+import {
+  DELEGATION_COLUMNS,
+  type DelegationRow,
+  type DelegationValues,
+  delegationFromValues,
+  toDelegationRecord,
+} from "./delegation-rows.ts";
 
 /** Deeper than any chain can be (the token format caps depth at 64), so "no limit" stays finite. */
 const UNLIMITED_DEPTH = 1_000_000;
+
+/**
+ * What an agent holds live and every live row below it, in one walk ordered by (depth, did): the
+ * held rows are the ones it reaches that the agent holds. The walk reads the live children of a row
+ * from delegations_live_children_idx alone (migration 0005) and carries rowids, so each row it
+ * reaches is read from the table once, at the end, and revoked rows are never read. `union` keeps a
+ * row reached twice once (an agent holding a delegation below another it holds, which issuance
+ * refuses but a hand-edited file could contain). Read in raw mode: no object per row.
+ */
+export const BLAST_RADIUS = `
+with recursive down(id, did) as (
+  select rowid, did from delegations where to_agent = @agent and status = 'live'
+  union
+  select d.rowid, d.did from delegations d join down on d.parent = down.did where d.status = 'live'
+)
+select ${DELEGATION_COLUMNS} from down cross join delegations d on d.rowid = down.id
+order by d.depth, d.did`;
 
 /** Prepared graph walks for one connection. */
 export interface GraphWalks {
@@ -53,20 +76,7 @@ where down.distance > 0 order by down.distance, d.did`);
   const taskTree = client.prepare<{ task: string }, DelegationRow>(`
 select ${DELEGATION_COLUMNS} from delegations d where d.task = @task order by d.depth, d.created_at, d.did`);
 
-  const held = client.prepare<{ agent: string }, DelegationRow>(`
-select ${DELEGATION_COLUMNS} from delegations d where d.to_agent = @agent and d.status = 'live'
-order by d.depth, d.did`);
-
-  // Below every live delegation the agent holds, every live one; revoked rows stop the walk.
-  const reachable = client.prepare<{ agent: string }, DelegationRow>(`
-with recursive down(did) as (
-  select did from delegations where to_agent = @agent and status = 'live'
-  union
-  select d.did from delegations d join down on d.parent = down.did where d.status = 'live'
-)
-select ${DELEGATION_COLUMNS} from down cross join delegations d on d.did = down.did
-where not (d.to_agent = @agent)
-order by d.depth, d.did`);
+  const radius = client.prepare<{ agent: string }, DelegationValues>(BLAST_RADIUS).raw(true);
 
   const heldOnPath = client.prepare<{ did: string; agent: string }, { did: string }>(`
 with recursive up(did, parent, to_agent) as (
@@ -84,17 +94,20 @@ select did from up where to_agent = @agent limit 1`);
         .map((row) => ({ ...toDelegationRecord(row), distance: row.distance })),
     taskTree: (task) => taskTree.all({ task }).map(toDelegationRecord),
     blastRadius(agent) {
-      const heldRows = held.all({ agent }).map(toDelegationRecord);
-      const reachableRows = reachable.all({ agent }).map(toDelegationRecord);
-      const agents = new Set(reachableRows.map((row) => row.to));
-      const tasks = new Set([...heldRows, ...reachableRows].map((row) => row.task));
-      return {
-        agent,
-        held: heldRows,
-        reachable: reachableRows,
-        agents: [...agents].sort(),
-        tasks: [...tasks].sort(),
-      };
+      const held: DelegationRecord[] = [];
+      const reachable: DelegationRecord[] = [];
+      const agents = new Set<string>();
+      const tasks = new Set<string>();
+      for (const values of radius.all({ agent })) {
+        const record = delegationFromValues(values);
+        tasks.add(record.task);
+        if (record.to === agent) held.push(record);
+        else {
+          reachable.push(record);
+          agents.add(record.to);
+        }
+      }
+      return { agent, held, reachable, agents: [...agents].sort(), tasks: [...tasks].sort() };
     },
     heldOnPath: (did, agent) => heldOnPath.get({ did, agent })?.did,
   };

@@ -109,6 +109,9 @@ export const delegations = sqliteTable(
   },
   (t) => [
     index("delegations_parent_idx").on(t.parent),
+    // The live children of a row, read from the index alone: the blast-radius walk (migration
+    // 0005) never touches the table until it fetches the rows it reached, and skips revoked ones.
+    index("delegations_live_children_idx").on(t.parent, t.did).where(sql`${t.status} = 'live'`),
     uniqueIndex("delegations_status_entry_idx").on(t.statusList, t.statusIndex),
     // A list's set bits, read from the index alone: only revoked rows are in it.
     index("delegations_status_revoked_idx")

@@ -273,6 +273,40 @@ describe("upgrading from an older version", () => {
     await store.close();
   });
 
+  test("upgrades a database at 0004 (before the live-children index): the index holds its live rows, and a blast radius walks them", async () => {
+    const old = databaseAtMigration(path, countThrough("0004_status_lists"));
+    const root = writeOldRows(old);
+    const key = agentKey();
+    old
+      .prepare("insert into agents (id, jwk, jkt, created_at) values ('agent:bob', ?, ?, ?)")
+      .run(JSON.stringify(key.jwk), key.jkt, T0);
+    // Below alice's root: a live hop to bob, and a revoked one with a live hop below it.
+    const [live, revoked, belowRevoked] = [randomId(), randomId(), randomId()];
+    const insertHop = old.prepare(
+      `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, cap, aud, mdp, exp, created_at)
+       values (?, ?, ?, 't1', ?, ?, 'agent:bob', '[{"act":"*","res":"repo:acme/**"}]', '["tools"]', 1, ?, ?)`,
+    );
+    insertHop.run(live, root, root, 1, "agent:alice", T0 + 3600, T0 + 1);
+    insertHop.run(revoked, root, root, 1, "agent:alice", T0 + 3600, T0 + 2);
+    insertHop.run(belowRevoked, revoked, root, 2, "agent:bob", T0 + 3600, T0 + 3);
+    old
+      .prepare("update delegations set status = 'revoked', revoked_at = ?, revocation_seq = 1 where did = ?")
+      .run(T0 + 4, revoked);
+    old.close();
+
+    const store = openSqliteStore({ path });
+    const indexed = store.database
+      .prepare(
+        "select did from delegations indexed by delegations_live_children_idx where parent = ? and status = 'live'",
+      )
+      .all(root) as { did: string }[];
+    expect(indexed).toEqual([{ did: live }]);
+    const radius = await store.blastRadius("agent:alice");
+    expect(radius.held.map((d) => d.did)).toEqual([root]);
+    expect(radius.reachable.map((d) => d.did)).toEqual([live]);
+    await store.close();
+  });
+
   test("refuses a database migrated by newer code, and leaves it untouched", async () => {
     await openSqliteStore({ path }).close();
     const raw = new Database(path);

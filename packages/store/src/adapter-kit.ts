@@ -7,6 +7,7 @@ export * from "./approval-rules.ts";
 export * from "./decision-chain.ts";
 export * from "./decision-rows.ts";
 export * from "./decision-rules.ts";
+export * from "./delegation-rows.ts";
 export * from "./input-checks.ts";
 export * from "./issuance-rules.ts";
 export * from "./link-status.ts";

@@ -11,6 +11,7 @@ import {
   sha256Base64url,
 } from "@baton/token";
 import type {
+  BlastRadius,
   DecisionInput,
   DecisionOutcome,
   DecisionRecord,
@@ -348,3 +349,34 @@ export const HOSTILE_TEXT = [
 
 /** Ill-formed UTF-16: lone surrogates, which SQLite would store as U+FFFD. */
 export const ILL_FORMED_TEXT = ["\ud800", "a\udc00", "\udbff\udbff"];
+
+/**
+ * An agent's blast radius computed the plain way, from every delegation row: a reference for an
+ * adapter's walk (held: its live rows; reachable: every live row below them, each once, that it
+ * does not hold; both by depth, then did).
+ */
+export function referenceBlastRadius(rows: readonly DelegationRecord[], agent: string): BlastRadius {
+  const live = rows.filter((row) => row.status === "live");
+  const children = new Map<string, DelegationRecord[]>();
+  for (const row of live) {
+    if (row.parent !== null) children.set(row.parent, [...(children.get(row.parent) ?? []), row]);
+  }
+  const held = live.filter((row) => row.to === agent);
+  const reached = new Map<string, DelegationRecord>();
+  const pending = [...held];
+  for (let row = pending.pop(); row !== undefined; row = pending.pop()) {
+    if (reached.has(row.did)) continue;
+    reached.set(row.did, row);
+    pending.push(...(children.get(row.did) ?? []));
+  }
+  const reachable = [...reached.values()].filter((row) => row.to !== agent);
+  const byDepthThenDid = (a: DelegationRecord, b: DelegationRecord) =>
+    a.depth - b.depth || (a.did < b.did ? -1 : a.did > b.did ? 1 : 0);
+  return {
+    agent,
+    held: held.sort(byDepthThenDid),
+    reachable: reachable.sort(byDepthThenDid),
+    agents: [...new Set(reachable.map((row) => row.to))].sort(),
+    tasks: [...new Set([...held, ...reachable].map((row) => row.task))].sort(),
+  };
+}

@@ -1,5 +1,6 @@
 import { randomId } from "@baton/token";
 import { beforeEach, describe, expect, test } from "vitest";
+import type { DelegationRecord } from "../store.ts";
 import { codeOf, grant, hop, type Issued, registerAgents, T0 } from "./fixtures.ts";
 import { type ConformanceFactory, type ConformanceStore, useSubject } from "./subject.ts";
 
@@ -105,6 +106,22 @@ export function graphWalkConformance(factory: ConformanceFactory): void {
       expect(radius.reachable.map((d) => d.did)).toContain(otherChild.did);
       expect(radius.agents).toEqual([coder, researcher, reviewer].sort());
       expect(radius.tasks).toEqual([tree.root.task, other.task].sort());
+    });
+
+    test("returns each row whole, as getDelegation reads it, by depth then did", async () => {
+      const read = async (...issued: Issued[]) =>
+        Promise.all(issued.map(async (one) => store.getDelegation(one.did)));
+      const radius = await store.blastRadius(planner);
+      expect(radius.held).toEqual(await read(tree.root));
+      const below = (await read(
+        tree.toResearcher,
+        tree.toCoder,
+        tree.toReviewer,
+        tree.coderToReviewer,
+      )) as DelegationRecord[];
+      expect(radius.reachable).toEqual(
+        below.sort((a, b) => a.depth - b.depth || (a.did < b.did ? -1 : a.did > b.did ? 1 : 0)),
+      );
     });
 
     test("leaves out revoked delegations and what is below them", async () => {
