@@ -112,6 +112,12 @@ export interface SqliteStoreOptions {
    * transaction and one commit per write, for measuring what grouping gains.
    */
   readonly groupCommit?: boolean;
+  /**
+   * SQLite's page cache for this connection, in MiB. Default 64: the build's own (16 MB) sends a
+   * graph walk over a store of a million delegations back to the file for many pages. 0 keeps
+   * the build's default.
+   */
+  readonly cacheMiB?: number;
   /** Where the migrations are; only tests point this elsewhere. */
   readonly migrationsFolder?: string;
   /**
@@ -155,6 +161,9 @@ function createOwnerOnly(path: string): void {
   closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600));
 }
 
+/** The page cache a connection gets unless told otherwise, in MiB. */
+const DEFAULT_CACHE_MIB = 64;
+
 const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
 
 /**
@@ -196,6 +205,10 @@ export class SqliteStore implements Store, SigningKeyStore {
       throw invalidInput("options.groupCommit", "must be true or false");
     }
     const groupCommit = input.groupCommit !== false;
+    const cacheMiB =
+      input.cacheMiB === undefined
+        ? DEFAULT_CACHE_MIB
+        : checkCount(input.cacheMiB, "options.cacheMiB", 65_536);
     const path = input.path;
     const warn: (message: string) => void =
       typeof input.onWarning === "function"
@@ -215,6 +228,8 @@ export class SqliteStore implements Store, SigningKeyStore {
       if (path !== ":memory:") restrictDatabaseFiles(path, warn);
       client.pragma(`synchronous = ${synchronous}`);
       client.pragma("foreign_keys = ON");
+      // A negative cache_size is in KiB.
+      if (cacheMiB > 0) client.pragma(`cache_size = ${-cacheMiB * 1024}`);
       const db = drizzle({ client, schema });
       const tag = migrateDatabase(
         db as unknown as BetterSQLite3Database<Record<string, unknown>>,
