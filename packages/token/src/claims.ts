@@ -109,6 +109,9 @@ export function isRandomId(id: unknown): id is string {
   return typeof id === "string" && isBase64urlOfLength(id, 16);
 }
 
+const HOP_LINK_CLAIMS = ["dlg", "par", "prf"] as const;
+const TIME_CLAIMS = ["iat", "exp", "rvl"] as const;
+
 const CLAIM_NAMES: ReadonlySet<string> = new Set([
   "iss",
   "sub",
@@ -177,7 +180,7 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
     return malformed("tsk", "tsk must be a task id of [A-Za-z0-9._:-], at most 128 characters");
 
   const isRoot = c.dpt === 0;
-  for (const name of ["dlg", "par", "prf"] as const) {
+  for (const name of HOP_LINK_CLAIMS) {
     const present = c[name] !== undefined;
     if (isRoot && present) return malformed(name, `${name} must be absent on a root grant (dpt 0)`);
     if (!isRoot && !present) return malformed(name, `${name} is required on a delegation hop (dpt ≥ 1)`);
@@ -193,21 +196,21 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
   if (!Array.isArray(c.cap) || c.cap.length === 0 || c.cap.length > CLAIM_LIMITS.maxCapabilities) {
     return malformed("cap", `cap must be an array of 1 to ${CLAIM_LIMITS.maxCapabilities} capabilities`);
   }
-  const cap: Capability[] = [];
-  for (const [i, raw] of c.cap.entries()) {
-    const capability = parseCapability(raw, `cap[${i}]`);
+  const cap: Capability[] = new Array(c.cap.length);
+  for (let i = 0; i < c.cap.length; i++) {
+    const capability = parseCapability(c.cap[i], `cap[${i}]`);
     if (!capability.ok) return capability;
-    cap.push(capability.value);
+    cap[i] = capability.value;
   }
 
   if (!Array.isArray(c.aud) || c.aud.length === 0 || c.aud.length > CLAIM_LIMITS.maxAudiences) {
     return malformed("aud", `aud must be an array of 1 to ${CLAIM_LIMITS.maxAudiences} audiences`);
   }
-  if (!c.aud.every(isAudience) || new Set(c.aud).size !== c.aud.length) {
+  if (!c.aud.every(isAudience) || (c.aud.length > 1 && new Set(c.aud).size !== c.aud.length)) {
     return malformed("aud", "aud entries must be distinct audience names or *");
   }
 
-  for (const name of ["iat", "exp", "rvl"] as const) {
+  for (const name of TIME_CLAIMS) {
     if (!isTime(c[name]))
       return malformed(name, `${name} must be an integer number of seconds since the epoch`);
   }
@@ -247,25 +250,49 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
     status = parsed.value;
   }
 
-  return ok({
-    iss: c.iss,
-    sub: c.sub,
-    ...(isRoot ? {} : { dlg: c.dlg as string, par: c.par as string, prf: c.prf as string }),
-    jti: c.jti,
-    did: c.did,
-    dpt: c.dpt,
-    mdp: c.mdp,
-    tsk: c.tsk,
-    cap,
-    aud: c.aud as string[],
-    iat,
-    nbf,
-    exp,
-    rvl,
-    cnf: { jkt: c.cnf.jkt },
-    ...(c.apv === undefined ? {} : { apv: c.apv as string[] }),
-    ...(status === undefined ? {} : { status }),
-  });
+  // One literal per shape (a root has no links), in the serialization's order, and the optional
+  // members appended: no spread temporaries per token.
+  const aud = c.aud as string[];
+  const cnf = { jkt: c.cnf.jkt };
+  const claims: { -readonly [K in keyof TokenClaims]: TokenClaims[K] } = isRoot
+    ? {
+        iss: c.iss,
+        sub: c.sub,
+        jti: c.jti,
+        did: c.did,
+        dpt: c.dpt,
+        mdp: c.mdp,
+        tsk: c.tsk,
+        cap,
+        aud,
+        iat,
+        nbf,
+        exp,
+        rvl,
+        cnf,
+      }
+    : {
+        iss: c.iss,
+        sub: c.sub,
+        dlg: c.dlg as string,
+        par: c.par as string,
+        prf: c.prf as string,
+        jti: c.jti,
+        did: c.did,
+        dpt: c.dpt,
+        mdp: c.mdp,
+        tsk: c.tsk,
+        cap,
+        aud,
+        iat,
+        nbf,
+        exp,
+        rvl,
+        cnf,
+      };
+  if (c.apv !== undefined) claims.apv = c.apv as string[];
+  if (status !== undefined) claims.status = status;
+  return ok(claims);
 }
 
 /** Parses the `status` claim: exactly `{status_list: {idx, uri}}`, nothing more. */
