@@ -72,6 +72,8 @@ const PROOF_JWK_MEMBERS: ReadonlySet<string> = new Set(["kty", "crv", "x"]);
 
 // The proof header is typ, alg and the holder's public jwk; nothing else may steer processing.
 const PROOF_JWS_RULES: CompactJwsRules<string> = {
+  // An agent signs every proof with one key, so its proofs share one header text.
+  acceptedHeaders: new Map(),
   maxBytes: MAX_PROOF_BYTES,
   maxHeaderDepth: 2,
   headerMembers: ["typ", "alg", "jwk"],
@@ -97,6 +99,16 @@ const PROOF_JWS_RULES: CompactJwsRules<string> = {
  * text is not an absolute http(s) URL.
  */
 export function normalizeHtu(url: string): string | undefined {
+  // A verifier checks every proof against its own one URL: the last answer is usually the one.
+  if (url === lastNormalized.url) return lastNormalized.htu;
+  const htu = normalizeUrl(url);
+  lastNormalized = { url, htu };
+  return htu;
+}
+
+let lastNormalized: { url: string; htu: string | undefined } = { url: "", htu: undefined };
+
+function normalizeUrl(url: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
