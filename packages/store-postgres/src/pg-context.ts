@@ -7,6 +7,13 @@
  * the revocation feed head, delegation rows (by depth, then did), agent rows, task rows, and the
  * decision log head last. PostgreSQL still detects any deadlock this order misses and aborts one
  * side; `write` retries it from the start.
+ *
+ * Group commit keeps that order: the writes of a batch share one transaction, so the batch holds
+ * each one's locks until its commit, and a later write's locks come after an earlier one's head
+ * lock. Only the batch's first write may wait for a lock; every later one runs under a 1 ms
+ * `lock_timeout` and, when it would wait, is undone to its savepoint and runs first in the next
+ * batch. A batch therefore never waits while it holds locks out of order, so it can close no
+ * cycle of waits.
  */
 
 import type {
@@ -36,10 +43,48 @@ import {
 import { type Capability, sha256Base64url } from "@baton/token";
 import pg from "pg";
 
+/**
+ * A statement each connection prepares once, under its name, and then only binds and executes:
+ * the by-key reads and the inserts every request makes. One name, one text, always.
+ */
+export interface Prepared {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** A statement's text, or a prepared statement. */
+export type Statement = string | Prepared;
+
+/** The variants of a by-key read that differ only in their row lock, each prepared under its own name. */
+function lockVariants(name: string, text: (lock: string) => string): (lock: string) => Prepared {
+  const variants = new Map<string, Prepared>();
+  return (lock) => {
+    let found = variants.get(lock);
+    if (found === undefined) {
+      found = { name: lock === "" ? name : `${name}_${lock.replace(/\W+/g, "_")}`, text: text(lock) };
+      variants.set(lock, found);
+    }
+    return found;
+  };
+}
+
 /** A connection inside one transaction: parameterized queries returning rows. */
 export interface Tx {
-  rows<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
-  row<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  rows<T>(statement: Statement, params?: readonly unknown[]): Promise<T[]>;
+  row<T>(statement: Statement, params?: readonly unknown[]): Promise<T | undefined>;
+}
+
+async function query<T>(
+  on: pg.Pool | pg.PoolClient,
+  statement: Statement,
+  params: readonly unknown[],
+): Promise<T[]> {
+  const values = params as unknown[];
+  const result =
+    typeof statement === "string"
+      ? await on.query(statement, values)
+      : await on.query({ name: statement.name, text: statement.text, values });
+  return result.rows as T[];
 }
 
 /** The raw row of an agent. */
@@ -132,10 +177,9 @@ export function storeErrorOf(error: unknown): unknown {
 
 function txOf(client: pg.PoolClient): Tx {
   return {
-    rows: async <T>(text: string, params: readonly unknown[] = []) =>
-      (await client.query(text, params as unknown[])).rows as T[],
-    row: async <T>(text: string, params: readonly unknown[] = []) =>
-      (await client.query(text, params as unknown[])).rows[0] as T | undefined,
+    rows: <T>(statement: Statement, params: readonly unknown[] = []) => query<T>(client, statement, params),
+    row: async <T>(statement: Statement, params: readonly unknown[] = []) =>
+      (await query<T>(client, statement, params))[0],
   };
 }
 
@@ -163,17 +207,90 @@ async function checkOut(
   };
 }
 
+/** A write waiting for the next group commit. */
+interface QueuedWrite {
+  readonly fn: (tx: Tx) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Times it was undone for a deadlock or a lock wait and queued again. */
+  attempts: number;
+}
+
+/** Writes one group commit takes at most, so one batch's latency stays bounded. */
+const MAX_BATCH = 256;
+/** How long a batch's later writes may wait for a lock before they are moved to the next batch. */
+const LATER_WRITE_LOCK_TIMEOUT = "1ms";
+const LOCK_NOT_AVAILABLE = "55P03";
+
 /** Shared state and helpers of one open PostgreSQL store. */
 export class PgContext {
-  constructor(readonly pool: pg.Pool) {}
+  private queued: QueuedWrite[] = [];
+  private scheduled = false;
+  /** The batch being committed, if any: one at a time per instance. */
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    readonly pool: pg.Pool,
+    /** Whether writes asked for together share a transaction and a commit (see {@link write}). */
+    readonly groupCommit = true,
+  ) {}
 
   /**
-   * Runs `fn` in one READ COMMITTED transaction on one connection and commits it; `fn` takes the
-   * row locks it needs (`FOR UPDATE`, `FOR SHARE`) before reading what its checks depend on, so
-   * they still hold at commit. A deadlock or serialization failure reruns it; a uniqueness
-   * violation that slipped past the explicit checks becomes `conflict`.
+   * Runs `fn` in a READ COMMITTED transaction and commits it before the promise settles; `fn`
+   * takes the row locks it needs (`FOR UPDATE`, `FOR SHARE`) before reading what its checks
+   * depend on, so they still hold at commit. A uniqueness violation that slipped past the
+   * explicit checks becomes `conflict`.
+   *
+   * Group commit: the writes asked for in one event-loop turn, or while the previous batch was
+   * committing, run one after another in one transaction on one connection, each in its own
+   * savepoint (a refused write is undone alone), and none is answered before that commit. Every
+   * write takes the decision log head, which stays locked until commit, so one commit per batch
+   * instead of one per write is what lets appends from many requests get through. A deadlock or
+   * serialization failure undoes a write to its savepoint and runs it again in the next batch.
    */
-  async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (!this.groupCommit) return this.writeAlone(fn);
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject, attempts: 0 });
+      this.schedule();
+    });
+  }
+
+  /** Commits every write queued so far (and those queued meanwhile); `close` calls it first. */
+  async flush(): Promise<void> {
+    while (this.flushing !== undefined || this.queued.length > 0) {
+      this.flushing ??= this.flushQueued();
+      await this.flushing;
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing !== undefined) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushing ??= this.flushQueued();
+    });
+  }
+
+  private async flushQueued(): Promise<void> {
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0, MAX_BATCH);
+        if (batch.length === 1) {
+          const only = batch[0] as QueuedWrite;
+          await this.writeAlone(only.fn).then(only.resolve, only.reject);
+        } else {
+          await this.commitBatch(batch);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** One write, one transaction: rerun from the start after a deadlock or serialization failure. */
+  private async writeAlone<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const { client, release } = await checkOut(this.pool);
       let broken = false;
@@ -194,6 +311,63 @@ export class PgContext {
       } finally {
         release(broken);
       }
+    }
+  }
+
+  /**
+   * Runs `batch` in one transaction, each write in a savepoint, commits, then settles each one.
+   * A write undone for a deadlock, a serialization failure or (after the first) a lock wait goes
+   * back to the front of the queue, to run first in the next batch. If BEGIN, a savepoint or
+   * COMMIT fails, nothing of the batch is stored and every write of it fails.
+   */
+  private async commitBatch(batch: readonly QueuedWrite[]): Promise<void> {
+    const outcomes: { write: QueuedWrite; ok: boolean; value: unknown }[] = [];
+    const again: QueuedWrite[] = [];
+    let checkedOut: Awaited<ReturnType<typeof checkOut>> | undefined;
+    try {
+      checkedOut = await checkOut(this.pool);
+      const { client } = checkedOut;
+      const tx = txOf(client);
+      await client.query("begin");
+      for (const [i, write] of batch.entries()) {
+        await client.query("savepoint baton_write");
+        try {
+          const value = await write.fn(tx);
+          await client.query("release savepoint baton_write");
+          outcomes.push({ write, ok: true, value });
+        } catch (error) {
+          await client.query("rollback to savepoint baton_write");
+          const code = sqlState(error);
+          const retry = code !== undefined && (RETRYABLE.has(code) || (i > 0 && code === LOCK_NOT_AVAILABLE));
+          if (retry && write.attempts + 1 < MAX_ATTEMPTS) {
+            write.attempts++;
+            again.push(write);
+          } else {
+            outcomes.push({ write, ok: false, value: storeErrorOf(error) });
+          }
+        }
+        // From here on the batch holds locks taken out of the global order: never wait for another.
+        if (i === 0) await client.query(`set local lock_timeout = '${LATER_WRITE_LOCK_TIMEOUT}'`);
+      }
+      await client.query("commit");
+    } catch (error) {
+      let broken = true;
+      if (checkedOut !== undefined) {
+        try {
+          await checkedOut.client.query("rollback");
+          broken = false;
+        } catch {}
+        checkedOut.release(broken);
+      }
+      const failure = storeErrorOf(error);
+      for (const write of batch) write.reject(failure);
+      return;
+    }
+    checkedOut.release(false);
+    this.queued.unshift(...again);
+    for (const { write, ok, value } of outcomes) {
+      if (ok) write.resolve(value);
+      else write.reject(value);
     }
   }
 
@@ -219,14 +393,33 @@ export class PgContext {
   }
 
   /** One statement outside any explicit transaction. */
-  async rows<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(text, params as unknown[])).rows as T[];
+  async rows<T>(statement: Statement, params: readonly unknown[] = []): Promise<T[]> {
+    return query<T>(this.pool, statement, params);
   }
 
-  async row<T>(text: string, params: readonly unknown[] = []): Promise<T | undefined> {
-    return (await this.rows<T>(text, params))[0];
+  async row<T>(statement: Statement, params: readonly unknown[] = []): Promise<T | undefined> {
+    return (await this.rows<T>(statement, params))[0];
   }
 }
+
+const LOCK_DECISION_HEAD: Prepared = {
+  name: "baton_lock_decision_head",
+  text: `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`,
+};
+const INSERT_DECISION: Prepared = {
+  name: "baton_insert_decision",
+  text: `insert into decisions (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+};
+const INSERT_DECISION_DIDS: Prepared = {
+  name: "baton_insert_decision_dids",
+  text: "insert into decision_dids (did, decision_id) select unnest($1::text[]), $2 on conflict do nothing",
+};
+const UPDATE_DECISION_HEAD: Prepared = {
+  name: "baton_update_decision_head",
+  text: "update decision_log_head set last_id = $1, last_hash = $2 where singleton = 1",
+};
 
 /**
  * Appends a checked decision, chained to the log's head. Locks the head row until commit, so
@@ -241,51 +434,38 @@ async function appendDecisionRow(
   tx: Tx,
   decision: CheckedDecision,
 ): Promise<DecisionRowFields & { readonly hash: string }> {
-  const head = await tx.row<{ lastId: number; lastHash: string }>(
-    `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`,
-  );
+  const head = await tx.row<{ lastId: number; lastHash: string }>(LOCK_DECISION_HEAD);
   if (head === undefined) throw new Error("the decision log head row is missing; the database was altered");
   const row: DecisionRowFields = { id: head.lastId + 1, ...decision, prevHash: head.lastHash };
   const hash = decisionHash(row);
   const actorProven = row.actorProven === null ? null : Boolean(row.actorProven);
-  await tx.rows(
-    `insert into decisions (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
-       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-    [
-      row.id,
-      row.at,
-      row.kind,
-      row.decision,
-      row.task,
-      row.did,
-      row.jti,
-      row.agent,
-      row.audience,
-      row.action,
-      row.resource,
-      row.reasons,
-      row.detail,
-      row.prevHash,
-      hash,
-      row.format,
-      row.reporter,
-      actorProven,
-      row.argsDigest,
-      row.chain,
-    ],
-  );
+  await tx.rows(INSERT_DECISION, [
+    row.id,
+    row.at,
+    row.kind,
+    row.decision,
+    row.task,
+    row.did,
+    row.jti,
+    row.agent,
+    row.audience,
+    row.action,
+    row.resource,
+    row.reasons,
+    row.detail,
+    row.prevHash,
+    hash,
+    row.format,
+    row.reporter,
+    actorProven,
+    row.argsDigest,
+    row.chain,
+  ]);
   const dids = [...decisionDids(row)];
   if (dids.length > 0) {
-    await tx.rows(
-      "insert into decision_dids (did, decision_id) select unnest($1::text[]), $2 on conflict do nothing",
-      [dids, row.id],
-    );
+    await tx.rows(INSERT_DECISION_DIDS, [dids, row.id]);
   }
-  await tx.rows("update decision_log_head set last_id = $1, last_hash = $2 where singleton = 1", [
-    row.id,
-    hash,
-  ]);
+  await tx.rows(UPDATE_DECISION_HEAD, [row.id, hash]);
   return { ...row, hash };
 }
 
@@ -295,47 +475,67 @@ export async function audit(tx: Tx, decision: CheckedDecision | null): Promise<v
   if (decision !== null) await appendDecisionRow(tx, decision);
 }
 
+const AGENT_BY_ID = lockVariants(
+  "baton_agent_by_id",
+  (lock) => `select ${AGENT_COLUMNS} from agents where id = $1 ${lock}`,
+);
+const DELEGATION_BY_DID = lockVariants(
+  "baton_delegation_by_did",
+  (lock) => `select ${DELEGATION_COLUMNS} from delegations d where d.did = $1 ${lock}`,
+);
+const TASK_BY_ID = lockVariants(
+  "baton_task_by_id",
+  (lock) => `select ${TASK_COLUMNS} from tasks where id = $1 ${lock}`,
+);
+const TOKEN_BY_JTI: Prepared = {
+  name: "baton_token_by_jti",
+  text: "select 1 as one from tokens where jti = $1",
+};
+const TOKEN_BY_DID_AND_HASH: Prepared = {
+  name: "baton_token_by_did_and_hash",
+  text: "select 1 as one from tokens where did = $1 and hash = $2 limit 1",
+};
+const LATEST_TOKEN: Prepared = {
+  name: "baton_latest_token",
+  text: `select ${TOKEN_COLUMNS} from tokens t where t.did = $1 order by t.version desc limit 1`,
+};
+
 /** The agent row, if registered; `lock` takes a share lock on it until commit. */
 export async function findAgent(tx: Tx, id: string, lock = ""): Promise<AgentRow | undefined> {
-  return tx.row<AgentRow>(`select ${AGENT_COLUMNS} from agents where id = $1 ${lock}`, [id]);
+  return tx.row<AgentRow>(AGENT_BY_ID(lock), [id]);
 }
 
 /** The delegation row, if any. */
 export async function findDelegation(tx: Tx, did: string, lock = ""): Promise<DelegationRow | undefined> {
-  return tx.row<DelegationRow>(`select ${DELEGATION_COLUMNS} from delegations d where d.did = $1 ${lock}`, [
-    did,
-  ]);
+  return tx.row<DelegationRow>(DELEGATION_BY_DID(lock), [did]);
 }
 
 /** The task row, if any. */
 export async function findTask(tx: Tx, id: string, lock = ""): Promise<TaskRecord | undefined> {
-  const row = await tx.row<Omit<TaskRecord, "hours"> & { hours: string | null }>(
-    `select ${TASK_COLUMNS} from tasks where id = $1 ${lock}`,
-    [id],
-  );
+  const row = await tx.row<Omit<TaskRecord, "hours"> & { hours: string | null }>(TASK_BY_ID(lock), [id]);
   return row === undefined ? undefined : toTaskRecord(row);
 }
 
 /** Whether a token with this `jti` is recorded. */
 export async function tokenExists(tx: Tx, jti: string): Promise<boolean> {
-  return (await tx.row("select 1 as one from tokens where jti = $1", [jti])) !== undefined;
+  return (await tx.row(TOKEN_BY_JTI, [jti])) !== undefined;
 }
 
 /** Whether `did` has a recorded token whose hash is `hash` (what a child's `prf` must name). */
 export async function parentTokenWithHash(tx: Tx, did: string, hash: string): Promise<boolean> {
-  return (
-    (await tx.row("select 1 as one from tokens where did = $1 and hash = $2 limit 1", [did, hash])) !==
-    undefined
-  );
+  return (await tx.row(TOKEN_BY_DID_AND_HASH, [did, hash])) !== undefined;
 }
 
 /** The newest token version of `did`. */
 export async function latestToken(tx: Tx, did: string): Promise<TokenRecord | undefined> {
-  return tx.row<TokenRecord>(
-    `select ${TOKEN_COLUMNS} from tokens t where t.did = $1 order by t.version desc limit 1`,
-    [did],
-  );
+  return tx.row<TokenRecord>(LATEST_TOKEN, [did]);
 }
+
+const INSERT_TOKEN: Prepared = {
+  name: "baton_insert_token",
+  text: `insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+};
 
 /** Inserts a token version and returns its record. Call inside `write`, after the checks. */
 export async function insertToken(
@@ -359,25 +559,27 @@ export async function insertToken(
     compact: token.compact,
     recordedAt: at,
   };
-  await tx.rows(
-    `insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
-      record.jti,
-      record.did,
-      record.version,
-      record.supersedes,
-      record.prf,
-      record.hash,
-      record.iat,
-      record.exp,
-      record.rvl,
-      record.compact,
-      record.recordedAt,
-    ],
-  );
+  await tx.rows(INSERT_TOKEN, [
+    record.jti,
+    record.did,
+    record.version,
+    record.supersedes,
+    record.prf,
+    record.hash,
+    record.iat,
+    record.exp,
+    record.rvl,
+    record.compact,
+    record.recordedAt,
+  ]);
   return record;
 }
+
+const INSERT_DELEGATION: Prepared = {
+  name: "baton_insert_delegation",
+  text: `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+};
 
 /** Inserts a live delegation and returns its record. Call inside `write`, after the checks. */
 export async function insertDelegation(
@@ -400,28 +602,24 @@ export async function insertDelegation(
     statusEntry: StatusEntry | null;
   },
 ): Promise<DelegationRecord> {
-  await tx.rows(
-    `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-    [
-      row.did,
-      row.parent,
-      row.root,
-      row.task,
-      row.depth,
-      row.from,
-      row.to,
-      row.intent,
-      JSON.stringify(row.cap),
-      JSON.stringify(row.aud),
-      row.mdp,
-      row.exp,
-      row.rvi,
-      row.createdAt,
-      row.statusEntry?.list ?? null,
-      row.statusEntry?.index ?? null,
-    ],
-  );
+  await tx.rows(INSERT_DELEGATION, [
+    row.did,
+    row.parent,
+    row.root,
+    row.task,
+    row.depth,
+    row.from,
+    row.to,
+    row.intent,
+    JSON.stringify(row.cap),
+    JSON.stringify(row.aud),
+    row.mdp,
+    row.exp,
+    row.rvi,
+    row.createdAt,
+    row.statusEntry?.list ?? null,
+    row.statusEntry?.index ?? null,
+  ]);
   return {
     ...row,
     status: "live",
@@ -432,6 +630,15 @@ export async function insertDelegation(
   };
 }
 
+const STATUS_LIST_ALLOCATED: Prepared = {
+  name: "baton_status_list_allocated",
+  text: "select allocated from status_lists where list = $1",
+};
+const STATUS_ENTRY_TAKEN: Prepared = {
+  name: "baton_status_entry_taken",
+  text: "select 1 as one from delegations where status_list = $1 and status_index = $2",
+};
+
 /** What an issuance naming `entry` needs to know about it; undefined when it names none. */
 export async function statusEntryFacts(
   tx: Tx,
@@ -439,20 +646,14 @@ export async function statusEntryFacts(
 ): Promise<StatusEntryFacts | undefined> {
   if (entry === null) return undefined;
   // No lock: `allocated` only grows, so a reservation racing this read can only make it stricter.
-  const list = await tx.row<{ allocated: number }>("select allocated from status_lists where list = $1", [
-    entry.list,
-  ]);
-  const taken = await tx.row(
-    "select 1 as one from delegations where status_list = $1 and status_index = $2",
-    [entry.list, entry.index],
-  );
+  const list = await tx.row<{ allocated: number }>(STATUS_LIST_ALLOCATED, [entry.list]);
+  const taken = await tx.row(STATUS_ENTRY_TAKEN, [entry.list, entry.index]);
   return { allocated: list?.allocated, taken: taken !== undefined };
 }
 
-/** The status of each `did`, in the order given, from one indexed query. */
-export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<ChainLinkStatus[]> {
-  const found = await tx.rows<LinkFacts>(
-    `select d.did as did, d.status as status, d.revoked_at as "revokedAt", d.revoke_reason as "revokeReason",
+const LINK_STATUS: Prepared = {
+  name: "baton_link_status",
+  text: `select d.did as did, d.status as status, d.revoked_at as "revokedAt", d.revoke_reason as "revokeReason",
         d.revocation_seq as "revocationSeq", t.status as "taskStatus", t.closed_at as "taskClosedAt",
         t.close_reason as "taskCloseReason", ta.status as "toStatus", ta.disabled_at as "toDisabledAt",
         ta.disabled_reason as "toDisabledReason", fa.status as "fromStatus", fa.disabled_at as "fromDisabledAt",
@@ -462,7 +663,10 @@ export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<Chain
       join agents ta on ta.id = d.to_agent
       left join agents fa on fa.id = d.from_agent
       where d.did = any($1::text[])`,
-    [dids],
-  );
+};
+
+/** The status of each `did`, in the order given, from one indexed query. */
+export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<ChainLinkStatus[]> {
+  const found = await tx.rows<LinkFacts>(LINK_STATUS, [dids]);
   return linkStatuses(dids, found);
 }
