@@ -8,12 +8,17 @@
  * decision log head last. PostgreSQL still detects any deadlock this order misses and aborts one
  * side; `write` retries it from the start.
  *
+ * Decisions (appends and audits) are written when the transaction's writes are done, just before
+ * its commit, so the head is always the last lock a transaction takes and is held only across its
+ * commit.
+ *
  * Group commit keeps that order: the writes of a batch share one transaction, so the batch holds
- * each one's locks until its commit, and a later write's locks come after an earlier one's head
- * lock. Only the batch's first write may wait for a lock; every later one runs under a 1 ms
- * `lock_timeout` and, when it would wait, is undone to its savepoint and runs first in the next
- * batch. A batch therefore never waits while it holds locks out of order, so it can close no
- * cycle of waits.
+ * each one's locks until its commit, and a later write's locks may come before an earlier one's
+ * in the order. Only the first write of a batch that touches rows may wait for a lock; every later
+ * one runs under a 1 ms `lock_timeout` and, when it would wait, is undone to its savepoint and runs
+ * first in the next batch. A batch therefore never waits while it holds locks out of order, except
+ * for the head at the very end, and whoever holds the head takes no other lock before its commit:
+ * no cycle of waits can form.
  */
 
 import type {
@@ -72,6 +77,18 @@ function lockVariants(name: string, text: (lock: string) => string): (lock: stri
 export interface Tx {
   rows<T>(statement: Statement, params?: readonly unknown[]): Promise<T[]>;
   row<T>(statement: Statement, params?: readonly unknown[]): Promise<T | undefined>;
+}
+
+/** A decision a write appends at its commit; `record` is set once it is written, before the commit. */
+export interface DeferredDecision {
+  readonly decision: CheckedDecision;
+  record: DecisionRecord | undefined;
+}
+
+/** The transaction a write runs in: queries, and decisions appended to the log just before commit. */
+export interface WriteTx extends Tx {
+  /** Queues `decision` for the log; it is chained and written after every write of the transaction. */
+  appendAtCommit(decision: CheckedDecision): DeferredDecision;
 }
 
 async function query<T>(
@@ -184,6 +201,38 @@ function txOf(client: pg.PoolClient): Tx {
 }
 
 /**
+ * One write's view of a transaction. `beforeFirstQuery` runs once, before the write's first
+ * statement (a batch opens the write's savepoint there, so a write that only appends decisions
+ * costs no round trip of its own).
+ */
+function writeTxOf(
+  client: pg.PoolClient,
+  beforeFirstQuery?: () => Promise<unknown>,
+): WriteTx & { readonly deferred: DeferredDecision[]; readonly queried: () => boolean } {
+  const deferred: DeferredDecision[] = [];
+  let opened: Promise<unknown> | undefined;
+  const run = async <T>(statement: Statement, params: readonly unknown[]) => {
+    if (beforeFirstQuery !== undefined) {
+      opened ??= beforeFirstQuery();
+      await opened;
+    }
+    return query<T>(client, statement, params);
+  };
+  return {
+    deferred,
+    queried: () => opened !== undefined,
+    rows: <T>(statement: Statement, params: readonly unknown[] = []) => run<T>(statement, params),
+    row: async <T>(statement: Statement, params: readonly unknown[] = []) =>
+      (await run<T>(statement, params))[0],
+    appendAtCommit: (decision) => {
+      const entry: DeferredDecision = { decision, record: undefined };
+      deferred.push(entry);
+      return entry;
+    },
+  };
+}
+
+/**
  * Checks a connection out for one transaction. While checked out, a connection the server drops
  * (a restart, a terminated backend) emits `error` outside any query; without a listener that
  * would crash the process. The listener marks it broken, so it is destroyed on release instead of
@@ -209,7 +258,7 @@ async function checkOut(
 
 /** A write waiting for the next group commit. */
 interface QueuedWrite {
-  readonly fn: (tx: Tx) => Promise<unknown>;
+  readonly fn: (tx: WriteTx) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   /** Times it was undone for a deadlock or a lock wait and queued again. */
@@ -243,12 +292,13 @@ export class PgContext {
    *
    * Group commit: the writes asked for in one event-loop turn, or while the previous batch was
    * committing, run one after another in one transaction on one connection, each in its own
-   * savepoint (a refused write is undone alone), and none is answered before that commit. Every
-   * write takes the decision log head, which stays locked until commit, so one commit per batch
-   * instead of one per write is what lets appends from many requests get through. A deadlock or
-   * serialization failure undoes a write to its savepoint and runs it again in the next batch.
+   * savepoint (a refused write is undone alone), and none is answered before that commit. The
+   * decisions of the whole batch are then chained and written together, under one lock of the
+   * decision log head held only across that commit: appends from many requests cost one commit
+   * and a few statements, not one commit each. A deadlock or serialization failure undoes a write
+   * to its savepoint and runs it again in the next batch.
    */
-  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     if (!this.groupCommit) return this.writeAlone(fn);
     return new Promise<T>((resolve, reject) => {
       this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject, attempts: 0 });
@@ -290,13 +340,15 @@ export class PgContext {
   }
 
   /** One write, one transaction: rerun from the start after a deadlock or serialization failure. */
-  private async writeAlone<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  private async writeAlone<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const { client, release } = await checkOut(this.pool);
       let broken = false;
       try {
         await client.query("begin");
-        const result = await fn(txOf(client));
+        const tx = writeTxOf(client);
+        const result = await fn(tx);
+        await appendDecisionRows(tx, tx.deferred);
         await client.query("commit");
         return result;
       } catch (error) {
@@ -315,30 +367,36 @@ export class PgContext {
   }
 
   /**
-   * Runs `batch` in one transaction, each write in a savepoint, commits, then settles each one.
-   * A write undone for a deadlock, a serialization failure or (after the first) a lock wait goes
-   * back to the front of the queue, to run first in the next batch. If BEGIN, a savepoint or
-   * COMMIT fails, nothing of the batch is stored and every write of it fails.
+   * Runs `batch` in one transaction, each write in a savepoint (opened at its first statement),
+   * then chains and writes the decisions of the writes that succeeded, commits, and settles each
+   * write. A write undone for a deadlock, a serialization failure or (once the batch holds locks)
+   * a lock wait goes back to the front of the queue, to run first in the next batch. If BEGIN, a
+   * savepoint, the decisions or COMMIT fail, nothing of the batch is stored and every write of it
+   * fails.
    */
   private async commitBatch(batch: readonly QueuedWrite[]): Promise<void> {
     const outcomes: { write: QueuedWrite; ok: boolean; value: unknown }[] = [];
     const again: QueuedWrite[] = [];
+    const decisions: DeferredDecision[] = [];
     let checkedOut: Awaited<ReturnType<typeof checkOut>> | undefined;
     try {
       checkedOut = await checkOut(this.pool);
       const { client } = checkedOut;
-      const tx = txOf(client);
       await client.query("begin");
-      for (const [i, write] of batch.entries()) {
-        await client.query("savepoint baton_write");
+      let holdsLocks = false;
+      for (const write of batch) {
+        const waitAllowed = !holdsLocks;
+        const tx = writeTxOf(client, () => client.query("savepoint baton_write"));
         try {
           const value = await write.fn(tx);
-          await client.query("release savepoint baton_write");
+          if (tx.queried()) await client.query("release savepoint baton_write");
+          decisions.push(...tx.deferred);
           outcomes.push({ write, ok: true, value });
         } catch (error) {
-          await client.query("rollback to savepoint baton_write");
+          if (tx.queried()) await client.query("rollback to savepoint baton_write");
           const code = sqlState(error);
-          const retry = code !== undefined && (RETRYABLE.has(code) || (i > 0 && code === LOCK_NOT_AVAILABLE));
+          const retry =
+            code !== undefined && (RETRYABLE.has(code) || (!waitAllowed && code === LOCK_NOT_AVAILABLE));
           if (retry && write.attempts + 1 < MAX_ATTEMPTS) {
             write.attempts++;
             again.push(write);
@@ -346,8 +404,16 @@ export class PgContext {
             outcomes.push({ write, ok: false, value: storeErrorOf(error) });
           }
         }
-        // From here on the batch holds locks taken out of the global order: never wait for another.
-        if (i === 0) await client.query(`set local lock_timeout = '${LATER_WRITE_LOCK_TIMEOUT}'`);
+        if (tx.queried() && !holdsLocks) {
+          // From here on the batch may hold locks out of the global order: never wait for another.
+          holdsLocks = true;
+          await client.query(`set local lock_timeout = '${LATER_WRITE_LOCK_TIMEOUT}'`);
+        }
+      }
+      if (decisions.length > 0) {
+        // The head is last in the lock order and whoever holds it takes nothing else: wait for it.
+        if (holdsLocks) await client.query("set local lock_timeout to default");
+        await appendDecisionRows(txOf(client), decisions);
       }
       await client.query("commit");
     } catch (error) {
@@ -406,15 +472,23 @@ const LOCK_DECISION_HEAD: Prepared = {
   name: "baton_lock_decision_head",
   text: `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`,
 };
-const INSERT_DECISION: Prepared = {
-  name: "baton_insert_decision",
+/** Every row of an append in one statement: a JSON array of rows with the columns' names. */
+const INSERT_DECISIONS: Prepared = {
+  name: "baton_insert_decisions",
   text: `insert into decisions (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
        detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+     select id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain
+     from json_to_recordset($1::json) as r(id bigint, at bigint, kind text, decision text, task text, did text,
+       jti text, agent text, audience text, action text, resource text, reasons text, detail text,
+       prev_hash text, hash text, format integer, reporter text, actor_proven boolean, args_digest text,
+       chain text)
+     order by id`,
 };
 const INSERT_DECISION_DIDS: Prepared = {
   name: "baton_insert_decision_dids",
-  text: "insert into decision_dids (did, decision_id) select unnest($1::text[]), $2 on conflict do nothing",
+  text: `insert into decision_dids (did, decision_id) select * from unnest($1::text[], $2::bigint[])
+     on conflict do nothing`,
 };
 const UPDATE_DECISION_HEAD: Prepared = {
   name: "baton_update_decision_head",
@@ -422,57 +496,70 @@ const UPDATE_DECISION_HEAD: Prepared = {
 };
 
 /**
- * Appends a checked decision, chained to the log's head. Locks the head row until commit, so
- * appends from every instance form one chain in commit order. Call inside `write`, last.
+ * Appends a checked decision now, chained to the log's head, and returns it. Locks the head row
+ * until commit, so appends from every instance form one chain in commit order; for the writes
+ * that need the record inside their transaction (a batch of appends). Others use
+ * `tx.appendAtCommit`.
  */
 export async function insertDecision(tx: Tx, decision: CheckedDecision): Promise<DecisionRecord> {
-  return toDecisionRecord(await appendDecisionRow(tx, decision));
+  const entry: DeferredDecision = { decision, record: undefined };
+  await appendDecisionRows(tx, [entry]);
+  return entry.record as DecisionRecord;
 }
 
-/** Writes the row (with its trace-index rows and the head) and returns it as stored, hash included. */
-async function appendDecisionRow(
-  tx: Tx,
-  decision: CheckedDecision,
-): Promise<DecisionRowFields & { readonly hash: string }> {
+/**
+ * Chains `entries` to the log's head in order and writes them with a fixed number of statements
+ * (the head locked until commit, one insert of every row, one of their trace-index rows, the new
+ * head), then sets each entry's record.
+ */
+export async function appendDecisionRows(tx: Tx, entries: readonly DeferredDecision[]): Promise<void> {
+  if (entries.length === 0) return;
   const head = await tx.row<{ lastId: number; lastHash: string }>(LOCK_DECISION_HEAD);
   if (head === undefined) throw new Error("the decision log head row is missing; the database was altered");
-  const row: DecisionRowFields = { id: head.lastId + 1, ...decision, prevHash: head.lastHash };
-  const hash = decisionHash(row);
-  const actorProven = row.actorProven === null ? null : Boolean(row.actorProven);
-  await tx.rows(INSERT_DECISION, [
-    row.id,
-    row.at,
-    row.kind,
-    row.decision,
-    row.task,
-    row.did,
-    row.jti,
-    row.agent,
-    row.audience,
-    row.action,
-    row.resource,
-    row.reasons,
-    row.detail,
-    row.prevHash,
-    hash,
-    row.format,
-    row.reporter,
-    actorProven,
-    row.argsDigest,
-    row.chain,
-  ]);
-  const dids = [...decisionDids(row)];
-  if (dids.length > 0) {
-    await tx.rows(INSERT_DECISION_DIDS, [dids, row.id]);
+  let { lastId: id, lastHash: prevHash } = head;
+  const columns: unknown[] = [];
+  const didColumn: string[] = [];
+  const idColumn: number[] = [];
+  for (const entry of entries) {
+    const row: DecisionRowFields = { id: ++id, ...entry.decision, prevHash };
+    const hash = decisionHash(row);
+    prevHash = hash;
+    columns.push({
+      id: row.id,
+      at: row.at,
+      kind: row.kind,
+      decision: row.decision,
+      task: row.task,
+      did: row.did,
+      jti: row.jti,
+      agent: row.agent,
+      audience: row.audience,
+      action: row.action,
+      resource: row.resource,
+      reasons: row.reasons,
+      detail: row.detail,
+      prev_hash: row.prevHash,
+      hash,
+      format: row.format,
+      reporter: row.reporter,
+      actor_proven: row.actorProven === null ? null : Boolean(row.actorProven),
+      args_digest: row.argsDigest,
+      chain: row.chain,
+    });
+    for (const did of decisionDids(row)) {
+      didColumn.push(did);
+      idColumn.push(row.id);
+    }
+    entry.record = toDecisionRecord({ ...row, hash });
   }
-  await tx.rows(UPDATE_DECISION_HEAD, [row.id, hash]);
-  return { ...row, hash };
+  await tx.rows(INSERT_DECISIONS, [JSON.stringify(columns)]);
+  if (didColumn.length > 0) await tx.rows(INSERT_DECISION_DIDS, [didColumn, idColumn]);
+  await tx.rows(UPDATE_DECISION_HEAD, [id, prevHash]);
 }
 
-/** Appends a write's `audit` decision, when it has one, in the same transaction. */
-export async function audit(tx: Tx, decision: CheckedDecision | null): Promise<void> {
-  // Nobody reads an audit's record back, so it is not built (as on SQLite).
-  if (decision !== null) await appendDecisionRow(tx, decision);
+/** Queues a write's `audit` decision, when it has one, for its transaction's commit. */
+export async function audit(tx: WriteTx, decision: CheckedDecision | null): Promise<void> {
+  if (decision !== null) tx.appendAtCommit(decision);
 }
 
 const AGENT_BY_ID = lockVariants(

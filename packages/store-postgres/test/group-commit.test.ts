@@ -121,17 +121,23 @@ describeWithPostgres("PostgresStore group commit", () => {
     expect(await seenByOthers()).toEqual({ rows: 10, transactions: 1 });
   });
 
-  test("moves a later write that would wait for a lock to the next batch instead of holding the batch", async () => {
-    await registerAgents(store, "held");
+  test("moves a later write that would wait for a lock to the next batch once the batch holds locks", async () => {
+    await registerAgents(store, "held", "free");
     const holder = new pg.Client({ connectionString: database.url });
     await holder.connect();
     try {
       await holder.query("begin");
       await holder.query("select 1 from agents where id = 'agent:held' for update");
       let firstAnswered = false;
-      const first = decisionLog.appendDecision(ctx, decisionInput()).then(() => {
-        firstAnswered = true;
-      });
+      // Locks a row: from here on the batch holds locks, and must not wait for another.
+      const first = ctx
+        .write(async (tx) => {
+          await findAgent(tx, "agent:free", "for share");
+          tx.appendAtCommit(checkAppendDecisionInput(decisionInput()));
+        })
+        .then(() => {
+          firstAnswered = true;
+        });
       const blocked = ctx.write(async (tx) => {
         await findAgent(tx, "agent:held", "for share");
         return insertDecision(tx, checkAppendDecisionInput(decisionInput()));
