@@ -275,13 +275,19 @@ const LOCK_NOT_AVAILABLE = "55P03";
 export class PgContext {
   private queued: QueuedWrite[] = [];
   private scheduled = false;
-  /** The batch being committed, if any: one at a time per instance. */
-  private flushing: Promise<void> | undefined;
+  /** The batches being committed, each on a connection of its own. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     readonly pool: pg.Pool,
     /** Whether writes asked for together share a transaction and a commit (see {@link write}). */
     readonly groupCommit = true,
+    /**
+     * Batches committed at once: their writes run side by side on their own connections, and
+     * only their decisions and commits take turns (on the log head). The rest of the pool serves
+     * reads.
+     */
+    readonly maxBatches = 1,
   ) {}
 
   /**
@@ -290,7 +296,7 @@ export class PgContext {
    * depend on, so they still hold at commit. A uniqueness violation that slipped past the
    * explicit checks becomes `conflict`.
    *
-   * Group commit: the writes asked for in one event-loop turn, or while the previous batch was
+   * Group commit: the writes asked for in one event-loop turn, or while `maxBatches` batches were
    * committing, run one after another in one transaction on one connection, each in its own
    * savepoint (a refused write is undone alone), and none is answered before that commit. The
    * decisions of the whole batch are then chained and written together, under one lock of the
@@ -308,35 +314,32 @@ export class PgContext {
 
   /** Commits every write queued so far (and those queued meanwhile); `close` calls it first. */
   async flush(): Promise<void> {
-    while (this.flushing !== undefined || this.queued.length > 0) {
-      this.flushing ??= this.flushQueued();
-      await this.flushing;
+    while (this.queued.length > 0 || this.inFlight.size > 0) {
+      if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatch();
+      await Promise.race(this.inFlight);
     }
   }
 
+  /** Starts a batch on the next turn of the event loop, so the writes of this turn join it. */
   private schedule(): void {
-    if (this.scheduled || this.flushing !== undefined) return;
+    if (this.scheduled || this.inFlight.size >= this.maxBatches) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flushing ??= this.flushQueued();
+      if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatch();
     });
   }
 
-  private async flushQueued(): Promise<void> {
-    try {
-      while (this.queued.length > 0) {
-        const batch = this.queued.splice(0, MAX_BATCH);
-        if (batch.length === 1) {
-          const only = batch[0] as QueuedWrite;
-          await this.writeAlone(only.fn).then(only.resolve, only.reject);
-        } else {
-          await this.commitBatch(batch);
-        }
-      }
-    } finally {
-      this.flushing = undefined;
-    }
+  private startBatch(): void {
+    const batch = this.queued.splice(0, MAX_BATCH);
+    const only = batch.length === 1 ? (batch[0] as QueuedWrite) : undefined;
+    const committed = (
+      only !== undefined ? this.writeAlone(only.fn).then(only.resolve, only.reject) : this.commitBatch(batch)
+    ).finally(() => {
+      this.inFlight.delete(committed);
+      if (this.queued.length > 0) this.schedule();
+    });
+    this.inFlight.add(committed);
   }
 
   /** One write, one transaction: rerun from the start after a deadlock or serialization failure. */

@@ -193,7 +193,8 @@ export class PostgresStore implements Store, SigningKeyStore {
     pool.on("error", () => {});
     try {
       const tag = await migrateDatabase(pool, options.migrationsFolder ?? MIGRATIONS_FOLDER);
-      const ctx = new PgContext(pool, input.groupCommit !== false);
+      // Half the pool commits batches side by side; the other half serves reads.
+      const ctx = new PgContext(pool, input.groupCommit !== false, Math.max(1, Math.floor(max / 2)));
       await serviceRecords.ensureFeedEpoch(ctx);
       return new PostgresStore(ctx, tag);
     } catch (error) {
