@@ -616,6 +616,32 @@ export async function parentTokenWithHash(tx: Tx, did: string, hash: string): Pr
   return (await tx.row(TOKEN_BY_DID_AND_HASH, [did, hash])) !== undefined;
 }
 
+const ISSUANCE_FACTS: Prepared = {
+  name: "baton_issuance_facts",
+  text: `select exists (select 1 from delegations where did = $1) as "delegationExists",
+       exists (select 1 from tokens where jti = $2) as "jtiExists",
+       exists (select 1 from tokens where did = $3 and hash = $4) as "prfRecorded"`,
+};
+
+/**
+ * Whether a new delegation's `did` and token `jti` are taken, and whether `parent` has a token
+ * whose hash is `prf`: what every issuance checks, in one round trip.
+ */
+export async function issuanceFacts(
+  tx: Tx,
+  did: string,
+  jti: string,
+  parent: string | null,
+  prf: string | null,
+): Promise<{ delegationExists: boolean; jtiExists: boolean; prfRecorded: boolean }> {
+  const facts = await tx.row<{ delegationExists: boolean; jtiExists: boolean; prfRecorded: boolean }>(
+    ISSUANCE_FACTS,
+    [did, jti, parent, prf],
+  );
+  if (facts === undefined) throw new Error("a select without from returned no row");
+  return facts;
+}
+
 /** The newest token version of `did`. */
 export async function latestToken(tx: Tx, did: string): Promise<TokenRecord | undefined> {
   return tx.row<TokenRecord>(LATEST_TOKEN, [did]);
