@@ -277,6 +277,8 @@ export class PgContext {
   private scheduled = false;
   /** The batches being committed, each on a connection of its own. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Without group commit: the writes under way, which `flush` waits for. */
+  private readonly inFlightAlone = new Set<Promise<void>>();
 
   constructor(
     readonly pool: pg.Pool,
@@ -305,19 +307,29 @@ export class PgContext {
    * to its savepoint and runs it again in the next batch.
    */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-    if (!this.groupCommit) return this.writeAlone(fn);
+    if (!this.groupCommit) {
+      const alone = this.writeAlone(fn);
+      const settled = alone.then(
+        () => {},
+        () => {},
+      );
+      this.inFlightAlone.add(settled);
+      void settled.finally(() => this.inFlightAlone.delete(settled));
+      return alone;
+    }
     return new Promise<T>((resolve, reject) => {
       this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject, attempts: 0 });
       this.schedule();
     });
   }
 
-  /** Commits every write queued so far (and those queued meanwhile); `close` calls it first. */
+  /** Commits every write asked for so far (and those asked for meanwhile); `close` calls it first. */
   async flush(): Promise<void> {
     while (this.queued.length > 0 || this.inFlight.size > 0) {
       if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatch();
       await Promise.race(this.inFlight);
     }
+    await Promise.all(this.inFlightAlone);
   }
 
   /** Starts a batch on the next turn of the event loop, so the writes of this turn join it. */
