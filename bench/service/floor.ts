@@ -67,14 +67,15 @@ function sqliteRows(): Rows {
 }
 
 /**
- * PostgreSQL, group-committed as PgContext.write does it: one batch in flight at a time, on one
- * pooled connection; the writes that arrive meanwhile (and those of the same event-loop turn) make
- * up the next batch: one transaction, one prepared insert per write, one commit, then every
- * write of the batch is answered.
+ * PostgreSQL, group-committed as PgContext.write does it: the writes of one event-loop turn, or
+ * those that arrived while every batch slot was busy, make up a batch: one transaction on one
+ * pooled connection, one prepared insert per write, one commit, then every write of it is
+ * answered. Up to half the pool's connections commit batches side by side, as in the store.
  */
 async function postgresRows(url: string): Promise<Rows> {
-  // The store's default pool; only one connection writes at a time, as in the store.
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const poolSize = 10; // the store's default
+  const maxBatches = poolSize / 2;
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
   pool.on("error", () => {});
   await pool.query(
     "create table if not exists floor_rows (id bigserial primary key, at bigint not null, body text not null)",
@@ -82,40 +83,51 @@ async function postgresRows(url: string): Promise<Rows> {
   const mode =
     (await pool.query<{ v: string }>("select current_setting('synchronous_commit') as v")).rows[0]?.v ??
     "unknown";
-  let queued: { body: string; done: () => void; fail: (error: unknown) => void }[] = [];
-  let flushing = false;
-  const flush = async () => {
-    flushing = true;
-    while (queued.length > 0) {
+  type Queued = { body: string; done: () => void; fail: (error: unknown) => void };
+  let queued: Queued[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+  const commit = async (batch: Queued[]) => {
+    const client = await pool.connect();
+    try {
+      await client.query("begin");
+      for (const row of batch) {
+        await client.query({
+          name: "floor_insert",
+          text: "insert into floor_rows (at, body) values ($1, $2)",
+          values: [Math.floor(Date.now() / 1000), row.body],
+        });
+      }
+      await client.query("commit");
+      for (const row of batch) row.done();
+    } catch (error) {
+      await client.query("rollback").catch(() => {});
+      for (const row of batch) row.fail(error);
+    } finally {
+      client.release();
+    }
+  };
+  const schedule = () => {
+    if (scheduled || inFlight >= maxBatches) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (queued.length === 0 || inFlight >= maxBatches) return;
       const batch = queued;
       queued = [];
-      const client = await pool.connect();
-      try {
-        await client.query("begin");
-        for (const row of batch) {
-          await client.query({
-            name: "floor_insert",
-            text: "insert into floor_rows (at, body) values ($1, $2)",
-            values: [Math.floor(Date.now() / 1000), row.body],
-          });
-        }
-        await client.query("commit");
-        for (const row of batch) row.done();
-      } catch (error) {
-        await client.query("rollback").catch(() => {});
-        for (const row of batch) row.fail(error);
-      } finally {
-        client.release();
-      }
-    }
-    flushing = false;
+      inFlight++;
+      void commit(batch).finally(() => {
+        inFlight--;
+        if (queued.length > 0) schedule();
+      });
+    });
   };
   return {
     mode,
     durably: (body) =>
       new Promise((done, fail) => {
         queued.push({ body, done, fail });
-        if (queued.length === 1 && !flushing) setImmediate(() => void flush());
+        schedule();
       }),
     close: () => pool.end(),
   };
