@@ -43,7 +43,7 @@ export interface HttpFigure extends ServiceSetup {
   readonly latencyP99Ms: number;
   /** Responses that were not the expected success (201 for a hop, 200 `allow` for a verify). */
   readonly unexpected: number;
-  /** The floor server under the same load, measured right after (SQLite only). */
+  /** The floor server(s) under the same load, measured right after. */
   readonly floor?: { readonly perSecond: number; readonly latencyP99Ms: number; readonly unexpected: number };
   readonly non2xx: number;
   readonly errors: number;
@@ -187,8 +187,8 @@ interface Running {
   readonly setup: ServiceSetup;
   /** Every instance's address; the first one's is the public URL of all. */
   readonly urls: readonly string[];
-  /** The floor server (bench/service/floor.ts) with the same durability, where there is one. */
-  readonly floorUrl?: string;
+  /** The floor servers (bench/service/floor.ts) with the same durability, one per instance. */
+  readonly floorUrls: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -199,7 +199,7 @@ async function startSqlite(sync: "FULL" | "NORMAL"): Promise<Running> {
   return {
     setup: { backend: "sqlite", sync, instances: 1 },
     urls: [url],
-    floorUrl: floor.url,
+    floorUrls: [floor.url],
     stop: async () => {
       await stopChild(child);
       await stopChild(floor.child);
@@ -210,8 +210,10 @@ async function startSqlite(sync: "FULL" | "NORMAL"): Promise<Running> {
 
 async function startPostgres(serverUrl: string, instances: number): Promise<Running> {
   const database = await createBenchDatabase(serverUrl);
+  const floorDatabase = await createBenchDatabase(serverUrl);
   const children: ChildProcess[] = [];
   const urls: string[] = [];
+  const floorUrls: string[] = [];
   let sync = "";
   // Instances on one database share the key-encryption key of its signing keys, and the second
   // answers for the first one's public URL, so tokens and DPoP proofs are valid on both.
@@ -224,17 +226,26 @@ async function startPostgres(serverUrl: string, instances: number): Promise<Runn
       urls.push(started.url);
       sync = started.sync;
     }
+    // As many floor servers as service instances, on a database of their own.
+    for (let i = 0; i < instances; i++) {
+      const floor = await startChild("server", floorDatabase.url, {}, "bench/service/floor.ts");
+      children.push(floor.child);
+      floorUrls.push(floor.url);
+    }
   } catch (error) {
     for (const child of children) await stopChild(child);
     await database.drop();
+    await floorDatabase.drop();
     throw error;
   }
   return {
     setup: { backend: "postgres", sync, instances },
     urls,
+    floorUrls,
     stop: async () => {
       for (const child of children) await stopChild(child);
       await database.drop();
+      await floorDatabase.drop();
     },
   };
 }
@@ -246,10 +257,11 @@ export async function measureService(
 ): Promise<HttpFigure[]> {
   const figures: HttpFigure[] = [];
   const seconds = quick ? 1 : 5;
+  // BENCH_SERVICE_BACKENDS=postgres (or sqlite) measures one backend only, for quicker comparisons.
+  const backends = (process.env.BENCH_SERVICE_BACKENDS ?? "sqlite,postgres").split(",");
   const setups: (() => Promise<Running>)[] = [
-    () => startSqlite("FULL"),
-    () => startSqlite("NORMAL"),
-    ...(postgresUrl === undefined
+    ...(backends.includes("sqlite") ? [() => startSqlite("FULL"), () => startSqlite("NORMAL")] : []),
+    ...(postgresUrl === undefined || !backends.includes("postgres")
       ? []
       : [() => startPostgres(postgresUrl, 1), () => startPostgres(postgresUrl, 2)]),
   ];
@@ -339,8 +351,8 @@ export async function measureService(
           } = await runLoad(urls, loads[endpoint], connections, amount);
           // Then the floor, under the same load right after: the two sides of one round.
           let floor: HttpFigure["floor"];
-          if (running.floorUrl !== undefined) {
-            const floorUrls = [running.floorUrl];
+          const { floorUrls } = running;
+          if (floorUrls.length > 0) {
             const floorPilot = await runLoad(floorUrls, loads[endpoint], connections, pilotAmount);
             const floorRate = floorPilot.result.requests.sent / floorPilot.seconds;
             const floorAmount = Math.min(
@@ -435,7 +447,7 @@ export function serviceSection(figures: readonly HttpFigure[]): Section {
       String(f.errors),
     ]),
     notes: [
-      "floor: `bench/service/floor.ts`, a bare @hono/node-server POST handler with the same durability and the same group commit, doing only one Ed25519 verify and one insert per verify, and one verify, one signature and one insert per delegation; measured under the same load right after the service (the two sides of one round). ÷ floor is the service's rate as a share of the floor's.",
+      "floor: `bench/service/floor.ts`, a bare @hono/node-server POST handler with the same durability and the same group commit, doing only one Ed25519 verify and one insert per verify, and one verify, one signature and one insert per delegation; measured under the same load right after the service (the two sides of one round). ÷ floor is the service's rate as a share of the floor's. On PostgreSQL the floor inserts through `pg` with the store's pool size (10), into a database of its own, group-committed as the store commits (a batch: one transaction, one insert per write, one commit; up to 5 batches side by side); with two instances, two floor processes share that database.",
       "unexpected counts responses that were not the success asked for (201 for a hop; 200 with decision allow for a verify). Every one of them is a benchmark fault to investigate, not a throughput figure.",
       "Latency is autocannon's (1 ms resolution); requests/s is requests completed ÷ the time from the start to the last response (autocannon's own duration is rounded up to whole seconds).",
       ...(hasPostgres

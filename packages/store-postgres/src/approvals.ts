@@ -25,11 +25,24 @@ import {
   findTask,
   linkStatus,
   type PgContext,
+  type Prepared,
   type Tx,
 } from "./pg-context.ts";
 
 const APPROVAL_COLUMNS = `id, did, agent, task, action, resource, reason, status, created_at as "createdAt",
   expires_at as "expiresAt", decided_at as "decidedAt", decided_by as "decidedBy"`;
+/** The approvals read on every verify of a chain. */
+const ACTIVE_APPROVALS: Prepared = {
+  name: "baton_active_approvals",
+  text: `select ${APPROVAL_COLUMNS} from approvals where did = $1 and status = 'approved' and expires_at > $2
+     order by created_at, id`,
+};
+const PENDING_APPROVAL: Prepared = {
+  name: "baton_pending_approval",
+  text: `select ${APPROVAL_COLUMNS} from approvals
+     where did = $1 and action = $2 and resource = $3 and status = 'pending' and expires_at > $4
+     order by created_at desc, id limit 1`,
+};
 
 async function findApproval(tx: Pick<Tx, "row">, id: string, lock = ""): Promise<ApprovalRecord | undefined> {
   return tx.row<ApprovalRecord>(`select ${APPROVAL_COLUMNS} from approvals where id = $1 ${lock}`, [id]);
@@ -113,11 +126,7 @@ export async function decideApproval(
 /** Approvals for `did` that are approved and unexpired at `at`. */
 export async function activeApprovals(ctx: PgContext, did: string, at: number): Promise<ApprovalRecord[]> {
   const checked = checkActiveApprovalsInput(did, at);
-  return ctx.rows<ApprovalRecord>(
-    `select ${APPROVAL_COLUMNS} from approvals where did = $1 and status = 'approved' and expires_at > $2
-     order by created_at, id`,
-    [checked.did, checked.at],
-  );
+  return ctx.rows<ApprovalRecord>(ACTIVE_APPROVALS, [checked.did, checked.at]);
 }
 
 /**
@@ -130,10 +139,10 @@ export async function pendingApproval(
   at: number,
 ): Promise<ApprovalRecord | undefined> {
   const checked = checkPendingApprovalInput(subject, at);
-  return ctx.row<ApprovalRecord>(
-    `select ${APPROVAL_COLUMNS} from approvals
-     where did = $1 and action = $2 and resource = $3 and status = 'pending' and expires_at > $4
-     order by created_at desc, id limit 1`,
-    [checked.did, checked.action, checked.resource, checked.at],
-  );
+  return ctx.row<ApprovalRecord>(PENDING_APPROVAL, [
+    checked.did,
+    checked.action,
+    checked.resource,
+    checked.at,
+  ]);
 }

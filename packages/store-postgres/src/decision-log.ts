@@ -1,6 +1,6 @@
 /**
  * The decision log's operations: append (alone or in a batch), page through, and verify the hash
- * chain end to end. Every append locks the log's head row until commit (`insertDecision`), so
+ * chain end to end. Every append locks the log's head row until commit (`appendDecisionRows`), so
  * writers on any number of instances build one chain.
  */
 
@@ -28,10 +28,11 @@ import { DECISION_COLUMNS, type DecisionRow, insertDecision, type PgContext } fr
 /** Rows read per query while verifying, so a large log is not one result set. */
 const VERIFY_PAGE = 10_000;
 
-/** Appends one decision, chained to the last. */
+/** Appends one decision, chained to the last; appends asked for together share one commit. */
 export async function appendDecision(ctx: PgContext, input: DecisionInput): Promise<DecisionRecord> {
   const decision = checkAppendDecisionInput(input);
-  return ctx.write((tx) => insertDecision(tx, decision));
+  const appended = await ctx.write(async (tx) => tx.appendAtCommit(decision));
+  return appended.record as DecisionRecord;
 }
 
 /** Appends a batch in one transaction: all or nothing. */

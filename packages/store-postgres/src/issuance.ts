@@ -26,6 +26,7 @@ import {
   findTask,
   insertDelegation,
   insertToken,
+  issuanceFacts,
   latestToken,
   linkStatus,
   type PgContext,
@@ -107,14 +108,21 @@ export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRec
     for (const id of [first, second]) {
       if (id !== undefined && !agentRows.has(id)) agentRows.set(id, await findAgent(tx, id, SHARED));
     }
+    const { delegationExists, jtiExists, prfRecorded } = await issuanceFacts(
+      tx,
+      hop.did,
+      hop.token.jti,
+      hop.parent,
+      hop.token.prf,
+    );
     hopFits(hop, {
       parent,
-      delegationExists: (await findDelegation(tx, hop.did)) !== undefined,
-      jtiExists: await tokenExists(tx, hop.token.jti),
+      delegationExists,
+      jtiExists,
       from: agentRows.get(hop.from),
       to: agentRows.get(hop.to),
       cycleAt: parent === undefined ? undefined : await heldOnPath(tx, hop.parent, hop.to),
-      prfRecorded: await parentTokenWithHash(tx, hop.parent, hop.token.prf),
+      prfRecorded,
       task: await findTask(tx, hop.task),
       statusEntry: await statusEntryFacts(tx, hop.statusEntry),
     });

@@ -7,6 +7,18 @@
  * the revocation feed head, delegation rows (by depth, then did), agent rows, task rows, and the
  * decision log head last. PostgreSQL still detects any deadlock this order misses and aborts one
  * side; `write` retries it from the start.
+ *
+ * Decisions (appends and audits) are written when the transaction's writes are done, just before
+ * its commit, so the head is always the last lock a transaction takes and is held only across its
+ * commit.
+ *
+ * Group commit keeps that order: the writes of a batch share one transaction, so the batch holds
+ * each one's locks until its commit, and a later write's locks may come before an earlier one's
+ * in the order. Only the first write of a batch that touches rows may wait for a lock; every later
+ * one runs under a 1 ms `lock_timeout` and, when it would wait, is undone to its savepoint and runs
+ * first in the next batch. A batch therefore never waits while it holds locks out of order, except
+ * for the head at the very end, and whoever holds the head takes no other lock before its commit:
+ * no cycle of waits can form.
  */
 
 import type {
@@ -36,10 +48,60 @@ import {
 import { type Capability, sha256Base64url } from "@baton/token";
 import pg from "pg";
 
+/**
+ * A statement each connection prepares once, under its name, and then only binds and executes:
+ * the by-key reads and the inserts every request makes. One name, one text, always.
+ */
+export interface Prepared {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** A statement's text, or a prepared statement. */
+export type Statement = string | Prepared;
+
+/** The variants of a by-key read that differ only in their row lock, each prepared under its own name. */
+function lockVariants(name: string, text: (lock: string) => string): (lock: string) => Prepared {
+  const variants = new Map<string, Prepared>();
+  return (lock) => {
+    let found = variants.get(lock);
+    if (found === undefined) {
+      found = { name: lock === "" ? name : `${name}_${lock.replace(/\W+/g, "_")}`, text: text(lock) };
+      variants.set(lock, found);
+    }
+    return found;
+  };
+}
+
 /** A connection inside one transaction: parameterized queries returning rows. */
 export interface Tx {
-  rows<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
-  row<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  rows<T>(statement: Statement, params?: readonly unknown[]): Promise<T[]>;
+  row<T>(statement: Statement, params?: readonly unknown[]): Promise<T | undefined>;
+}
+
+/** A decision a write appends at its commit; `record` is set once it is written, before the commit. */
+export interface DeferredDecision {
+  readonly decision: CheckedDecision;
+  record: DecisionRecord | undefined;
+}
+
+/** The transaction a write runs in: queries, and decisions appended to the log just before commit. */
+export interface WriteTx extends Tx {
+  /** Queues `decision` for the log; it is chained and written after every write of the transaction. */
+  appendAtCommit(decision: CheckedDecision): DeferredDecision;
+}
+
+async function query<T>(
+  on: pg.Pool | pg.PoolClient,
+  statement: Statement,
+  params: readonly unknown[],
+): Promise<T[]> {
+  const values = params as unknown[];
+  const result =
+    typeof statement === "string"
+      ? await on.query(statement, values)
+      : await on.query({ name: statement.name, text: statement.text, values });
+  return result.rows as T[];
 }
 
 /** The raw row of an agent. */
@@ -132,10 +194,41 @@ export function storeErrorOf(error: unknown): unknown {
 
 function txOf(client: pg.PoolClient): Tx {
   return {
-    rows: async <T>(text: string, params: readonly unknown[] = []) =>
-      (await client.query(text, params as unknown[])).rows as T[],
-    row: async <T>(text: string, params: readonly unknown[] = []) =>
-      (await client.query(text, params as unknown[])).rows[0] as T | undefined,
+    rows: <T>(statement: Statement, params: readonly unknown[] = []) => query<T>(client, statement, params),
+    row: async <T>(statement: Statement, params: readonly unknown[] = []) =>
+      (await query<T>(client, statement, params))[0],
+  };
+}
+
+/**
+ * One write's view of a transaction. `beforeFirstQuery` runs once, before the write's first
+ * statement (a batch opens the write's savepoint there, so a write that only appends decisions
+ * costs no round trip of its own).
+ */
+function writeTxOf(
+  client: pg.PoolClient,
+  beforeFirstQuery?: () => Promise<unknown>,
+): WriteTx & { readonly deferred: DeferredDecision[]; readonly queried: () => boolean } {
+  const deferred: DeferredDecision[] = [];
+  let opened: Promise<unknown> | undefined;
+  const run = async <T>(statement: Statement, params: readonly unknown[]) => {
+    if (beforeFirstQuery !== undefined) {
+      opened ??= beforeFirstQuery();
+      await opened;
+    }
+    return query<T>(client, statement, params);
+  };
+  return {
+    deferred,
+    queried: () => opened !== undefined,
+    rows: <T>(statement: Statement, params: readonly unknown[] = []) => run<T>(statement, params),
+    row: async <T>(statement: Statement, params: readonly unknown[] = []) =>
+      (await run<T>(statement, params))[0],
+    appendAtCommit: (decision) => {
+      const entry: DeferredDecision = { decision, record: undefined };
+      deferred.push(entry);
+      return entry;
+    },
   };
 }
 
@@ -163,23 +256,114 @@ async function checkOut(
   };
 }
 
+/** A write waiting for the next group commit. */
+interface QueuedWrite {
+  readonly fn: (tx: WriteTx) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Times it was undone for a deadlock or a lock wait and queued again. */
+  attempts: number;
+}
+
+/** Writes one group commit takes at most, so one batch's latency stays bounded. */
+const MAX_BATCH = 256;
+/** How long a batch's later writes may wait for a lock before they are moved to the next batch. */
+const LATER_WRITE_LOCK_TIMEOUT = "1ms";
+const LOCK_NOT_AVAILABLE = "55P03";
+
 /** Shared state and helpers of one open PostgreSQL store. */
 export class PgContext {
-  constructor(readonly pool: pg.Pool) {}
+  private queued: QueuedWrite[] = [];
+  private scheduled = false;
+  /** The batches being committed, each on a connection of its own. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Without group commit: the writes under way, which `flush` waits for. */
+  private readonly inFlightAlone = new Set<Promise<void>>();
+
+  constructor(
+    readonly pool: pg.Pool,
+    /** Whether writes asked for together share a transaction and a commit (see {@link write}). */
+    readonly groupCommit = true,
+    /**
+     * Batches committed at once: their writes run side by side on their own connections, and
+     * only their decisions and commits take turns (on the log head). The rest of the pool serves
+     * reads.
+     */
+    readonly maxBatches = 1,
+  ) {}
 
   /**
-   * Runs `fn` in one READ COMMITTED transaction on one connection and commits it; `fn` takes the
-   * row locks it needs (`FOR UPDATE`, `FOR SHARE`) before reading what its checks depend on, so
-   * they still hold at commit. A deadlock or serialization failure reruns it; a uniqueness
-   * violation that slipped past the explicit checks becomes `conflict`.
+   * Runs `fn` in a READ COMMITTED transaction and commits it before the promise settles; `fn`
+   * takes the row locks it needs (`FOR UPDATE`, `FOR SHARE`) before reading what its checks
+   * depend on, so they still hold at commit. A uniqueness violation that slipped past the
+   * explicit checks becomes `conflict`.
+   *
+   * Group commit: the writes asked for in one event-loop turn, or while `maxBatches` batches were
+   * committing, run one after another in one transaction on one connection, each in its own
+   * savepoint (a refused write is undone alone), and none is answered before that commit. The
+   * decisions of the whole batch are then chained and written together, under one lock of the
+   * decision log head held only across that commit: appends from many requests cost one commit
+   * and a few statements, not one commit each. A deadlock or serialization failure undoes a write
+   * to its savepoint and runs it again in the next batch.
    */
-  async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    if (!this.groupCommit) {
+      const alone = this.writeAlone(fn);
+      const settled = alone.then(
+        () => {},
+        () => {},
+      );
+      this.inFlightAlone.add(settled);
+      void settled.finally(() => this.inFlightAlone.delete(settled));
+      return alone;
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject, attempts: 0 });
+      this.schedule();
+    });
+  }
+
+  /** Commits every write asked for so far (and those asked for meanwhile); `close` calls it first. */
+  async flush(): Promise<void> {
+    while (this.queued.length > 0 || this.inFlight.size > 0) {
+      if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatch();
+      await Promise.race(this.inFlight);
+    }
+    await Promise.all(this.inFlightAlone);
+  }
+
+  /** Starts a batch on the next turn of the event loop, so the writes of this turn join it. */
+  private schedule(): void {
+    if (this.scheduled || this.inFlight.size >= this.maxBatches) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatch();
+    });
+  }
+
+  private startBatch(): void {
+    const batch = this.queued.splice(0, MAX_BATCH);
+    const only = batch.length === 1 ? (batch[0] as QueuedWrite) : undefined;
+    const committed = (
+      only !== undefined ? this.writeAlone(only.fn).then(only.resolve, only.reject) : this.commitBatch(batch)
+    ).finally(() => {
+      this.inFlight.delete(committed);
+      if (this.queued.length > 0) this.schedule();
+    });
+    this.inFlight.add(committed);
+  }
+
+  /** One write, one transaction: rerun from the start after a deadlock or serialization failure. */
+  private async writeAlone<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const { client, release } = await checkOut(this.pool);
       let broken = false;
       try {
         await client.query("begin");
-        const result = await fn(txOf(client));
+        const tx = writeTxOf(client);
+        const result = await fn(tx);
+        await appendDecisionRows(tx, tx.deferred);
         await client.query("commit");
         return result;
       } catch (error) {
@@ -194,6 +378,77 @@ export class PgContext {
       } finally {
         release(broken);
       }
+    }
+  }
+
+  /**
+   * Runs `batch` in one transaction, each write in a savepoint (opened at its first statement),
+   * then chains and writes the decisions of the writes that succeeded, commits, and settles each
+   * write. A write undone for a deadlock, a serialization failure or (once the batch holds locks)
+   * a lock wait goes back to the front of the queue, to run first in the next batch. If BEGIN, a
+   * savepoint, the decisions or COMMIT fail, nothing of the batch is stored and every write of it
+   * fails.
+   */
+  private async commitBatch(batch: readonly QueuedWrite[]): Promise<void> {
+    const outcomes: { write: QueuedWrite; ok: boolean; value: unknown }[] = [];
+    const again: QueuedWrite[] = [];
+    const decisions: DeferredDecision[] = [];
+    let checkedOut: Awaited<ReturnType<typeof checkOut>> | undefined;
+    try {
+      checkedOut = await checkOut(this.pool);
+      const { client } = checkedOut;
+      await client.query("begin");
+      let holdsLocks = false;
+      for (const write of batch) {
+        const waitAllowed = !holdsLocks;
+        const tx = writeTxOf(client, () => client.query("savepoint baton_write"));
+        try {
+          const value = await write.fn(tx);
+          if (tx.queried()) await client.query("release savepoint baton_write");
+          decisions.push(...tx.deferred);
+          outcomes.push({ write, ok: true, value });
+        } catch (error) {
+          if (tx.queried()) await client.query("rollback to savepoint baton_write");
+          const code = sqlState(error);
+          const retry =
+            code !== undefined && (RETRYABLE.has(code) || (!waitAllowed && code === LOCK_NOT_AVAILABLE));
+          if (retry && write.attempts + 1 < MAX_ATTEMPTS) {
+            write.attempts++;
+            again.push(write);
+          } else {
+            outcomes.push({ write, ok: false, value: storeErrorOf(error) });
+          }
+        }
+        if (tx.queried() && !holdsLocks) {
+          // From here on the batch may hold locks out of the global order: never wait for another.
+          holdsLocks = true;
+          await client.query(`set local lock_timeout = '${LATER_WRITE_LOCK_TIMEOUT}'`);
+        }
+      }
+      if (decisions.length > 0) {
+        // The head is last in the lock order and whoever holds it takes nothing else: wait for it.
+        if (holdsLocks) await client.query("set local lock_timeout to default");
+        await appendDecisionRows(txOf(client), decisions);
+      }
+      await client.query("commit");
+    } catch (error) {
+      let broken = true;
+      if (checkedOut !== undefined) {
+        try {
+          await checkedOut.client.query("rollback");
+          broken = false;
+        } catch {}
+        checkedOut.release(broken);
+      }
+      const failure = storeErrorOf(error);
+      for (const write of batch) write.reject(failure);
+      return;
+    }
+    checkedOut.release(false);
+    this.queued.unshift(...again);
+    for (const { write, ok, value } of outcomes) {
+      if (ok) write.resolve(value);
+      else write.reject(value);
     }
   }
 
@@ -219,123 +474,196 @@ export class PgContext {
   }
 
   /** One statement outside any explicit transaction. */
-  async rows<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(text, params as unknown[])).rows as T[];
+  async rows<T>(statement: Statement, params: readonly unknown[] = []): Promise<T[]> {
+    return query<T>(this.pool, statement, params);
   }
 
-  async row<T>(text: string, params: readonly unknown[] = []): Promise<T | undefined> {
-    return (await this.rows<T>(text, params))[0];
+  async row<T>(statement: Statement, params: readonly unknown[] = []): Promise<T | undefined> {
+    return (await this.rows<T>(statement, params))[0];
   }
+}
+
+const LOCK_DECISION_HEAD: Prepared = {
+  name: "baton_lock_decision_head",
+  text: `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`,
+};
+/** Every row of an append in one statement: a JSON array of rows with the columns' names. */
+const INSERT_DECISIONS: Prepared = {
+  name: "baton_insert_decisions",
+  text: `insert into decisions (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain)
+     select id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain
+     from json_to_recordset($1::json) as r(id bigint, at bigint, kind text, decision text, task text, did text,
+       jti text, agent text, audience text, action text, resource text, reasons text, detail text,
+       prev_hash text, hash text, format integer, reporter text, actor_proven boolean, args_digest text,
+       chain text)
+     order by id`,
+};
+const INSERT_DECISION_DIDS: Prepared = {
+  name: "baton_insert_decision_dids",
+  text: `insert into decision_dids (did, decision_id) select * from unnest($1::text[], $2::bigint[])
+     on conflict do nothing`,
+};
+const UPDATE_DECISION_HEAD: Prepared = {
+  name: "baton_update_decision_head",
+  text: "update decision_log_head set last_id = $1, last_hash = $2 where singleton = 1",
+};
+
+/**
+ * Appends a checked decision now, chained to the log's head, and returns it. Locks the head row
+ * until commit, so appends from every instance form one chain in commit order; for the writes
+ * that need the record inside their transaction (a batch of appends). Others use
+ * `tx.appendAtCommit`.
+ */
+export async function insertDecision(tx: Tx, decision: CheckedDecision): Promise<DecisionRecord> {
+  const entry: DeferredDecision = { decision, record: undefined };
+  await appendDecisionRows(tx, [entry]);
+  return entry.record as DecisionRecord;
 }
 
 /**
- * Appends a checked decision, chained to the log's head. Locks the head row until commit, so
- * appends from every instance form one chain in commit order. Call inside `write`, last.
+ * Chains `entries` to the log's head in order and writes them with a fixed number of statements
+ * (the head locked until commit, one insert of every row, one of their trace-index rows, the new
+ * head), then sets each entry's record.
  */
-export async function insertDecision(tx: Tx, decision: CheckedDecision): Promise<DecisionRecord> {
-  return toDecisionRecord(await appendDecisionRow(tx, decision));
-}
-
-/** Writes the row (with its trace-index rows and the head) and returns it as stored, hash included. */
-async function appendDecisionRow(
-  tx: Tx,
-  decision: CheckedDecision,
-): Promise<DecisionRowFields & { readonly hash: string }> {
-  const head = await tx.row<{ lastId: number; lastHash: string }>(
-    `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`,
-  );
+export async function appendDecisionRows(tx: Tx, entries: readonly DeferredDecision[]): Promise<void> {
+  if (entries.length === 0) return;
+  const head = await tx.row<{ lastId: number; lastHash: string }>(LOCK_DECISION_HEAD);
   if (head === undefined) throw new Error("the decision log head row is missing; the database was altered");
-  const row: DecisionRowFields = { id: head.lastId + 1, ...decision, prevHash: head.lastHash };
-  const hash = decisionHash(row);
-  const actorProven = row.actorProven === null ? null : Boolean(row.actorProven);
-  await tx.rows(
-    `insert into decisions (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
-       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-    [
-      row.id,
-      row.at,
-      row.kind,
-      row.decision,
-      row.task,
-      row.did,
-      row.jti,
-      row.agent,
-      row.audience,
-      row.action,
-      row.resource,
-      row.reasons,
-      row.detail,
-      row.prevHash,
+  let { lastId: id, lastHash: prevHash } = head;
+  const columns: unknown[] = [];
+  const didColumn: string[] = [];
+  const idColumn: number[] = [];
+  for (const entry of entries) {
+    const row: DecisionRowFields = { id: ++id, ...entry.decision, prevHash };
+    const hash = decisionHash(row);
+    prevHash = hash;
+    columns.push({
+      id: row.id,
+      at: row.at,
+      kind: row.kind,
+      decision: row.decision,
+      task: row.task,
+      did: row.did,
+      jti: row.jti,
+      agent: row.agent,
+      audience: row.audience,
+      action: row.action,
+      resource: row.resource,
+      reasons: row.reasons,
+      detail: row.detail,
+      prev_hash: row.prevHash,
       hash,
-      row.format,
-      row.reporter,
-      actorProven,
-      row.argsDigest,
-      row.chain,
-    ],
-  );
-  const dids = [...decisionDids(row)];
-  if (dids.length > 0) {
-    await tx.rows(
-      "insert into decision_dids (did, decision_id) select unnest($1::text[]), $2 on conflict do nothing",
-      [dids, row.id],
-    );
+      format: row.format,
+      reporter: row.reporter,
+      actor_proven: row.actorProven === null ? null : Boolean(row.actorProven),
+      args_digest: row.argsDigest,
+      chain: row.chain,
+    });
+    for (const did of decisionDids(row)) {
+      didColumn.push(did);
+      idColumn.push(row.id);
+    }
+    entry.record = toDecisionRecord({ ...row, hash });
   }
-  await tx.rows("update decision_log_head set last_id = $1, last_hash = $2 where singleton = 1", [
-    row.id,
-    hash,
-  ]);
-  return { ...row, hash };
+  await tx.rows(INSERT_DECISIONS, [JSON.stringify(columns)]);
+  if (didColumn.length > 0) await tx.rows(INSERT_DECISION_DIDS, [didColumn, idColumn]);
+  await tx.rows(UPDATE_DECISION_HEAD, [id, prevHash]);
 }
 
-/** Appends a write's `audit` decision, when it has one, in the same transaction. */
-export async function audit(tx: Tx, decision: CheckedDecision | null): Promise<void> {
-  // Nobody reads an audit's record back, so it is not built (as on SQLite).
-  if (decision !== null) await appendDecisionRow(tx, decision);
+/** Queues a write's `audit` decision, when it has one, for its transaction's commit. */
+export async function audit(tx: WriteTx, decision: CheckedDecision | null): Promise<void> {
+  if (decision !== null) tx.appendAtCommit(decision);
 }
+
+const AGENT_BY_ID = lockVariants(
+  "baton_agent_by_id",
+  (lock) => `select ${AGENT_COLUMNS} from agents where id = $1 ${lock}`,
+);
+const DELEGATION_BY_DID = lockVariants(
+  "baton_delegation_by_did",
+  (lock) => `select ${DELEGATION_COLUMNS} from delegations d where d.did = $1 ${lock}`,
+);
+const TASK_BY_ID = lockVariants(
+  "baton_task_by_id",
+  (lock) => `select ${TASK_COLUMNS} from tasks where id = $1 ${lock}`,
+);
+const TOKEN_BY_JTI: Prepared = {
+  name: "baton_token_by_jti",
+  text: "select 1 as one from tokens where jti = $1",
+};
+const TOKEN_BY_DID_AND_HASH: Prepared = {
+  name: "baton_token_by_did_and_hash",
+  text: "select 1 as one from tokens where did = $1 and hash = $2 limit 1",
+};
+const LATEST_TOKEN: Prepared = {
+  name: "baton_latest_token",
+  text: `select ${TOKEN_COLUMNS} from tokens t where t.did = $1 order by t.version desc limit 1`,
+};
 
 /** The agent row, if registered; `lock` takes a share lock on it until commit. */
 export async function findAgent(tx: Tx, id: string, lock = ""): Promise<AgentRow | undefined> {
-  return tx.row<AgentRow>(`select ${AGENT_COLUMNS} from agents where id = $1 ${lock}`, [id]);
+  return tx.row<AgentRow>(AGENT_BY_ID(lock), [id]);
 }
 
 /** The delegation row, if any. */
 export async function findDelegation(tx: Tx, did: string, lock = ""): Promise<DelegationRow | undefined> {
-  return tx.row<DelegationRow>(`select ${DELEGATION_COLUMNS} from delegations d where d.did = $1 ${lock}`, [
-    did,
-  ]);
+  return tx.row<DelegationRow>(DELEGATION_BY_DID(lock), [did]);
 }
 
 /** The task row, if any. */
 export async function findTask(tx: Tx, id: string, lock = ""): Promise<TaskRecord | undefined> {
-  const row = await tx.row<Omit<TaskRecord, "hours"> & { hours: string | null }>(
-    `select ${TASK_COLUMNS} from tasks where id = $1 ${lock}`,
-    [id],
-  );
+  const row = await tx.row<Omit<TaskRecord, "hours"> & { hours: string | null }>(TASK_BY_ID(lock), [id]);
   return row === undefined ? undefined : toTaskRecord(row);
 }
 
 /** Whether a token with this `jti` is recorded. */
 export async function tokenExists(tx: Tx, jti: string): Promise<boolean> {
-  return (await tx.row("select 1 as one from tokens where jti = $1", [jti])) !== undefined;
+  return (await tx.row(TOKEN_BY_JTI, [jti])) !== undefined;
 }
 
 /** Whether `did` has a recorded token whose hash is `hash` (what a child's `prf` must name). */
 export async function parentTokenWithHash(tx: Tx, did: string, hash: string): Promise<boolean> {
-  return (
-    (await tx.row("select 1 as one from tokens where did = $1 and hash = $2 limit 1", [did, hash])) !==
-    undefined
+  return (await tx.row(TOKEN_BY_DID_AND_HASH, [did, hash])) !== undefined;
+}
+
+const ISSUANCE_FACTS: Prepared = {
+  name: "baton_issuance_facts",
+  text: `select exists (select 1 from delegations where did = $1) as "delegationExists",
+       exists (select 1 from tokens where jti = $2) as "jtiExists",
+       exists (select 1 from tokens where did = $3 and hash = $4) as "prfRecorded"`,
+};
+
+/**
+ * Whether a new delegation's `did` and token `jti` are taken, and whether `parent` has a token
+ * whose hash is `prf`: what every issuance checks, in one round trip.
+ */
+export async function issuanceFacts(
+  tx: Tx,
+  did: string,
+  jti: string,
+  parent: string | null,
+  prf: string | null,
+): Promise<{ delegationExists: boolean; jtiExists: boolean; prfRecorded: boolean }> {
+  const facts = await tx.row<{ delegationExists: boolean; jtiExists: boolean; prfRecorded: boolean }>(
+    ISSUANCE_FACTS,
+    [did, jti, parent, prf],
   );
+  if (facts === undefined) throw new Error("a select without from returned no row");
+  return facts;
 }
 
 /** The newest token version of `did`. */
 export async function latestToken(tx: Tx, did: string): Promise<TokenRecord | undefined> {
-  return tx.row<TokenRecord>(
-    `select ${TOKEN_COLUMNS} from tokens t where t.did = $1 order by t.version desc limit 1`,
-    [did],
-  );
+  return tx.row<TokenRecord>(LATEST_TOKEN, [did]);
 }
+
+const INSERT_TOKEN: Prepared = {
+  name: "baton_insert_token",
+  text: `insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+};
 
 /** Inserts a token version and returns its record. Call inside `write`, after the checks. */
 export async function insertToken(
@@ -359,25 +687,27 @@ export async function insertToken(
     compact: token.compact,
     recordedAt: at,
   };
-  await tx.rows(
-    `insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
-      record.jti,
-      record.did,
-      record.version,
-      record.supersedes,
-      record.prf,
-      record.hash,
-      record.iat,
-      record.exp,
-      record.rvl,
-      record.compact,
-      record.recordedAt,
-    ],
-  );
+  await tx.rows(INSERT_TOKEN, [
+    record.jti,
+    record.did,
+    record.version,
+    record.supersedes,
+    record.prf,
+    record.hash,
+    record.iat,
+    record.exp,
+    record.rvl,
+    record.compact,
+    record.recordedAt,
+  ]);
   return record;
 }
+
+const INSERT_DELEGATION: Prepared = {
+  name: "baton_insert_delegation",
+  text: `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+};
 
 /** Inserts a live delegation and returns its record. Call inside `write`, after the checks. */
 export async function insertDelegation(
@@ -400,28 +730,24 @@ export async function insertDelegation(
     statusEntry: StatusEntry | null;
   },
 ): Promise<DelegationRecord> {
-  await tx.rows(
-    `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-    [
-      row.did,
-      row.parent,
-      row.root,
-      row.task,
-      row.depth,
-      row.from,
-      row.to,
-      row.intent,
-      JSON.stringify(row.cap),
-      JSON.stringify(row.aud),
-      row.mdp,
-      row.exp,
-      row.rvi,
-      row.createdAt,
-      row.statusEntry?.list ?? null,
-      row.statusEntry?.index ?? null,
-    ],
-  );
+  await tx.rows(INSERT_DELEGATION, [
+    row.did,
+    row.parent,
+    row.root,
+    row.task,
+    row.depth,
+    row.from,
+    row.to,
+    row.intent,
+    JSON.stringify(row.cap),
+    JSON.stringify(row.aud),
+    row.mdp,
+    row.exp,
+    row.rvi,
+    row.createdAt,
+    row.statusEntry?.list ?? null,
+    row.statusEntry?.index ?? null,
+  ]);
   return {
     ...row,
     status: "live",
@@ -432,6 +758,15 @@ export async function insertDelegation(
   };
 }
 
+const STATUS_LIST_ALLOCATED: Prepared = {
+  name: "baton_status_list_allocated",
+  text: "select allocated from status_lists where list = $1",
+};
+const STATUS_ENTRY_TAKEN: Prepared = {
+  name: "baton_status_entry_taken",
+  text: "select 1 as one from delegations where status_list = $1 and status_index = $2",
+};
+
 /** What an issuance naming `entry` needs to know about it; undefined when it names none. */
 export async function statusEntryFacts(
   tx: Tx,
@@ -439,20 +774,14 @@ export async function statusEntryFacts(
 ): Promise<StatusEntryFacts | undefined> {
   if (entry === null) return undefined;
   // No lock: `allocated` only grows, so a reservation racing this read can only make it stricter.
-  const list = await tx.row<{ allocated: number }>("select allocated from status_lists where list = $1", [
-    entry.list,
-  ]);
-  const taken = await tx.row(
-    "select 1 as one from delegations where status_list = $1 and status_index = $2",
-    [entry.list, entry.index],
-  );
+  const list = await tx.row<{ allocated: number }>(STATUS_LIST_ALLOCATED, [entry.list]);
+  const taken = await tx.row(STATUS_ENTRY_TAKEN, [entry.list, entry.index]);
   return { allocated: list?.allocated, taken: taken !== undefined };
 }
 
-/** The status of each `did`, in the order given, from one indexed query. */
-export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<ChainLinkStatus[]> {
-  const found = await tx.rows<LinkFacts>(
-    `select d.did as did, d.status as status, d.revoked_at as "revokedAt", d.revoke_reason as "revokeReason",
+const LINK_STATUS: Prepared = {
+  name: "baton_link_status",
+  text: `select d.did as did, d.status as status, d.revoked_at as "revokedAt", d.revoke_reason as "revokeReason",
         d.revocation_seq as "revocationSeq", t.status as "taskStatus", t.closed_at as "taskClosedAt",
         t.close_reason as "taskCloseReason", ta.status as "toStatus", ta.disabled_at as "toDisabledAt",
         ta.disabled_reason as "toDisabledReason", fa.status as "fromStatus", fa.disabled_at as "fromDisabledAt",
@@ -462,7 +791,10 @@ export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<Chain
       join agents ta on ta.id = d.to_agent
       left join agents fa on fa.id = d.from_agent
       where d.did = any($1::text[])`,
-    [dids],
-  );
+};
+
+/** The status of each `did`, in the order given, from one indexed query. */
+export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<ChainLinkStatus[]> {
+  const found = await tx.rows<LinkFacts>(LINK_STATUS, [dids]);
   return linkStatuses(dids, found);
 }

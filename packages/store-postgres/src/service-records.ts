@@ -23,11 +23,20 @@ import {
   registerAudienceFits,
   retireSigningKeyFits,
 } from "@baton/store/adapter-kit";
-import { type PgContext, type Tx, toSigningKeyRecord } from "./pg-context.ts";
+import { type PgContext, type Prepared, type Tx, toSigningKeyRecord } from "./pg-context.ts";
 
 const KEY_COLUMNS = `kid, public_jwk as "publicJwk", private_key_pkcs8 as "privateKeyPkcs8", created_at as "createdAt",
   retired_at as "retiredAt"`;
 const AUDIENCE_COLUMNS = `id, secret_hash as "secretHash", name, created_at as "createdAt"`;
+/** The audience behind a tool server's secret: read on every verify. */
+const AUDIENCE_BY_ID: Prepared = {
+  name: "baton_audience_by_id",
+  text: `select ${AUDIENCE_COLUMNS} from audiences where id = $1`,
+};
+const SETTING_BY_KEY: Prepared = {
+  name: "baton_setting_by_key",
+  text: "select value from settings where key = $1",
+};
 
 type SigningKeyRow = Omit<SigningKeyRecord, "publicJwk"> & { publicJwk: string };
 
@@ -121,13 +130,13 @@ export async function registerAudience(
 /** The audience, if any. */
 export async function getAudience(ctx: PgContext, id: string): Promise<AudienceRecord | undefined> {
   if (typeof id !== "string") return undefined;
-  return ctx.row<AudienceRecord>(`select ${AUDIENCE_COLUMNS} from audiences where id = $1`, [id]);
+  return ctx.row<AudienceRecord>(AUDIENCE_BY_ID, [id]);
 }
 
 /** A setting's value, if set. */
 export async function getSetting(ctx: Pick<Tx, "row">, key: string): Promise<string | undefined> {
   if (typeof key !== "string") return undefined;
-  return (await ctx.row<{ value: string }>("select value from settings where key = $1", [key]))?.value;
+  return (await ctx.row<{ value: string }>(SETTING_BY_KEY, [key]))?.value;
 }
 
 /** Sets or overwrites a setting. */
