@@ -31,6 +31,7 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
 }
 
 /** A backslash or a control character: a string run holding one takes the careful path. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
 const NEEDS_CARE = /[\\\u0000-\u001f]/;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const ESCAPES: Record<string, string> = {
