@@ -273,7 +273,13 @@ export function graphSection(walks: readonly WalkFigure[], cascades: readonly Ca
         ? []
         : ["PostgreSQL not measured: give `--postgres=URL` or `BATON_BENCH_POSTGRES_URL`."]),
     ],
-    targets: [],
+    targets: walks
+      .filter((w) => w.walk === "blastRadius" && w.size === 1_000_000)
+      .map((w) => ({
+        target: `blast radius at 1M delegations, ${w.backend}: p50 ≤ 5 ms (issue 21)`,
+        measured: `${formatTime(w.summary.medianUs)} (${w.medianRows.toLocaleString("en-US")} records returned)`,
+        met: w.summary.medianUs <= 5_000,
+      })),
     data: { walks, cascades },
   };
 }
