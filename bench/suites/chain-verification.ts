@@ -6,16 +6,15 @@
 import { verify as verifyEd25519 } from "node:crypto";
 import {
   createVerifier,
-  type HopStatus,
   memoryRevocations,
   ReplayCache,
-  type RequestEnvironment,
   SignatureCache,
   staticKeys,
   verifyPresentation,
 } from "@baton/verifier";
 import {
   AUDIENCE,
+  allLive,
   benchChain,
   DEFAULT_CALL,
   DEPTHS,
@@ -23,6 +22,7 @@ import {
   ISSUER,
   jwks,
   NOW,
+  pureCoreEnvironment,
   REQUEST_URL,
   service,
 } from "../lib/chains.ts";
@@ -62,8 +62,6 @@ export interface ChainResults {
   readonly limitMessageBytes: number;
   readonly figures: readonly ChainFigure[];
 }
-
-const live = (hops: readonly unknown[]): HopStatus[] => hops.map(() => undefined);
 
 /** 10,000 revoked dids that none of the bench chains uses, so the lookups are real but all miss. */
 function revocationSet() {
@@ -149,28 +147,17 @@ export async function measureChains(options: ChainOptions): Promise<ChainResults
         } else {
           // The pure core, without the proof check; "+revocation" asks a 10,000-entry revocation set.
           const signatureCache = new SignatureCache(1_000);
-          const env: RequestEnvironment = {
-            now: NOW,
-            issuer: ISSUER,
-            audience: AUDIENCE,
-            resolveKey: (kid) => keys.resolve(kid),
-            status:
-              variant === "+revocation"
-                ? (hops) =>
-                    hops.map(({ claims }) =>
-                      revocations.isRevoked(claims.did)
-                        ? { code: "revoked" as const, message: "revoked" }
-                        : undefined,
-                    )
-                : live,
-            clockSkewSeconds: 30,
-            maxChainLength: 16,
-            maxTokenBytes: 8192,
+          const env = pureCoreEnvironment(
             signatureCache,
-            replayCache: new ReplayCache(10, 90),
-            proofMaxAgeSeconds: 60,
-            skipProof: true,
-          };
+            variant === "+revocation"
+              ? (hops) =>
+                  hops.map(({ claims }) =>
+                    revocations.isRevoked(claims.did)
+                      ? { code: "revoked" as const, message: "revoked" }
+                      : undefined,
+                  )
+              : allLive,
+          );
           const presentation = { ...DEFAULT_CALL, chain: chain.chain, method: "POST", url: REQUEST_URL };
           summary = measureSync(
             () => {

@@ -7,20 +7,13 @@
  * to five limits.
  */
 import { createHash, verify as verifyEd25519 } from "node:crypto";
+import { SignatureCache, verifyPresentation } from "@baton/verifier";
 import {
-  ReplayCache,
-  type RequestEnvironment,
-  SignatureCache,
-  staticKeys,
-  verifyPresentation,
-} from "@baton/verifier";
-import {
-  AUDIENCE,
   benchChain,
   DEFAULT_CALL,
   ISSUER,
-  jwks,
   NOW,
+  pureCoreEnvironment,
   REQUEST_URL,
   service,
 } from "../lib/chains.ts";
@@ -90,22 +83,8 @@ export function measureFiveHopFloor(quick: boolean): FiveHopFloor {
   const dot = leaf.lastIndexOf(".");
   const message = Buffer.from(leaf.slice(0, dot), "latin1");
   const signature = Buffer.from(leaf.slice(dot + 1), "base64url");
-  const keys = staticKeys(jwks);
   const signatureCache = new SignatureCache(1_000);
-  const env: RequestEnvironment = {
-    now: NOW,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    resolveKey: (kid) => keys.resolve(kid),
-    status: (hops) => hops.map(() => undefined),
-    clockSkewSeconds: 30,
-    maxChainLength: 16,
-    maxTokenBytes: 8192,
-    signatureCache,
-    replayCache: new ReplayCache(10, 90),
-    proofMaxAgeSeconds: 60,
-    skipProof: true,
-  };
+  const env = pureCoreEnvironment(signatureCache);
   const presentation = { ...DEFAULT_CALL, chain: chain.chain, method: "POST", url: REQUEST_URL };
   const cases = {
     limit: () => verifyEd25519(null, message, service.publicKey, signature),
