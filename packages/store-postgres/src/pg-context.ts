@@ -41,9 +41,11 @@ import {
   decisionHash,
   linkStatuses,
   type StoredDecisionRow,
+  type StoredDelegationRow,
   StoreError,
   storedSigningKeyJwk,
   toDecisionRecord,
+  toDelegationRecord,
 } from "@baton/store/adapter-kit";
 import { type Capability, sha256Base64url } from "@baton/token";
 import pg from "pg";
@@ -120,12 +122,10 @@ export const DELEGATION_COLUMNS = `d.did as did, d.parent as parent, d.root as r
   d.status_list as "statusList", d.status_index as "statusIndex"`;
 
 /** A delegation row as {@link DELEGATION_COLUMNS} returns it: JSON columns still text. */
-export type DelegationRow = Omit<DelegationRecord, "cap" | "aud" | "statusEntry"> & {
-  readonly cap: string;
-  readonly aud: string;
-  readonly statusList: number | null;
-  readonly statusIndex: number | null;
-};
+export type DelegationRow = StoredDelegationRow;
+
+// Read back by the one rule every adapter shares (field by field: a graph walk reads thousands).
+export { toDelegationRecord };
 
 /** Select list for `tokens t`, aliased to the record's field names. */
 export const TOKEN_COLUMNS = `t.jti as jti, t.did as did, t.version as version, t.supersedes as supersedes,
@@ -143,18 +143,6 @@ export const AGENT_COLUMNS = `id, jwk, jkt, name, owner, status, created_at as "
 /** Select list for `tasks`. */
 export const TASK_COLUMNS = `id, intent, hours, root_agent as "rootAgent", root_did as "rootDid", status,
   opened_at as "openedAt", closed_at as "closedAt", close_reason as "closeReason"`;
-
-/** The record of a raw delegation row. */
-export function toDelegationRecord(row: DelegationRow): DelegationRecord {
-  const { statusList, statusIndex, ...rest } = row;
-  return {
-    ...rest,
-    cap: JSON.parse(row.cap) as Capability[],
-    aud: JSON.parse(row.aud) as string[],
-    statusEntry:
-      statusList === null || statusIndex === null ? null : { list: statusList, index: statusIndex },
-  };
-}
 
 /** The record of an agent row. */
 export function toAgentRecord(row: AgentRow): AgentRecord {
