@@ -260,7 +260,10 @@ export async function measureService(
   // BENCH_SERVICE_BACKENDS=postgres (or sqlite) measures one backend only, for quicker comparisons.
   const backends = (process.env.BENCH_SERVICE_BACKENDS ?? "sqlite,postgres").split(",");
   const setups: (() => Promise<Running>)[] = [
-    ...(backends.includes("sqlite") ? [() => startSqlite("FULL"), () => startSqlite("NORMAL")] : []),
+    ...(backends.includes("sqlite") ? [() => startSqlite("FULL")] : []),
+    ...(backends.includes("sqlite") && process.env.BENCH_SERVICE_FULL_ONLY === undefined
+      ? [() => startSqlite("NORMAL")]
+      : []),
     ...(postgresUrl === undefined || !backends.includes("postgres")
       ? []
       : [() => startPostgres(postgresUrl, 1), () => startPostgres(postgresUrl, 2)]),
@@ -333,8 +336,11 @@ export async function measureService(
           ok: (status, body) => status === 200 && body.includes('"decision":"allow"'),
         },
       };
-      for (const endpoint of ["delegations", "verify"] as const) {
-        for (const connections of CONCURRENCY) {
+      // BENCH_SERVICE_ENDPOINTS=verify and BENCH_SERVICE_CONNECTIONS=64 narrow a run (for profiling).
+      const endpoints = (process.env.BENCH_SERVICE_ENDPOINTS ?? "delegations,verify").split(",");
+      const counts = process.env.BENCH_SERVICE_CONNECTIONS?.split(",").map(Number) ?? CONCURRENCY;
+      for (const endpoint of (["delegations", "verify"] as const).filter((e) => endpoints.includes(e))) {
+        for (const connections of counts) {
           // A short pilot warms the process and estimates the rate, so the measured run can use
           // exactly as many pre-minted proofs as it needs for about `seconds`.
           const pilotAmount = quick ? Math.max(50, connections * 2) : Math.max(100, connections * 4);

@@ -106,13 +106,20 @@ export const delegations = sqliteTable(
     // this row's revocation, read straight from `status`; null for a delegation issued without one.
     statusList: integer("status_list"),
     statusIndex: integer("status_index"),
+    // The row's number in the graph and its parent's (migration 0006), so graph walks follow
+    // integer keys instead of text ids. Never the rowid: VACUUM may renumber rowids. Set by the
+    // insert, or by a trigger for a row inserted without them; fixed once set.
+    node: integer("node"),
+    parentNode: integer("parent_node"),
   },
   (t) => [
     index("delegations_parent_idx").on(t.parent),
-    // The live children of a row, read from the index alone: the blast-radius walk (migration
-    // 0005) never touches the table until it fetches the rows it reached, and skips revoked ones.
-    index("delegations_live_children_idx").on(t.parent, t.did).where(sql`${t.status} = 'live'`),
     uniqueIndex("delegations_status_entry_idx").on(t.statusList, t.statusIndex),
+    uniqueIndex("delegations_node_idx").on(t.node),
+    // The blast-radius walk (migration 0006) reads from these two alone: the live rows an agent
+    // holds, then the live children of each row reached, by integer keys.
+    index("delegations_live_held_idx").on(t.toAgent, t.node).where(sql`${t.status} = 'live'`),
+    index("delegations_live_child_nodes_idx").on(t.parentNode, t.node).where(sql`${t.status} = 'live'`),
     // A list's set bits, read from the index alone: only revoked rows are in it.
     index("delegations_status_revoked_idx")
       .on(t.statusList, t.statusIndex)

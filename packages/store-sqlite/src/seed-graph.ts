@@ -26,9 +26,13 @@ export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGr
   const insertTask = client.prepare(
     "insert into tasks (id, intent, root_agent, root_did, opened_at) values (?, ?, ?, ?, ?)",
   );
+  // Numbered here (migration 0006) rather than by the insert's max(node) + 1, which would scan the
+  // table while its node index is dropped; the parent's node is read by primary key.
   const insertDelegation = client.prepare(`insert into delegations
-    (did, parent, root, task, depth, from_agent, to_agent, cap, aud, mdp, exp, rvi, created_at)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 3600, ?)`);
+    (did, parent, root, task, depth, from_agent, to_agent, cap, aud, mdp, exp, rvi, created_at, node, parent_node)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 3600, ?, ?, (select node from delegations where did = ?))`);
+  const maxNode = client.prepare<[], { n: number | null }>("select max(node) as n from delegations");
+  let lastNode = 0;
   const insertToken = client.prepare(`insert into tokens
     (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
     values (?, ?, 1, null, ?, ?, ?, ?, ?, ?, ?)`);
@@ -59,6 +63,7 @@ export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGr
   try {
     return client
       .transaction(() => {
+        lastNode = maxNode.get()?.n ?? 0;
         const indexes = rebuildIndexes
           ? client
               .prepare<[], { name: string; sql: string }>(
@@ -87,6 +92,8 @@ export function seedGraph(store: SqliteStore, options: SeedGraphOptions): SeedGr
                 d.mdp,
                 d.exp,
                 d.at,
+                ++lastNode,
+                d.parent,
               ),
             token: (t) => insertToken.run(t.jti, t.did, t.prf, t.hash, t.iat, t.exp, t.rvl, t.compact, t.iat),
             decision: (d) => {

@@ -91,9 +91,12 @@ export function prepareStatements(client: Database.Database) {
     insertToken:
       client.prepare(`insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
       values (@jti, @did, @version, @supersedes, @prf, @hash, @iat, @exp, @rvl, @compact, @recordedAt)`),
+    // The row's node is the largest so far plus one, its parent_node the parent's (migration 0006).
     insertDelegation: client.prepare(`insert into delegations
-      (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index)
-      values (@did, @parent, @root, @task, @depth, @from, @to, @intent, @cap, @aud, @mdp, @exp, @rvi, @createdAt, @statusList, @statusIndex)`),
+      (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index,
+        node, parent_node)
+      values (@did, @parent, @root, @task, @depth, @from, @to, @intent, @cap, @aud, @mdp, @exp, @rvi, @createdAt, @statusList, @statusIndex,
+        (select coalesce(max(node), 0) + 1 from delegations), (select node from delegations where did = @parent))`),
     statusListAllocated: client.prepare<[number], { allocated: number }>(
       "select allocated from status_lists where list = ?",
     ),

@@ -83,13 +83,82 @@ describe("blastRadius on SQLite", () => {
     expect(radius.agents).toEqual([bob, carol].sort());
   });
 
-  test("walks the live children from delegations_live_children_idx alone and fetches rows by rowid", () => {
+  test("starts from delegations_live_held_idx and walks delegations_live_child_nodes_idx alone, by integer keys, fetching rows by rowid", () => {
     const plan = (
       store.database.prepare(`explain query plan ${BLAST_RADIUS}`).all({ agent: alice }) as {
         detail: string;
       }[]
     ).map((step) => step.detail);
-    expect(plan).toContain("SEARCH d USING COVERING INDEX delegations_live_children_idx (parent=?)");
+    expect(plan).toContain("SEARCH delegations USING COVERING INDEX delegations_live_held_idx (to_agent=?)");
+    expect(plan).toContain("SEARCH d USING COVERING INDEX delegations_live_child_nodes_idx (parent_node=?)");
     expect(plan).toContain("SEARCH d USING INTEGER PRIMARY KEY (rowid=?)");
+  });
+
+  describe("graph nodes (migration 0006)", () => {
+    const nodeOf = (did: string) =>
+      store.database
+        .prepare<[string], { node: number | null; parentNode: number | null }>(
+          "select node, parent_node as parentNode from delegations where did = ?",
+        )
+        .get(did);
+
+    test("a row inserted without its numbers, as an ordinary SQLite client would, is numbered at once below its parent", async () => {
+      const root = await grant(store, alice);
+      const raw = rawHop(root.did, alice, bob);
+      expect(nodeOf(raw)?.node).toBe((nodeOf(root.did)?.node as number) + 1);
+      expect(nodeOf(raw)?.parentNode).toBe(nodeOf(root.did)?.node);
+      expect((await store.blastRadius(alice)).reachable.map((d) => d.did)).toEqual([raw]);
+    });
+
+    test("refuses a row that names another parent_node than its parent's, and keeps a row's numbers fixed", async () => {
+      const root = await grant(store, alice);
+      const other = await grant(store, bob);
+      const insert = store.database.prepare(
+        `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, cap, aud, mdp, exp, created_at, node, parent_node)
+         values ('forged', ?, ?, ?, 1, ?, ?, '[{"act":"*","res":"repo:acme/**"}]', '["tools"]', 1, ?, ?, 999, ?)`,
+      );
+      expect(() =>
+        insert.run(root.did, root.did, root.task, alice, carol, T0 + 3600, T0, nodeOf(other.did)?.node),
+      ).toThrow(/parent_node must be the parent's node/);
+      expect(() =>
+        store.database.prepare("update delegations set parent_node = 7 where did = ?").run(root.did),
+      ).toThrow(/keeps its node/);
+      expect(() =>
+        store.database.prepare("update delegations set node = node + 100 where did = ?").run(root.did),
+      ).toThrow(/keeps its node/);
+    });
+
+    test("a VACUUM changes no blast radius", async () => {
+      const root = await grant(store, alice);
+      const toBob = await hop(store, root, bob);
+      await hop(store, toBob, carol);
+      const before = await Promise.all([alice, bob, carol].map((agent) => store.blastRadius(agent)));
+      store.database.exec("vacuum");
+      expect(await Promise.all([alice, bob, carol].map((agent) => store.blastRadius(agent)))).toEqual(before);
+    });
+
+    test("a seed large enough to rebuild the indexes numbers every row under its parent", async () => {
+      const fresh = openSqliteStore({ path: ":memory:" });
+      try {
+        const graph = seedGraph(fresh, { delegations: 10_000, seed: 5, tokens: false });
+        const mismatched = fresh.database
+          .prepare(
+            `select count(*) from delegations d left join delegations p on p.did = d.parent
+             where d.node is null or d.parent_node is not p.node`,
+          )
+          .pluck()
+          .get();
+        expect(mismatched).toBe(0);
+        const rows = fresh.database
+          .prepare<[], DelegationRow>(`select ${DELEGATION_COLUMNS} from delegations d`)
+          .all()
+          .map(toDelegationRecord);
+        for (const agent of graph.agents.slice(0, 5)) {
+          expect(await fresh.blastRadius(agent)).toEqual(referenceBlastRadius(rows, agent));
+        }
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 });

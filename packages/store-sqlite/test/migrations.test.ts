@@ -273,7 +273,7 @@ describe("upgrading from an older version", () => {
     await store.close();
   });
 
-  test("upgrades a database at 0004 (before the live-children index): the index holds its live rows, and a blast radius walks them", async () => {
+  test("upgrades a database at 0004 (before the live-children indexes): the index holds its live rows, and a blast radius walks them", async () => {
     const old = databaseAtMigration(path, countThrough("0004_status_lists"));
     const root = writeOldRows(old);
     const key = agentKey();
@@ -297,13 +297,64 @@ describe("upgrading from an older version", () => {
     const store = openSqliteStore({ path });
     const indexed = store.database
       .prepare(
-        "select did from delegations indexed by delegations_live_children_idx where parent = ? and status = 'live'",
+        `select d.did as did from delegations d indexed by delegations_live_child_nodes_idx
+         where d.parent_node = (select node from delegations where did = ?) and d.status = 'live'`,
       )
       .all(root) as { did: string }[];
     expect(indexed).toEqual([{ did: live }]);
     const radius = await store.blastRadius("agent:alice");
     expect(radius.held.map((d) => d.did)).toEqual([root]);
     expect(radius.reachable.map((d) => d.did)).toEqual([live]);
+    await store.close();
+  });
+
+  test("upgrades a database at 0005 (before graph nodes): every row, revoked ones too, is numbered with its parent's number, and new rows follow", async () => {
+    const old = databaseAtMigration(path, countThrough("0005_live_children"));
+    const root = writeOldRows(old);
+    const key = agentKey();
+    old
+      .prepare("insert into agents (id, jwk, jkt, created_at) values ('agent:bob', ?, ?, ?)")
+      .run(JSON.stringify(key.jwk), key.jkt, T0);
+    const [live, revoked, belowLive] = [randomId(), randomId(), randomId()];
+    const insertHop = old.prepare(
+      `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, cap, aud, mdp, exp, created_at)
+       values (?, ?, ?, 't1', ?, ?, 'agent:bob', '[{"act":"*","res":"repo:acme/**"}]', '["tools"]', 1, ?, ?)`,
+    );
+    insertHop.run(live, root, root, 1, "agent:alice", T0 + 3600, T0 + 1);
+    insertHop.run(revoked, root, root, 1, "agent:alice", T0 + 3600, T0 + 2);
+    insertHop.run(belowLive, live, root, 2, "agent:bob", T0 + 3600, T0 + 3);
+    old
+      .prepare("update delegations set status = 'revoked', revoked_at = ?, revocation_seq = 1 where did = ?")
+      .run(T0 + 4, revoked);
+    old.close();
+
+    const store = openSqliteStore({ path });
+    const rows = store.database
+      .prepare(
+        `select d.did as did, d.node as node, d.parent_node as parentNode, p.node as parentsNode
+         from delegations d left join delegations p on p.did = d.parent order by d.node`,
+      )
+      .all() as { did: string; node: number | null; parentNode: number | null; parentsNode: number | null }[];
+    expect(rows.map((r) => r.did)).toEqual([root, live, revoked, belowLive]);
+    expect(new Set(rows.map((r) => r.node)).size).toBe(4);
+    for (const row of rows) {
+      expect(row.node).not.toBeNull();
+      expect(row.parentNode).toBe(row.parentsNode);
+    }
+    // The revoked row stays final, and the walk finds the live rows below alice's root.
+    expect(() =>
+      store.database.prepare("update delegations set revoke_reason = 'x' where did = ?").run(revoked),
+    ).toThrow(/revoked delegation cannot change/);
+    const radius = await store.blastRadius("agent:alice");
+    expect(radius.held.map((d) => d.did)).toEqual([root]);
+    expect(radius.reachable.map((d) => d.did).sort()).toEqual([live, belowLive].sort());
+    // A grant recorded after the upgrade is numbered after every old row.
+    const next = await grant(store, "agent:bob");
+    const nextNode = store.database
+      .prepare("select node from delegations where did = ?")
+      .pluck()
+      .get(next.did);
+    expect(nextNode).toBe(Math.max(...rows.map((r) => r.node as number)) + 1);
     await store.close();
   });
 
