@@ -8,7 +8,7 @@
  */
 
 import { createCedarPolicy, loadPolicySet } from "@baton/policy";
-import { createApp, loadConfig, prepareStore } from "@baton/service";
+import { createApp, loadConfig, prepareStore, type ServiceBindings } from "@baton/service";
 import { isPostgresUrl, openPostgresStore } from "@baton/store-postgres";
 import { openSqliteStore } from "@baton/store-sqlite";
 import { serve } from "@hono/node-server";
@@ -31,11 +31,12 @@ const { signingKeys } = await prepareStore(store, config, clock());
 const policySet = loadPolicySet({ zone: config.policyZone ?? "UTC" });
 if (!policySet.ok) throw policySet.error;
 const policy = createCedarPolicy(policySet.value);
-let handler: ((request: Request) => Response | Promise<Response>) | undefined;
+// `env` carries @hono/node-server's Node request, from which JSON bodies are read (node-body.ts).
+let handler: ((request: Request, env: ServiceBindings) => Response | Promise<Response>) | undefined;
 const server = serve(
   {
-    fetch: (request) =>
-      handler === undefined ? new Response("starting", { status: 503 }) : handler(request),
+    fetch: (request, env) =>
+      handler === undefined ? new Response("starting", { status: 503 }) : handler(request, env),
     hostname: "127.0.0.1",
     port: 0,
   },
@@ -49,7 +50,7 @@ const server = serve(
       policy,
       logger: pino({ level: "silent" }),
     });
-    handler = (request) => app.fetch(request);
+    handler = (request, env) => app.fetch(request, env);
     process.stdout.write(`${url} ${await durability()}\n`);
   },
 );

@@ -6,11 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { UseCaseError } from "@baton/core";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { challenge } from "./challenges.ts";
 import { registerInspector } from "./inspector-assets.ts";
+import { takeNodeJsonBody } from "./node-body.ts";
 import { oauthErrorFrom, oauthErrorResponse, oauthServerError } from "./oauth-errors.ts";
 import type { ServiceApp, ServiceEnv } from "./openapi.ts";
 import { type ProblemCode, ProblemError, problemResponse } from "./problem.ts";
@@ -83,6 +84,20 @@ function storeErrorCode(error: unknown): string | undefined {
   if (!(error instanceof Error) || error.name !== "StoreError") return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * Sets a header on a response already made. Hono's `c.header` at that point re-creates the
+ * response around its body as a stream, which costs every request a stream copy (and, on
+ * @hono/node-server, its fast path for string bodies); setting it in place does not. A response
+ * whose headers are immutable (one from `fetch`) takes `fallback`.
+ */
+function setResponseHeader(response: Response, name: string, value: string, fallback: () => void): void {
+  try {
+    response.headers.set(name, value);
+  } catch {
+    fallback();
+  }
 }
 
 /** Converts anything thrown by a handler into a problem response; unknown errors say nothing. */
@@ -181,7 +196,7 @@ export function createApp(deps: AppDeps): ServiceApp {
       incoming !== undefined && c.req.path.startsWith("/access/") && ECHOED_REQUEST_ID.test(incoming)
         ? incoming
         : requestId;
-    c.header("x-request-id", echoed);
+    setResponseHeader(c.res, "x-request-id", echoed, () => c.header("x-request-id", echoed));
     ctx.logger.info(
       {
         requestId,
@@ -193,17 +208,18 @@ export function createApp(deps: AppDeps): ServiceApp {
       "request",
     );
   });
-  const limitBody = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new ProblemError({
-          status: 413,
-          code: "payload_too_large",
-          detail: `the body is over ${maxSize} bytes`,
-        });
-      },
-    });
+  const limitBody = (maxSize: number): MiddlewareHandler<ServiceEnv> => {
+    const tooLarge = (): never => {
+      throw new ProblemError({
+        status: 413,
+        code: "payload_too_large",
+        detail: `the body is over ${maxSize} bytes`,
+      });
+    };
+    const limit = bodyLimit({ maxSize, onError: tooLarge });
+    // On Node, a JSON body of declared length is read from the message itself (node-body.ts).
+    return (c, next) => (takeNodeJsonBody(c, maxSize, tooLarge) ? next() : limit(c, next));
+  };
   const defaultLimit = limitBody(MAX_BODY_BYTES);
   // Decision reports come in batches (the verifier's sink sends up to 100 per request), so their
   // endpoint takes more; the batch size itself is bounded by the schema.

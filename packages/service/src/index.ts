@@ -29,6 +29,7 @@ export {
   type OpenStoreOptions,
   openStore,
 } from "./open-store.ts";
+export type { ServiceBindings } from "./openapi.ts";
 export { type ProblemCode, SERVICE_ERROR_CODES } from "./problem.ts";
 export { generateAudienceSecret, generateOperatorToken, hashSecret, secretMatches } from "./secrets.ts";
 export {

@@ -8,8 +8,17 @@ import type { ZodType } from "zod";
 import type { Caller } from "./auth.ts";
 import { ProblemSchema } from "./schemas.ts";
 
+/**
+ * What the server passes as `c.env`: on @hono/node-server, its Node request, from which JSON
+ * bodies are read (node-body.ts). Tests calling `app.request` pass nothing.
+ */
+export interface ServiceBindings {
+  readonly incoming?: unknown;
+}
+
 /** Variables the app's middleware puts on every request context. */
 export interface ServiceEnv {
+  Bindings: ServiceBindings;
   Variables: {
     requestId: string;
     /** Who authenticated with a bearer credential (tool-server routes). */

@@ -23,6 +23,7 @@ import { ConfigError, checkIssuer, defaultKekSource, type ServiceConfig } from "
 import { INSPECTOR_PATH } from "./inspector-assets.ts";
 import { loadKek } from "./key-encryption.ts";
 import { describeLocation, isPostgresUrl, openStore } from "./open-store.ts";
+import type { ServiceBindings } from "./openapi.ts";
 import { generateOperatorToken, hashSecret } from "./secrets.ts";
 import { SigningKeys, sealedKekIds } from "./signing-keys.ts";
 
@@ -194,13 +195,14 @@ export async function startServer(
 
   // The app needs the issuer, which with port 0 is known only once listening: requests are
   // routed to it through this indirection (none can arrive before listen resolves).
-  let handler: ((request: Request) => Response | Promise<Response>) | undefined;
+  // `env` carries @hono/node-server's Node request, from which JSON bodies are read (node-body.ts).
+  let handler: ((request: Request, env: ServiceBindings) => Response | Promise<Response>) | undefined;
   let server: ServerType | undefined;
   const address = await new Promise<AddressInfo>((resolve, reject) => {
     const s = serve(
       {
-        fetch: (request) =>
-          handler === undefined ? new Response("starting", { status: 503 }) : handler(request),
+        fetch: (request, env) =>
+          handler === undefined ? new Response("starting", { status: 503 }) : handler(request, env),
         hostname: config.host,
         port: config.port,
       },
@@ -224,7 +226,7 @@ export async function startServer(
     policy,
     ...(accessPolicy === undefined ? {} : { accessPolicy: accessPolicy.evaluate }),
   });
-  handler = (request) => app.fetch(request);
+  handler = (request, env) => app.fetch(request, env);
   print(url);
   if (prepared.generatedOperatorToken !== undefined) {
     print(`operator token (shown once; only its hash is stored): ${prepared.generatedOperatorToken}`);

@@ -22,6 +22,7 @@ import {
   decisionDids,
   decisionHash,
   GENESIS_HASH,
+  type LinkFacts,
   linkStatuses,
   type StoredDecisionRow,
   StoreError,
@@ -115,34 +116,21 @@ export function prepareStatements(client: Database.Database) {
     revokedStatusIndexes: client.prepare<[number], { idx: number }>(
       "select status_index as idx from delegations where status_list = ? and status = 'revoked'",
     ),
-    chainStatus: client.prepare<
-      [string],
-      {
-        did: string;
-        status: string;
-        revokedAt: number | null;
-        revokeReason: string | null;
-        revocationSeq: number | null;
-        taskStatus: string;
-        taskClosedAt: number | null;
-        taskCloseReason: string | null;
-        toStatus: string;
-        toDisabledAt: number | null;
-        toDisabledReason: string | null;
-        fromStatus: string | null;
-        fromDisabledAt: number | null;
-        fromDisabledReason: string | null;
-      }
-    >(`select d.did as did, d.status as status, d.revoked_at as revokedAt, d.revoke_reason as revokeReason,
-        d.revocation_seq as revocationSeq, t.status as taskStatus, t.closed_at as taskClosedAt,
-        t.close_reason as taskCloseReason, ta.status as toStatus, ta.disabled_at as toDisabledAt,
-        ta.disabled_reason as toDisabledReason, fa.status as fromStatus, fa.disabled_at as fromDisabledAt,
-        fa.disabled_reason as fromDisabledReason
+    // Read in raw mode and named in JS (linkFactsOf): a row object per result from SQLite costs
+    // more than the query on this hot path (every verify and every hop).
+    chainStatus: client
+      .prepare<
+        [string],
+        LinkFactsValues
+      >(`select d.did, d.status, d.revoked_at, d.revoke_reason, d.revocation_seq,
+        t.status, t.closed_at, t.close_reason, ta.status, ta.disabled_at, ta.disabled_reason,
+        fa.status, fa.disabled_at, fa.disabled_reason
       from delegations d
       join tasks t on t.id = d.task
       join agents ta on ta.id = d.to_agent
       left join agents fa on fa.id = d.from_agent
-      where d.did in (select value from json_each(?))`),
+      where d.did in (select value from json_each(?))`)
+      .raw(true),
     feed: client.prepare<[number, number], { seq: number; did: string; at: number; reason: string | null }>(
       `select revocation_seq as seq, did, revoked_at as at, revoke_reason as reason from delegations
        where revocation_seq > ? order by revocation_seq limit ?`,
@@ -175,6 +163,43 @@ export function prepareStatements(client: Database.Database) {
         (select count(*) from delegations d where d.task = t.id and d.status = 'revoked') as revokedDelegations
       from tasks t where (@status is null or t.status = @status)
       order by t.opened_at desc, t.id limit @limit`),
+  };
+}
+
+/** A `chainStatus` row in raw mode: the values of {@link LinkFacts} in its field order. */
+type LinkFactsValues = readonly [
+  did: string,
+  status: string,
+  revokedAt: number | null,
+  revokeReason: string | null,
+  revocationSeq: number | null,
+  taskStatus: string,
+  taskClosedAt: number | null,
+  taskCloseReason: string | null,
+  toStatus: string,
+  toDisabledAt: number | null,
+  toDisabledReason: string | null,
+  fromStatus: string | null,
+  fromDisabledAt: number | null,
+  fromDisabledReason: string | null,
+];
+
+function linkFactsOf(values: LinkFactsValues): LinkFacts {
+  return {
+    did: values[0],
+    status: values[1],
+    revokedAt: values[2],
+    revokeReason: values[3],
+    revocationSeq: values[4],
+    taskStatus: values[5],
+    taskClosedAt: values[6],
+    taskCloseReason: values[7],
+    toStatus: values[8],
+    toDisabledAt: values[9],
+    toDisabledReason: values[10],
+    fromStatus: values[11],
+    fromDisabledAt: values[12],
+    fromDisabledReason: values[13],
   };
 }
 
@@ -406,7 +431,7 @@ export class SqliteContext {
 
   /** The status of each `did`, in the order given, from one indexed query. */
   linkStatus(dids: readonly string[]): ChainLinkStatus[] {
-    return linkStatuses(dids, this.statements.chainStatus.all(JSON.stringify(dids)));
+    return linkStatuses(dids, this.statements.chainStatus.all(JSON.stringify(dids)).map(linkFactsOf));
   }
 
   /** The task row, if any. */
