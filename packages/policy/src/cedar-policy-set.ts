@@ -15,12 +15,16 @@ import {
   statefulIsAuthorized,
   validate,
 } from "@cedar-policy/cedar-wasm/nodejs";
+import { AnswerMemo, plainKey } from "./answer-memo.ts";
 import { CEDAR_REQUEST_MODEL, cedarRequest } from "./cedar-request.ts";
 import { clockIn, isKnownZone } from "./clock-reading.ts";
 import { avoidJsToWasmDeoptCrash } from "./js-to-wasm-inlining.ts";
 import { PolicyLoadError, type PolicyLoadErrorCode } from "./policy-load-error.ts";
 import type { PolicyDecision, PolicyInput } from "./policy-types.ts";
 import { projectContext, type RequestReads, requestReads } from "./request-reads.ts";
+
+/** What Cedar answers a request. */
+type CedarAnswer = ReturnType<typeof statefulIsAuthorized>;
 
 /** One policy file's text and the name to report errors under. */
 export interface PolicySource {
@@ -256,18 +260,33 @@ export function compilePolicySet(options: CompilePolicySetOptions): CompileResul
   ]);
   const readsOfAnyAction = requestReads(policyJsons);
 
+  // Answers by lean request, for this pre-parsed set only (answer-memo.ts). A request that sends
+  // entities is not remembered: none of the shipped policies reads entity data.
+  const answers = new AnswerMemo<CedarAnswer>();
+  const leanAnswer = (request: ReturnType<typeof cedarRequest>, reads: RequestReads): CedarAnswer => {
+    const context = projectContext(request.context, reads.context);
+    const key = reads.entities
+      ? undefined
+      : plainKey([request.principal, request.action, request.resource, context]);
+    const known = key === undefined ? undefined : answers.get(key);
+    if (known !== undefined) return known;
+    const answer = statefulIsAuthorized({
+      principal: request.principal,
+      action: request.action,
+      resource: request.resource,
+      context,
+      entities: reads.entities ? request.entities : [],
+      preparsedPolicySetId: setName,
+    });
+    if (key !== undefined) answers.set(key, answer);
+    return answer;
+  };
+
   const evaluate = (input: PolicyInput): PolicyDecision => {
     const request = cedarRequest(input, readUtc, readLocal);
     const reads = readsOf.get(input.kind) ?? readsOfAnyAction;
     const answer = leanRequests
-      ? statefulIsAuthorized({
-          principal: request.principal,
-          action: request.action,
-          resource: request.resource,
-          context: projectContext(request.context, reads.context),
-          entities: reads.entities ? request.entities : [],
-          preparsedPolicySetId: setName,
-        })
+      ? leanAnswer(request, reads)
       : statefulIsAuthorized({
           ...request,
           preparsedPolicySetId: setName,
