@@ -34,7 +34,11 @@ export interface ServiceSetup {
 }
 
 export interface HttpFigure extends ServiceSetup {
-  readonly endpoint: "delegations" | "verify";
+  /**
+   * verify repeats one call (the same agent, action and resource) with fresh proofs; verify-new-resource
+   * names a resource no call named before, so no remembered Cedar answer applies (64 connections only).
+   */
+  readonly endpoint: "delegations" | "verify" | "verify-new-resource";
   readonly connections: number;
   readonly requests: number;
   readonly seconds: number;
@@ -307,6 +311,7 @@ export async function measureService(
         to: "agent:worker",
         cap: [{ act: "repo.issues.read", res: "repo:acme/web/**" }],
       });
+      let resourceSerial = 0;
       const loads: Record<HttpFigure["endpoint"], Load> = {
         delegations: {
           path: "/v1/delegations",
@@ -335,12 +340,34 @@ export async function measureService(
             }),
           ok: (status, body) => status === 200 && body.includes('"decision":"allow"'),
         },
+        "verify-new-resource": {
+          path: "/v1/verify",
+          proof: () => dpop(summarizer, "POST", TOOL_URL, toSummarizer.chain),
+          headers: () => ({ authorization: `Bearer ${secret}`, "content-type": "application/json" }),
+          body: (proof) =>
+            JSON.stringify({
+              chain: toSummarizer.chain,
+              proof,
+              htm: "POST",
+              htu: TOOL_URL,
+              audience: "repo-tool",
+              action: "repo.issues.create",
+              resource: `repo:acme/web/issues/${++resourceSerial}`,
+            }),
+          ok: (status, body) => status === 200 && body.includes('"decision":"allow"'),
+        },
       };
       // BENCH_SERVICE_ENDPOINTS=verify and BENCH_SERVICE_CONNECTIONS=64 narrow a run (for profiling).
-      const endpoints = (process.env.BENCH_SERVICE_ENDPOINTS ?? "delegations,verify").split(",");
+      const endpoints = (
+        process.env.BENCH_SERVICE_ENDPOINTS ?? "delegations,verify,verify-new-resource"
+      ).split(",");
       const counts = process.env.BENCH_SERVICE_CONNECTIONS?.split(",").map(Number) ?? CONCURRENCY;
-      for (const endpoint of (["delegations", "verify"] as const).filter((e) => endpoints.includes(e))) {
-        for (const connections of counts) {
+      for (const endpoint of (["delegations", "verify", "verify-new-resource"] as const).filter((e) =>
+        endpoints.includes(e),
+      )) {
+        for (const connections of endpoint === "verify-new-resource"
+          ? counts.filter((n) => n === 64)
+          : counts) {
           // A short pilot warms the process and estimates the rate, so the measured run can use
           // exactly as many pre-minted proofs as it needs for about `seconds`.
           const pilotAmount = quick ? Math.max(50, connections * 2) : Math.max(100, connections * 4);
@@ -415,7 +442,7 @@ export function serviceSection(figures: readonly HttpFigure[]): Section {
     id: "service",
     title: "The token service over HTTP (loopback, autocannon)",
     intro:
-      "The service runs in a child process (`bench/service/child.ts`: `createApp` + @hono/node-server, SQLite WAL with the synchronous mode shown, or PostgreSQL with the server's synchronous_commit); autocannon runs in the parent, so they share the machine's cores but not an event loop. With two instances, two child processes serve one PostgreSQL database and autocannon spreads its connections across both (connection i to instance i mod 2; the second instance answers for the first one's public URL, so tokens and proofs are valid on both). delegations: `POST /v1/delegations` by the root holder (depth-1 chain + a fresh DPoP proof), each recording a hop. verify: `POST /v1/verify` of a depth-3 chain with a fresh proof, each logging a decision. Proofs are minted before each run; a pilot run warms up and sizes the measured run.",
+      "The service runs in a child process (`bench/service/child.ts`: `createApp` + @hono/node-server, SQLite WAL with the synchronous mode shown, or PostgreSQL with the server's synchronous_commit); autocannon runs in the parent, so they share the machine's cores but not an event loop. With two instances, two child processes serve one PostgreSQL database and autocannon spreads its connections across both (connection i to instance i mod 2; the second instance answers for the first one's public URL, so tokens and proofs are valid on both). delegations: `POST /v1/delegations` by the root holder (depth-1 chain + a fresh DPoP proof), each recording a hop. verify: `POST /v1/verify` of a depth-3 chain with a fresh proof, each logging a decision; every call names the same action and resource, so after the first the service decides policy from Cedar's remembered answer (policy's answer memo). verify-new-resource: the same, each call naming a resource no call named before, so Cedar decides every one (64 connections). Proofs are minted before each run; a pilot run warms up and sizes the measured run.",
     headers: [
       "backend",
       "synchronous",

@@ -18,36 +18,32 @@ export const ANSWER_MEMO_SIZE = 1024;
  * conversion into Cedar a JSON text would not pin down: such requests are never remembered.
  */
 export function plainKey(value: unknown): string | undefined {
+  return isPlainJson(value) ? JSON.stringify(value) : undefined;
+}
+
+/** True for the values {@link plainKey} accepts; checked before serializing, natively, in one go. */
+function isPlainJson(value: unknown): boolean {
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
     case "boolean":
-      return value ? "true" : "false";
+      return true;
     case "number":
-      return Number.isFinite(value) && !Object.is(value, -0) ? String(value) : undefined;
+      return Number.isFinite(value) && !Object.is(value, -0);
     case "object": {
-      if (value === null) return undefined;
+      if (value === null) return false;
       if (Array.isArray(value)) {
-        const parts: string[] = [];
-        for (const item of value) {
-          const part = plainKey(item);
-          if (part === undefined) return undefined;
-          parts.push(part);
-        }
-        return `[${parts.join(",")}]`;
+        for (const item of value) if (!isPlainJson(item)) return false;
+        return true;
       }
       const prototype = Object.getPrototypeOf(value);
-      if (prototype !== Object.prototype && prototype !== null) return undefined;
-      const parts: string[] = [];
-      for (const [key, item] of Object.entries(value)) {
-        const part = plainKey(item);
-        if (part === undefined) return undefined;
-        parts.push(`${JSON.stringify(key)}:${part}`);
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) {
+        if (Object.hasOwn(value, key) && !isPlainJson((value as Record<string, unknown>)[key])) return false;
       }
-      return `{${parts.join(",")}}`;
+      return true;
     }
     default:
-      return undefined;
+      return false;
   }
 }
 

@@ -17,7 +17,6 @@ import {
   revalidationFits,
   type TokenRecord,
 } from "@baton/store/adapter-kit";
-import { toDelegationRecord } from "./delegation-rows.ts";
 import * as schema from "./schema.ts";
 import type { SqliteContext } from "./sqlite-context.ts";
 
@@ -27,7 +26,7 @@ export function recordGrant(ctx: SqliteContext, input: GrantInput): Promise<Gran
   return ctx.write(() => {
     grantFits(grant, {
       taskExists: ctx.findTask(grant.task.id) !== undefined,
-      delegationExists: ctx.statements.delegation.get(grant.did) !== undefined,
+      delegationExists: ctx.delegationExists(grant.did),
       jtiExists: ctx.statements.tokenExists.get(grant.token.jti) !== undefined,
       holder: ctx.findAgent(grant.to),
       statusEntry: ctx.statusEntryFacts(grant.statusEntry),
@@ -71,11 +70,10 @@ export function recordGrant(ctx: SqliteContext, input: GrantInput): Promise<Gran
 export function recordHop(ctx: SqliteContext, input: HopInput): Promise<HopRecord> {
   const hop = checkHop(input);
   return ctx.write(() => {
-    const parentRow = ctx.statements.delegation.get(hop.parent);
-    const parent = parentRow === undefined ? undefined : toDelegationRecord(parentRow);
+    const parent = ctx.findDelegation(hop.parent);
     hopFits(hop, {
       parent,
-      delegationExists: ctx.statements.delegation.get(hop.did) !== undefined,
+      delegationExists: ctx.delegationExists(hop.did),
       jtiExists: ctx.statements.tokenExists.get(hop.token.jti) !== undefined,
       from: ctx.findAgent(hop.from),
       to: ctx.findAgent(hop.to),
@@ -112,16 +110,16 @@ export function recordRevalidation(ctx: SqliteContext, input: RevalidationInput)
   const revalidation = checkRevalidation(input);
   const { did, token, at } = revalidation;
   return ctx.write(() => {
-    const row = ctx.statements.delegation.get(did);
+    const delegation = ctx.findDelegation(did);
     const latest = ctx.statements.latestToken.get(did);
-    const status = row === undefined ? undefined : ctx.linkStatus([did])[0];
+    const status = delegation === undefined ? undefined : ctx.linkStatus([did])[0];
     revalidationFits(revalidation, {
-      delegation: row === undefined ? undefined : toDelegationRecord(row),
+      delegation,
       jtiExists: ctx.statements.tokenExists.get(token.jti) !== undefined,
       prfRecorded:
-        row?.parent != null &&
+        delegation?.parent != null &&
         token.prf !== null &&
-        ctx.statements.parentTokenWithHash.get(row.parent, token.prf) !== undefined,
+        ctx.statements.parentTokenWithHash.get(delegation.parent, token.prf) !== undefined,
       latestIat: latest?.iat,
       notLive: status !== undefined && !status.live ? status.problem : undefined,
     });

@@ -33,7 +33,13 @@ import { type Capability, sha256Base64url } from "@baton/token";
 import Database from "better-sqlite3";
 import { eq, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { DELEGATION_COLUMNS, type DelegationRow, TOKEN_COLUMNS } from "./delegation-rows.ts";
+import {
+  DELEGATION_COLUMNS,
+  type DelegationRow,
+  type DelegationValues,
+  delegationFromValues,
+  TOKEN_COLUMNS,
+} from "./delegation-rows.ts";
 import { type GraphWalks, prepareGraphWalks } from "./graph-walks.ts";
 import { prepareRevocationCascade, type RevocationCascade } from "./revocation-cascade.ts";
 import type * as schema from "./schema.ts";
@@ -78,6 +84,13 @@ export function prepareStatements(client: Database.Database) {
   return {
     delegation: client.prepare<[string], DelegationRow>(
       `select ${DELEGATION_COLUMNS} from delegations d where d.did = ?`,
+    ),
+    // The same row in raw mode, for findDelegation: no row object from SQLite on the hop path.
+    delegationValues: client
+      .prepare<[string], DelegationValues>(`select ${DELEGATION_COLUMNS} from delegations d where d.did = ?`)
+      .raw(true),
+    delegationExists: client.prepare<[string], { one: number }>(
+      "select 1 as one from delegations where did = ?",
     ),
     latestToken: client.prepare<[string], TokenRecord>(
       `select ${TOKEN_COLUMNS} from tokens t where t.did = ? order by t.version desc limit 1`,
@@ -432,6 +445,17 @@ export class SqliteContext {
   /** The status of each `did`, in the order given, from one indexed query. */
   linkStatus(dids: readonly string[]): ChainLinkStatus[] {
     return linkStatuses(dids, this.statements.chainStatus.all(JSON.stringify(dids)).map(linkFactsOf));
+  }
+
+  /** The delegation's record, if the `did` is known. */
+  findDelegation(did: string): DelegationRecord | undefined {
+    const values = this.statements.delegationValues.get(did);
+    return values === undefined ? undefined : delegationFromValues(values);
+  }
+
+  /** True when a delegation has this `did`. */
+  delegationExists(did: string): boolean {
+    return this.statements.delegationExists.get(did) !== undefined;
   }
 
   /** The task row, if any. */

@@ -87,7 +87,6 @@ import { eq } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import * as approvals from "./approvals.ts";
 import * as decisionLog from "./decision-log.ts";
-import { toDelegationRecord } from "./delegation-rows.ts";
 import * as issuance from "./issuance.ts";
 import { MIGRATIONS_FOLDER, migrateDatabase, readMigrationJournal } from "./migrations.ts";
 import type { CascadeResult } from "./revocation-cascade.ts";
@@ -367,8 +366,7 @@ export class SqliteStore implements Store, SigningKeyStore {
 
   async getDelegation(did: string): Promise<DelegationRecord | undefined> {
     if (typeof did !== "string") return undefined;
-    const row = this.ctx.statements.delegation.get(did);
-    return row === undefined ? undefined : toDelegationRecord(row);
+    return this.ctx.findDelegation(did);
   }
 
   async latestToken(did: string): Promise<TokenRecord | undefined> {
@@ -392,7 +390,7 @@ export class SqliteStore implements Store, SigningKeyStore {
     const { did: target, reason, at, audit } = revocation;
     return this.ctx.write((): CascadeResult => {
       revokeDelegationFits(revocation, {
-        delegationExists: this.ctx.statements.delegation.get(target) !== undefined,
+        delegationExists: this.ctx.delegationExists(target),
       });
       const result = this.ctx.cascade.revoke({ kind: "delegation", did: target }, at, reason);
       this.ctx.audit(audit);

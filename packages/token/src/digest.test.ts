@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isRandomId } from "./claims.ts";
 import { randomId, sha256Base64url } from "./digest.ts";
 
@@ -13,5 +13,20 @@ describe("digest", () => {
     const ids = new Set(Array.from({ length: 100 }, () => randomId()));
     expect(ids.size).toBe(100);
     for (const id of ids) expect(isRandomId(id)).toBe(true);
+  });
+
+  it("draws id bytes from Web Crypto 4 KiB at a time, and no two ids share them across draws", () => {
+    const draws = vi.spyOn(globalThis.crypto, "getRandomValues");
+    try {
+      const ids = Array.from({ length: 1000 }, () => randomId());
+      expect(new Set(ids).size).toBe(1000);
+      for (const id of ids) expect(isRandomId(id)).toBe(true);
+      // 1000 ids of 16 bytes: four draws of 256 ids, one of them perhaps begun before this test.
+      expect(draws.mock.calls.length).toBeGreaterThanOrEqual(3);
+      expect(draws.mock.calls.length).toBeLessThanOrEqual(4);
+      for (const [buffer] of draws.mock.calls) expect((buffer as Uint8Array).length).toBe(4096);
+    } finally {
+      draws.mockRestore();
+    }
   });
 });
