@@ -252,6 +252,13 @@ export class SqliteContext {
   >();
   private readonly inTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
   private queued: QueuedWrite[] = [];
+  /**
+   * While a group commit's transaction runs (it holds the write lock, so no one else appends): the
+   * decision log's head as this batch left it, so each decision after the first skips reading it.
+   * Forgotten whenever a write's savepoint is undone, and when the transaction ends.
+   */
+  private inBatch = false;
+  private batchHead: { readonly id: number; readonly hash: string } | undefined;
 
   constructor(
     readonly database: Database.Database,
@@ -314,14 +321,21 @@ export class SqliteContext {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.inTransaction.immediate(() => {
-        for (const queued of batch) {
-          try {
-            // A transaction function called inside another runs as a savepoint: a throw undoes
-            // this write alone.
-            outcomes.push({ ok: true, value: this.inTransaction(queued.fn) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
+        this.inBatch = true;
+        try {
+          for (const queued of batch) {
+            try {
+              // A transaction function called inside another runs as a savepoint: a throw undoes
+              // this write alone (and whatever it appended to the log).
+              outcomes.push({ ok: true, value: this.inTransaction(queued.fn) });
+            } catch (error) {
+              this.batchHead = undefined;
+              outcomes.push({ ok: false, error });
+            }
           }
+        } finally {
+          this.inBatch = false;
+          this.batchHead = undefined;
         }
       });
     } catch (error) {
@@ -354,16 +368,23 @@ export class SqliteContext {
 
   /** Writes the row (and its trace-index rows) and returns it as stored, hash included. */
   private appendDecisionRow(decision: CheckedDecision): DecisionRowFields & { readonly hash: string } {
-    const head = this.statements.decisionHead.get();
-    const issued = this.statements.decisionSequence.get()?.seq ?? 0;
-    // Never reuse an id, even one whose row has gone: the gap is then visible to verification.
-    const id = Math.max(head?.id ?? 0, issued) + 1;
-    const row: DecisionRowFields = { id, ...decision, prevHash: head?.hash ?? GENESIS_HASH };
+    const head = this.batchHead ?? this.readDecisionHead();
+    const id = head.id + 1;
+    const row: DecisionRowFields = { id, ...decision, prevHash: head.hash };
     const hash = decisionHash(row);
     const actorProven = row.actorProven === null ? null : row.actorProven ? 1 : 0;
     this.statements.insertDecision.run({ ...row, actorProven, hash });
     for (const did of decisionDids(row)) this.statements.insertDecisionDid.run(did, id);
+    if (this.inBatch) this.batchHead = { id, hash };
     return { ...row, hash };
+  }
+
+  /** The id the next decision follows and the hash it chains to, read from the file. */
+  private readDecisionHead(): { readonly id: number; readonly hash: string } {
+    const head = this.statements.decisionHead.get();
+    const issued = this.statements.decisionSequence.get()?.seq ?? 0;
+    // Never reuse an id, even one whose row has gone: the gap is then visible to verification.
+    return { id: Math.max(head?.id ?? 0, issued), hash: head?.hash ?? GENESIS_HASH };
   }
 
   /** The agent row, if the agent is registered. */

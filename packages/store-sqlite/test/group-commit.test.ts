@@ -104,4 +104,26 @@ describe("group commit", () => {
       /groupCommit/,
     );
   });
+
+  test("keeps the hash chain whole when a write that appended decisions is undone in the middle of a shared commit", async () => {
+    const { store } = open();
+    // Any decision about action "explode" fails inside SQLite, after the ones before it in its write.
+    store.database.exec(`create temp trigger explode before insert on decisions when new.action = 'explode'
+      begin select raise(abort, 'exploded'); end`);
+    const [first, undone, last] = await Promise.allSettled([
+      store.appendDecision(decision({ at: T0 + 1 })),
+      // One write: its first decision is appended, then the second fails and undoes both.
+      store.appendDecisions([decision({ at: T0 + 2 }), decision({ at: T0 + 3, action: "explode" })]),
+      store.appendDecision(decision({ at: T0 + 4 })),
+    ]);
+    expect(first.status).toBe("fulfilled");
+    expect(undone.status).toBe("rejected");
+    expect(last.status).toBe("fulfilled");
+    const [a, c] = [first, last].map(
+      (outcome) => (outcome as PromiseFulfilledResult<{ id: number; hash: string; prevHash: string }>).value,
+    );
+    expect(c?.id).toBe((a?.id ?? 0) + 1);
+    expect(c?.prevHash).toBe(a?.hash);
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true });
+  });
 });
