@@ -22,7 +22,11 @@ export interface PolicyResults {
   readonly without: Summary;
   readonly trivialHook: Summary;
   readonly cedarHook: Summary;
+  /** The Cedar hook on the same call each time: every answer after the first is remembered. */
+  readonly cedarHookRemembered: Summary;
   readonly cedarAllow: Summary;
+  /** The same allow each time: the answer is remembered (@baton/policy's answer memo). */
+  readonly cedarAllowRemembered: Summary;
   readonly cedarStepUp: Summary;
   /** A delegation outside the task's declared hours: the business-hours forbid reads the most. */
   readonly cedarDelegateDeny: Summary;
@@ -67,48 +71,57 @@ export function measurePolicy(quick: boolean): PolicyResults {
     context: { reversible: true, sensitivity: "low" },
   };
   const samples = quick ? 300 : 3_000;
-  const run = (env: RequestEnvironment) =>
+  // Each call names a resource no call named before, so Cedar decides it: a remembered answer
+  // (the policy set's answer memo) would time a map lookup instead.
+  let serial = 0;
+  const freshResource = () => `${DEFAULT_CALL.resource}/${++serial}`;
+  const run = (env: RequestEnvironment, fresh = true) =>
     measureSync(
       () => {
-        if (verifyPresentation(presentation, env).decision !== "allow")
-          throw new Error("policy bench: denied");
+        const call = fresh ? { ...presentation, resource: freshResource() } : presentation;
+        if (verifyPresentation(call, env).decision !== "allow") throw new Error("policy bench: denied");
       },
       { samples, batch: 10 },
     );
   // The evaluator alone, on the policy context of this chain: an allow, and an irreversible call
   // below the first hop, which the default set answers with step_up.
-  const question = (reversible: boolean): PolicyContext => ({
+  const question = (reversible: boolean, resource = freshResource()): PolicyContext => ({
     kind: "use",
     now: NOW,
     hops: chain.tokens.map((token) => token.claims as unknown as TokenClaims),
     audience: AUDIENCE,
     action: DEFAULT_CALL.action,
-    resource: DEFAULT_CALL.resource,
+    resource,
     args: {},
     context: { reversible, sensitivity: "low" },
   });
   // Handing a hop on at NOW (a Sunday) in a task whose grant declared weekday hours.
-  const delegation: PolicyContext = {
-    ...question(true),
-    kind: "delegate",
-    audience: "",
-    action: "baton.delegate",
-    resource: "agent:bench-next",
-    context: { to: "agent:bench-next", taskHours: { days: [1, 2, 3, 4, 5], start: 540, end: 1020 } },
+  const delegation = (): PolicyContext => {
+    const to = `agent:bench-next-${++serial}`;
+    return {
+      ...question(true),
+      kind: "delegate",
+      audience: "",
+      action: "baton.delegate",
+      resource: to,
+      context: { to, taskHours: { days: [1, 2, 3, 4, 5], start: 540, end: 1020 } },
+    };
   };
-  const evaluate = (context: PolicyContext, expected: string, hook = cedar, n = samples) =>
+  const evaluate = (context: () => PolicyContext, expected: string, hook = cedar, n = samples) =>
     measureSync(
       () => {
-        if (hook(context).decision !== expected) throw new Error(`policy bench: expected ${expected}`);
+        if (hook(context()).decision !== expected) throw new Error(`policy bench: expected ${expected}`);
       },
       { samples: n, batch: 10 },
     );
+  const allow = () => question(true);
+  const sameAllow = question(true, DEFAULT_CALL.resource);
   // Per-request schema validation on and off, interleaved in rounds: the ratio is per round.
   const validationRatios: number[] = [];
-  let cedarAllowValidated = evaluate(question(true), "allow", cedarValidated, 50);
+  let cedarAllowValidated = evaluate(allow, "allow", cedarValidated, 50);
   for (let round = 0; round < (quick ? 3 : 7); round++) {
-    cedarAllowValidated = evaluate(question(true), "allow", cedarValidated, samples / 3);
-    const plain = evaluate(question(true), "allow", cedar, samples / 3);
+    cedarAllowValidated = evaluate(allow, "allow", cedarValidated, samples / 3);
+    const plain = evaluate(allow, "allow", cedar, samples / 3);
     validationRatios.push(plain.medianUs / cedarAllowValidated.medianUs);
   }
   const withoutEnv = environment(undefined);
@@ -118,12 +131,15 @@ export function measurePolicy(quick: boolean): PolicyResults {
   run(withoutEnv);
   run(hookEnv);
   run(cedarEnv);
+  run(cedarEnv, false);
   return {
     without: run(withoutEnv),
     trivialHook: run(hookEnv),
     cedarHook: run(cedarEnv),
-    cedarAllow: evaluate(question(true), "allow"),
-    cedarStepUp: evaluate(question(false), "step_up"),
+    cedarHookRemembered: run(cedarEnv, false),
+    cedarAllow: evaluate(allow, "allow"),
+    cedarAllowRemembered: evaluate(() => sameAllow, "allow"),
+    cedarStepUp: evaluate(() => question(false), "step_up"),
     cedarDelegateDeny: evaluate(delegation, "deny"),
     cedarAllowValidated,
     validationRatios,
@@ -137,10 +153,11 @@ export function policySection(results: PolicyResults): Section {
     id: "policy",
     title: "Policy evaluation cost per call",
     intro:
-      "The shipped Cedar policy set (`@baton/policy`, pre-parsed once, each call sending Cedar only what the policies can read) evaluated alone on a depth-5 chain's policy context, and a warm depth-5 call through the pure core (signatures cached, no proof) with no policy, a trivial allow hook, and the Cedar hook; samples are batches of 10 calls.",
+      "The shipped Cedar policy set (`@baton/policy`, pre-parsed once, each call sending Cedar only what the policies can read) evaluated alone on a depth-5 chain's policy context, and a warm depth-5 call through the pure core (signatures cached, no proof) with no policy, a trivial allow hook, and the Cedar hook; samples are batches of 10 calls. Each call names a resource (a delegate, for the delegation) that no call named before, so Cedar decides it; the rows marked answer remembered repeat one call, whose answer the set remembers after the first (see @baton/policy's README, Remembered answers).",
     headers: ["figure", ...TIMING_HEADERS],
     rows: [
       ["Cedar evaluation, allow", ...timingCells(results.cedarAllow)],
+      ["the same allow again (answer remembered)", ...timingCells(results.cedarAllowRemembered)],
       ["Cedar evaluation, step_up", ...timingCells(results.cedarStepUp)],
       ["Cedar evaluation, delegate outside business hours (deny)", ...timingCells(results.cedarDelegateDeny)],
       [
@@ -150,6 +167,10 @@ export function policySection(results: PolicyResults): Section {
       ["warm depth 5, no policy", ...timingCells(results.without)],
       ["warm depth 5, trivial allow hook", ...timingCells(results.trivialHook)],
       ["warm depth 5, Cedar hook", ...timingCells(results.cedarHook)],
+      [
+        "warm depth 5, Cedar hook, the same call again (answer remembered)",
+        ...timingCells(results.cedarHookRemembered),
+      ],
     ],
     notes: [
       `Hook plumbing (difference of medians, trivial hook − none): ${formatTime(hookOverhead)} per call; within the noise when near zero or negative.`,
