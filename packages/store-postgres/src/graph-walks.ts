@@ -53,14 +53,6 @@ with recursive down as (
 select ${DELEGATION_COLUMNS} from down d
 order by d.depth, d.did`;
 
-const HELD_ON_PATH = `
-with recursive up(did, parent, to_agent, distance) as (
-  select did, parent, to_agent, 0 from delegations where did = $1
-  union all
-  select d.did, d.parent, d.to_agent, up.distance + 1 from delegations d join up on d.did = up.parent
-)
-select did from up where to_agent = $2 order by distance limit 1`;
-
 /**
  * Share-locks every row on the path from `did` up to its root, root first: what a hop does before
  * it checks its parent, so a cascade from any ancestor either sees the hop or refuses it.
@@ -110,11 +102,6 @@ export async function blastRadius(tx: Tx, agent: string): Promise<BlastRadius> {
     }
   }
   return { agent, held, reachable, agents: [...agents].sort(), tasks: [...tasks].sort() };
-}
-
-/** The first delegation on the path from `did` up to its root that `agent` holds, if any. */
-export async function heldOnPath(tx: Tx, did: string, agent: string): Promise<string | undefined> {
-  return (await tx.row<{ did: string }>(HELD_ON_PATH, [did, agent]))?.did;
 }
 
 /** Share-locks the path from `did` to its root until commit (see {@link LOCK_PATH}). */

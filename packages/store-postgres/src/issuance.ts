@@ -18,15 +18,15 @@ import {
   revalidationFits,
   type TokenRecord,
 } from "@baton/store/adapter-kit";
-import { heldOnPath, lockPath } from "./graph-walks.ts";
+import { lockPath } from "./graph-walks.ts";
 import {
   audit,
   findAgent,
   findDelegation,
   findTask,
+  hopFacts,
   insertDelegation,
   insertToken,
-  issuanceFacts,
   latestToken,
   linkStatus,
   type PgContext,
@@ -108,23 +108,25 @@ export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRec
     for (const id of [first, second]) {
       if (id !== undefined && !agentRows.has(id)) agentRows.set(id, await findAgent(tx, id, SHARED));
     }
-    const { delegationExists, jtiExists, prfRecorded } = await issuanceFacts(
-      tx,
-      hop.did,
-      hop.token.jti,
-      hop.parent,
-      hop.token.prf,
-    );
+    const facts = await hopFacts(tx, {
+      did: hop.did,
+      jti: hop.token.jti,
+      parent: hop.parent,
+      prf: hop.token.prf,
+      to: hop.to,
+      task: hop.task,
+      statusEntry: hop.statusEntry,
+    });
     hopFits(hop, {
       parent,
-      delegationExists,
-      jtiExists,
+      delegationExists: facts.delegationExists,
+      jtiExists: facts.jtiExists,
       from: agentRows.get(hop.from),
       to: agentRows.get(hop.to),
-      cycleAt: parent === undefined ? undefined : await heldOnPath(tx, hop.parent, hop.to),
-      prfRecorded,
-      task: await findTask(tx, hop.task),
-      statusEntry: await statusEntryFacts(tx, hop.statusEntry),
+      cycleAt: parent === undefined ? undefined : facts.cycleAt,
+      prfRecorded: facts.prfRecorded,
+      task: facts.task,
+      statusEntry: facts.statusEntry,
     });
     const delegation = await insertDelegation(tx, {
       did: hop.did,

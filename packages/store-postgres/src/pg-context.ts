@@ -616,32 +616,6 @@ export async function parentTokenWithHash(tx: Tx, did: string, hash: string): Pr
   return (await tx.row(TOKEN_BY_DID_AND_HASH, [did, hash])) !== undefined;
 }
 
-const ISSUANCE_FACTS: Prepared = {
-  name: "baton_issuance_facts",
-  text: `select exists (select 1 from delegations where did = $1) as "delegationExists",
-       exists (select 1 from tokens where jti = $2) as "jtiExists",
-       exists (select 1 from tokens where did = $3 and hash = $4) as "prfRecorded"`,
-};
-
-/**
- * Whether a new delegation's `did` and token `jti` are taken, and whether `parent` has a token
- * whose hash is `prf`: what every issuance checks, in one round trip.
- */
-export async function issuanceFacts(
-  tx: Tx,
-  did: string,
-  jti: string,
-  parent: string | null,
-  prf: string | null,
-): Promise<{ delegationExists: boolean; jtiExists: boolean; prfRecorded: boolean }> {
-  const facts = await tx.row<{ delegationExists: boolean; jtiExists: boolean; prfRecorded: boolean }>(
-    ISSUANCE_FACTS,
-    [did, jti, parent, prf],
-  );
-  if (facts === undefined) throw new Error("a select without from returned no row");
-  return facts;
-}
-
 /** The newest token version of `did`. */
 export async function latestToken(tx: Tx, did: string): Promise<TokenRecord | undefined> {
   return tx.row<TokenRecord>(LATEST_TOKEN, [did]);
@@ -743,6 +717,82 @@ export async function insertDelegation(
     revokeReason: null,
     revokeCause: null,
     revocationSeq: null,
+  };
+}
+
+/**
+ * Everything a hop checks besides its locked rows, in one round trip: whether its `did` and `jti`
+ * are taken, whether the parent has a token hashed `prf`, the first row on the parent's path that
+ * the receiving agent holds (a cycle: the walk up from the parent), the task, and its status list
+ * entry's facts (as {@link statusEntryFacts} reads them). Read after the path and agents are locked.
+ */
+const HOP_FACTS: Prepared = {
+  name: "baton_hop_facts",
+  text: `select exists (select 1 from delegations where did = $1) as "delegationExists",
+       exists (select 1 from tokens where jti = $2) as "jtiExists",
+       exists (select 1 from tokens where did = $3 and hash = $4) as "prfRecorded",
+       (with recursive up(did, parent, to_agent, distance) as (
+          select did, parent, to_agent, 0 from delegations where did = $3
+          union all
+          select d.did, d.parent, d.to_agent, up.distance + 1 from delegations d join up on d.did = up.parent
+        )
+        select did from up where to_agent = $5 order by distance limit 1) as "cycleAt",
+       (select row_to_json(t) from (select ${TASK_COLUMNS} from tasks where id = $6) t) as task,
+       (select allocated from status_lists where list = $7) as allocated,
+       exists (select 1 from delegations where status_list = $7 and status_index = $8) as "entryTaken"`,
+};
+
+/** What {@link hopFacts} reads. */
+export interface HopFacts {
+  readonly delegationExists: boolean;
+  readonly jtiExists: boolean;
+  readonly prfRecorded: boolean;
+  /** The first delegation on the parent's path held by the receiving agent, if any. */
+  readonly cycleAt: string | undefined;
+  readonly task: TaskRecord | undefined;
+  readonly statusEntry: StatusEntryFacts | undefined;
+}
+
+/** The facts of a hop from `parent` to `to` (see {@link HOP_FACTS}), in one round trip. */
+export async function hopFacts(
+  tx: Tx,
+  hop: {
+    readonly did: string;
+    readonly jti: string;
+    readonly parent: string;
+    readonly prf: string | null;
+    readonly to: string;
+    readonly task: string;
+    readonly statusEntry: StatusEntry | null;
+  },
+): Promise<HopFacts> {
+  const row = await tx.row<{
+    delegationExists: boolean;
+    jtiExists: boolean;
+    prfRecorded: boolean;
+    cycleAt: string | null;
+    task: (Omit<TaskRecord, "hours"> & { hours: string | null }) | null;
+    allocated: number | null;
+    entryTaken: boolean;
+  }>(HOP_FACTS, [
+    hop.did,
+    hop.jti,
+    hop.parent,
+    hop.prf,
+    hop.to,
+    hop.task,
+    hop.statusEntry?.list ?? null,
+    hop.statusEntry?.index ?? null,
+  ]);
+  if (row === undefined) throw new Error("a select without from returned no row");
+  return {
+    delegationExists: row.delegationExists,
+    jtiExists: row.jtiExists,
+    prfRecorded: row.prfRecorded,
+    cycleAt: row.cycleAt ?? undefined,
+    task: row.task === null ? undefined : toTaskRecord(row.task),
+    statusEntry:
+      hop.statusEntry === null ? undefined : { allocated: row.allocated ?? undefined, taken: row.entryTaken },
   };
 }
 
