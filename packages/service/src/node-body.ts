@@ -9,9 +9,10 @@
  * message itself into Hono's body cache, so `c.req.json()`, `c.req.text()` and the validators
  * read them from there and the `Request` is never built.
  *
- * Only the plain case takes this path: a JSON content type and a Content-Length within the limit
- * (Node's parser stops the body at that length, so the limit holds without counting). Anything
- * else (no length, chunked, another media type, another runtime) keeps `bodyLimit`'s path. The
+ * Only the plain case takes this path: HTTP/1, a JSON content type and a Content-Length within the
+ * limit (Node's parser stops the body at that length, so the limit holds without counting).
+ * Anything else (no length, chunked, HTTP/2, another media type, another runtime) keeps
+ * `bodyLimit`'s path. The
  * body is read on first use, as before: a request refused before its handler reads nothing.
  */
 import type { Context } from "hono";
@@ -25,6 +26,7 @@ const utf8 = new TextDecoder();
 /** The part of Node's IncomingMessage this reads. */
 interface NodeIncoming {
   readonly readableEnded: boolean;
+  readonly httpVersionMajor: number;
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
   on(event: "end" | "close", listener: () => void): unknown;
   on(event: "error", listener: (error: Error) => void): unknown;
@@ -89,7 +91,8 @@ export function takeNodeJsonBody(c: Context, maxSize: number, tooLarge: () => ne
   const declared = c.req.header("content-length");
   if (declared === undefined || !/^\d{1,15}$/.test(declared)) return false;
   const incoming = nodeIncomingOf(c);
-  if (incoming === undefined || incoming.readableEnded) return false;
+  // HTTP/1 only: the limit rests on Node's HTTP/1 parser ending the body at its Content-Length.
+  if (incoming === undefined || incoming.httpVersionMajor !== 1 || incoming.readableEnded) return false;
   if (Number(declared) > maxSize) tooLarge();
 
   let bytes: Promise<Uint8Array> | undefined;

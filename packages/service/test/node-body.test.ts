@@ -5,6 +5,7 @@
  * that hangs up mid-body.
  */
 import { request as httpRequest } from "node:http";
+import { connect as connectHttp2, createServer as createHttp2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { AgentKeyPair } from "@baton/client";
 import { fc, test } from "@fast-check/vitest";
@@ -213,17 +214,22 @@ describe("JSON bodies read from Node's request", () => {
   });
 });
 
+/** An app that says whether a POST's body took the Node path, and what the body read as. */
+function probeApp() {
+  return new Hono<{ Bindings: ServiceBindings }>().post("/", async (c) => {
+    const took = takeNodeJsonBody(c, 100, () => {
+      throw new Error("too large");
+    });
+    const text = await c.req.text().catch((error: Error) => `unreadable: ${error.message}`);
+    return c.json({ took, text });
+  });
+}
+
 describe("which bodies take the Node path", () => {
   let probe: ServerType;
   let probeBase: string;
   beforeAll(async () => {
-    const app = new Hono<{ Bindings: ServiceBindings }>().post("/", async (c) => {
-      const took = takeNodeJsonBody(c, 100, () => {
-        throw new Error("too large");
-      });
-      const text = await c.req.text().catch((error: Error) => `unreadable: ${error.message}`);
-      return c.json({ took, text });
-    });
+    const app = probeApp();
     probeBase = await new Promise<string>((resolve) => {
       probe = serve(
         { fetch: (request, env) => app.fetch(request, env), hostname: "127.0.0.1", port: 0 },
@@ -268,6 +274,41 @@ describe("which bodies take the Node path", () => {
       });
     },
   );
+
+  test("an HTTP/2 JSON body is left to Hono: the limit rests on HTTP/1's parser", async () => {
+    const app = probeApp();
+    const h2 = await new Promise<{ server: ServerType; url: string }>((resolve) => {
+      const server = serve(
+        {
+          fetch: (request, env) => app.fetch(request, env),
+          createServer: createHttp2Server,
+          hostname: "127.0.0.1",
+          port: 0,
+        },
+        (info) => resolve({ server, url: `http://127.0.0.1:${(info as AddressInfo).port}` }),
+      );
+    });
+    const client = connectHttp2(h2.url);
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const request = client.request({
+          ":method": "POST",
+          ":path": "/",
+          "content-type": "application/json",
+          "content-length": "3",
+        });
+        const chunks: Buffer[] = [];
+        request.on("data", (chunk: Buffer) => chunks.push(chunk));
+        request.on("end", () => resolve(Buffer.concat(chunks).toString()));
+        request.on("error", reject);
+        request.end("[1]");
+      });
+      expect(JSON.parse(answer)).toEqual({ took: false, text: "[1]" });
+    } finally {
+      client.close();
+      await new Promise((resolve) => h2.server.close(resolve));
+    }
+  });
 
   test("a chunked JSON body is left to Hono", async () => {
     expect(await send({ "content-type": "application/json", "transfer-encoding": "chunked" }, "[1]")).toEqual(
