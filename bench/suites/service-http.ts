@@ -312,6 +312,23 @@ export async function measureService(
         cap: [{ act: "repo.issues.read", res: "repo:acme/web/**" }],
       });
       let resourceSerial = 0;
+      // A verify of the summarizer's depth-3 chain with a fresh proof, naming `resource()`.
+      const verifyLoad = (resource: () => string): Load => ({
+        path: "/v1/verify",
+        proof: () => dpop(summarizer, "POST", TOOL_URL, toSummarizer.chain),
+        headers: () => ({ authorization: `Bearer ${secret}`, "content-type": "application/json" }),
+        body: (proof) =>
+          JSON.stringify({
+            chain: toSummarizer.chain,
+            proof,
+            htm: "POST",
+            htu: TOOL_URL,
+            audience: "repo-tool",
+            action: "repo.issues.create",
+            resource: resource(),
+          }),
+        ok: (status, body) => status === 200 && body.includes('"decision":"allow"'),
+      });
       const loads: Record<HttpFigure["endpoint"], Load> = {
         delegations: {
           path: "/v1/delegations",
@@ -324,38 +341,8 @@ export async function measureService(
           body: () => hopBody,
           ok: (status) => status === 201,
         },
-        verify: {
-          path: "/v1/verify",
-          proof: () => dpop(summarizer, "POST", TOOL_URL, toSummarizer.chain),
-          headers: () => ({ authorization: `Bearer ${secret}`, "content-type": "application/json" }),
-          body: (proof) =>
-            JSON.stringify({
-              chain: toSummarizer.chain,
-              proof,
-              htm: "POST",
-              htu: TOOL_URL,
-              audience: "repo-tool",
-              action: "repo.issues.create",
-              resource: "repo:acme/web/issues",
-            }),
-          ok: (status, body) => status === 200 && body.includes('"decision":"allow"'),
-        },
-        "verify-new-resource": {
-          path: "/v1/verify",
-          proof: () => dpop(summarizer, "POST", TOOL_URL, toSummarizer.chain),
-          headers: () => ({ authorization: `Bearer ${secret}`, "content-type": "application/json" }),
-          body: (proof) =>
-            JSON.stringify({
-              chain: toSummarizer.chain,
-              proof,
-              htm: "POST",
-              htu: TOOL_URL,
-              audience: "repo-tool",
-              action: "repo.issues.create",
-              resource: `repo:acme/web/issues/${++resourceSerial}`,
-            }),
-          ok: (status, body) => status === 200 && body.includes('"decision":"allow"'),
-        },
+        verify: verifyLoad(() => "repo:acme/web/issues"),
+        "verify-new-resource": verifyLoad(() => `repo:acme/web/issues/${++resourceSerial}`),
       };
       // BENCH_SERVICE_ENDPOINTS=verify and BENCH_SERVICE_CONNECTIONS=64 narrow a run (for profiling).
       const endpoints = (

@@ -6,6 +6,7 @@
 
 import {
   type BlastRadius,
+  blastRadiusOf,
   type DelegationRecord,
   toDelegationRecord,
   type WalkedDelegation,
@@ -88,20 +89,7 @@ export async function taskTree(tx: Tx, task: string): Promise<DelegationRecord[]
 }
 
 export async function blastRadius(tx: Tx, agent: string): Promise<BlastRadius> {
-  const held: DelegationRecord[] = [];
-  const reachable: DelegationRecord[] = [];
-  const agents = new Set<string>();
-  const tasks = new Set<string>();
-  for (const row of await tx.rows<DelegationRow>(RADIUS, [agent])) {
-    const record = toDelegationRecord(row);
-    tasks.add(record.task);
-    if (record.to === agent) held.push(record);
-    else {
-      reachable.push(record);
-      agents.add(record.to);
-    }
-  }
-  return { agent, held, reachable, agents: [...agents].sort(), tasks: [...tasks].sort() };
+  return blastRadiusOf(agent, (await tx.rows<DelegationRow>(RADIUS, [agent])).map(toDelegationRecord));
 }
 
 /** Share-locks the path from `did` to its root until commit (see {@link LOCK_PATH}). */

@@ -25,7 +25,7 @@ export function createApproval(ctx: SqliteContext, input: CreateApprovalInput): 
   const approval = checkCreateApprovalInput(input);
   const { id, did, agent, task, action, resource, reason, at, expiresAt } = approval;
   return ctx.write(() => {
-    const delegation = ctx.statements.delegation.get(did);
+    const delegation = ctx.findDelegation(did);
     const status = delegation === undefined ? undefined : ctx.linkStatus([did])[0];
     const a = schema.approvals;
     createApprovalFits(approval, {

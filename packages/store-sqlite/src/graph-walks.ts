@@ -8,7 +8,12 @@
  * a 500-row walk from a millisecond into a quarter of a second.
  */
 
-import type { BlastRadius, DelegationRecord, WalkedDelegation } from "@baton/store/adapter-kit";
+import {
+  type BlastRadius,
+  blastRadiusOf,
+  type DelegationRecord,
+  type WalkedDelegation,
+} from "@baton/store/adapter-kit";
 import type Database from "better-sqlite3";
 import {
   DELEGATION_COLUMNS,
@@ -96,22 +101,7 @@ select did from up where to_agent = @agent limit 1`);
         .all({ did, maxDepth: maxDepth ?? UNLIMITED_DEPTH, liveOnly: liveOnly ? 1 : 0 })
         .map((row) => ({ ...toDelegationRecord(row), distance: row.distance })),
     taskTree: (task) => taskTree.all({ task }).map(toDelegationRecord),
-    blastRadius(agent) {
-      const held: DelegationRecord[] = [];
-      const reachable: DelegationRecord[] = [];
-      const agents = new Set<string>();
-      const tasks = new Set<string>();
-      for (const values of radius.all({ agent })) {
-        const record = delegationFromValues(values);
-        tasks.add(record.task);
-        if (record.to === agent) held.push(record);
-        else {
-          reachable.push(record);
-          agents.add(record.to);
-        }
-      }
-      return { agent, held, reachable, agents: [...agents].sort(), tasks: [...tasks].sort() };
-    },
+    blastRadius: (agent) => blastRadiusOf(agent, radius.all({ agent }).map(delegationFromValues)),
     heldOnPath: (did, agent) => heldOnPath.get({ did, agent })?.did,
   };
 }

@@ -35,7 +35,6 @@ import { eq, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import {
   DELEGATION_COLUMNS,
-  type DelegationRow,
   type DelegationValues,
   delegationFromValues,
   TOKEN_COLUMNS,
@@ -82,10 +81,7 @@ export function storeErrorOf(error: unknown): unknown {
 /** The prepared statements of the hot paths, prepared once per connection. */
 export function prepareStatements(client: Database.Database) {
   return {
-    delegation: client.prepare<[string], DelegationRow>(
-      `select ${DELEGATION_COLUMNS} from delegations d where d.did = ?`,
-    ),
-    // The same row in raw mode, for findDelegation: no row object from SQLite on the hop path.
+    // Read in raw mode (findDelegation names it): no row object from SQLite on the hop path.
     delegationValues: client
       .prepare<[string], DelegationValues>(`select ${DELEGATION_COLUMNS} from delegations d where d.did = ?`)
       .raw(true),

@@ -3,7 +3,7 @@
  * `cap` and `aud` as JSON text, the status-list entry as two nullable integers).
  */
 import type { Capability } from "@baton/token";
-import type { DelegationRecord } from "./store.ts";
+import type { BlastRadius, DelegationRecord } from "./store.ts";
 
 /** A delegation row as an adapter reads it, aliased to the record's field names. */
 export type StoredDelegationRow = Omit<DelegationRecord, "cap" | "aud" | "statusEntry"> & {
@@ -46,4 +46,25 @@ export function toDelegationRecord(row: StoredDelegationRow): DelegationRecord {
 /** A row's status-list entry: null unless both halves are stored. */
 export function statusEntryOf(list: number | null, index: number | null): DelegationRecord["statusEntry"] {
   return list === null || index === null ? null : { list, index };
+}
+
+/**
+ * An agent's blast radius from one walk's rows (what it holds live and every live row below,
+ * each once): the rows it holds are `held`, the rest `reachable`, with their holders and the
+ * tasks of all of them, sorted. Written once for every adapter.
+ */
+export function blastRadiusOf(agent: string, records: Iterable<DelegationRecord>): BlastRadius {
+  const held: DelegationRecord[] = [];
+  const reachable: DelegationRecord[] = [];
+  const agents = new Set<string>();
+  const tasks = new Set<string>();
+  for (const record of records) {
+    tasks.add(record.task);
+    if (record.to === agent) held.push(record);
+    else {
+      reachable.push(record);
+      agents.add(record.to);
+    }
+  }
+  return { agent, held, reachable, agents: [...agents].sort(), tasks: [...tasks].sort() };
 }
