@@ -61,8 +61,9 @@ function unverifiedPayload(compact: string): Record<string, unknown> | undefined
 }
 
 /**
- * Entries reserved per store round trip. A restart leaves at most this many unused (their bits
- * stay 0 and no token names them); one list of 65,536 still lasts 1,024 reservations.
+ * Entries reserved per store round trip; the next block is reserved while this many are still in
+ * hand. A restart leaves at most twice this many unused (their bits stay 0 and no token names
+ * them); one list of 65,536 still lasts 1,024 reservations.
  */
 const STATUS_RESERVATION = 64;
 
@@ -90,8 +91,8 @@ export class UseCaseContext {
   readonly signatureCache: SignatureCache;
   readonly maxChainLength = DEFAULT_MAX_CHAIN_LENGTH;
   readonly maxTokenBytes = DEFAULT_MAX_TOKEN_BYTES;
-  /** The rest of the last reserved block of status list entries. */
-  private statusBlock: { list: number; next: number; end: number } | undefined;
+  /** Reserved status list entries not handed out yet, oldest block first. */
+  private readonly statusBlocks: { list: number; next: number; end: number }[] = [];
   private reservingStatus: Promise<void> | undefined;
 
   constructor(ports: UseCasePorts) {
@@ -130,26 +131,49 @@ export class UseCaseContext {
    * The next unused status list entry for a delegation about to be issued, or undefined when
    * status lists are off. Entries come from blocks reserved in the store, so issuing costs no
    * extra commit most of the time; the entry is taken for good in the issuance's own transaction.
+   * The next block is reserved while a whole block's worth is still in hand: a reservation is a
+   * write that queues behind the hops being committed, and waiting for it at the last entry
+   * stalled every issuance in flight once per block.
    */
   async nextStatusEntry(): Promise<StatusEntry | undefined> {
     if (!this.statusListsOn) return undefined;
     for (;;) {
-      const block = this.statusBlock;
-      if (block !== undefined && block.next < block.end) return { list: block.list, index: block.next++ };
-      this.reservingStatus ??= this.store
-        .reserveStatusEntries(STATUS_RESERVATION, this.now())
-        .then((reserved) => {
-          this.statusBlock = {
-            list: reserved.list,
-            next: reserved.first,
-            end: reserved.first + reserved.count,
-          };
-        })
-        .finally(() => {
-          this.reservingStatus = undefined;
-        });
-      await this.reservingStatus;
+      const block = this.statusBlocks[0];
+      if (block !== undefined && block.next < block.end) {
+        const entry = { list: block.list, index: block.next++ };
+        if (block.next === block.end) this.statusBlocks.shift();
+        if (this.statusEntriesInHand() < STATUS_RESERVATION) {
+          // A failed reservation is retried by the next issuance that finds no entry in hand.
+          this.reserveStatusEntries().catch(() => {});
+        }
+        return entry;
+      }
+      if (block !== undefined) this.statusBlocks.shift();
+      else await this.reserveStatusEntries();
     }
+  }
+
+  private statusEntriesInHand(): number {
+    let count = 0;
+    for (const block of this.statusBlocks) count += block.end - block.next;
+    return count;
+  }
+
+  /** Reserves one more block, or joins the reservation under way. */
+  private reserveStatusEntries(): Promise<void> {
+    this.reservingStatus ??= this.store
+      .reserveStatusEntries(STATUS_RESERVATION, this.now())
+      .then((reserved) => {
+        this.statusBlocks.push({
+          list: reserved.list,
+          next: reserved.first,
+          end: reserved.first + reserved.count,
+        });
+      })
+      .finally(() => {
+        this.reservingStatus = undefined;
+      });
+    return this.reservingStatus;
   }
 
   /** The `status` claim naming `entry`. */

@@ -31,7 +31,7 @@ const VERIFY_PAGE = 10_000;
 /** Appends one decision, chained to the last; appends asked for together share one commit. */
 export async function appendDecision(ctx: PgContext, input: DecisionInput): Promise<DecisionRecord> {
   const decision = checkAppendDecisionInput(input);
-  const appended = await ctx.write(async (tx) => tx.appendAtCommit(decision));
+  const appended = await ctx.appendAtNextCommit(decision);
   return appended.record as DecisionRecord;
 }
 

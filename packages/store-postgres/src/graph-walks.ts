@@ -11,7 +11,7 @@ import {
   toDelegationRecord,
   type WalkedDelegation,
 } from "@baton/store/adapter-kit";
-import { DELEGATION_COLUMNS, type DelegationRow, type Tx } from "./pg-context.ts";
+import { DELEGATION_COLUMNS, type DelegationRow, type Prepared, type Tx } from "./pg-context.ts";
 
 /** Deeper than any chain can be (the token format caps depth at 64), so "no limit" stays finite. */
 const UNLIMITED_DEPTH = 1_000_000;
@@ -56,15 +56,20 @@ order by d.depth, d.did`;
 
 /**
  * Share-locks every row on the path from `did` up to its root, root first: what a hop does before
- * it checks its parent, so a cascade from any ancestor either sees the hop or refuses it.
+ * it checks its parent, so a cascade from any ancestor either sees the hop or refuses it. Returns
+ * the rows as locked (a row changed meanwhile is read again at its latest version), `did`'s own
+ * among them, so the hop needs no other read of its parent.
  */
-const LOCK_PATH = `
+const LOCK_PATH: Prepared = {
+  name: "baton_lock_path",
+  text: `
 with recursive up(did, parent) as (
   select did, parent from delegations where did = $1
   union all
   select d.did, d.parent from delegations d join up on d.did = up.parent
 )
-select d.did from delegations d join up on up.did = d.did order by d.depth, d.did for share of d`;
+select ${DELEGATION_COLUMNS} from delegations d join up on up.did = d.did order by d.depth, d.did for share of d`,
+};
 
 export async function ancestors(tx: Tx, did: string): Promise<DelegationRecord[]> {
   return (await tx.rows<DelegationRow>(ANCESTORS, [did])).map(toDelegationRecord);
@@ -92,7 +97,10 @@ export async function blastRadius(tx: Tx, agent: string): Promise<BlastRadius> {
   return blastRadiusOf(agent, (await tx.rows<DelegationRow>(RADIUS, [agent])).map(toDelegationRecord));
 }
 
-/** Share-locks the path from `did` to its root until commit (see {@link LOCK_PATH}). */
-export async function lockPath(tx: Tx, did: string): Promise<void> {
-  await tx.rows(LOCK_PATH, [did]);
+/**
+ * Share-locks the path from `did` to its root until commit (see {@link LOCK_PATH}) and returns
+ * `did`'s row as locked, if it exists.
+ */
+export async function lockPath(tx: Tx, did: string): Promise<DelegationRow | undefined> {
+  return (await tx.rows<DelegationRow>(LOCK_PATH, [did])).find((row) => row.did === did);
 }

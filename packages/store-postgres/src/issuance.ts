@@ -25,12 +25,13 @@ import {
   findDelegation,
   findTask,
   hopFacts,
-  insertDelegation,
+  insertDelegationAndToken,
   insertToken,
   latestToken,
   linkStatus,
   type PgContext,
   parentTokenWithHash,
+  shareLockAgents,
   statusEntryFacts,
   toDelegationRecord,
   tokenExists,
@@ -61,24 +62,27 @@ export async function recordGrant(ctx: PgContext, input: GrantInput): Promise<Gr
         grant.at,
       ],
     );
-    const delegation = await insertDelegation(tx, {
-      did: grant.did,
-      parent: null,
-      root: grant.did,
-      task: grant.task.id,
-      depth: 0,
-      from: null,
-      to: grant.to,
-      intent: null,
-      cap: grant.cap,
-      aud: grant.aud,
-      mdp: grant.mdp,
-      exp: grant.exp,
-      rvi: grant.rvi,
-      createdAt: grant.at,
-      statusEntry: grant.statusEntry,
-    });
-    const token = await insertToken(tx, grant.did, grant.token, 1, null, grant.at);
+    const { delegation, token } = await insertDelegationAndToken(
+      tx,
+      {
+        did: grant.did,
+        parent: null,
+        root: grant.did,
+        task: grant.task.id,
+        depth: 0,
+        from: null,
+        to: grant.to,
+        intent: null,
+        cap: grant.cap,
+        aud: grant.aud,
+        mdp: grant.mdp,
+        exp: grant.exp,
+        rvi: grant.rvi,
+        createdAt: grant.at,
+        statusEntry: grant.statusEntry,
+      },
+      grant.token,
+    );
     await audit(tx, grant.audit);
     const task = {
       id: grant.task.id,
@@ -99,15 +103,10 @@ export async function recordGrant(ctx: PgContext, input: GrantInput): Promise<Gr
 export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRecord> {
   const hop = checkHop(input);
   return ctx.write(async (tx) => {
-    await lockPath(tx, hop.parent);
-    const parentRow = await findDelegation(tx, hop.parent);
+    const parentRow = await lockPath(tx, hop.parent);
     const parent = parentRow === undefined ? undefined : toDelegationRecord(parentRow);
     // Agents in id order, after the delegation rows: the lock order every write keeps.
-    const [first, second] = [hop.from, hop.to].sort();
-    const agentRows = new Map();
-    for (const id of [first, second]) {
-      if (id !== undefined && !agentRows.has(id)) agentRows.set(id, await findAgent(tx, id, SHARED));
-    }
+    const agentRows = await shareLockAgents(tx, [hop.from, hop.to]);
     const facts = await hopFacts(tx, {
       did: hop.did,
       jti: hop.token.jti,
@@ -128,24 +127,27 @@ export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRec
       task: facts.task,
       statusEntry: facts.statusEntry,
     });
-    const delegation = await insertDelegation(tx, {
-      did: hop.did,
-      parent: hop.parent,
-      root: (parent as NonNullable<typeof parent>).root,
-      task: hop.task,
-      depth: hop.depth,
-      from: hop.from,
-      to: hop.to,
-      intent: hop.intent,
-      cap: hop.cap,
-      aud: hop.aud,
-      mdp: hop.mdp,
-      exp: hop.exp,
-      rvi: hop.rvi,
-      createdAt: hop.at,
-      statusEntry: hop.statusEntry,
-    });
-    const token = await insertToken(tx, hop.did, hop.token, 1, null, hop.at);
+    const { delegation, token } = await insertDelegationAndToken(
+      tx,
+      {
+        did: hop.did,
+        parent: hop.parent,
+        root: (parent as NonNullable<typeof parent>).root,
+        task: hop.task,
+        depth: hop.depth,
+        from: hop.from,
+        to: hop.to,
+        intent: hop.intent,
+        cap: hop.cap,
+        aud: hop.aud,
+        mdp: hop.mdp,
+        exp: hop.exp,
+        rvi: hop.rvi,
+        createdAt: hop.at,
+        statusEntry: hop.statusEntry,
+      },
+      hop.token,
+    );
     await audit(tx, hop.audit);
     return { delegation, token };
   });

@@ -251,10 +251,17 @@ interface QueuedWrite {
   readonly reject: (error: unknown) => void;
   /** Times it was undone for a deadlock or a lock wait and queued again. */
   attempts: number;
+  /** Runs no statement of its own (a decision appended at commit): it adds rows, not round trips. */
+  readonly appendOnly: boolean;
 }
 
 /** Writes one group commit takes at most, so one batch's latency stays bounded. */
 const MAX_BATCH = 256;
+/**
+ * Writes that run statements, per batch, below which waiting writes are not split across
+ * connections: each batch costs its own BEGIN, head lock, decision rows and COMMIT.
+ */
+const MIN_WRITES_PER_SPLIT = 8;
 /** How long a batch's later writes may wait for a lock before they are moved to the next batch. */
 const LATER_WRITE_LOCK_TIMEOUT = "1ms";
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -305,8 +312,18 @@ export class PgContext {
       void settled.finally(() => this.inFlightAlone.delete(settled));
       return alone;
     }
+    return this.enqueue(fn, false);
+  }
+
+  /** Appends `decision` at the next group commit, chained with that commit's other decisions. */
+  appendAtNextCommit(decision: CheckedDecision): Promise<DeferredDecision> {
+    if (!this.groupCommit) return this.write(async (tx) => tx.appendAtCommit(decision));
+    return this.enqueue(async (tx) => tx.appendAtCommit(decision), true);
+  }
+
+  private enqueue<T>(fn: (tx: WriteTx) => Promise<T>, appendOnly: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject, attempts: 0 });
+      this.queued.push({ fn, resolve: resolve as (value: unknown) => void, reject, attempts: 0, appendOnly });
       this.schedule();
     });
   }
@@ -314,7 +331,7 @@ export class PgContext {
   /** Commits every write asked for so far (and those asked for meanwhile); `close` calls it first. */
   async flush(): Promise<void> {
     while (this.queued.length > 0 || this.inFlight.size > 0) {
-      if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatch();
+      if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatches();
       await Promise.race(this.inFlight);
     }
     await Promise.all(this.inFlightAlone);
@@ -326,12 +343,31 @@ export class PgContext {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatch();
+      if (this.queued.length > 0 && this.inFlight.size < this.maxBatches) this.startBatches();
     });
   }
 
-  private startBatch(): void {
-    const batch = this.queued.splice(0, MAX_BATCH);
+  /**
+   * Starts the waiting writes as batches on the free connections. A batch runs its writes one
+   * after another, a round trip per statement, so many writes that run statements (hops, say)
+   * are dealt out over several batches that run side by side; writes that only append a
+   * decision cost no round trip and do not justify a commit of their own.
+   */
+  private startBatches(): void {
+    const free = this.maxBatches - this.inFlight.size;
+    const taken = this.queued.splice(0, MAX_BATCH * free);
+    let working = 0;
+    for (const write of taken) if (!write.appendOnly) working++;
+    const count = Math.min(
+      free,
+      Math.max(1, Math.ceil(working / MIN_WRITES_PER_SPLIT), Math.ceil(taken.length / MAX_BATCH)),
+    );
+    const batches: QueuedWrite[][] = Array.from({ length: count }, () => []);
+    for (const [index, write] of taken.entries()) (batches[index % count] as QueuedWrite[]).push(write);
+    for (const batch of batches) this.startBatch(batch);
+  }
+
+  private startBatch(batch: QueuedWrite[]): void {
     const only = batch.length === 1 ? (batch[0] as QueuedWrite) : undefined;
     const committed = (
       only !== undefined ? this.writeAlone(only.fn).then(only.resolve, only.reject) : this.commitBatch(batch)
@@ -387,16 +423,22 @@ export class PgContext {
       const { client } = checkedOut;
       await client.query("begin");
       let holdsLocks = false;
+      // What the previous write left to close (its savepoint, the lock timeout), sent in one
+      // round trip with the next write's savepoint; a savepoint still open at COMMIT commits.
+      let pending = "";
       for (const write of batch) {
         const waitAllowed = !holdsLocks;
-        const tx = writeTxOf(client, () => client.query("savepoint baton_write"));
+        const tx = writeTxOf(client, () => client.query(`${pending}savepoint baton_write`));
         try {
           const value = await write.fn(tx);
-          if (tx.queried()) await client.query("release savepoint baton_write");
+          if (tx.queried()) pending = "release savepoint baton_write; ";
           decisions.push(...tx.deferred);
           outcomes.push({ write, ok: true, value });
         } catch (error) {
-          if (tx.queried()) await client.query("rollback to savepoint baton_write");
+          if (tx.queried()) {
+            await client.query("rollback to savepoint baton_write");
+            pending = "release savepoint baton_write; ";
+          }
           const code = sqlState(error);
           const retry =
             code !== undefined && (RETRYABLE.has(code) || (!waitAllowed && code === LOCK_NOT_AVAILABLE));
@@ -410,12 +452,12 @@ export class PgContext {
         if (tx.queried() && !holdsLocks) {
           // From here on the batch may hold locks out of the global order: never wait for another.
           holdsLocks = true;
-          await client.query(`set local lock_timeout = '${LATER_WRITE_LOCK_TIMEOUT}'`);
+          pending += `set local lock_timeout = '${LATER_WRITE_LOCK_TIMEOUT}'; `;
         }
       }
       if (decisions.length > 0) {
         // The head is last in the lock order and whoever holds it takes nothing else: wait for it.
-        if (holdsLocks) await client.query("set local lock_timeout to default");
+        if (holdsLocks) await client.query(`${pending}set local lock_timeout to default`);
         await appendDecisionRows(txOf(client), decisions);
       }
       await client.query("commit");
@@ -595,6 +637,20 @@ export async function findAgent(tx: Tx, id: string, lock = ""): Promise<AgentRow
   return tx.row<AgentRow>(AGENT_BY_ID(lock), [id]);
 }
 
+const AGENTS_FOR_SHARE: Prepared = {
+  name: "baton_agents_for_share",
+  text: `select ${AGENT_COLUMNS} from agents where id = any($1::text[]) order by id for share`,
+};
+
+/**
+ * The registered ones of `ids`, share-locked in id order (rows are locked after the sort) until
+ * commit: a disable of any of them waits for this transaction.
+ */
+export async function shareLockAgents(tx: Tx, ids: readonly string[]): Promise<Map<string, AgentRow>> {
+  const rows = await tx.rows<AgentRow>(AGENTS_FOR_SHARE, [[...new Set(ids)]]);
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 /** The delegation row, if any. */
 export async function findDelegation(tx: Tx, did: string, lock = ""): Promise<DelegationRow | undefined> {
   return tx.row<DelegationRow>(DELEGATION_BY_DID(lock), [did]);
@@ -627,16 +683,14 @@ const INSERT_TOKEN: Prepared = {
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 };
 
-/** Inserts a token version and returns its record. Call inside `write`, after the checks. */
-export async function insertToken(
-  tx: Tx,
+function tokenRecordOf(
   did: string,
   token: CheckedToken,
   version: number,
   supersedes: string | null,
   at: number,
-): Promise<TokenRecord> {
-  const record: TokenRecord = {
+): TokenRecord {
+  return {
     jti: token.jti,
     did,
     version,
@@ -649,6 +703,18 @@ export async function insertToken(
     compact: token.compact,
     recordedAt: at,
   };
+}
+
+/** Inserts a token version and returns its record. Call inside `write`, after the checks. */
+export async function insertToken(
+  tx: Tx,
+  did: string,
+  token: CheckedToken,
+  version: number,
+  supersedes: string | null,
+  at: number,
+): Promise<TokenRecord> {
+  const record = tokenRecordOf(did, token, version, supersedes, at);
   await tx.rows(INSERT_TOKEN, [
     record.jti,
     record.did,
@@ -665,14 +731,26 @@ export async function insertToken(
   return record;
 }
 
-const INSERT_DELEGATION: Prepared = {
-  name: "baton_insert_delegation",
-  text: `insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi, created_at, status_list, status_index)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+/**
+ * A new delegation and its first token version in one statement (one round trip). The token's
+ * foreign key to the delegation is checked at the end of the statement, when both rows exist.
+ */
+const INSERT_DELEGATION_AND_TOKEN: Prepared = {
+  name: "baton_insert_delegation_and_token",
+  text: `with delegation as (
+       insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi,
+         created_at, status_list, status_index)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     )
+     insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
+     values ($17, $1, 1, null, $18, $19, $20, $21, $22, $23, $14)`,
 };
 
-/** Inserts a live delegation and returns its record. Call inside `write`, after the checks. */
-export async function insertDelegation(
+/**
+ * Inserts a live delegation with its first token (version 1, recorded when the delegation is
+ * created) and returns both records. Call inside `write`, after the checks.
+ */
+export async function insertDelegationAndToken(
   tx: Tx,
   row: {
     did: string;
@@ -691,8 +769,10 @@ export async function insertDelegation(
     createdAt: number;
     statusEntry: StatusEntry | null;
   },
-): Promise<DelegationRecord> {
-  await tx.rows(INSERT_DELEGATION, [
+  checkedToken: CheckedToken,
+): Promise<{ delegation: DelegationRecord; token: TokenRecord }> {
+  const token = tokenRecordOf(row.did, checkedToken, 1, null, row.createdAt);
+  await tx.rows(INSERT_DELEGATION_AND_TOKEN, [
     row.did,
     row.parent,
     row.root,
@@ -709,8 +789,15 @@ export async function insertDelegation(
     row.createdAt,
     row.statusEntry?.list ?? null,
     row.statusEntry?.index ?? null,
+    token.jti,
+    token.prf,
+    token.hash,
+    token.iat,
+    token.exp,
+    token.rvl,
+    token.compact,
   ]);
-  return {
+  const delegation: DelegationRecord = {
     ...row,
     status: "live",
     revokedAt: null,
@@ -718,6 +805,7 @@ export async function insertDelegation(
     revokeCause: null,
     revocationSeq: null,
   };
+  return { delegation, token };
 }
 
 /**

@@ -96,6 +96,54 @@ describeWithPostgres("PostgresStore group commit", () => {
     expect(await seenByOthers()).toEqual({ rows: 2, transactions: 1 });
   });
 
+  test("undoes a refused write between two that run statements alone, and commits the other two", async () => {
+    await registerAgents(store, "reader");
+    const readsThenAppends = (agent: string) =>
+      ctx.write(async (tx) => {
+        await findAgent(tx, "agent:reader", "for share");
+        tx.appendAtCommit(checkAppendDecisionInput(decisionInput({ agent })));
+      });
+    const refused = ctx.write(async (tx) => {
+      await findAgent(tx, "agent:reader", "for share");
+      await insertDecision(tx, checkAppendDecisionInput(decisionInput({ agent: "agent:refused" })));
+      throw new StoreError("conflict", "refused on purpose, after writing");
+    });
+    const outcomes = await Promise.allSettled([
+      readsThenAppends("agent:before"),
+      refused,
+      readsThenAppends("agent:after"),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const log = await store.queryDecisions({ order: "oldest", limit: 10 });
+    expect(log.items.map((record) => record.agent)).toEqual(["agent:before", "agent:after"]);
+    expect((await store.verifyDecisionLog()).ok).toBe(true);
+    expect(await seenByOthers()).toEqual({ rows: 2, transactions: 1 });
+  });
+
+  test("deals many writes that run statements over batches side by side, each with its own commit, the chain whole", async () => {
+    await registerAgents(store, "reader");
+    const sideBySide = new PgContext(store.pool, GROUPED, 4);
+    const writes = Array.from({ length: 32 }, (_, i) =>
+      sideBySide.write(async (tx) => {
+        await findAgent(tx, "agent:reader", "for share");
+        return tx.appendAtCommit(checkAppendDecisionInput(decisionInput({ at: 1000 + i })));
+      }),
+    );
+    const appended = await Promise.all(writes);
+    // 32 writes, at least 8 per batch, on 4 free connections: 4 transactions.
+    expect(await seenByOthers()).toEqual({ rows: 32, transactions: 4 });
+    expect(new Set(appended.map((entry) => entry.record?.id)).size).toBe(32);
+    expect((await store.verifyDecisionLog()).ok).toBe(true);
+  });
+
+  test("keeps appends asked for together in one commit even when batches may run side by side", async () => {
+    const sideBySide = new PgContext(store.pool, GROUPED, 4);
+    await Promise.all(
+      Array.from({ length: 32 }, () => decisionLog.appendDecision(sideBySide, decisionInput())),
+    );
+    expect(await seenByOthers()).toEqual({ rows: 32, transactions: 1 });
+  });
+
   test("answers no write of a batch, and shows none to another connection, before the batch commits", async () => {
     let firstAnswered = false;
     const first = decisionLog.appendDecision(ctx, decisionInput()).then((record) => {
