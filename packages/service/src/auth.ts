@@ -84,7 +84,7 @@ export async function requireToolServerOrOperator(c: Context, ctx: ServiceContex
   const credential = bearer(c);
   const audience = audienceOfSecret(credential);
   if (audience !== undefined) {
-    const record = await ctx.store.getAudience(audience);
+    const record = await ctx.registeredAudience(audience);
     if (record !== undefined && secretMatches(credential, record.secretHash))
       return { kind: "audience", audience };
     throw unauthorized("the audience secret is not valid", "invalid_token");

@@ -4,7 +4,7 @@
  */
 import { UseCaseContext } from "@baton/core";
 import type { AccessAnswer, AccessQuestion } from "@baton/policy";
-import type { Store } from "@baton/store";
+import type { AudienceRecord, Store } from "@baton/store";
 import type { PolicyHook } from "@baton/verifier";
 import type { Logger } from "pino";
 import type { ServiceConfig } from "./config.ts";
@@ -33,6 +33,9 @@ export interface AppDeps {
   readonly accessPolicy?: (question: AccessQuestion) => AccessAnswer;
 }
 
+/** Registered audiences kept in memory at most; past it the oldest read is read again when needed. */
+const MAX_REMEMBERED_AUDIENCES = 4096;
+
 /** Per-app state shared by the routes. */
 export class ServiceContext {
   readonly store: Store;
@@ -56,6 +59,28 @@ export class ServiceContext {
       logger: deps.logger,
       settings: deps.config,
     });
+  }
+
+  /**
+   * Registered audiences as read from the store. A registered audience never changes (the store
+   * can register one and read it, nothing else), so a tool server's secret is checked against the
+   * record read the first time, not against a store read per request. An audience not found is
+   * not remembered: another instance may register it a moment later.
+   */
+  private readonly audiences = new Map<string, AudienceRecord>();
+
+  /** The registered audience `id`, or undefined. */
+  async registeredAudience(id: string): Promise<AudienceRecord | undefined> {
+    const known = this.audiences.get(id);
+    if (known !== undefined) return known;
+    const record = await this.store.getAudience(id);
+    if (record !== undefined) {
+      if (this.audiences.size >= MAX_REMEMBERED_AUDIENCES) {
+        this.audiences.delete(this.audiences.keys().next().value as string);
+      }
+      this.audiences.set(id, record);
+    }
+    return record;
   }
 
   /** Seconds since the epoch, as an integer. */

@@ -1,6 +1,7 @@
 import { AgentKeyPair, createDpopProof } from "@baton/client";
 import { INPUT_LIMITS } from "@baton/token";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { generateAudienceSecret, hashSecret } from "../src/secrets.ts";
 import {
   createHarness,
   delegate,
@@ -282,6 +283,21 @@ describe("tool-server and investigation routes", () => {
       expect((await verify("repo.issues.read", { as: OPERATOR_TOKEN, audience: "mail-tool" })).status).toBe(
         200,
       );
+    });
+
+    test("reads a registered audience from the store once, and checks every secret against it", async () => {
+      const reads = vi.spyOn(h.store, "getAudience");
+      for (let call = 0; call < 3; call++) expect((await verify("repo.issues.read")).status).toBe(200);
+      expect((await verify("repo.issues.read", { as: `${secret.slice(0, -4)}AAAA` })).status).toBe(401);
+      expect(reads).toHaveBeenCalledTimes(1);
+    });
+
+    test("accepts the secret of an audience registered after that secret was refused", async () => {
+      const late = generateAudienceSecret("late-tool");
+      expect((await verify("repo.issues.read", { as: late, audience: "late-tool" })).status).toBe(401);
+      // Registered behind this instance's back, as another instance would.
+      await h.store.registerAudience({ id: "late-tool", secretHash: hashSecret(late), at: h.now });
+      expect((await verify("repo.issues.read", { as: late, audience: "late-tool" })).status).toBe(200);
     });
 
     test("refuses a body without an audience with 400", async () => {

@@ -732,7 +732,10 @@ export interface ApprovalStore {
   ): Promise<ApprovalRecord | undefined>;
 }
 
-/** Tool servers' audiences. */
+/**
+ * Tool servers' audiences. A registered audience never changes and is never removed: the service
+ * remembers the records it reads, so a way to change one needs a way to tell every instance.
+ */
 export interface AudienceStore {
   registerAudience(input: RegisterAudienceInput): Promise<AudienceRecord>;
   getAudience(id: string): Promise<AudienceRecord | undefined>;
