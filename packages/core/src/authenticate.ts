@@ -25,7 +25,12 @@ export interface PresentedChain {
 
 /** The result of authenticating a presented chain. */
 export type ChainCheck =
-  | ({ readonly ok: true; readonly hops: readonly ChainToken[] } & Presenter)
+  | ({
+      readonly ok: true;
+      readonly hops: readonly ChainToken[];
+      /** Policy's facts of the chain's task, read with its link statuses (see {@link Authenticated}). */
+      readonly taskFacts: Record<string, unknown> | undefined;
+    } & Presenter)
   | ({
       readonly ok: false;
       readonly hops: readonly ChainToken[];
@@ -40,6 +45,11 @@ export interface Authenticated {
   readonly leaf: ChainToken["claims"];
   /** The decision-log fields naming the proven presenter and the chain. */
   readonly by: Attribution;
+  /**
+   * Policy's facts of the leaf's task (`UseCaseContext.taskFacts`), read together with the link
+   * statuses; undefined when that read did not find the task the leaf names.
+   */
+  readonly taskFacts: Record<string, unknown> | undefined;
 }
 
 /** Checks a presented chain and its proof at `now`; says why not rather than throwing. */
@@ -49,7 +59,8 @@ export async function checkPresented(
   now: number,
   acceptRevalidationDue = false,
 ): Promise<ChainCheck> {
-  const statuses = await ctx.chainStatuses(ctx.presentedLinks(presented.chain).dids);
+  const facts = await ctx.presentedFacts(ctx.presentedLinks(presented.chain));
+  const statuses = facts.statuses;
   const chain = authenticateChain(
     presented.chain,
     ctx.chainEnvironment(now, statuses, acceptRevalidationDue),
@@ -64,7 +75,12 @@ export async function checkPresented(
   if (proofReasons.length > 0) {
     return { ok: false, hops: chain.hops, reasons: proofReasons, presented: chain.presented, actor };
   }
-  return { ...chain, actor };
+  const task = chain.hops[0]?.claims.tsk;
+  return {
+    ...chain,
+    actor,
+    taskFacts: task !== undefined && task === facts.task ? facts.taskFacts : undefined,
+  };
 }
 
 /**
@@ -93,5 +109,11 @@ export async function authenticate(
     });
   }
   const leaf = (check.hops[check.hops.length - 1] as ChainToken).claims;
-  return { chain: presented.chain, hops: check.hops, leaf, by: attribution(check) };
+  return {
+    chain: presented.chain,
+    hops: check.hops,
+    leaf,
+    by: attribution(check),
+    taskFacts: check.taskFacts,
+  };
 }

@@ -10,6 +10,7 @@ import type {
   DecisionInput,
   StatusEntry,
   Store,
+  TaskRecord,
 } from "@baton/store/contract";
 import {
   CHAIN_SEPARATOR,
@@ -41,6 +42,24 @@ export interface PresentedLinks {
   readonly dids: readonly string[];
   /** The root token's task, when it names a well-formed one. */
   readonly task: string | undefined;
+}
+
+/** What the graph says about a presented chain: see {@link UseCaseContext.presentedFacts}. */
+export interface PresentedFacts {
+  readonly statuses: ReadonlyMap<string, ChainLinkStatus>;
+  /** The task the presented root names, when the graph knows it as its root delegation's task. */
+  readonly task: string | undefined;
+  /** Policy's facts of that task ({@link UseCaseContext.taskFacts}); empty when there is none. */
+  readonly taskFacts: Record<string, unknown>;
+}
+
+/** What the graph knows about a task that a token does not carry, for policy. */
+function taskFactsOf(record: TaskRecord): Record<string, unknown> {
+  return {
+    taskIntent: record.intent,
+    taskOpenedAt: record.openedAt,
+    ...(record.hours === null ? {} : { taskHours: policyHoursOf(record.hours) }),
+  };
 }
 
 const utf8 = new TextDecoder();
@@ -192,11 +211,22 @@ export class UseCaseContext {
    */
   async taskFacts(task: string): Promise<Record<string, unknown>> {
     const record = await this.store.getTask(task);
-    if (record === undefined) return {};
+    return record === undefined ? {} : taskFactsOf(record);
+  }
+
+  /**
+   * The status of each link of a presented chain and its task's facts, from one `chainFacts`
+   * read, before the pure verifier runs (so its status check stays synchronous). The task is the
+   * one the graph records for the presented root's delegation, and only when the root names it.
+   */
+  async presentedFacts(links: PresentedLinks): Promise<PresentedFacts> {
+    if (links.dids.length === 0) return { statuses: new Map(), task: undefined, taskFacts: {} };
+    const facts = await this.store.chainFacts([...new Set(links.dids)]);
+    const task = facts.task !== undefined && facts.task.id === links.task ? facts.task : undefined;
     return {
-      taskIntent: record.intent,
-      taskOpenedAt: record.openedAt,
-      ...(record.hours === null ? {} : { taskHours: policyHoursOf(record.hours) }),
+      statuses: new Map(facts.links.map((status) => [status.did, status])),
+      task: task?.id,
+      taskFacts: task === undefined ? {} : taskFactsOf(task),
     };
   }
 
@@ -239,17 +269,7 @@ export class UseCaseContext {
     return { dids, task };
   }
 
-  /**
-   * The status of each of `dids`, from one `chainStatus` query, read before the pure verifier
-   * runs so that its status check stays synchronous.
-   */
-  async chainStatuses(dids: readonly string[]): Promise<ReadonlyMap<string, ChainLinkStatus>> {
-    if (dids.length === 0) return new Map();
-    const statuses = await this.store.chainStatus([...new Set(dids)]);
-    return new Map(statuses.map((status) => [status.did, status]));
-  }
-
-  /** A status check over statuses read by {@link chainStatuses}; a `did` it lacks counts as revoked. */
+  /** A status check over statuses read by {@link presentedFacts}; a `did` it lacks counts as revoked. */
   statusCheck(statuses: ReadonlyMap<string, ChainLinkStatus>): StatusCheck {
     return (hops) => hops.map((hop) => hopStatusOf(hop.claims.did, statuses.get(hop.claims.did)));
   }

@@ -6,7 +6,7 @@ export {
   type PresentedChain,
 } from "./authenticate.ts";
 export { canonicalCaps } from "./capabilities.ts";
-export { allowAll, type PresentedLinks, recorded, UseCaseContext } from "./context.ts";
+export { allowAll, type PresentedFacts, type PresentedLinks, recorded, UseCaseContext } from "./context.ts";
 export {
   csvCell,
   decisionsAsCsv,

@@ -1,7 +1,7 @@
 /** Verify and report: decisions about tool calls, over a real SQLite file. */
 import { createDpopProof } from "@baton/client";
 import { argsDigest, type Decision } from "@baton/verifier";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { grant, report, verify } from "../src/index.ts";
 import { type Agent, CAP_ISSUES, createWorld, refusalOf, registerAgent, type World } from "./world.ts";
 
@@ -44,17 +44,19 @@ async function call(agent: Agent, resource = "repo:acme/web/1") {
 }
 
 describe("verify", () => {
-  it("reads the chain's standing with one chainStatus query before the pure verifier runs", async () => {
+  it("reads the chain's standing and its task with one chainFacts query before the pure verifier runs", async () => {
     const alice = await setUp();
     const asked: string[][] = [];
-    const chainStatus = world.store.chainStatus.bind(world.store);
-    world.store.chainStatus = async (dids) => {
+    const chainFacts = world.store.chainFacts.bind(world.store);
+    world.store.chainFacts = async (dids) => {
       asked.push([...dids]);
-      return chainStatus(dids);
+      return chainFacts(dids);
     };
+    const otherReads = [vi.spyOn(world.store, "chainStatus"), vi.spyOn(world.store, "getTask")];
     const decision = await verify(world.ctx, tool, await call(alice));
     expect(decision.decision).toBe("allow");
     expect(asked).toEqual([decision.chain.map((hop) => hop.did)]);
+    for (const read of otherReads) expect(read).not.toHaveBeenCalled();
   });
 
   it("denies, never throws, a forged token whose unverified claims name a malformed did and task", async () => {

@@ -1,5 +1,5 @@
 /** Grant, delegate and revalidate over a real SQLite file: results, refusals and what the log says. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { delegate, grant, revalidate, UseCaseError } from "../src/index.ts";
 import {
   type Agent,
@@ -82,6 +82,27 @@ describe("delegate", () => {
     const logged = (await world.decisions()).at(-1);
     expect(logged).toMatchObject({ kind: "delegate", decision: "allow", did: issued.did, agent: alice.id });
     expect(logged?.actorProven).toBe(true);
+  });
+
+  it("gives policy the task's facts read with the chain's link statuses, without reading the task again", async () => {
+    const contexts: Record<string, unknown>[] = [];
+    await world.close();
+    world = createWorld({
+      policy: (input) => {
+        contexts.push(input.context);
+        return { decision: "allow" };
+      },
+    });
+    alice = await registerAgent(world, "alice");
+    bob = await registerAgent(world, "bob");
+    await grantAlice(CAP_REPO);
+    const taskReads = vi.spyOn(world.store, "getTask");
+    await delegate(world.ctx, await present(world, alice, "/v1/delegations"), {
+      to: bob.id,
+      cap: CAP_ISSUES,
+    });
+    expect(taskReads).not.toHaveBeenCalled();
+    expect(contexts.at(-1)).toMatchObject({ taskIntent: "triage", taskOpenedAt: world.now });
   });
 
   it("refuses a delegation wider than its parent with scope_widening, logged once as the presenter's deny", async () => {

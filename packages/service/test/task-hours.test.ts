@@ -179,7 +179,8 @@ describe("task business hours", () => {
   test("stored hours the service cannot read reach policy as an empty week, which denies, never as no hours", async () => {
     const policy = recordingPolicy(shippedPolicy());
     // As if someone edited the file by hand: well-formed JSON, but not hours. The adapter hands back
-    // whatever JSON the row holds, so the service reads exactly this through `getTask`.
+    // whatever JSON the row holds, so the service reads exactly this through `chainFacts` (with a
+    // chain's link statuses) and `getTask`.
     const corrupted = new Set<string>();
     const notHours = { days: [4], start: "8", end: "x" } as unknown as TaskHours;
     h = await createHarness({
@@ -189,6 +190,12 @@ describe("task business hours", () => {
           getTask: async (id) => {
             const task = await store.getTask(id);
             return task !== undefined && corrupted.has(id) ? { ...task, hours: notHours } : task;
+          },
+          chainFacts: async (dids) => {
+            const facts = await store.chainFacts(dids);
+            return facts.task !== undefined && corrupted.has(facts.task.id)
+              ? { ...facts, task: { ...facts.task, hours: notHours } }
+              : facts;
           },
         }),
     });

@@ -23,6 +23,7 @@
 
 import type {
   AgentRecord,
+  ChainFacts,
   ChainLinkStatus,
   DecisionRecord,
   DelegationRecord,
@@ -36,6 +37,7 @@ import type {
 import {
   type CheckedDecision,
   type CheckedToken,
+  chainFactsOf,
   type DecisionRowFields,
   decisionDids,
   decisionHash,
@@ -905,13 +907,24 @@ export async function statusEntryFacts(
   return { allocated: list?.allocated, taken: taken !== undefined };
 }
 
+/** A link row with the rest of its task's record, which the query joins anyway. */
+interface LinkFactsWithTask extends LinkFacts {
+  readonly taskIntent: string;
+  readonly taskHours: string | null;
+  readonly taskRootAgent: string;
+  readonly taskRootDid: string;
+  readonly taskOpenedAt: number;
+}
+
 const LINK_STATUS: Prepared = {
   name: "baton_link_status",
-  text: `select d.did as did, d.status as status, d.revoked_at as "revokedAt", d.revoke_reason as "revokeReason",
-        d.revocation_seq as "revocationSeq", t.status as "taskStatus", t.closed_at as "taskClosedAt",
-        t.close_reason as "taskCloseReason", ta.status as "toStatus", ta.disabled_at as "toDisabledAt",
-        ta.disabled_reason as "toDisabledReason", fa.status as "fromStatus", fa.disabled_at as "fromDisabledAt",
-        fa.disabled_reason as "fromDisabledReason"
+  text: `select d.did as did, d.task as task, d.status as status, d.revoked_at as "revokedAt",
+        d.revoke_reason as "revokeReason", d.revocation_seq as "revocationSeq", t.status as "taskStatus",
+        t.closed_at as "taskClosedAt", t.close_reason as "taskCloseReason", ta.status as "toStatus",
+        ta.disabled_at as "toDisabledAt", ta.disabled_reason as "toDisabledReason", fa.status as "fromStatus",
+        fa.disabled_at as "fromDisabledAt", fa.disabled_reason as "fromDisabledReason",
+        t.intent as "taskIntent", t.hours as "taskHours", t.root_agent as "taskRootAgent",
+        t.root_did as "taskRootDid", t.opened_at as "taskOpenedAt"
       from delegations d
       join tasks t on t.id = d.task
       join agents ta on ta.id = d.to_agent
@@ -923,4 +936,22 @@ const LINK_STATUS: Prepared = {
 export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<ChainLinkStatus[]> {
   const found = await tx.rows<LinkFacts>(LINK_STATUS, [dids]);
   return linkStatuses(dids, found);
+}
+
+/** The link statuses and the first `did`'s task, from the same single query. */
+export async function chainFacts(tx: Tx, dids: readonly string[]): Promise<ChainFacts> {
+  const found = await tx.rows<LinkFactsWithTask>(LINK_STATUS, [dids]);
+  return chainFactsOf(dids, found, (row) =>
+    toTaskRecord({
+      id: row.task,
+      intent: row.taskIntent,
+      hours: row.taskHours,
+      rootAgent: row.taskRootAgent,
+      rootDid: row.taskRootDid,
+      status: row.taskStatus as TaskRecord["status"],
+      openedAt: row.taskOpenedAt,
+      closedAt: row.taskClosedAt,
+      closeReason: row.taskCloseReason,
+    }),
+  );
 }

@@ -14,6 +14,7 @@ import type {
   ApprovalStatus,
   AudienceRecord,
   BlastRadius,
+  ChainFacts,
   ChainLinkStatus,
   CompleteTaskOptions,
   CreateApprovalInput,
@@ -86,6 +87,7 @@ import {
   AGENT_COLUMNS,
   type AgentRow,
   audit,
+  chainFacts,
   findAgent,
   findDelegation,
   findTask,
@@ -354,6 +356,10 @@ export class PostgresStore implements Store, SigningKeyStore {
 
   async chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]> {
     return linkStatus(this.ctx, checkChainStatusInput(dids));
+  }
+
+  async chainFacts(dids: readonly string[]): Promise<ChainFacts> {
+    return chainFacts(this.ctx, checkChainStatusInput(dids));
   }
 
   // revocation -----------------------------------------------------------------------------------

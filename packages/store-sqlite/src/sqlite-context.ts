@@ -6,6 +6,7 @@
 
 import type {
   AgentRecord,
+  ChainFacts,
   ChainLinkStatus,
   DecisionRecord,
   DelegationRecord,
@@ -18,6 +19,7 @@ import type {
 import {
   type CheckedDecision,
   type CheckedToken,
+  chainFactsOf,
   type DecisionRowFields,
   decisionDids,
   decisionHash,
@@ -133,7 +135,7 @@ export function prepareStatements(client: Database.Database) {
         LinkFactsValues
       >(`select d.did, d.status, d.revoked_at, d.revoke_reason, d.revocation_seq,
         t.status, t.closed_at, t.close_reason, ta.status, ta.disabled_at, ta.disabled_reason,
-        fa.status, fa.disabled_at, fa.disabled_reason
+        fa.status, fa.disabled_at, fa.disabled_reason, d.task
       from delegations d
       join tasks t on t.id = d.task
       join agents ta on ta.id = d.to_agent
@@ -191,6 +193,7 @@ type LinkFactsValues = readonly [
   fromStatus: string | null,
   fromDisabledAt: number | null,
   fromDisabledReason: string | null,
+  task: string,
 ];
 
 function linkFactsOf(values: LinkFactsValues): LinkFacts {
@@ -209,6 +212,7 @@ function linkFactsOf(values: LinkFactsValues): LinkFacts {
     fromStatus: values[11],
     fromDisabledAt: values[12],
     fromDisabledReason: values[13],
+    task: values[14],
   };
 }
 
@@ -462,6 +466,12 @@ export class SqliteContext {
   /** The status of each `did`, in the order given, from one indexed query. */
   linkStatus(dids: readonly string[]): ChainLinkStatus[] {
     return linkStatuses(dids, this.statements.chainStatus.all(JSON.stringify(dids)).map(linkFactsOf));
+  }
+
+  /** Link statuses and the first `did`'s task: two statements, one synchronous read. */
+  chainFacts(dids: readonly string[]): ChainFacts {
+    const found = this.statements.chainStatus.all(JSON.stringify(dids)).map(linkFactsOf);
+    return chainFactsOf(dids, found, (row) => this.findTask(row.task));
   }
 
   /** The delegation's record, if the `did` is known. */

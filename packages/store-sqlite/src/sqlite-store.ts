@@ -18,6 +18,7 @@ import type {
   ApprovalStatus,
   AudienceRecord,
   BlastRadius,
+  ChainFacts,
   ChainLinkStatus,
   CompleteTaskOptions,
   CreateApprovalInput,
@@ -381,6 +382,10 @@ export class SqliteStore implements Store, SigningKeyStore {
 
   async chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]> {
     return this.ctx.linkStatus(checkChainStatusInput(dids));
+  }
+
+  async chainFacts(dids: readonly string[]): Promise<ChainFacts> {
+    return this.ctx.chainFacts(checkChainStatusInput(dids));
   }
 
   // revocation -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ export {
   type AudienceRecord,
   type AudienceStore,
   type BlastRadius,
+  type ChainFacts,
   type ChainLinkProblem,
   type ChainLinkStatus,
   type CompleteTaskOptions,

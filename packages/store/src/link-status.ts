@@ -2,11 +2,13 @@
  * When a chain link is live, and why not: written once for every adapter. An adapter reads each
  * delegation with its task and both agents in one query and hands the rows here.
  */
-import type { ChainLinkStatus } from "./store.ts";
+import type { ChainFacts, ChainLinkStatus, TaskRecord } from "./store.ts";
 
 /** A delegation joined to its task and its two agents, as an adapter's chain-status query returns it. */
 export interface LinkFacts {
   readonly did: string;
+  /** The delegation's task id. */
+  readonly task: string;
   readonly status: string;
   readonly revokedAt: number | null;
   readonly revokeReason: string | null;
@@ -28,6 +30,24 @@ export function linkStatuses(dids: readonly string[], found: Iterable<LinkFacts>
   const rows = new Map<string, LinkFacts>();
   for (const row of found) rows.set(row.did, row);
   return dids.map((did) => linkStatusOf(did, rows.get(did)));
+}
+
+/**
+ * The chain facts of `dids` from the rows an adapter read: each link's status, and the task of
+ * the first `did`'s row, which `taskOf` builds from that row (its query joined the task).
+ */
+export function chainFactsOf<Row extends LinkFacts>(
+  dids: readonly string[],
+  found: Iterable<Row>,
+  taskOf: (row: Row) => TaskRecord | undefined,
+): ChainFacts {
+  const rows = new Map<string, Row>();
+  for (const row of found) rows.set(row.did, row);
+  const first = dids[0] === undefined ? undefined : rows.get(dids[0]);
+  return {
+    links: dids.map((did) => linkStatusOf(did, rows.get(did))),
+    task: first === undefined ? undefined : taskOf(first),
+  };
 }
 
 function linkStatusOf(did: string, row: LinkFacts | undefined): ChainLinkStatus {

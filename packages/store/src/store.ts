@@ -162,6 +162,14 @@ export type ChainLinkStatus =
       readonly revocationSeq: number | null;
     };
 
+/** What online verification reads about a presented chain before the pure verifier runs. */
+export interface ChainFacts {
+  /** The status of each `did` asked about, in the order given (as {@link RevocationStore.chainStatus}). */
+  readonly links: readonly ChainLinkStatus[];
+  /** The task of the first `did`'s delegation (the presented root's), when that delegation is recorded. */
+  readonly task: TaskRecord | undefined;
+}
+
 /** The outcome of a revocation: every `did` newly revoked, in feed order. */
 export interface RevocationResult {
   readonly revoked: readonly string[];
@@ -655,6 +663,11 @@ export interface IssuanceStore {
 export interface RevocationStore {
   /** Status of each `did`, in the order given, from one indexed query (at most 65: a root and 64 hops). */
   chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]>;
+  /**
+   * {@link chainStatus} and the task of the first `did`'s delegation, read together (one query
+   * where the backend allows): what a verification reads before deciding.
+   */
+  chainFacts(dids: readonly string[]): Promise<ChainFacts>;
   /** Revokes a delegation and its live subtree. Already-revoked ones are skipped. */
   revokeDelegation(did: string, options: RevokeOptions): Promise<RevocationResult>;
   /**

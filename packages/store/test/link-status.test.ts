@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type LinkFacts, linkStatuses } from "../src/link-status.ts";
+import { chainFactsOf, type LinkFacts, linkStatuses } from "../src/link-status.ts";
+import type { TaskRecord } from "../src/store.ts";
 
 const live: LinkFacts = {
   did: "d1",
+  task: "t1",
   status: "live",
   revokedAt: null,
   revokeReason: null,
@@ -58,5 +60,32 @@ describe("the status of a chain link", () => {
   it("names the revocation before a closed task when both hold", () => {
     const both = { ...live, status: "revoked", revokedAt: 5, taskStatus: "revoked", taskClosedAt: 4 };
     expect(linkStatuses(["d1"], [both])[0]).toMatchObject({ problem: "revoked", since: 5 });
+  });
+});
+
+describe("the facts of a chain", () => {
+  const taskOf = (row: LinkFacts): TaskRecord => ({
+    id: row.task,
+    intent: "triage",
+    hours: null,
+    rootAgent: "agent:root",
+    rootDid: "d1",
+    status: "open",
+    openedAt: 1,
+    closedAt: null,
+    closeReason: null,
+  });
+
+  it("gives the links as linkStatuses does, and the task of the first did's row", () => {
+    const hop = { ...live, did: "d2", task: "t1" };
+    const facts = chainFactsOf(["d1", "d2"], [hop, live], taskOf);
+    expect(facts.links).toEqual(linkStatuses(["d1", "d2"], [hop, live]));
+    expect(facts.task?.id).toBe("t1");
+  });
+
+  it("gives no task when the first did has no row, even if a later one has", () => {
+    const hop = { ...live, did: "d2", task: "t2" };
+    expect(chainFactsOf(["d1", "d2"], [hop], taskOf).task).toBeUndefined();
+    expect(chainFactsOf([], [], taskOf)).toEqual({ links: [], task: undefined });
   });
 });

@@ -48,7 +48,12 @@ export function delegate(
 ): Promise<Delegated> {
   return recorded(ctx, async () => {
     const now = ctx.now();
-    const { chain, hops, by } = await authenticate(ctx, presentation, "delegate", now);
+    const {
+      chain,
+      hops,
+      by,
+      taskFacts: readTaskFacts,
+    } = await authenticate(ctx, presentation, "delegate", now);
     const parentIndex = hops.length - 1;
     const parent = hops[parentIndex] as ChainToken;
     const p = parent.claims;
@@ -66,10 +71,11 @@ export function delegate(
       });
 
     // Independent reads, issued together (over a network store they overlap); checked in order below.
+    // The task's facts came with the chain's link statuses.
     const [delegate, parentRecord, taskFacts] = await Promise.all([
       ctx.store.getAgent(request.to),
       ctx.store.getDelegation(p.did),
-      ctx.taskFacts(p.tsk),
+      readTaskFacts ?? ctx.taskFacts(p.tsk),
     ]);
     if (delegate === undefined) throw refusals.notFound(`agent ${request.to} is not registered`);
     if (delegate.status !== "active") {

@@ -54,13 +54,11 @@ export function verify(
     // the tool server declared; the graph's facts win.
     // The graph is read before the pure verifier runs: the chain's statuses and the presented
     // task's facts, which policy sees only once the root verified as naming that task.
-    const presented = ctx.presentedLinks(call.chain);
-    const presentedTask = presented.task;
-    // Two independent reads: over a network store they overlap instead of taking turns.
-    const [statuses, facts] = await Promise.all([
-      ctx.chainStatuses(presented.dids),
-      presentedTask === undefined ? {} : ctx.taskFacts(presentedTask),
-    ]);
+    const {
+      statuses,
+      task: presentedTask,
+      taskFacts: facts,
+    } = await ctx.presentedFacts(ctx.presentedLinks(call.chain));
     // The policies that permitted the call are kept for the log: "why was this allowed?" names them.
     let permittedBy: readonly string[] = [];
     const withTaskFacts: PolicyHook = (input) => {

@@ -144,6 +144,15 @@ export function issuanceConformance(factory: ConformanceFactory): void {
       throw new Error("expected the call to throw a StoreError");
     }
 
+    test("chainFacts gives the task with its hours, as getTask does", async () => {
+      const [owner] = (await registerAgents(store, "owner")) as [string];
+      const input = withHours(WEEKDAYS, owner);
+      await store.recordGrant(input as never);
+      const facts = await store.chainFacts([input.delegation.did]);
+      expect(facts.task?.hours).toEqual(WEEKDAYS);
+      expect(facts.task).toEqual(await store.getTask(input.delegation.task.id));
+    });
+
     test("a grant that declares hours keeps them on its task, across a reopen of the store", async () => {
       const [owner] = (await registerAgents(store, "owner")) as [string];
       const input = withHours({ end: "18:00", days: [5, 1, 3], start: "08:30" }, owner);

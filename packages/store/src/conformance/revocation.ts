@@ -199,6 +199,32 @@ export function revocationConformance(factory: ConformanceFactory): void {
     });
   });
 
+  describe("chainFacts", () => {
+    test("gives chainStatus's answer and the task of the first did's delegation as getTask reads it", async () => {
+      const { root, toBob, toCarol } = await smallTree();
+      await store.revokeDelegation(toCarol.did, { reason: "x", at: T0 + 3 });
+      const dids = [root.did, toBob.did, toCarol.did, randomId()];
+      const facts = await store.chainFacts(dids);
+      expect(facts.links).toEqual(await store.chainStatus(dids));
+      expect(facts.task).toEqual(await store.getTask(root.task));
+    });
+
+    test("gives the task's state now: a completed task is completed", async () => {
+      const { root, toBob } = await smallTree();
+      await store.completeTask(root.task, { at: T0 + 5 });
+      const facts = await store.chainFacts([toBob.did]);
+      expect(facts.task).toMatchObject({ id: root.task, status: "completed", closedAt: T0 + 5 });
+      expect(facts.links[0]?.live).toBe(false);
+    });
+
+    test("gives no task when the first did is unknown, and refuses what chainStatus refuses", async () => {
+      const { root } = await smallTree();
+      expect((await store.chainFacts([randomId(), root.did])).task).toBeUndefined();
+      expect(await store.chainFacts([])).toEqual({ links: [], task: undefined });
+      expect(await codeOf(async () => store.chainFacts(["x"]))).toBe("invalid");
+    });
+  });
+
   describe("revocationsSince", () => {
     test("pages through the feed in sequence order and says when it reached the end", async () => {
       const { root } = await smallTree();
