@@ -29,7 +29,7 @@ export type ChainCheck =
       readonly ok: true;
       readonly hops: readonly ChainToken[];
       /** Policy's facts of the chain's task, read with its link statuses (see {@link Authenticated}). */
-      readonly taskFacts: Record<string, unknown> | undefined;
+      readonly taskFacts: Record<string, unknown>;
     } & Presenter)
   | ({
       readonly ok: false;
@@ -46,10 +46,11 @@ export interface Authenticated {
   /** The decision-log fields naming the proven presenter and the chain. */
   readonly by: Attribution;
   /**
-   * Policy's facts of the leaf's task (`UseCaseContext.taskFacts`), read together with the link
-   * statuses; undefined when that read did not find the task the leaf names.
+   * Policy's facts of the chain's task (`UseCaseContext.taskFacts`), read together with the link
+   * statuses. Empty only when the graph records the root delegation under another task than the
+   * root names, which issuance never does, as `verify` treats the same case.
    */
-  readonly taskFacts: Record<string, unknown> | undefined;
+  readonly taskFacts: Record<string, unknown>;
 }
 
 /** Checks a presented chain and its proof at `now`; says why not rather than throwing. */
@@ -60,10 +61,9 @@ export async function checkPresented(
   acceptRevalidationDue = false,
 ): Promise<ChainCheck> {
   const facts = await ctx.presentedFacts(ctx.presentedLinks(presented.chain));
-  const statuses = facts.statuses;
   const chain = authenticateChain(
     presented.chain,
-    ctx.chainEnvironment(now, statuses, acceptRevalidationDue),
+    ctx.chainEnvironment(now, facts.statuses, acceptRevalidationDue),
   );
   const { actor, proofReasons } = provePresenter(chain, presented, {
     now,
@@ -75,12 +75,7 @@ export async function checkPresented(
   if (proofReasons.length > 0) {
     return { ok: false, hops: chain.hops, reasons: proofReasons, presented: chain.presented, actor };
   }
-  const task = chain.hops[0]?.claims.tsk;
-  return {
-    ...chain,
-    actor,
-    taskFacts: task !== undefined && task === facts.task ? facts.taskFacts : undefined,
-  };
+  return { ...chain, actor, taskFacts: chain.hops[0]?.claims.tsk === facts.task ? facts.taskFacts : {} };
 }
 
 /**

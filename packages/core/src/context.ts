@@ -156,20 +156,18 @@ export class UseCaseContext {
    */
   async nextStatusEntry(): Promise<StatusEntry | undefined> {
     if (!this.statusListsOn) return undefined;
-    for (;;) {
-      const block = this.statusBlocks[0];
-      if (block !== undefined && block.next < block.end) {
-        const entry = { list: block.list, index: block.next++ };
-        if (block.next === block.end) this.statusBlocks.shift();
-        if (this.statusEntriesInHand() < STATUS_RESERVATION) {
-          // A failed reservation is retried by the next issuance that finds no entry in hand.
-          this.reserveStatusEntries().catch(() => {});
-        }
-        return entry;
-      }
-      if (block !== undefined) this.statusBlocks.shift();
-      else await this.reserveStatusEntries();
+    let block = this.statusBlocks[0];
+    while (block === undefined) {
+      await this.reserveStatusEntries();
+      block = this.statusBlocks[0];
     }
+    const entry = { list: block.list, index: block.next++ };
+    if (block.next === block.end) this.statusBlocks.shift();
+    if (this.statusEntriesInHand() < STATUS_RESERVATION) {
+      // A failed reservation is retried by the next issuance that finds no entry in hand.
+      this.reserveStatusEntries().catch(() => {});
+    }
+    return entry;
   }
 
   private statusEntriesInHand(): number {
@@ -183,6 +181,8 @@ export class UseCaseContext {
     this.reservingStatus ??= this.store
       .reserveStatusEntries(STATUS_RESERVATION, this.now())
       .then((reserved) => {
+        // The store reserves at least one entry; an empty block would hand out one it did not.
+        if (reserved.count < 1) return;
         this.statusBlocks.push({
           list: reserved.list,
           next: reserved.first,

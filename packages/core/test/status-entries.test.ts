@@ -75,6 +75,16 @@ describe("status list entries for issuance", () => {
     expect(calls).toBeGreaterThanOrEqual(3);
   });
 
+  it("hands out no entry from an empty reservation, and reserves again", async () => {
+    const real = world.store.reserveStatusEntries.bind(world.store);
+    let calls = 0;
+    vi.spyOn(world.store, "reserveStatusEntries").mockImplementation(async (count, at) => {
+      calls++;
+      return calls === 1 ? { list: 7, first: 100, count: 0 } : real(count, at);
+    });
+    expect(await world.ctx.nextStatusEntry()).toEqual({ list: 0, index: 0 });
+  });
+
   it("hands out nothing and reserves nothing when status lists are off", async () => {
     const reserve = vi.spyOn(world.store, "reserveStatusEntries");
     (world.ctx.settings as { statusLists?: boolean }).statusLists = false;

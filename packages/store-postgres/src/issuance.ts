@@ -10,9 +10,11 @@ import {
   checkRevalidation,
   type GrantInput,
   type GrantRecord,
+  grantDelegation,
   grantFits,
   type HopInput,
   type HopRecord,
+  hopDelegation,
   hopFits,
   type RevalidationInput,
   revalidationFits,
@@ -62,27 +64,7 @@ export async function recordGrant(ctx: PgContext, input: GrantInput): Promise<Gr
         grant.at,
       ],
     );
-    const { delegation, token } = await insertDelegationAndToken(
-      tx,
-      {
-        did: grant.did,
-        parent: null,
-        root: grant.did,
-        task: grant.task.id,
-        depth: 0,
-        from: null,
-        to: grant.to,
-        intent: null,
-        cap: grant.cap,
-        aud: grant.aud,
-        mdp: grant.mdp,
-        exp: grant.exp,
-        rvi: grant.rvi,
-        createdAt: grant.at,
-        statusEntry: grant.statusEntry,
-      },
-      grant.token,
-    );
+    const { delegation, token } = await insertDelegationAndToken(tx, grantDelegation(grant), grant.token);
     await audit(tx, grant.audit);
     const task = {
       id: grant.task.id,
@@ -129,23 +111,7 @@ export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRec
     });
     const { delegation, token } = await insertDelegationAndToken(
       tx,
-      {
-        did: hop.did,
-        parent: hop.parent,
-        root: (parent as NonNullable<typeof parent>).root,
-        task: hop.task,
-        depth: hop.depth,
-        from: hop.from,
-        to: hop.to,
-        intent: hop.intent,
-        cap: hop.cap,
-        aud: hop.aud,
-        mdp: hop.mdp,
-        exp: hop.exp,
-        rvi: hop.rvi,
-        createdAt: hop.at,
-        statusEntry: hop.statusEntry,
-      },
+      hopDelegation(hop, (parent as NonNullable<typeof parent>).root),
       hop.token,
     );
     await audit(tx, hop.audit);

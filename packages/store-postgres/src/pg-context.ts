@@ -42,6 +42,8 @@ import {
   decisionDids,
   decisionHash,
   linkStatuses,
+  type NewDelegation,
+  newDelegationRecord,
   type StoredDecisionRow,
   type StoredDelegationRow,
   StoreError,
@@ -49,7 +51,7 @@ import {
   toDecisionRecord,
   toDelegationRecord,
 } from "@baton/store/adapter-kit";
-import { type Capability, sha256Base64url } from "@baton/token";
+import { sha256Base64url } from "@baton/token";
 import pg from "pg";
 
 /**
@@ -754,23 +756,7 @@ const INSERT_DELEGATION_AND_TOKEN: Prepared = {
  */
 export async function insertDelegationAndToken(
   tx: Tx,
-  row: {
-    did: string;
-    parent: string | null;
-    root: string;
-    task: string;
-    depth: number;
-    from: string | null;
-    to: string;
-    intent: string | null;
-    cap: Capability[];
-    aud: string[];
-    mdp: number;
-    exp: number;
-    rvi: number | null;
-    createdAt: number;
-    statusEntry: StatusEntry | null;
-  },
+  row: NewDelegation,
   checkedToken: CheckedToken,
 ): Promise<{ delegation: DelegationRecord; token: TokenRecord }> {
   const token = tokenRecordOf(row.did, checkedToken, 1, null, row.createdAt);
@@ -799,15 +785,7 @@ export async function insertDelegationAndToken(
     token.rvl,
     token.compact,
   ]);
-  const delegation: DelegationRecord = {
-    ...row,
-    status: "live",
-    revokedAt: null,
-    revokeReason: null,
-    revokeCause: null,
-    revocationSeq: null,
-  };
-  return { delegation, token };
+  return { delegation: newDelegationRecord(row), token };
 }
 
 /**

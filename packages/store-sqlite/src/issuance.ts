@@ -9,9 +9,11 @@ import {
   checkRevalidation,
   type GrantInput,
   type GrantRecord,
+  grantDelegation,
   grantFits,
   type HopInput,
   type HopRecord,
+  hopDelegation,
   hopFits,
   type RevalidationInput,
   revalidationFits,
@@ -43,23 +45,7 @@ export function recordGrant(ctx: SqliteContext, input: GrantInput): Promise<Gran
       })
       .returning()
       .get();
-    const delegation = ctx.insertDelegation({
-      did: grant.did,
-      parent: null,
-      root: grant.did,
-      task: grant.task.id,
-      depth: 0,
-      from: null,
-      to: grant.to,
-      intent: null,
-      cap: grant.cap,
-      aud: grant.aud,
-      mdp: grant.mdp,
-      exp: grant.exp,
-      rvi: grant.rvi,
-      createdAt: grant.at,
-      statusEntry: grant.statusEntry,
-    });
+    const delegation = ctx.insertDelegation(grantDelegation(grant));
     const token = ctx.insertToken(grant.did, grant.token, 1, null, grant.at);
     ctx.audit(grant.audit);
     return { task, delegation, token };
@@ -82,23 +68,7 @@ export function recordHop(ctx: SqliteContext, input: HopInput): Promise<HopRecor
       task: ctx.findTask(hop.task),
       statusEntry: ctx.statusEntryFacts(hop.statusEntry),
     });
-    const delegation = ctx.insertDelegation({
-      did: hop.did,
-      parent: hop.parent,
-      root: (parent as NonNullable<typeof parent>).root,
-      task: hop.task,
-      depth: hop.depth,
-      from: hop.from,
-      to: hop.to,
-      intent: hop.intent,
-      cap: hop.cap,
-      aud: hop.aud,
-      mdp: hop.mdp,
-      exp: hop.exp,
-      rvi: hop.rvi,
-      createdAt: hop.at,
-      statusEntry: hop.statusEntry,
-    });
+    const delegation = ctx.insertDelegation(hopDelegation(hop, (parent as NonNullable<typeof parent>).root));
     const token = ctx.insertToken(hop.did, hop.token, 1, null, hop.at);
     ctx.audit(hop.audit);
     return { delegation, token };

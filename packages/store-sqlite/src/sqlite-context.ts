@@ -26,12 +26,14 @@ import {
   GENESIS_HASH,
   type LinkFacts,
   linkStatuses,
+  type NewDelegation,
+  newDelegationRecord,
   type StoredDecisionRow,
   StoreError,
   storedSigningKeyJwk,
   toDecisionRecord,
 } from "@baton/store/adapter-kit";
-import { type Capability, sha256Base64url } from "@baton/token";
+import { sha256Base64url } from "@baton/token";
 import Database from "better-sqlite3";
 import { eq, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
@@ -418,23 +420,7 @@ export class SqliteContext {
   }
 
   /** Inserts a live delegation and returns its record. Call inside `write`, after the checks. */
-  insertDelegation(row: {
-    did: string;
-    parent: string | null;
-    root: string;
-    task: string;
-    depth: number;
-    from: string | null;
-    to: string;
-    intent: string | null;
-    cap: Capability[];
-    aud: string[];
-    mdp: number;
-    exp: number;
-    rvi: number | null;
-    createdAt: number;
-    statusEntry: StatusEntry | null;
-  }): DelegationRecord {
+  insertDelegation(row: NewDelegation): DelegationRecord {
     const { statusEntry, ...columns } = row;
     this.statements.insertDelegation.run({
       ...columns,
@@ -443,15 +429,7 @@ export class SqliteContext {
       statusList: statusEntry?.list ?? null,
       statusIndex: statusEntry?.index ?? null,
     });
-    return {
-      ...row,
-      status: "live",
-      revokedAt: null,
-      revokeReason: null,
-      revokeCause: null,
-      revocationSeq: null,
-      statusEntry,
-    };
+    return newDelegationRecord(row);
   }
 
   /** What an issuance naming `entry` needs to know about it; undefined when it names none. */
@@ -465,13 +443,16 @@ export class SqliteContext {
 
   /** The status of each `did`, in the order given, from one indexed query. */
   linkStatus(dids: readonly string[]): ChainLinkStatus[] {
-    return linkStatuses(dids, this.statements.chainStatus.all(JSON.stringify(dids)).map(linkFactsOf));
+    return linkStatuses(dids, this.linkFacts(dids));
   }
 
   /** Link statuses and the first `did`'s task: two statements, one synchronous read. */
   chainFacts(dids: readonly string[]): ChainFacts {
-    const found = this.statements.chainStatus.all(JSON.stringify(dids)).map(linkFactsOf);
-    return chainFactsOf(dids, found, (row) => this.findTask(row.task));
+    return chainFactsOf(dids, this.linkFacts(dids), (row) => this.findTask(row.task));
+  }
+
+  private linkFacts(dids: readonly string[]): LinkFacts[] {
+    return this.statements.chainStatus.all(JSON.stringify(dids)).map(linkFactsOf);
   }
 
   /** The delegation's record, if the `did` is known. */

@@ -123,6 +123,66 @@ export interface CheckedHop extends CheckedEdge {
   readonly audit: CheckedDecision | null;
 }
 
+/** The columns of a delegation about to be recorded, as every adapter inserts them. */
+export type NewDelegation = Omit<
+  DelegationRecord,
+  "status" | "revokedAt" | "revokeReason" | "revokeCause" | "revocationSeq"
+>;
+
+/** A root grant's delegation: its own root, depth 0, issued by no agent. */
+export function grantDelegation(grant: CheckedGrant): NewDelegation {
+  return {
+    did: grant.did,
+    parent: null,
+    root: grant.did,
+    task: grant.task.id,
+    depth: 0,
+    from: null,
+    to: grant.to,
+    intent: null,
+    cap: grant.cap,
+    aud: grant.aud,
+    mdp: grant.mdp,
+    exp: grant.exp,
+    rvi: grant.rvi,
+    createdAt: grant.at,
+    statusEntry: grant.statusEntry,
+  };
+}
+
+/** A hop's delegation, in the chain whose root grant is `root`. */
+export function hopDelegation(hop: CheckedHop, root: string): NewDelegation {
+  return {
+    did: hop.did,
+    parent: hop.parent,
+    root,
+    task: hop.task,
+    depth: hop.depth,
+    from: hop.from,
+    to: hop.to,
+    intent: hop.intent,
+    cap: hop.cap,
+    aud: hop.aud,
+    mdp: hop.mdp,
+    exp: hop.exp,
+    rvi: hop.rvi,
+    createdAt: hop.at,
+    statusEntry: hop.statusEntry,
+  };
+}
+
+/** The record of a delegation just inserted: live, never revoked. */
+export function newDelegationRecord(row: NewDelegation): DelegationRecord {
+  return {
+    ...row,
+    status: "live",
+    revokedAt: null,
+    revokeReason: null,
+    revokeCause: null,
+    revocationSeq: null,
+  };
+}
+
 /** Validates a hop's shape and what can be told without the graph (no self-delegation). */
 export function checkHop(input: unknown): CheckedHop {
   const value = checkObject(input, "hop");

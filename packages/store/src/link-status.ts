@@ -27,9 +27,14 @@ export interface LinkFacts {
 
 /** The status of each `did`, in the order given; a did with no row is `not_found`. */
 export function linkStatuses(dids: readonly string[], found: Iterable<LinkFacts>): ChainLinkStatus[] {
-  const rows = new Map<string, LinkFacts>();
-  for (const row of found) rows.set(row.did, row);
+  const rows = byDid(found);
   return dids.map((did) => linkStatusOf(did, rows.get(did)));
+}
+
+function byDid<Row extends LinkFacts>(found: Iterable<Row>): Map<string, Row> {
+  const rows = new Map<string, Row>();
+  for (const row of found) rows.set(row.did, row);
+  return rows;
 }
 
 /**
@@ -41,8 +46,7 @@ export function chainFactsOf<Row extends LinkFacts>(
   found: Iterable<Row>,
   taskOf: (row: Row) => TaskRecord | undefined,
 ): ChainFacts {
-  const rows = new Map<string, Row>();
-  for (const row of found) rows.set(row.did, row);
+  const rows = byDid(found);
   const first = dids[0] === undefined ? undefined : rows.get(dids[0]);
   return {
     links: dids.map((did) => linkStatusOf(did, rows.get(did))),

@@ -48,12 +48,7 @@ export function delegate(
 ): Promise<Delegated> {
   return recorded(ctx, async () => {
     const now = ctx.now();
-    const {
-      chain,
-      hops,
-      by,
-      taskFacts: readTaskFacts,
-    } = await authenticate(ctx, presentation, "delegate", now);
+    const { chain, hops, by, taskFacts } = await authenticate(ctx, presentation, "delegate", now);
     const parentIndex = hops.length - 1;
     const parent = hops[parentIndex] as ChainToken;
     const p = parent.claims;
@@ -70,12 +65,11 @@ export function delegate(
         detail: jsonDetail({ to: request.to, cap: request.cap }),
       });
 
-    // Independent reads, issued together (over a network store they overlap); checked in order below.
-    // The task's facts came with the chain's link statuses.
-    const [delegate, parentRecord, taskFacts] = await Promise.all([
+    // Independent reads, issued together (over a network store they overlap); checked in order
+    // below. The task's facts came with the chain's link statuses.
+    const [delegate, parentRecord] = await Promise.all([
       ctx.store.getAgent(request.to),
       ctx.store.getDelegation(p.did),
-      readTaskFacts ?? ctx.taskFacts(p.tsk),
     ]);
     if (delegate === undefined) throw refusals.notFound(`agent ${request.to} is not registered`);
     if (delegate.status !== "active") {
