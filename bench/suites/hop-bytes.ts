@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { AgentKeyPair, BatonAgent, BatonOperator } from "@baton/client";
 import { createApp, loadConfig, prepareStore } from "@baton/service";
+import { STATUS_LIST_SIZE } from "@baton/store";
 import { openSqliteStore } from "@baton/store-sqlite";
 import { compressStatusList, packStatusBits } from "@baton/token";
 import pino from "pino";
@@ -51,6 +52,13 @@ const CAP_SETS: readonly (readonly [string, Caps, boolean])[] = [
 interface ChainBytes {
   /** Bytes of each token, root first. */
   readonly tokens: number[];
+  /**
+   * Bytes of each token had its status entry been the widest a list gives (index 65,535; a fresh
+   * service hands out indexes 0, 1, 2 …, and most tokens of a busy one carry five digits).
+   */
+  readonly widestIndexTokens: number[];
+  /** The `kid` of the hops' protected header. */
+  readonly kid: string;
   /** The protected header of the hops, as issued (base64url characters). */
   readonly headerPart: number;
   /** `Authorization: DPoP <chain>` as a header line, in bytes. */
@@ -107,8 +115,20 @@ async function issueChain(statusLists: boolean, caps: Caps): Promise<ChainBytes>
     }
     const parts = chain.split("~");
     const tokens = parts.map((token) => new TextEncoder().encode(token).byteLength);
+    const widestIndexTokens = parts.map((token) => {
+      const [header, payload, signature] = token.split(".") as [string, string, string];
+      const json = Buffer.from(payload, "base64url")
+        .toString()
+        .replace(/"idx":\d+/, `"idx":${STATUS_LIST_SIZE - 1}`);
+      return `${header}.${Buffer.from(json).toString("base64url")}.${signature}`.length;
+    });
     const headerPart = (parts[1] ?? "").indexOf(".");
-    return { tokens, headerPart, header: `Authorization: DPoP ${chain}`.length };
+    const kid = (
+      JSON.parse(Buffer.from((parts[1] ?? "").slice(0, headerPart), "base64url").toString()) as {
+        kid: string;
+      }
+    ).kid;
+    return { tokens, widestIndexTokens, kid, headerPart, header: `Authorization: DPoP ${chain}`.length };
   } finally {
     await store.close();
   }
@@ -125,15 +145,22 @@ async function lstBytes(size: number, set: number): Promise<number> {
 export async function measureHopBytes(): Promise<string> {
   const rows: string[] = [];
   let worstThreeCapHop = 0;
+  let widestIndexThreeCapHop = 0;
   let headerPart = 0;
+  let kid = "";
   for (const [label, caps, bounded] of CAP_SETS) {
     const without = await issueChain(false, caps);
     const withStatus = await issueChain(true, caps);
     const hop = (bytes: ChainBytes) => median(bytes.tokens.slice(1));
-    if (bounded) worstThreeCapHop = Math.max(...withStatus.tokens.slice(1));
+    if (bounded) {
+      worstThreeCapHop = Math.max(...withStatus.tokens.slice(1));
+      widestIndexThreeCapHop = Math.max(...withStatus.widestIndexTokens.slice(1));
+    }
     headerPart = withStatus.headerPart;
+    kid = withStatus.kid;
+    const widest = median(withStatus.widestIndexTokens.slice(1));
     rows.push(
-      `| ${label} | ${hop(without)} | ${hop(withStatus)} | +${hop(withStatus) - hop(without)} | ${without.header} | ${withStatus.header} |`,
+      `| ${label} | ${hop(without)} | ${hop(withStatus)} | ${widest} | +${widest - hop(without)} | ${without.header} | ${withStatus.header} |`,
     );
   }
   const lists: string[] = [];
@@ -145,17 +172,17 @@ export async function measureHopBytes(): Promise<string> {
   ] as const) {
     lists.push(`| ${label} | ${await lstBytes(65_536, set)} |`);
   }
-  const ok = worstThreeCapHop <= HOP_LIMIT;
+  const ok = widestIndexThreeCapHop <= HOP_LIMIT;
   const markdown = [
     "## Hop bytes, with and without the status claim",
     "",
-    `Tokens issued by the token service itself (issuer \`${ISSUER}\`, audience \`github-tools\`, agent ids \`agent:worker-N\`, generated task ids): a root grant and ${DEPTH - 1} hops, each hop with the same capabilities as its parent. The status claim is \`{"status_list":{"idx":N,"uri":"${ISSUER}/v1/status-lists/0"}}\`. Every hop's protected header is \`{"alg":"Ed25519","typ":"baton+jwt","kid":<8 characters>}\`: ${headerPart} base64url characters.`,
+    `Tokens issued by the token service itself (issuer \`${ISSUER}\`, audience \`github-tools\`, agent ids \`agent:worker-N\`, generated task ids): a root grant and ${DEPTH - 1} hops, each hop with the same capabilities as its parent. The status claim is \`{"status_list":{"idx":N,"uri":"${ISSUER}/v1/status-lists/0"}}\`. Every hop's protected header is \`{"alg":"Ed25519","typ":"baton+jwt","kid":"${kid}"}\` (a kid of ${kid.length} characters): ${headerPart} base64url characters. A fresh service numbers its status entries from 0, so the hops measured carry a one-digit \`idx\`; "hop + status, widest idx" is the same hop re-encoded with idx ${STATUS_LIST_SIZE - 1}, as most tokens of a busy service carry (same header and signature lengths: only the payload's length changes).`,
     "",
-    "| capabilities | hop (B) | hop + status (B) | status costs | depth-8 header (B) | depth-8 header + status (B) |",
-    "|---|---:|---:|---:|---:|---:|",
+    "| capabilities | hop (B) | hop + status (B) | hop + status, widest idx (B) | status costs (widest) | depth-8 header (B) | depth-8 header + status (B) |",
+    "|---|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    `Largest hop with three (plain) capabilities and the status claim: **${worstThreeCapHop} B** (limit ${HOP_LIMIT} B): ${ok ? "within" : "OVER"} the limit.`,
+    `Largest hop with three (plain) capabilities and the status claim: **${widestIndexThreeCapHop} B** at the widest idx, ${worstThreeCapHop} B as issued here (limit ${HOP_LIMIT} B): ${ok ? "within" : "OVER"} the limit.`,
     "",
     "## A signed status list (65,536 entries, 1 bit each)",
     "",

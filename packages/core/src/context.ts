@@ -17,7 +17,7 @@ import {
   DEFAULT_MAX_CHAIN_LENGTH,
   DEFAULT_MAX_TOKEN_BYTES,
   decodeBase64url,
-  isRandomId,
+  isDelegationId,
   isTaskId,
   signToken,
   type TokenClaims,
@@ -263,7 +263,7 @@ export class UseCaseContext {
       if (compact.length > this.maxTokenBytes) continue;
       const claims: Partial<Record<"did" | "tsk", unknown>> | undefined =
         this.signatureCache.get(compact)?.claims ?? unverifiedPayload(compact);
-      if (isRandomId(claims?.did)) dids.push(claims.did);
+      if (isDelegationId(claims?.did)) dids.push(claims.did);
       if (index === 0 && isTaskId(claims?.tsk)) task = claims.tsk;
     }
     return { dids, task };

@@ -84,9 +84,19 @@ export const AudienceSchema = z
 
 const HTTP_METHOD = new RegExp(`^[A-Z]{1,${INPUT_LIMITS.maxMethodLength}}$`);
 
-const RandomIdSchema = z
+/** A `did`: 16 base64url characters (22 for delegations issued before ids were 96-bit). */
+const DelegationIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{22}$/, "must be a delegation id (22 base64url characters)")
+  .regex(
+    /^(?:[A-Za-z0-9_-]{16}|[A-Za-z0-9_-]{22})$/,
+    "must be a delegation id (16 or 22 base64url characters)",
+  )
+  .openapi({ example: "3q2-7wAAAAAAAAAA" });
+
+/** A `jti`: 22 base64url characters. */
+const TokenIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{22}$/, "must be a token id (22 base64url characters)")
   .openapi({ example: "3q2-7wAAAAAAAAAAAAAAAA" });
 
 const ArgumentLimitSchema = z.strictObject({
@@ -237,8 +247,8 @@ const ReasonSchema = z.strictObject({
 });
 
 const ChainEntrySchema = z.strictObject({
-  did: RandomIdSchema,
-  jti: RandomIdSchema,
+  did: DelegationIdSchema,
+  jti: TokenIdSchema,
   sub: AgentIdSchema,
   dlg: AgentIdSchema.nullable(),
   dpt: z.number().int().min(0).max(CLAIM_LIMITS.maxDepth),
@@ -249,7 +259,7 @@ const ActorSchema = z
   .openapi("Actor", { description: "the leaf holder that presented the chain; proven by its DPoP proof" });
 
 const PresentedHopSchema = z.strictObject({
-  did: RandomIdSchema.nullable(),
+  did: DelegationIdSchema.nullable(),
   sub: AgentIdSchema.nullable(),
   verified: z.boolean(),
 });
@@ -309,7 +319,7 @@ export const DecisionsAcceptedSchema = z
 
 export const RevocationBody = z
   .strictObject({
-    did: RandomIdSchema.optional(),
+    did: DelegationIdSchema.optional(),
     agent: AgentIdSchema.optional(),
     task: TaskIdSchema.optional(),
     reason: text(),
@@ -344,9 +354,9 @@ export const DecisionQuerySchema = z.strictObject({
   /** The actor. */
   agent: AgentIdSchema.optional(),
   /** Decisions about this delegation: as subject, or as the leaf of the presented chain. */
-  did: RandomIdSchema.optional(),
+  did: DelegationIdSchema.optional(),
   /** Decisions of this delegation's path: it, its ancestors and its descendants. */
-  path: RandomIdSchema.optional(),
+  path: DelegationIdSchema.optional(),
   limit: IntegerQuery(1, INPUT_LIMITS.maxPageSize).optional(),
   cursor: IntegerQuery(0, Number.MAX_SAFE_INTEGER).optional(),
   order: z.enum(["newest", "oldest"]).optional(),
@@ -356,7 +366,7 @@ export const DecisionQuerySchema = z.strictObject({
 
 export const DecisionExportQuery = z.strictObject({
   task: TaskIdSchema.optional(),
-  did: RandomIdSchema.optional(),
+  did: DelegationIdSchema.optional(),
   q: z.string().max(MAX_SEARCH_LENGTH).optional(),
   format: z.enum(EXPORT_FORMATS),
 });
@@ -375,7 +385,7 @@ export const TasksQuery = z.strictObject({
   limit: IntegerQuery(1, INPUT_LIMITS.maxPageSize).optional(),
 });
 
-export const DidParam = z.strictObject({ did: RandomIdSchema });
+export const DidParam = z.strictObject({ did: DelegationIdSchema });
 export const AgentParam = z.strictObject({ id: AgentIdSchema });
 export const TaskParam = z.strictObject({ id: TaskIdSchema });
 export const ApprovalParam = z.strictObject({

@@ -1,8 +1,8 @@
 /**
  * The service's token-signing keys (issue 5): an Ed25519 key generated on first start and kept in
- * the key store (the `SigningKeyStore` port), `kid` = the first 8 characters of its RFC 7638
- * thumbprint (issue 17: the kid rides in every hop's header; keys made before keep their full
- * thumbprint). Rotation adds a new active key and retires the old
+ * the key store (the `SigningKeyStore` port), `kid` = the first 4 characters of its RFC 7638
+ * thumbprint (issues 17 and 21: the kid rides in every hop's header; keys made before keep the
+ * kid they were given). Rotation adds a new active key and retires the old
  * one; a retired public key stays in the JWKS (and keeps verifying) until every token it signed has
  * expired, which is at most `maxTtl` (+ clock skew) after it was retired. Private keys are stored
  * sealed under the key-encryption key (issue 14, key-encryption.ts); a database from before that
@@ -41,11 +41,13 @@ export interface SigningKeysOptions {
 }
 
 /**
- * Characters of the thumbprint a new key's `kid` keeps: 48 bits, ample for the handful of keys
- * a service ever holds, and checked against the stored keys besides. A full thumbprint would
- * spend 43 characters on every hop, 16 would spend 8 more than needed.
+ * Characters of the thumbprint a new key's `kid` keeps: 24 bits. A kid only has to tell apart
+ * the keys one service has ever made (a handful; none is ever deleted), and `generate` refuses
+ * a kid any stored key already has, so a shared prefix costs a fresh key pair, never a clash. It
+ * rides in every hop's header: a full thumbprint would spend 43 characters there, and 8 kept a
+ * three-capability hop over 1 KiB (issue 21).
  */
-export const KID_LENGTH = 8;
+export const KID_LENGTH = 4;
 
 /** Most key pairs tried for a kid no stored key has; a second try is already a rare event. */
 const KID_ATTEMPTS = 8;

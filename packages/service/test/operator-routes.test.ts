@@ -417,7 +417,11 @@ describe("tool-server and investigation routes", () => {
       expect(trace.descendants.map((d) => d.did)).toEqual([researcher.did]);
       expect(trace.versions).toHaveLength(1);
       expect(trace.decisions.map((d) => d.kind)).toEqual(expect.arrayContaining(["grant", "delegate"]));
+      expect(planner.did).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      // Unknown ids of both lengths the service has issued are 404; any other shape is 400.
+      expect((await h.op("GET", "/v1/delegations/AAAAAAAAAAAAAAAA")).status).toBe(404);
       expect((await h.op("GET", "/v1/delegations/AAAAAAAAAAAAAAAAAAAAAA")).status).toBe(404);
+      expect((await h.op("GET", "/v1/delegations/AAAAAAAAAAAAAAAAAAA")).status).toBe(400);
       expect((await h.op("GET", "/v1/delegations/not-a-did")).status).toBe(400);
     });
   });

@@ -9,9 +9,9 @@ import {
   checkApprovalId,
   checkAudit,
   checkCount,
+  checkDelegationId,
   checkLimit,
   checkObject,
-  checkRandomId,
   checkTaskId,
   checkText,
   checkTime,
@@ -44,7 +44,7 @@ export interface CheckedApprovalRequest {
 export function checkCreateApprovalInput(input: unknown): CheckedApprovalRequest {
   const value = checkObject(input, "approval");
   const id = checkApprovalId(value.id, "approval.id");
-  const did = checkRandomId(value.did, "approval.did");
+  const did = checkDelegationId(value.did, "approval.did");
   const agent = checkAgentId(value.agent, "approval.agent");
   const task = checkTaskId(value.task, "approval.task");
   const action = checkText(value.action, "approval.action", INPUT_LIMITS.maxTargetLength);
@@ -160,7 +160,7 @@ export function decideApprovalFits(decision: CheckedApprovalDecision, facts: Dec
 }
 
 export function checkActiveApprovalsInput(did: unknown, at: unknown): { did: string; at: number } {
-  return { did: checkRandomId(did, "did"), at: checkTime(at, "at") };
+  return { did: checkDelegationId(did, "did"), at: checkTime(at, "at") };
 }
 
 /** The call a pending request is looked up for, checked. */
@@ -174,7 +174,7 @@ export interface CheckedApprovalSubject {
 export function checkPendingApprovalInput(subject: unknown, at: unknown): CheckedApprovalSubject {
   const value = checkObject(subject, "subject");
   return {
-    did: checkRandomId(value.did, "subject.did"),
+    did: checkDelegationId(value.did, "subject.did"),
     action: checkText(value.action, "subject.action", INPUT_LIMITS.maxTargetLength),
     resource: checkText(value.resource, "subject.resource", INPUT_LIMITS.maxTargetLength),
     at: checkTime(at, "at"),

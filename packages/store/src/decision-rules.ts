@@ -8,9 +8,9 @@ import {
   checkAgentId,
   checkCount,
   checkDecisionInput,
+  checkDelegationId,
   checkLimit,
   checkObject,
-  checkRandomId,
   checkTaskId,
   invalidInput,
   MAX_DECISION_BATCH,
@@ -73,8 +73,8 @@ export function checkDecisionQuery(query: unknown): CheckedDecisionQuery {
     order,
     task: optional(input.task, (v) => checkTaskId(v, "query.task")),
     agent: optional(input.agent, (v) => checkAgentId(v, "query.agent")),
-    did: optional(input.did, (v) => checkRandomId(v, "query.did")),
-    path: optional(input.path, (v) => checkRandomId(v, "query.path")),
+    did: optional(input.did, (v) => checkDelegationId(v, "query.did")),
+    path: optional(input.path, (v) => checkDelegationId(v, "query.path")),
     cursor: optional(input.cursor, (v) => checkCount(v, "query.cursor", Number.MAX_SAFE_INTEGER)),
   };
 }

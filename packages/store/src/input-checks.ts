@@ -11,6 +11,7 @@ import {
   isAgentId,
   isAudience,
   isBase64urlOfLength,
+  isDelegationId,
   isRandomId,
   isTaskId,
   parseCapability,
@@ -92,10 +93,20 @@ export function checkTaskId(value: unknown, field: string): string {
   return value;
 }
 
-/** A `did` or `jti`: 16 random bytes in canonical base64url. */
+/** A `jti`: 16 random bytes in canonical base64url. */
 export function checkRandomId(value: unknown, field: string): string {
   if (!isRandomId(value))
     throw invalid(field, "must be 16 random bytes in canonical base64url (22 characters)");
+  return value;
+}
+
+/** A delegation id (`did`): 12 random bytes in canonical base64url, or 16 as issued before. */
+export function checkDelegationId(value: unknown, field: string): string {
+  if (!isDelegationId(value))
+    throw invalid(
+      field,
+      "must be a delegation id: 12 or 16 random bytes in canonical base64url (16 or 22 characters)",
+    );
   return value;
 }
 
@@ -371,7 +382,7 @@ function checkPresentedChain(value: unknown, field: string): string | null {
     }
     if (typeof hop.verified !== "boolean") throw invalid(`${at}.verified`, "must be true or false");
     return {
-      did: hop.did === null || hop.did === undefined ? null : checkRandomId(hop.did, `${at}.did`),
+      did: hop.did === null || hop.did === undefined ? null : checkDelegationId(hop.did, `${at}.did`),
       sub: hop.sub === null || hop.sub === undefined ? null : checkAgentId(hop.sub, `${at}.sub`),
       verified: hop.verified,
     };
@@ -472,7 +483,7 @@ export function checkDecisionInput(value: unknown, field: string): CheckedDecisi
     kind: checkDecisionKind(input.kind, `${field}.kind`),
     decision: checkDecisionOutcome(input.decision, `${field}.decision`),
     task: optional("task", checkTaskId),
-    did: optional("did", checkRandomId),
+    did: optional("did", checkDelegationId),
     jti: optional("jti", checkRandomId),
     agent: optional("agent", checkAgentId),
     audience: optional("audience", text(CLAIM_LIMITS.maxAudienceLength)),

@@ -13,10 +13,10 @@ import {
   checkAudit,
   checkCapabilities,
   checkCount,
+  checkDelegationId,
   checkInterval,
   checkObject,
   checkOptionalText,
-  checkRandomId,
   checkTaskHours,
   checkTaskId,
   checkText,
@@ -58,7 +58,7 @@ export function checkGrant(input: unknown): CheckedGrant {
   const d = checkObject(value.delegation, "grant.delegation");
   const taskInput = checkObject(d.task, "grant.delegation.task");
   const grant: CheckedGrant = {
-    did: checkRandomId(d.did, "grant.delegation.did"),
+    did: checkDelegationId(d.did, "grant.delegation.did"),
     task: {
       id: checkTaskId(taskInput.id, "grant.delegation.task.id"),
       intent: checkText(taskInput.intent, "grant.delegation.task.intent"),
@@ -187,8 +187,8 @@ export function newDelegationRecord(row: NewDelegation): DelegationRecord {
 export function checkHop(input: unknown): CheckedHop {
   const value = checkObject(input, "hop");
   const d = checkObject(value.delegation, "hop.delegation");
-  const did = checkRandomId(d.did, "hop.delegation.did");
-  const parent = checkRandomId(d.parent, "hop.delegation.parent");
+  const did = checkDelegationId(d.did, "hop.delegation.did");
+  const parent = checkDelegationId(d.parent, "hop.delegation.parent");
   const from = checkAgentId(d.from, "hop.delegation.from");
   const to = checkAgentId(d.to, "hop.delegation.to");
   const task = checkTaskId(d.task, "hop.delegation.task");
@@ -307,7 +307,7 @@ export interface CheckedRevalidation {
 export function checkRevalidation(input: unknown): CheckedRevalidation {
   const value = checkObject(input, "revalidation");
   return {
-    did: checkRandomId(value.did, "revalidation.did"),
+    did: checkDelegationId(value.did, "revalidation.did"),
     token: checkTokenInput(value.token, "revalidation.token", "optional"),
     at: checkTime(value.at, "revalidation.at"),
     audit: checkAudit(value.audit, "revalidation.audit"),

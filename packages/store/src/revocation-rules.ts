@@ -9,10 +9,10 @@ import {
   checkAgentId,
   checkAudit,
   checkCount,
+  checkDelegationId,
   checkLimit,
   checkObject,
   checkOptionalText,
-  checkRandomId,
   checkRevokeOptions,
   checkTaskId,
   checkTime,
@@ -114,7 +114,7 @@ export interface CheckedDelegationRevocation extends CheckedRevocationReason {
 }
 
 export function checkRevokeDelegationInput(did: unknown, options: unknown): CheckedDelegationRevocation {
-  const target = checkRandomId(did, "did");
+  const target = checkDelegationId(did, "did");
   return { did: target, ...checkRevokeOptions(options, "options") };
 }
 
@@ -130,7 +130,7 @@ export function checkChainStatusInput(dids: unknown): string[] {
   if (!Array.isArray(dids) || dids.length > MAX_CHAIN_STATUS_DIDS) {
     throw invalidInput("dids", `must be an array of at most ${MAX_CHAIN_STATUS_DIDS} delegation ids`);
   }
-  return dids.map((did: unknown, i) => checkRandomId(did, `dids[${i}]`));
+  return dids.map((did: unknown, i) => checkDelegationId(did, `dids[${i}]`));
 }
 
 // the revocation feed ---------------------------------------------------------------------------
@@ -148,7 +148,7 @@ export function checkRevocationsSinceInput(since: unknown, limit: unknown): { si
 // graph walks -----------------------------------------------------------------------------------
 
 export function checkAncestorsInput(did: unknown): string {
-  return checkRandomId(did, "did");
+  return checkDelegationId(did, "did");
 }
 
 export interface CheckedDescendantsWalk {
@@ -158,7 +158,7 @@ export interface CheckedDescendantsWalk {
 }
 
 export function checkDescendantsInput(did: unknown, options: unknown): CheckedDescendantsWalk {
-  const start = checkRandomId(did, "did");
+  const start = checkDelegationId(did, "did");
   const input = checkObject(options, "options");
   const maxDepth =
     input.maxDepth === undefined

@@ -14,7 +14,8 @@ export function refusal(fn: () => unknown): { code: string; field: string | unde
 /** Anything that is not a plain object: what a JSON body can hold in its place. */
 export const NOT_AN_OBJECT = [undefined, null, 0, "x", true, [], [{}]] as const;
 
-/** A random id (16 bytes, base64url), as delegations and tokens use. */
-export const DID = "AAAAAAAAAAAAAAAAAAAAAA";
-export const OTHER_DID = "BBBBBBBBBBBBBBBBBBBBBA";
+/** Delegation ids: 12 bytes in base64url as issued now (and 16, as issued before). */
+export const DID = "AAAAAAAAAAAAAAAA";
+export const OTHER_DID = "BBBBBBBBBBBBBBBB";
+export const LEGACY_DID = "CCCCCCCCCCCCCCCCCCCCCA";
 export const T0 = 1_800_000_000;

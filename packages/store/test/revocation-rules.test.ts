@@ -17,7 +17,7 @@ import {
   revokeDelegationFits,
   revokeTaskFits,
 } from "../src/revocation-rules.ts";
-import { DID, NOT_AN_OBJECT, OTHER_DID, refusal, T0 } from "./refusal.ts";
+import { DID, LEGACY_DID, NOT_AN_OBJECT, OTHER_DID, refusal, T0 } from "./refusal.ts";
 
 const options = { reason: "compromised", at: T0 };
 
@@ -93,6 +93,18 @@ describe("reading the graph", () => {
   it("names the index of a malformed id in a chain", () => {
     expect(checkChainStatusInput([DID, OTHER_DID])).toEqual([DID, OTHER_DID]);
     expect(refusal(() => checkChainStatusInput([DID, "nope"])).field).toBe("dids[1]");
+  });
+
+  it("takes 96-bit dids and the 128-bit dids issued before, and nothing between", () => {
+    expect(checkChainStatusInput([LEGACY_DID, DID])).toEqual([LEGACY_DID, DID]);
+    expect(refusal(() => checkChainStatusInput([DID, `${DID}AAAA`]))).toEqual({
+      code: "invalid",
+      field: "dids[1]",
+      message:
+        "dids[1]: must be a delegation id: 12 or 16 random bytes in canonical base64url (16 or 22 characters)",
+    });
+    // 22 characters whose last carries set spare bits: not the canonical form of 16 bytes.
+    expect(refusal(() => checkChainStatusInput(["CCCCCCCCCCCCCCCCCCCCCB"])).field).toBe("dids[0]");
   });
 
   test.prop([fc.integer({ min: MAX_CHAIN_STATUS_DIDS + 1, max: MAX_CHAIN_STATUS_DIDS + 100 })])(

@@ -1,7 +1,16 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { CLAIM_LIMITS, isAgentId, isAudience, isTaskId, parseClaims, serializeClaims } from "./claims.ts";
-import { randomId } from "./digest.ts";
+import { encodeBase64url } from "./base64url.ts";
+import {
+  CLAIM_LIMITS,
+  isAgentId,
+  isAudience,
+  isDelegationId,
+  isTaskId,
+  parseClaims,
+  serializeClaims,
+} from "./claims.ts";
+import { randomDelegationId, randomId } from "./digest.ts";
 import { alice, bob, claimsJson, hopClaims, NOW, rootClaims } from "./test-fixtures.ts";
 
 const root = claimsJson(rootClaims());
@@ -164,6 +173,30 @@ describe("parseClaims", () => {
     it.each(bad)("refuses a par that is %s", (_, par) => {
       expectMalformed({ ...hop, par }, "par");
     });
+
+    it("accepts a did and a par of 12 bytes, as issued now, and of 16, as issued before", () => {
+      const twelve = randomDelegationId();
+      expect(twelve).toHaveLength(16);
+      for (const did of [twelve, sixteen]) {
+        expect(parseClaims({ ...root, did })).toMatchObject({ ok: true, value: { did } });
+        expect(parseClaims({ ...hop, did, par: did })).toMatchObject({ ok: true, value: { did, par: did } });
+      }
+    });
+
+    it("refuses a jti of 12 bytes: a token version id stays 128-bit", () => {
+      expectMalformed({ ...root, jti: randomDelegationId() }, "jti");
+    });
+
+    test.prop([fc.uint8Array({ minLength: 0, maxLength: 24 })])(
+      "takes a did of n random bytes exactly when n is 12 or 16",
+      (bytes) => {
+        const did = encodeBase64url(bytes);
+        const expected = bytes.length === 12 || bytes.length === 16;
+        expect(isDelegationId(did)).toBe(expected);
+        expect(parseClaims({ ...root, did }).ok).toBe(expected);
+        expect(parseClaims({ ...hop, par: did }).ok).toBe(expected);
+      },
+    );
   });
 
   describe("prf", () => {

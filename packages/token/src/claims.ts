@@ -104,9 +104,17 @@ export function isAudience(audience: unknown): audience is string {
   );
 }
 
-/** True when `id` is a 128-bit random id in canonical base64url (`jti`, `did`). */
+/** True when `id` is a 128-bit random id in canonical base64url (`jti`). */
 export function isRandomId(id: unknown): id is string {
   return typeof id === "string" && isBase64urlOfLength(id, 16);
+}
+
+/**
+ * True when `id` is a delegation id (`did`, `par`) in canonical base64url: 12 random bytes as
+ * issued now, or 16 as issued before (those delegations live on, and so do their children's `par`).
+ */
+export function isDelegationId(id: unknown): id is string {
+  return typeof id === "string" && (isBase64urlOfLength(id, 12) || isBase64urlOfLength(id, 16));
 }
 
 const HOP_LINK_CLAIMS = ["dlg", "par", "prf"] as const;
@@ -171,7 +179,8 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
   }
   if (!isAgentId(c.sub)) return malformed("sub", "sub must be an agent id (agent:name or spiffe://…)");
   if (!isRandomId(c.jti)) return malformed("jti", "jti must be 16 random bytes in canonical base64url");
-  if (!isRandomId(c.did)) return malformed("did", "did must be 16 random bytes in canonical base64url");
+  if (!isDelegationId(c.did))
+    return malformed("did", "did must be 12 (or, issued before, 16) random bytes in canonical base64url");
   if (!isSmallCount(c.dpt))
     return malformed("dpt", `dpt must be an integer from 0 to ${CLAIM_LIMITS.maxDepth}`);
   if (!isSmallCount(c.mdp))
@@ -187,7 +196,7 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
   }
   if (!isRoot) {
     if (!isAgentId(c.dlg)) return malformed("dlg", "dlg must be an agent id");
-    if (!isRandomId(c.par)) return malformed("par", "par must be the parent's did");
+    if (!isDelegationId(c.par)) return malformed("par", "par must be the parent's did");
     if (typeof c.prf !== "string" || !isBase64urlOfLength(c.prf, 32)) {
       return malformed("prf", "prf must be a base64url SHA-256 digest");
     }

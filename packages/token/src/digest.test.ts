@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { isRandomId } from "./claims.ts";
-import { randomId, sha256Base64url } from "./digest.ts";
+import { isDelegationId, isRandomId } from "./claims.ts";
+import { randomDelegationId, randomId, sha256Base64url } from "./digest.ts";
 
 describe("digest", () => {
   it("hashes the UTF-8 bytes of a string with SHA-256 into base64url", () => {
@@ -13,6 +13,16 @@ describe("digest", () => {
     const ids = new Set(Array.from({ length: 100 }, () => randomId()));
     expect(ids.size).toBe(100);
     for (const id of ids) expect(isRandomId(id)).toBe(true);
+  });
+
+  it("makes delegation ids that are 96-bit canonical base64url (16 characters) and distinct", () => {
+    const ids = new Set(Array.from({ length: 100 }, () => randomDelegationId()));
+    expect(ids.size).toBe(100);
+    for (const id of ids) {
+      expect(id).toHaveLength(16);
+      expect(isDelegationId(id)).toBe(true);
+      expect(isRandomId(id)).toBe(false);
+    }
   });
 
   it("draws id bytes from Web Crypto 4 KiB at a time, and no two ids share them across draws", () => {

@@ -41,6 +41,7 @@ export {
   CLAIM_LIMITS,
   isAgentId,
   isAudience,
+  isDelegationId,
   isRandomId,
   isStatusListUri,
   isTaskId,
@@ -60,7 +61,7 @@ export {
 } from "./compact-jws.ts";
 export type { IsoWeekday, Reason, TaskHours } from "./contract.ts";
 export { activeCryptoBackend, type CryptoBackendName } from "./crypto-backend.ts";
-export { randomId, sha256Base64url } from "./digest.ts";
+export { randomDelegationId, randomId, sha256Base64url } from "./digest.ts";
 export { INPUT_LIMITS } from "./input-limits.ts";
 export {
   ed25519PublicKeyObject,

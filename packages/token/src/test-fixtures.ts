@@ -10,7 +10,7 @@ import { type Ed25519PublicJwk, jwkThumbprint } from "./agent-key.ts";
 import { encodeBase64url } from "./base64url.ts";
 import type { ChainToken } from "./chain-rules.ts";
 import { serializeClaims, type TokenClaims } from "./claims.ts";
-import { randomId, sha256Base64url } from "./digest.ts";
+import { randomDelegationId, randomId, sha256Base64url } from "./digest.ts";
 import { type KeyResolver, signToken } from "./jws.ts";
 import type { Result } from "./token-error.ts";
 
@@ -97,7 +97,7 @@ export function rootClaims(overrides: ClaimOverrides = {}): TokenClaims {
     iss: ISSUER,
     sub: alice.id,
     jti: randomId(),
-    did: randomId(),
+    did: randomDelegationId(),
     dpt: 0,
     mdp: 3,
     tsk: "task-42",
@@ -127,7 +127,7 @@ export function hopClaims(
     sub: holder.id,
     dlg: p.sub,
     jti: randomId(),
-    did: randomId(),
+    did: randomDelegationId(),
     par: p.did,
     prf: sha256Base64url(parent.compact),
     dpt: p.dpt + 1,

@@ -35,9 +35,14 @@ export const REQUEST_URL = "https://tools.test/repos/acme/web/issues";
 /** The repository root (packages/verifier/test → ../../..). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
-/** A fresh 128-bit id in base64url, as `jti` and `did` are. */
+/** A fresh 128-bit id in base64url, as a `jti` is. */
 export function randomId(): string {
   return encodeBase64url(randomBytes(16));
+}
+
+/** A fresh 96-bit delegation id in base64url, as the service issues a `did`. */
+export function randomDelegationId(): string {
+  return encodeBase64url(randomBytes(12));
 }
 
 function rawPublicKey(publicKey: KeyObject): Uint8Array {
@@ -170,7 +175,7 @@ export function mintRoot(spec: TokenSpec, now = NOW): Minted {
     iss: ISSUER,
     sub: spec.holder.id,
     jti: randomId(),
-    did: randomId(),
+    did: randomDelegationId(),
     dpt: 0,
     mdp: spec.mdp ?? 8,
     tsk: TASK,
@@ -193,7 +198,7 @@ export function mintHop(parent: Minted, spec: TokenSpec, now = NOW): Minted {
     sub: spec.holder.id,
     dlg: p.sub,
     jti: randomId(),
-    did: randomId(),
+    did: randomDelegationId(),
     par: p.did,
     prf: sha256Base64url(parent.compact),
     dpt: (p.dpt as number) + 1,

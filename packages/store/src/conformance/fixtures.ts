@@ -7,6 +7,7 @@ import {
   type Capability,
   type Ed25519PublicJwk,
   jwkThumbprint,
+  randomDelegationId,
   randomId,
   sha256Base64url,
 } from "@baton/token";
@@ -81,7 +82,7 @@ export function grantInput(
     statusEntry?: StatusEntry;
   } = {},
 ): GrantInput {
-  const did = randomId();
+  const did = randomDelegationId();
   const jti = randomId();
   const task = options.task ?? `task-${++taskCounter}-${did.slice(0, 6)}`;
   const at = options.at ?? T0;
@@ -139,7 +140,7 @@ export function hopInput(
     statusEntry?: StatusEntry;
   } = {},
 ): HopInput {
-  const did = randomId();
+  const did = randomDelegationId();
   const jti = randomId();
   const at = options.at ?? T0;
   const exp = options.exp ?? parent.exp;
@@ -323,7 +324,7 @@ export function decisionInput(overrides: Partial<DecisionInput> = {}): DecisionI
     kind: "verify",
     decision: "deny",
     task: "task-1",
-    did: randomId(),
+    did: randomDelegationId(),
     jti: randomId(),
     agent: "agent:bob",
     audience: "github-tools",

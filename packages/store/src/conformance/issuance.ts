@@ -12,6 +12,7 @@ import {
   grantInput,
   hop,
   hopInput,
+  type Issued,
   registerAgents,
   T0,
 } from "./fixtures.ts";
@@ -236,6 +237,36 @@ export function issuanceConformance(factory: ConformanceFactory): void {
         from: alice,
       });
       expect(written.token.prf).toBe(sha256Base64url(root.compact));
+    });
+
+    test("records a hop below a delegation issued with a 128-bit did, and walks and revokes both", async () => {
+      // Delegations issued before dids were 96-bit live on in an upgraded store.
+      const legacy = grantInput(alice);
+      const did = randomId();
+      const compact = fakeCompact({ did, jti: legacy.token.jti, sub: alice });
+      await store.recordGrant({
+        ...legacy,
+        delegation: { ...legacy.delegation, did },
+        token: { ...legacy.token, compact },
+      });
+      const root: Issued = {
+        did,
+        jti: legacy.token.jti,
+        compact,
+        task: legacy.delegation.task.id,
+        depth: 0,
+        mdp: legacy.delegation.mdp,
+        to: alice,
+        cap: legacy.delegation.cap,
+        aud: legacy.delegation.aud,
+        exp: legacy.delegation.exp,
+      };
+      const hop = await store.recordHop(hopInput(root, bob));
+      expect(hop.delegation).toMatchObject({ parent: did, root: did });
+      expect(hop.delegation.did).toHaveLength(16);
+      expect((await store.descendants(did)).map((d) => d.did)).toEqual([hop.delegation.did]);
+      const revoked = await store.revokeDelegation(did, { reason: "legacy", at: T0 + 1 });
+      expect([...revoked.revoked].sort()).toEqual([did, hop.delegation.did].sort());
     });
 
     test("refuses an unknown parent with not_found", async () => {
