@@ -49,12 +49,21 @@ export function fixedServiceKey(kid: string): ServiceKey {
   return { kid, ...fixedKey(`service/${kid}`) };
 }
 
-/** A 128-bit id (`jti`, `did`, proof `jti`) fixed by a label: the first 16 bytes of its SHA-256. */
+/** A 128-bit id (`jti`, a `did` as first issued, proof `jti`) fixed by a label: the first 16 bytes of its SHA-256. */
 export function fixedId(label: string): string {
   return createHash("sha256")
     .update(`baton-vectors/id/${label}`)
     .digest()
     .subarray(0, 16)
+    .toString("base64url");
+}
+
+/** A 96-bit delegation id (`did`, as the service issues them now) fixed by a label. */
+export function fixedDelegationId(label: string): string {
+  return createHash("sha256")
+    .update(`baton-vectors/did/${label}`)
+    .digest()
+    .subarray(0, 12)
     .toString("base64url");
 }
 

@@ -59,6 +59,19 @@ export async function payloadCases(kit: CaseKit): Promise<CaseInput[]> {
     ...claimsObject(p0.claims),
     jti: "not-an-id",
   });
+  payloadAttack(
+    "did-of-14-bytes",
+    "A root grant whose did is 14 bytes: a did is 12 or 16, nothing between.",
+    0,
+    {
+      ...claimsObject(p0.claims),
+      did: fixedId("fourteen").slice(0, 19),
+    },
+  );
+  payloadAttack("jti-of-12-bytes", "A root grant whose jti is 12 bytes: only a did may be that short.", 0, {
+    ...claimsObject(p0.claims),
+    jti: fixedId("twelve").slice(0, 16),
+  });
   payloadAttack("cnf-extra-member", "A root grant whose cnf carries a jwk beside jkt.", 0, {
     ...claimsObject(p0.claims),
     cnf: { jkt: alice.thumbprint, jwk: mallory.jwk },

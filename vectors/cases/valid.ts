@@ -1,7 +1,7 @@
 /**
  * Valid presentations: chains of every length, and the edges of each rule that must still allow.
  */
-import { alice, bob } from "../fixed-keys.ts";
+import { alice, bob, fixedDelegationId } from "../fixed-keys.ts";
 import { chainOf, mintChain, NOW } from "../mint-chain.ts";
 import { allow, type CaseInput, type CaseKit } from "./kit.ts";
 
@@ -30,6 +30,30 @@ export async function validCases(kit: CaseKit): Promise<CaseInput[]> {
     name: "valid/any-audience",
     description: "A root grant for audience * and a hop that keeps it: valid for this tool server.",
     chain: anyAudience,
+    expected: allow,
+  });
+  const shortIds = await mintChain(
+    "short-dids",
+    { holder: alice, claims: { did: fixedDelegationId("short-dids/0") } },
+    { holder: bob, claims: { did: fixedDelegationId("short-dids/1") } },
+  );
+  add({
+    name: "valid/delegation-ids-96-bit",
+    description:
+      "A root grant and a hop whose did (and so the hop's par) are 12 random bytes (16 characters), as the service issues them now.",
+    chain: shortIds,
+    expected: allow,
+  });
+  const mixedIds = await mintChain(
+    "mixed-dids",
+    { holder: alice },
+    { holder: bob, claims: { did: fixedDelegationId("mixed-dids/1") } },
+  );
+  add({
+    name: "valid/delegation-ids-128-bit-parent",
+    description:
+      "A root grant with a 16-byte did (as first issued) and a hop below it with a 12-byte did: par names the parent's 22-character did.",
+    chain: mixedIds,
     expected: allow,
   });
   add({
