@@ -261,12 +261,12 @@ export function issuanceConformance(factory: ConformanceFactory): void {
         aud: legacy.delegation.aud,
         exp: legacy.delegation.exp,
       };
-      const hop = await store.recordHop(hopInput(root, bob));
-      expect(hop.delegation).toMatchObject({ parent: did, root: did });
-      expect(hop.delegation.did).toHaveLength(16);
-      expect((await store.descendants(did)).map((d) => d.did)).toEqual([hop.delegation.did]);
+      const child = await store.recordHop(hopInput(root, bob));
+      expect(child.delegation).toMatchObject({ parent: did, root: did });
+      expect(child.delegation.did).toHaveLength(16);
+      expect((await store.descendants(did)).map((d) => d.did)).toEqual([child.delegation.did]);
       const revoked = await store.revokeDelegation(did, { reason: "legacy", at: T0 + 1 });
-      expect([...revoked.revoked].sort()).toEqual([did, hop.delegation.did].sort());
+      expect([...revoked.revoked].sort()).toEqual([did, child.delegation.did].sort());
     });
 
     test("refuses an unknown parent with not_found", async () => {
