@@ -103,11 +103,13 @@ async function query<T>(
   params: readonly unknown[],
 ): Promise<T[]> {
   const values = params as unknown[];
-  const result =
+  const result: pg.QueryResult | pg.QueryResult[] =
     typeof statement === "string"
       ? await on.query(statement, values)
       : await on.query({ name: statement.name, text: statement.text, values });
-  return result.rows as T[];
+  // Several statements in one text without parameters (the simple protocol, one round trip) give
+  // one result each: the last statement's rows are the answer.
+  return (Array.isArray(result) ? (result[result.length - 1] as pg.QueryResult) : result).rows as T[];
 }
 
 /** The raw row of an agent. */
@@ -388,11 +390,11 @@ export class PgContext {
       const { client, release } = await checkOut(this.pool);
       let broken = false;
       try {
-        await client.query("begin");
-        const tx = writeTxOf(client);
+        // BEGIN goes with the transaction's first statement: its own, or the decision log's lock.
+        const tx = writeTxOf(client, () => client.query("begin"));
         const result = await fn(tx);
-        await appendDecisionRows(tx, tx.deferred);
-        await client.query("commit");
+        await appendDecisionRows(txOf(client), tx.deferred, tx.queried() ? "" : "begin; ");
+        if (tx.queried() || tx.deferred.length > 0) await client.query("commit");
         return result;
       } catch (error) {
         try {
@@ -425,21 +427,26 @@ export class PgContext {
     try {
       checkedOut = await checkOut(this.pool);
       const { client } = checkedOut;
-      await client.query("begin");
       let holdsLocks = false;
-      // What the previous write left to close (its savepoint, the lock timeout), sent in one
-      // round trip with the next write's savepoint; a savepoint still open at COMMIT commits.
-      let pending = "";
+      // What must run before the next statement (BEGIN, then what the previous write left to
+      // close: its savepoint, the lock timeout), sent in one round trip with the next write's
+      // savepoint or the decision log's lock; a savepoint still open at COMMIT commits.
+      let pending = "begin; ";
+      let began = false;
       for (const write of batch) {
         const waitAllowed = !holdsLocks;
         const tx = writeTxOf(client, () => client.query(`${pending}savepoint baton_write`));
         try {
           const value = await write.fn(tx);
-          if (tx.queried()) pending = "release savepoint baton_write; ";
+          if (tx.queried()) {
+            began = true;
+            pending = "release savepoint baton_write; ";
+          }
           decisions.push(...tx.deferred);
           outcomes.push({ write, ok: true, value });
         } catch (error) {
           if (tx.queried()) {
+            began = true;
             await client.query("rollback to savepoint baton_write");
             pending = "release savepoint baton_write; ";
           }
@@ -461,10 +468,12 @@ export class PgContext {
       }
       if (decisions.length > 0) {
         // The head is last in the lock order and whoever holds it takes nothing else: wait for it.
-        if (holdsLocks) await client.query(`${pending}set local lock_timeout to default`);
-        await appendDecisionRows(txOf(client), decisions);
+        const before = holdsLocks ? `${pending}set local lock_timeout to default; ` : pending;
+        await appendDecisionRows(txOf(client), decisions, before);
+        began = true;
       }
-      await client.query("commit");
+      // A batch whose writes were all refused before their first statement never began.
+      if (began) await client.query("commit");
     } catch (error) {
       let broken = true;
       if (checkedOut !== undefined) {
@@ -517,31 +526,34 @@ export class PgContext {
   }
 }
 
-const LOCK_DECISION_HEAD: Prepared = {
-  name: "baton_lock_decision_head",
-  text: `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`,
-};
-/** Every row of an append in one statement: a JSON array of rows with the columns' names. */
-const INSERT_DECISIONS: Prepared = {
-  name: "baton_insert_decisions",
-  text: `insert into decisions (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
-       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain)
-     select id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
-       detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain
-     from json_to_recordset($1::json) as r(id bigint, at bigint, kind text, decision text, task text, did text,
-       jti text, agent text, audience text, action text, resource text, reasons text, detail text,
-       prev_hash text, hash text, format integer, reporter text, actor_proven boolean, args_digest text,
-       chain text)
-     order by id`,
-};
-const INSERT_DECISION_DIDS: Prepared = {
-  name: "baton_insert_decision_dids",
-  text: `insert into decision_dids (did, decision_id) select * from unnest($1::text[], $2::bigint[])
-     on conflict do nothing`,
-};
-const UPDATE_DECISION_HEAD: Prepared = {
-  name: "baton_update_decision_head",
-  text: "update decision_log_head set last_id = $1, last_hash = $2 where singleton = 1",
+/**
+ * Locks the log's head until commit. Plain text without parameters, so what the transaction must
+ * run first (its BEGIN, the end of its last write's savepoint) goes in the same round trip.
+ */
+const LOCK_DECISION_HEAD = `select last_id as "lastId", last_hash as "lastHash" from decision_log_head where singleton = 1 for update`;
+/**
+ * Every row of an append, their trace-index rows and the new head, in one statement: the rows as
+ * a JSON array with the columns' names, the trace index as two arrays.
+ */
+const APPEND_DECISIONS: Prepared = {
+  name: "baton_append_decisions",
+  text: `with appended as (
+       insert into decisions (id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+         detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain)
+       select id, at, kind, decision, task, did, jti, agent, audience, action, resource, reasons,
+         detail, prev_hash, hash, format, reporter, actor_proven, args_digest, chain
+       from json_to_recordset($1::json) as r(id bigint, at bigint, kind text, decision text, task text, did text,
+         jti text, agent text, audience text, action text, resource text, reasons text, detail text,
+         prev_hash text, hash text, format integer, reporter text, actor_proven boolean, args_digest text,
+         chain text)
+       order by id
+       returning id
+     ), indexed as (
+       insert into decision_dids (did, decision_id) select * from unnest($2::text[], $3::bigint[])
+       on conflict do nothing
+       returning decision_id
+     )
+     update decision_log_head set last_id = $4, last_hash = $5 where singleton = 1`,
 };
 
 /**
@@ -557,13 +569,18 @@ export async function insertDecision(tx: Tx, decision: CheckedDecision): Promise
 }
 
 /**
- * Chains `entries` to the log's head in order and writes them with a fixed number of statements
- * (the head locked until commit, one insert of every row, one of their trace-index rows, the new
- * head), then sets each entry's record.
+ * Chains `entries` to the log's head in order and writes them in two round trips whatever their
+ * number (the head locked until commit, after `before`; then the rows, their trace-index rows and
+ * the new head in one statement), then sets each entry's record. `before` is parameterless SQL
+ * the transaction must run first, each statement ended by `;`.
  */
-export async function appendDecisionRows(tx: Tx, entries: readonly DeferredDecision[]): Promise<void> {
+export async function appendDecisionRows(
+  tx: Tx,
+  entries: readonly DeferredDecision[],
+  before = "",
+): Promise<void> {
   if (entries.length === 0) return;
-  const head = await tx.row<{ lastId: number; lastHash: string }>(LOCK_DECISION_HEAD);
+  const head = await tx.row<{ lastId: number; lastHash: string }>(`${before}${LOCK_DECISION_HEAD}`);
   if (head === undefined) throw new Error("the decision log head row is missing; the database was altered");
   let { lastId: id, lastHash: prevHash } = head;
   const columns: unknown[] = [];
@@ -601,9 +618,7 @@ export async function appendDecisionRows(tx: Tx, entries: readonly DeferredDecis
     }
     entry.record = toDecisionRecord({ ...row, hash });
   }
-  await tx.rows(INSERT_DECISIONS, [JSON.stringify(columns)]);
-  if (didColumn.length > 0) await tx.rows(INSERT_DECISION_DIDS, [didColumn, idColumn]);
-  await tx.rows(UPDATE_DECISION_HEAD, [id, prevHash]);
+  await tx.rows(APPEND_DECISIONS, [JSON.stringify(columns), didColumn, idColumn, id, prevHash]);
 }
 
 /** Queues a write's `audit` decision, when it has one, for its transaction's commit. */
