@@ -30,6 +30,8 @@ export type ChainCheck =
       readonly hops: readonly ChainToken[];
       /** Policy's facts of the chain's task, read with its link statuses (see {@link Authenticated}). */
       readonly taskFacts: Record<string, unknown>;
+      /** The leaf delegation's recorded `rvi` (see {@link Authenticated}). */
+      readonly leafRvi: number | null;
     } & Presenter)
   | ({
       readonly ok: false;
@@ -51,6 +53,11 @@ export interface Authenticated {
    * root names, which issuance never does, as `verify` treats the same case.
    */
   readonly taskFacts: Record<string, unknown>;
+  /**
+   * The revalidation interval recorded for the leaf's delegation (read with the link statuses),
+   * which a hop below it defaults its own to; null when none is recorded.
+   */
+  readonly leafRvi: number | null;
 }
 
 /** Checks a presented chain and its proof at `now`; says why not rather than throwing. */
@@ -75,7 +82,13 @@ export async function checkPresented(
   if (proofReasons.length > 0) {
     return { ok: false, hops: chain.hops, reasons: proofReasons, presented: chain.presented, actor };
   }
-  return { ...chain, actor, taskFacts: chain.hops[0]?.claims.tsk === facts.task ? facts.taskFacts : {} };
+  const leafDid = chain.hops[chain.hops.length - 1]?.claims.did;
+  return {
+    ...chain,
+    actor,
+    taskFacts: chain.hops[0]?.claims.tsk === facts.task ? facts.taskFacts : {},
+    leafRvi: facts.leaf !== undefined && facts.leaf.did === leafDid ? facts.leaf.rvi : null,
+  };
 }
 
 /**
@@ -110,5 +123,6 @@ export async function authenticate(
     leaf,
     by: attribution(check),
     taskFacts: check.taskFacts,
+    leafRvi: check.leafRvi,
   };
 }

@@ -51,6 +51,8 @@ export interface PresentedFacts {
   readonly task: string | undefined;
   /** Policy's facts of that task ({@link UseCaseContext.taskFacts}); empty when there is none. */
   readonly taskFacts: Record<string, unknown>;
+  /** The last presented `did` with its delegation's recorded `rvi`, when the graph has it. */
+  readonly leaf: { readonly did: string; readonly rvi: number | null } | undefined;
 }
 
 /** What the graph knows about a task that a token does not carry, for policy. */
@@ -220,13 +222,15 @@ export class UseCaseContext {
    * one the graph records for the presented root's delegation, and only when the root names it.
    */
   async presentedFacts(links: PresentedLinks): Promise<PresentedFacts> {
-    if (links.dids.length === 0) return { statuses: new Map(), task: undefined, taskFacts: {} };
+    if (links.dids.length === 0)
+      return { statuses: new Map(), task: undefined, taskFacts: {}, leaf: undefined };
     const facts = await this.store.chainFacts([...new Set(links.dids)]);
     const task = facts.task !== undefined && facts.task.id === links.task ? facts.task : undefined;
     return {
       statuses: new Map(facts.links.map((status) => [status.did, status])),
       task: task?.id,
       taskFacts: task === undefined ? {} : taskFactsOf(task),
+      leaf: facts.leaf,
     };
   }
 

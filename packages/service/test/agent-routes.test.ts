@@ -158,6 +158,16 @@ describe("agent routes", () => {
       expect((await h.store.getDelegation(hop.did))?.parent).toBe(root.did);
     });
 
+    test("gives a hop without rvi its parent's recorded rvi when that is shorter than the service's", async () => {
+      // The service default is 300 s; this root records 120 s, which only the graph knows.
+      await grant(h, summarizer, { cap: [ISSUES], aud: ["repo-tool"], ttl: 3600, rvi: 120, mdp: 2 });
+      const response = await delegate(h, summarizer, researcher, { cap: [ISSUES] });
+      expect(response.status).toBe(201);
+      const hop = claimsOf(researcher.chain)[1] as TokenClaims;
+      expect((await h.store.getDelegation(hop.did))?.rvi).toBe(120);
+      expect(hop.rvl - hop.iat).toBe(120);
+    });
+
     test("refuses a capability wider than the parent's with scope_widening and logs the refusal", async () => {
       const response = await delegate(h, planner, researcher, {
         cap: [{ act: "repo.*", res: "repo:acme/web/**" }],

@@ -911,7 +911,7 @@ interface LinkFactsWithTask extends LinkFacts {
 
 const LINK_STATUS: Prepared = {
   name: "baton_link_status",
-  text: `select d.did as did, d.task as task, d.status as status, d.revoked_at as "revokedAt",
+  text: `select d.did as did, d.task as task, d.rvi as rvi, d.status as status, d.revoked_at as "revokedAt",
         d.revoke_reason as "revokeReason", d.revocation_seq as "revocationSeq", t.status as "taskStatus",
         t.closed_at as "taskClosedAt", t.close_reason as "taskCloseReason", ta.status as "toStatus",
         ta.disabled_at as "toDisabledAt", ta.disabled_reason as "toDisabledReason", fa.status as "fromStatus",

@@ -137,7 +137,7 @@ export function prepareStatements(client: Database.Database) {
         LinkFactsValues
       >(`select d.did, d.status, d.revoked_at, d.revoke_reason, d.revocation_seq,
         t.status, t.closed_at, t.close_reason, ta.status, ta.disabled_at, ta.disabled_reason,
-        fa.status, fa.disabled_at, fa.disabled_reason, d.task
+        fa.status, fa.disabled_at, fa.disabled_reason, d.task, d.rvi
       from delegations d
       join tasks t on t.id = d.task
       join agents ta on ta.id = d.to_agent
@@ -196,6 +196,7 @@ type LinkFactsValues = readonly [
   fromDisabledAt: number | null,
   fromDisabledReason: string | null,
   task: string,
+  rvi: number | null,
 ];
 
 function linkFactsOf(values: LinkFactsValues): LinkFacts {
@@ -215,6 +216,7 @@ function linkFactsOf(values: LinkFactsValues): LinkFacts {
     fromDisabledAt: values[12],
     fromDisabledReason: values[13],
     task: values[14],
+    rvi: values[15],
   };
 }
 

@@ -9,6 +9,8 @@ export interface LinkFacts {
   readonly did: string;
   /** The delegation's task id. */
   readonly task: string;
+  /** The delegation's revalidation interval, if one was recorded. */
+  readonly rvi: number | null;
   readonly status: string;
   readonly revokedAt: number | null;
   readonly revokeReason: string | null;
@@ -38,8 +40,9 @@ function byDid<Row extends LinkFacts>(found: Iterable<Row>): Map<string, Row> {
 }
 
 /**
- * The chain facts of `dids` from the rows an adapter read: each link's status, and the task of
- * the first `did`'s row, which `taskOf` builds from that row (its query joined the task).
+ * The chain facts of `dids` from the rows an adapter read: each link's status, the task of the
+ * first `did`'s row, which `taskOf` builds from that row (its query joined the task), and the last
+ * `did`'s revalidation interval.
  */
 export function chainFactsOf<Row extends LinkFacts>(
   dids: readonly string[],
@@ -48,9 +51,11 @@ export function chainFactsOf<Row extends LinkFacts>(
 ): ChainFacts {
   const rows = byDid(found);
   const first = dids[0] === undefined ? undefined : rows.get(dids[0]);
+  const last = dids.length === 0 ? undefined : rows.get(dids[dids.length - 1] as string);
   return {
     links: dids.map((did) => linkStatusOf(did, rows.get(did))),
     task: first === undefined ? undefined : taskOf(first),
+    leaf: last === undefined ? undefined : { did: last.did, rvi: last.rvi },
   };
 }
 

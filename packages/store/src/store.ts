@@ -168,6 +168,12 @@ export interface ChainFacts {
   readonly links: readonly ChainLinkStatus[];
   /** The task of the first `did`'s delegation (the presented root's), when that delegation is recorded. */
   readonly task: TaskRecord | undefined;
+  /**
+   * The last `did` (the presented leaf) and the revalidation interval recorded for its delegation
+   * (`rvi`, null when it has none), which a hop below it defaults its own to; undefined when that
+   * delegation is not recorded.
+   */
+  readonly leaf: { readonly did: string; readonly rvi: number | null } | undefined;
 }
 
 /** The outcome of a revocation: every `did` newly revoked, in feed order. */

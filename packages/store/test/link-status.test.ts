@@ -5,6 +5,7 @@ import type { TaskRecord } from "../src/store.ts";
 const live: LinkFacts = {
   did: "d1",
   task: "t1",
+  rvi: null,
   status: "live",
   revokedAt: null,
   revokeReason: null,
@@ -86,6 +87,13 @@ describe("the facts of a chain", () => {
   it("gives no task when the first did has no row, even if a later one has", () => {
     const hop = { ...live, did: "d2", task: "t2" };
     expect(chainFactsOf(["d1", "d2"], [hop], taskOf).task).toBeUndefined();
-    expect(chainFactsOf([], [], taskOf)).toEqual({ links: [], task: undefined });
+    expect(chainFactsOf([], [], taskOf)).toEqual({ links: [], task: undefined, leaf: undefined });
+  });
+
+  it("gives the last did's recorded revalidation interval, and no leaf when its row is missing", () => {
+    const hop = { ...live, did: "d2", rvi: 600 };
+    expect(chainFactsOf(["d1", "d2"], [hop, live], taskOf).leaf).toEqual({ did: "d2", rvi: 600 });
+    expect(chainFactsOf(["d2", "d1"], [hop, live], taskOf).leaf).toEqual({ did: "d1", rvi: null });
+    expect(chainFactsOf(["d1", "d3"], [hop, live], taskOf).leaf).toBeUndefined();
   });
 });

@@ -48,7 +48,7 @@ export function delegate(
 ): Promise<Delegated> {
   return recorded(ctx, async () => {
     const now = ctx.now();
-    const { chain, hops, by, taskFacts } = await authenticate(ctx, presentation, "delegate", now);
+    const { chain, hops, by, taskFacts, leafRvi } = await authenticate(ctx, presentation, "delegate", now);
     const parentIndex = hops.length - 1;
     const parent = hops[parentIndex] as ChainToken;
     const p = parent.claims;
@@ -65,12 +65,8 @@ export function delegate(
         detail: jsonDetail({ to: request.to, cap: request.cap }),
       });
 
-    // Independent reads, issued together (over a network store they overlap); checked in order
-    // below. The task's facts came with the chain's link statuses.
-    const [delegate, parentRecord] = await Promise.all([
-      ctx.store.getAgent(request.to),
-      ctx.store.getDelegation(p.did),
-    ]);
+    // The task's facts and the parent's recorded rvi came with the chain's link statuses.
+    const delegate = await ctx.store.getAgent(request.to);
     if (delegate === undefined) throw refusals.notFound(`agent ${request.to} is not registered`);
     if (delegate.status !== "active") {
       const message = `agent ${request.to} is disabled and cannot receive delegations`;
@@ -80,7 +76,7 @@ export function delegate(
     if (request.ttl !== undefined && request.ttl > settings.maxTtl) {
       throw refusals.invalid(`ttl: must not exceed the service maximum of ${settings.maxTtl} s`);
     }
-    const parentRvi = parentRecord?.rvi ?? settings.revalidationInterval;
+    const parentRvi = leafRvi ?? settings.revalidationInterval;
     const candidate = hopClaims(
       parent,
       parentIndex + 1,

@@ -209,6 +209,18 @@ export function revocationConformance(factory: ConformanceFactory): void {
       expect(facts.task).toEqual(await store.getTask(root.task));
     });
 
+    test("gives the last did's delegation with the revalidation interval recorded for it", async () => {
+      const { root, toBob } = await smallTree();
+      const recorded = await store.getDelegation(toBob.did);
+      expect((await store.chainFacts([root.did, toBob.did])).leaf).toEqual({
+        did: toBob.did,
+        rvi: recorded?.rvi ?? null,
+      });
+      // The grant fixture records an rvi of 3600; a hop records its own or none.
+      expect((await store.chainFacts([toBob.did, root.did])).leaf).toEqual({ did: root.did, rvi: 3600 });
+      expect((await store.chainFacts([root.did, randomId()])).leaf).toBeUndefined();
+    });
+
     test("gives the task's state now: a completed task is completed", async () => {
       const { root, toBob } = await smallTree();
       await store.completeTask(root.task, { at: T0 + 5 });
@@ -220,7 +232,7 @@ export function revocationConformance(factory: ConformanceFactory): void {
     test("gives no task when the first did is unknown, and refuses what chainStatus refuses", async () => {
       const { root } = await smallTree();
       expect((await store.chainFacts([randomId(), root.did])).task).toBeUndefined();
-      expect(await store.chainFacts([])).toEqual({ links: [], task: undefined });
+      expect(await store.chainFacts([])).toEqual({ links: [], task: undefined, leaf: undefined });
       expect(await codeOf(async () => store.chainFacts(["x"]))).toBe("invalid");
     });
   });
