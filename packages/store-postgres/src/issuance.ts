@@ -33,7 +33,6 @@ import {
   linkStatus,
   type PgContext,
   parentTokenWithHash,
-  shareLockAgents,
   statusEntryFacts,
   toDelegationRecord,
   tokenExists,
@@ -88,12 +87,12 @@ export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRec
     const parentRow = await lockPath(tx, hop.parent);
     const parent = parentRow === undefined ? undefined : toDelegationRecord(parentRow);
     // Agents in id order, after the delegation rows: the lock order every write keeps.
-    const agentRows = await shareLockAgents(tx, [hop.from, hop.to]);
     const facts = await hopFacts(tx, {
       did: hop.did,
       jti: hop.token.jti,
       parent: hop.parent,
       prf: hop.token.prf,
+      from: hop.from,
       to: hop.to,
       task: hop.task,
       statusEntry: hop.statusEntry,
@@ -102,8 +101,8 @@ export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRec
       parent,
       delegationExists: facts.delegationExists,
       jtiExists: facts.jtiExists,
-      from: agentRows.get(hop.from),
-      to: agentRows.get(hop.to),
+      from: facts.agents.get(hop.from),
+      to: facts.agents.get(hop.to),
       cycleAt: parent === undefined ? undefined : facts.cycleAt,
       prfRecorded: facts.prfRecorded,
       task: facts.task,

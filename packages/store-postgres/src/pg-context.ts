@@ -656,20 +656,6 @@ export async function findAgent(tx: Tx, id: string, lock = ""): Promise<AgentRow
   return tx.row<AgentRow>(AGENT_BY_ID(lock), [id]);
 }
 
-const AGENTS_FOR_SHARE: Prepared = {
-  name: "baton_agents_for_share",
-  text: `select ${AGENT_COLUMNS} from agents where id = any($1::text[]) order by id for share`,
-};
-
-/**
- * The registered ones of `ids`, share-locked in id order (rows are locked after the sort) until
- * commit: a disable of any of them waits for this transaction.
- */
-export async function shareLockAgents(tx: Tx, ids: readonly string[]): Promise<Map<string, AgentRow>> {
-  const rows = await tx.rows<AgentRow>(AGENTS_FOR_SHARE, [[...new Set(ids)]]);
-  return new Map(rows.map((row) => [row.id, row]));
-}
-
 /** The delegation row, if any. */
 export async function findDelegation(tx: Tx, did: string, lock = ""): Promise<DelegationRow | undefined> {
   return tx.row<DelegationRow>(DELEGATION_BY_DID(lock), [did]);
@@ -804,14 +790,23 @@ export async function insertDelegationAndToken(
 }
 
 /**
- * Everything a hop checks besides its locked rows, in one round trip: whether its `did` and `jti`
- * are taken, whether the parent has a token hashed `prf`, the first row on the parent's path that
- * the receiving agent holds (a cycle: the walk up from the parent), the task, and its status list
- * entry's facts (as {@link statusEntryFacts} reads them). Read after the path and agents are locked.
+ * Everything a hop checks besides its path, in one round trip, read after the path is locked:
+ * both agents, share-locked in id order (rows are locked after the sort) until commit, so a
+ * disable of either waits for this transaction; whether its `did` and `jti` are taken, whether the
+ * parent has a token hashed `prf`, the first row on the parent's path that the receiving agent
+ * holds (a cycle: the walk up from the parent), the task, and its status list entry's facts (as
+ * {@link statusEntryFacts} reads them). The plain reads share the statement's snapshot, taken
+ * before any wait for an agent's lock: none of them is something such a wait could let change
+ * under the hop (edges and token versions never change, a taken id or entry fails the insert, and
+ * a cascade through the task must first get the path's locks, which the hop holds).
  */
 const HOP_FACTS: Prepared = {
   name: "baton_hop_facts",
-  text: `select exists (select 1 from delegations where did = $1) as "delegationExists",
+  text: `with agents_locked as materialized (
+         select ${AGENT_COLUMNS} from agents where id = any($9::text[]) order by id for share
+       )
+       select (select coalesce(json_agg(a), '[]'::json) from agents_locked a) as agents,
+       exists (select 1 from delegations where did = $1) as "delegationExists",
        exists (select 1 from tokens where jti = $2) as "jtiExists",
        exists (select 1 from tokens where did = $3 and hash = $4) as "prfRecorded",
        (with recursive up(did, parent, to_agent, distance) as (
@@ -827,6 +822,8 @@ const HOP_FACTS: Prepared = {
 
 /** What {@link hopFacts} reads. */
 export interface HopFacts {
+  /** The registered ones of the hop's two agents, by id, share-locked until commit. */
+  readonly agents: ReadonlyMap<string, AgentRow>;
   readonly delegationExists: boolean;
   readonly jtiExists: boolean;
   readonly prfRecorded: boolean;
@@ -844,12 +841,14 @@ export async function hopFacts(
     readonly jti: string;
     readonly parent: string;
     readonly prf: string | null;
+    readonly from: string;
     readonly to: string;
     readonly task: string;
     readonly statusEntry: StatusEntry | null;
   },
 ): Promise<HopFacts> {
   const row = await tx.row<{
+    agents: AgentRow[];
     delegationExists: boolean;
     jtiExists: boolean;
     prfRecorded: boolean;
@@ -866,9 +865,11 @@ export async function hopFacts(
     hop.task,
     hop.statusEntry?.list ?? null,
     hop.statusEntry?.index ?? null,
+    [...new Set([hop.from, hop.to])],
   ]);
   if (row === undefined) throw new Error("a select without from returned no row");
   return {
+    agents: new Map(row.agents.map((agent) => [agent.id, agent])),
     delegationExists: row.delegationExists,
     jtiExists: row.jtiExists,
     prfRecorded: row.prfRecorded,
