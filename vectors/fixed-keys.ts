@@ -49,22 +49,23 @@ export function fixedServiceKey(kid: string): ServiceKey {
   return { kid, ...fixedKey(`service/${kid}`) };
 }
 
-/** A 128-bit id (`jti`, a `did` as first issued, proof `jti`) fixed by a label: the first 16 bytes of its SHA-256. */
-export function fixedId(label: string): string {
+/** The first `bytes` bytes of SHA-256 of `baton-vectors/<kind>/<label>`, in base64url. */
+function labelledId(kind: "id" | "did", label: string, bytes: number): string {
   return createHash("sha256")
-    .update(`baton-vectors/id/${label}`)
+    .update(`baton-vectors/${kind}/${label}`)
     .digest()
-    .subarray(0, 16)
+    .subarray(0, bytes)
     .toString("base64url");
+}
+
+/** A 128-bit id (`jti`, a `did` as first issued, proof `jti`) fixed by a label. */
+export function fixedId(label: string): string {
+  return labelledId("id", label, 16);
 }
 
 /** A 96-bit delegation id (`did`, as the service issues them now) fixed by a label. */
 export function fixedDelegationId(label: string): string {
-  return createHash("sha256")
-    .update(`baton-vectors/did/${label}`)
-    .digest()
-    .subarray(0, 12)
-    .toString("base64url");
+  return labelledId("did", label, 12);
 }
 
 /** The service's active key, and a retired one still published in the JWKS. */

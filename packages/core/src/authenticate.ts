@@ -48,7 +48,7 @@ export interface Authenticated {
   /** The decision-log fields naming the proven presenter and the chain. */
   readonly by: Attribution;
   /**
-   * Policy's facts of the chain's task (`UseCaseContext.taskFacts`), read together with the link
+   * Policy's facts of the chain's task (`UseCaseContext.presentedFacts`), read together with the link
    * statuses. Empty only when the graph records the root delegation under another task than the
    * root names, which issuance never does, as `verify` treats the same case.
    */

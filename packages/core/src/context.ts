@@ -49,13 +49,16 @@ export interface PresentedFacts {
   readonly statuses: ReadonlyMap<string, ChainLinkStatus>;
   /** The task the presented root names, when the graph knows it as its root delegation's task. */
   readonly task: string | undefined;
-  /** Policy's facts of that task ({@link UseCaseContext.taskFacts}); empty when there is none. */
+  /** Policy's facts of that task (see `taskFactsOf`); empty when there is none. */
   readonly taskFacts: Record<string, unknown>;
   /** The last presented `did` with its delegation's recorded `rvi`, when the graph has it. */
   readonly leaf: { readonly did: string; readonly rvi: number | null } | undefined;
 }
 
-/** What the graph knows about a task that a token does not carry, for policy. */
+/**
+ * What the graph knows about a task that a token does not carry, for policy: its intent, when it
+ * was opened (the chain's age), and its business hours when the grant declared them.
+ */
 function taskFactsOf(record: TaskRecord): Record<string, unknown> {
   return {
     taskIntent: record.intent,
@@ -205,15 +208,6 @@ export class UseCaseContext {
   /** Seconds since the epoch, as an integer. */
   now(): number {
     return Math.floor(this.clock());
-  }
-
-  /**
-   * What the graph knows about a task that a token does not carry, for policy: its intent, when
-   * it was opened (the chain's age), and its business hours when the grant declared them.
-   */
-  async taskFacts(task: string): Promise<Record<string, unknown>> {
-    const record = await this.store.getTask(task);
-    return record === undefined ? {} : taskFactsOf(record);
   }
 
   /**

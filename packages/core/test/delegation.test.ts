@@ -181,6 +181,26 @@ describe("revalidate", () => {
     expect(await world.decisions()).toHaveLength(logged);
   });
 
+  it("gives policy the chain's task facts, read with its link statuses, and no second task read", async () => {
+    await world.close();
+    const contexts: Record<string, unknown>[] = [];
+    world = createWorld({
+      policy: (input) => {
+        if (input.action === "baton.revalidate") contexts.push(input.context);
+        return { decision: "allow" };
+      },
+    });
+    alice = await registerAgent(world, "alice");
+    await grantAlice();
+    world.now += 700;
+    const getTask = vi.spyOn(world.store, "getTask");
+    await revalidate(world.ctx, await present(world, alice, "/v1/revalidate"));
+    expect(contexts).toEqual([
+      expect.objectContaining({ taskIntent: "triage", taskOpenedAt: expect.any(Number) }),
+    ]);
+    expect(getTask).not.toHaveBeenCalled();
+  });
+
   it("refuses a chain policy will not revalidate with policy_denied, logged as a revalidate deny", async () => {
     await world.close();
     world = createWorld({

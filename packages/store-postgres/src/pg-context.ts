@@ -547,11 +547,9 @@ const APPEND_DECISIONS: Prepared = {
          prev_hash text, hash text, format integer, reporter text, actor_proven boolean, args_digest text,
          chain text)
        order by id
-       returning id
      ), indexed as (
        insert into decision_dids (did, decision_id) select * from unnest($2::text[], $3::bigint[])
        on conflict do nothing
-       returning decision_id
      )
      update decision_log_head set last_id = $4, last_hash = $5 where singleton = 1`,
 };

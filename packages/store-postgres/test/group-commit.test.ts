@@ -76,6 +76,22 @@ describeWithPostgres("PostgresStore group commit", () => {
     expect(await store.verifyDecisionLog()).toEqual({ ok: true, rows: 21, headHash: previous.hash });
   });
 
+  test("answers a batch whose writes are all refused before their first statement, and the next batch commits", async () => {
+    const refuse = (code: "conflict" | "invalid") =>
+      ctx.write(async () => {
+        throw new StoreError(code, "refused before any statement");
+      });
+    const outcomes = await Promise.allSettled([refuse("conflict"), refuse("invalid")]);
+    expect(outcomes).toMatchObject([
+      { status: "rejected", reason: { code: "conflict" } },
+      { status: "rejected", reason: { code: "invalid" } },
+    ]);
+    // Nothing began, so nothing was committed, and the connection went back to the pool clean.
+    const after = await decisionLog.appendDecision(ctx, decisionInput({ agent: "agent:after" }));
+    expect(after).toMatchObject({ id: 1, agent: "agent:after" });
+    expect(await seenByOthers()).toEqual({ rows: 1, transactions: 1 });
+  });
+
   test("undoes a refused write alone and commits the others of its batch", async () => {
     const refused = ctx.write(async (tx) => {
       // Appends first, then refuses: the append must not survive.

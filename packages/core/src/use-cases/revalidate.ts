@@ -20,7 +20,7 @@ export interface Revalidated {
 export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): Promise<Revalidated> {
   return recorded(ctx, async () => {
     const now = ctx.now();
-    const { hops, leaf, by } = await authenticate(ctx, presentation, "revalidate", now, true);
+    const { hops, leaf, by, taskFacts } = await authenticate(ctx, presentation, "revalidate", now, true);
     const deny = (reasons: readonly Reason[], did: string, status: 401 | 403) =>
       chainRefusal(reasons, status, {
         at: now,
@@ -39,7 +39,8 @@ export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): P
       action: "baton.revalidate",
       resource: leaf.sub,
       args: {},
-      context: await ctx.taskFacts(leaf.tsk),
+      // The task is the chain's (`tsk` is equal along it), read with the link statuses.
+      context: taskFacts,
       approved: approvalsFor(leaf, "baton.revalidate", leaf.sub),
     });
     if (policy.decision !== "allow") {
