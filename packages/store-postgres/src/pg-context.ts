@@ -930,7 +930,7 @@ export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<Chain
   return linkStatuses(dids, found);
 }
 
-/** The link statuses and the first `did`'s task, from the same single query. */
+/** The link statuses, the first `did`'s task and the last one's `rvi`, from the same single query. */
 export async function chainFacts(tx: Tx, dids: readonly string[]): Promise<ChainFacts> {
   const found = await tx.rows<LinkFactsWithTask>(LINK_STATUS, [dids]);
   return chainFactsOf(dids, found, (row) =>

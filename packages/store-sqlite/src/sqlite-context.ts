@@ -448,7 +448,7 @@ export class SqliteContext {
     return linkStatuses(dids, this.linkFacts(dids));
   }
 
-  /** Link statuses and the first `did`'s task: two statements, one synchronous read. */
+  /** Link statuses, the first `did`'s task and the last one's `rvi`: two statements, one synchronous read. */
   chainFacts(dids: readonly string[]): ChainFacts {
     return chainFactsOf(dids, this.linkFacts(dids), (row) => this.findTask(row.task));
   }
