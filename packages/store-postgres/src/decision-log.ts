@@ -67,14 +67,19 @@ export async function appendEachDecision(
   });
 }
 
-/** The delegations related to `$path`: itself, its ancestors and its descendants. */
+/**
+ * The delegations related to `$path`: itself, its ancestors and its descendants (walked down with
+ * LATERAL key lookups: see the note on `Prepared` in pg-context.ts).
+ */
 const PATH_DIDS = (path: string) => `with recursive
   up(did, parent) as (
     select did, parent from delegations where did = ${path}
-    union all select d.did, d.parent from delegations d join up on d.did = up.parent),
+    union all select p.did, p.parent from up cross join lateral (
+      select did, parent from delegations d where d.did = up.parent offset 0) p),
   down(did) as (
     select did from delegations where did = ${path}
-    union all select d.did from delegations d join down on d.parent = down.did),
+    union all select c.did from down cross join lateral (
+      select did from delegations d where d.parent = down.did offset 0) c),
   related(did) as (select did from up union select did from down)`;
 
 /** Pages through decisions, filtered by task, agent, did and path. */
@@ -95,7 +100,10 @@ export async function queryDecisions(ctx: PgContext, query: DecisionQuery): Prom
   let prefix = "";
   if (input.path !== undefined) {
     prefix = PATH_DIDS(param(input.path));
-    where.push("id in (select dd.decision_id from decision_dids dd join related r on r.did = dd.did)");
+    // The index probed with the related dids, not joined to a CTE the planner overestimates.
+    where.push(
+      "id in (select decision_id from decision_dids where did = any(array(select did from related)))",
+    );
   }
   if (input.cursor !== undefined) {
     const cursor = param(input.cursor);

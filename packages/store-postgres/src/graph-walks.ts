@@ -16,40 +16,47 @@ import { DELEGATION_COLUMNS, type DelegationRow, type Prepared, type Tx } from "
 /** Deeper than any chain can be (the token format caps depth at 64), so "no limit" stays finite. */
 const UNLIMITED_DEPTH = 1_000_000;
 
-// The start row is distance 0; its parent 1, and so on up to the root.
-const ANCESTORS = `
-with recursive up(did, parent, distance) as (
-  select did, parent, 0 from delegations where did = $1
-  union all
-  select d.did, d.parent, up.distance + 1 from delegations d join up on d.did = up.parent
-)
-select ${DELEGATION_COLUMNS} from up join delegations d on d.did = up.did
-where up.distance > 0 order by up.distance desc`;
+// The walks carry whole rows rather than joining their dids back to `delegations` afterwards, and
+// take each step through a LATERAL key lookup: see the note on `Prepared` in pg-context.ts.
 
-const DESCENDANTS = `
-with recursive down(did, distance) as (
-  select did, 0 from delegations where did = $1 and (not $3::boolean or status = 'live')
+// The start row is distance 0; its parent 1, and so on up to the root.
+export const ANCESTORS = `
+with recursive up as (
+  select d.*, 0 as distance from delegations d where d.did = $1
   union all
-  select d.did, down.distance + 1 from delegations d join down on d.parent = down.did
-  where down.distance < $2 and (not $3::boolean or d.status = 'live')
+  select p.*, up.distance + 1 from up cross join lateral (
+    select * from delegations d where d.did = up.parent offset 0
+  ) p
 )
-select ${DELEGATION_COLUMNS}, down.distance as distance from down join delegations d on d.did = down.did
-where down.distance > 0 order by down.distance, d.did`;
+select ${DELEGATION_COLUMNS} from up d
+where d.distance > 0 order by d.distance desc`;
+
+export const DESCENDANTS = `
+with recursive down as (
+  select d.*, 0 as distance from delegations d where d.did = $1 and (not $3::boolean or d.status = 'live')
+  union all
+  select c.*, down.distance + 1 from down cross join lateral (
+    select * from delegations d where d.parent = down.did and (not $3::boolean or d.status = 'live') offset 0
+  ) c
+  where down.distance < $2
+)
+select ${DELEGATION_COLUMNS}, d.distance as distance from down d
+where d.distance > 0 order by d.distance, d.did`;
 
 const TASK_TREE = `
 select ${DELEGATION_COLUMNS} from delegations d where d.task = $1 order by d.depth, d.created_at, d.did`;
 
 // What an agent holds live and every live row below it, in one walk ordered by (depth, did): the
-// held rows are the ones it reaches that the agent holds, so they are read once. The walk carries
-// whole rows: joining the dids back to `delegations` afterwards made the planner, which
-// overestimates a recursive CTE by ~100×, scan the whole table. `union` keeps a row reached twice
-// once (an agent holding a delegation below another it holds, which issuance refuses but a
-// hand-edited database could contain).
-const RADIUS = `
+// held rows are the ones it reaches that the agent holds, so they are read once. `union` keeps a
+// row reached twice once (an agent holding a delegation below another it holds, which issuance
+// refuses but a hand-edited database could contain).
+export const RADIUS = `
 with recursive down as (
   select * from delegations where to_agent = $1 and status = 'live'
   union
-  select d.* from delegations d join down on d.parent = down.did where d.status = 'live'
+  select c.* from down cross join lateral (
+    select * from delegations d where d.parent = down.did and d.status = 'live' offset 0
+  ) c
 )
 select ${DELEGATION_COLUMNS} from down d
 order by d.depth, d.did`;
@@ -58,17 +65,21 @@ order by d.depth, d.did`;
  * Share-locks every row on the path from `did` up to its root, root first: what a hop does before
  * it checks its parent, so a cascade from any ancestor either sees the hop or refuses it. Returns
  * the rows as locked (a row changed meanwhile is read again at its latest version), `did`'s own
- * among them, so the hop needs no other read of its parent.
+ * among them, so the hop needs no other read of its parent. Each row is locked as the nested loop
+ * reaches it, in the path's order from the root: the order a cascade locks in.
  */
-const LOCK_PATH: Prepared = {
+export const LOCK_PATH: Prepared = {
   name: "baton_lock_path",
   text: `
-with recursive up(did, parent) as (
-  select did, parent from delegations where did = $1
+with recursive up(did, parent, distance) as (
+  select did, parent, 0 from delegations where did = $1
   union all
-  select d.did, d.parent from delegations d join up on d.did = up.parent
+  select p.did, p.parent, up.distance + 1 from up cross join lateral (
+    select did, parent from delegations d where d.did = up.parent offset 0
+  ) p
 )
-select ${DELEGATION_COLUMNS} from delegations d join up on up.did = d.did order by d.depth, d.did for share of d`,
+select ${DELEGATION_COLUMNS} from (select did from up order by distance desc) path
+cross join lateral (select * from delegations d where d.did = path.did for share) d`,
 };
 
 export async function ancestors(tx: Tx, did: string): Promise<DelegationRecord[]> {

@@ -57,6 +57,15 @@ import pg from "pg";
 /**
  * A statement each connection prepares once, under its name, and then only binds and executes:
  * the by-key reads and the inserts every request makes. One name, one text, always.
+ *
+ * Such a statement keeps the generic plan PostgreSQL made at its sixth run, from what the planner
+ * then believed. On a new database that is tables of a few rows, which it scans rather than probes,
+ * and it keeps scanning them as they grow to thousands of rows, until autovacuum next analyzes them
+ * (a minute or more later). It also guesses a recursive CTE at ten times its starting rows, so a
+ * walk joined back to a table was hashed against the whole of it. So the statements that reach
+ * rows by key from a list or a walk do it in a LATERAL subquery keyed by the outer row, with
+ * OFFSET 0 so it cannot be flattened into a join: whatever the statistics, that is planned as one
+ * index lookup per outer row (see "Plans that stay lookups" in the README).
  */
 export interface Prepared {
   readonly name: string;
@@ -798,10 +807,11 @@ export async function insertDelegationAndToken(
  * under the hop (edges and token versions never change, a taken id or entry fails the insert, and
  * a cascade through the task must first get the path's locks, which the hop holds).
  */
-const HOP_FACTS: Prepared = {
+export const HOP_FACTS: Prepared = {
   name: "baton_hop_facts",
   text: `with agents_locked as materialized (
-         select ${AGENT_COLUMNS} from agents where id = any($9::text[]) order by id for share
+         select a.* from (select unnest($9::text[]) as id order by 1) wanted
+         cross join lateral (select ${AGENT_COLUMNS} from agents where id = wanted.id for share) a
        )
        select (select coalesce(json_agg(a), '[]'::json) from agents_locked a) as agents,
        exists (select 1 from delegations where did = $1) as "delegationExists",
@@ -810,7 +820,9 @@ const HOP_FACTS: Prepared = {
        (with recursive up(did, parent, to_agent, distance) as (
           select did, parent, to_agent, 0 from delegations where did = $3
           union all
-          select d.did, d.parent, d.to_agent, up.distance + 1 from delegations d join up on d.did = up.parent
+          select p.did, p.parent, p.to_agent, up.distance + 1 from up cross join lateral (
+            select did, parent, to_agent from delegations d where d.did = up.parent offset 0
+          ) p
         )
         select did from up where to_agent = $5 order by distance limit 1) as "cycleAt",
        (select row_to_json(t) from (select ${TASK_COLUMNS} from tasks where id = $6) t) as task,
@@ -908,7 +920,7 @@ interface LinkFactsWithTask extends LinkFacts {
   readonly taskOpenedAt: number;
 }
 
-const LINK_STATUS: Prepared = {
+export const LINK_STATUS: Prepared = {
   name: "baton_link_status",
   text: `select d.did as did, d.task as task, d.rvi as rvi, d.status as status, d.revoked_at as "revokedAt",
         d.revoke_reason as "revokeReason", d.revocation_seq as "revocationSeq", t.status as "taskStatus",
@@ -917,11 +929,11 @@ const LINK_STATUS: Prepared = {
         fa.disabled_at as "fromDisabledAt", fa.disabled_reason as "fromDisabledReason",
         t.intent as "taskIntent", t.hours as "taskHours", t.root_agent as "taskRootAgent",
         t.root_did as "taskRootDid", t.opened_at as "taskOpenedAt"
-      from delegations d
-      join tasks t on t.id = d.task
-      join agents ta on ta.id = d.to_agent
-      left join agents fa on fa.id = d.from_agent
-      where d.did = any($1::text[])`,
+      from unnest($1::text[]) as wanted(did)
+      cross join lateral (select * from delegations d where d.did = wanted.did offset 0) d
+      cross join lateral (select * from tasks t where t.id = d.task offset 0) t
+      cross join lateral (select * from agents ta where ta.id = d.to_agent offset 0) ta
+      left join lateral (select * from agents fa where fa.id = d.from_agent offset 0) fa on true`,
 };
 
 /** The status of each `did`, in the order given, from one indexed query. */
