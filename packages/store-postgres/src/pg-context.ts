@@ -58,14 +58,15 @@ import pg from "pg";
  * A statement each connection prepares once, under its name, and then only binds and executes:
  * the by-key reads and the inserts every request makes. One name, one text, always.
  *
- * Such a statement keeps the generic plan PostgreSQL made at its sixth run, from what the planner
- * then believed. On a new database that is tables of a few rows, which it scans rather than probes,
- * and it keeps scanning them as they grow to thousands of rows, until autovacuum next analyzes them
- * (a minute or more later). It also guesses a recursive CTE at ten times its starting rows, so a
- * walk joined back to a table was hashed against the whole of it. So the statements that reach
- * rows by key from a list or a walk do it in a LATERAL subquery keyed by the outer row, with
- * OFFSET 0 so it cannot be flattened into a join: whatever the statistics, that is planned as one
- * index lookup per outer row (see "Plans that stay lookups" in the README).
+ * Such a statement keeps the generic plan PostgreSQL made for it (the store's connections use
+ * generic plans only), from what the planner then believed. On a new database that is tables of a
+ * few rows, which it scans rather than probes, and it keeps scanning them as they grow to
+ * thousands of rows, until autovacuum next analyzes them (a minute or more later). It also guesses
+ * a recursive CTE at ten times its starting rows, so a walk joined back to a table was hashed
+ * against the whole of it. So the statements that reach rows by key from a list or a walk do it in
+ * a LATERAL subquery keyed by the outer row, with OFFSET 0 so it cannot be flattened into a join:
+ * whatever the statistics, that is planned as one index lookup per outer row (see "Plans that
+ * stay lookups" in the README).
  */
 export interface Prepared {
   readonly name: string;

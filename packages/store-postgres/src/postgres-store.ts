@@ -190,7 +190,16 @@ export class PostgresStore implements Store, SigningKeyStore {
     }
     // JIT off: the store runs short transactional queries, and the planner's inflated estimate for
     // a recursive walk otherwise buys ~200 ms of compilation for a query that reads a few rows.
-    const pool = new pg.Pool({ connectionString: input.url, max, types: TYPES, options: "-c jit=off" });
+    // Generic plans only: every statement is written to be planned right without its parameters
+    // (see "Plans that stay lookups" in the README), and under the default PostgreSQL re-plans the
+    // link-status read at every call, as its plan for a list of 1 to 3 dids looks cheaper than one
+    // for "some" dids.
+    const pool = new pg.Pool({
+      connectionString: input.url,
+      max,
+      types: TYPES,
+      options: "-c jit=off -c plan_cache_mode=force_generic_plan",
+    });
     // An idle connection the server dropped (a restart) must not crash the process; the pool replaces it.
     pool.on("error", () => {});
     try {

@@ -3,8 +3,10 @@
  * planner believes about the tables: on a new database (empty, never analyzed, where a cached
  * generic plan would otherwise scan tables that keep growing) and on an analyzed one (where a
  * recursive CTE's size is guessed at ten times its start). Each is prepared with a generic plan, as
- * a named statement runs after its fifth execution, and its plan is read with EXPLAIN.
+ * the store's connections plan every statement, and its plan is read with EXPLAIN. And that plan
+ * is the one used: made once per connection, not again at every call.
  */
+import { randomDelegationId } from "@baton/token";
 import { expect, test } from "vitest";
 import { ANCESTORS, DESCENDANTS, LOCK_PATH, RADIUS } from "../src/graph-walks.ts";
 import { openPostgresStore, type PostgresStore, seedPostgresGraph } from "../src/index.ts";
@@ -84,4 +86,24 @@ describeWithPostgres("query plans on PostgreSQL", () => {
       await database.drop();
     }
   }, 60_000);
+
+  test("plans the link-status read once per connection, not at every call", async () => {
+    const database = await createScratchDatabase();
+    const store = await openPostgresStore(database.url, { maxConnections: 1 });
+    try {
+      // Lists of 1 to 3 dids, as chains are: under PostgreSQL's default each call is planned anew.
+      for (let call = 0; call < 10; call++) {
+        await store.chainStatus(Array.from({ length: 1 + (call % 3) }, () => randomDelegationId()));
+      }
+      const { rows } = await store.pool.query<{ generic: number; custom: number }>(
+        `select generic_plans::int as generic, custom_plans::int as custom
+           from pg_prepared_statements where name = $1`,
+        [LINK_STATUS.name],
+      );
+      expect(rows).toEqual([{ generic: 10, custom: 0 }]);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
 });
