@@ -288,6 +288,8 @@ export class PgContext {
   private scheduled = false;
   /** The batches being committed, each on a connection of its own. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** How many of those only append decisions. */
+  private appendOnlyInFlight = 0;
   /** Without group commit: the writes under way, which `flush` waits for. */
   private readonly inFlightAlone = new Set<Promise<void>>();
 
@@ -370,6 +372,9 @@ export class PgContext {
    * decision cost no round trip and do not justify a commit of their own.
    */
   private startBatches(): void {
+    // Waiting appends alone wait for the appends already committing: they would only queue behind
+    // them on the log head, in a batch closed too early, where the next batch takes them all.
+    if (this.appendOnlyInFlight > 0 && this.queued.every((write) => write.appendOnly)) return;
     const free = this.maxBatches - this.inFlight.size;
     const taken = this.queued.splice(0, MAX_BATCH * free);
     let working = 0;
@@ -385,9 +390,12 @@ export class PgContext {
 
   private startBatch(batch: QueuedWrite[]): void {
     const only = batch.length === 1 ? (batch[0] as QueuedWrite) : undefined;
+    const appendOnly = batch.every((write) => write.appendOnly);
+    if (appendOnly) this.appendOnlyInFlight++;
     const committed = (
       only !== undefined ? this.writeAlone(only.fn).then(only.resolve, only.reject) : this.commitBatch(batch)
     ).finally(() => {
+      if (appendOnly) this.appendOnlyInFlight--;
       this.inFlight.delete(committed);
       if (this.queued.length > 0) this.schedule();
     });

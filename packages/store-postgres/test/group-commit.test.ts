@@ -160,6 +160,26 @@ describeWithPostgres("PostgresStore group commit", () => {
     expect(await seenByOthers()).toEqual({ rows: 32, transactions: 1 });
   });
 
+  test("holds appends asked for while other appends commit, and commits them together next", async () => {
+    const sideBySide = new PgContext(store.pool, GROUPED, 4);
+    // Another connection holds the log head, so the first batch cannot commit until it lets go.
+    await other.query("begin");
+    await other.query("select last_id from decision_log_head for update");
+    const first = Promise.all(
+      Array.from({ length: 4 }, () => decisionLog.appendDecision(sideBySide, decisionInput())),
+    );
+    const later: Promise<unknown>[] = [];
+    for (let turn = 0; turn < 3; turn++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      later.push(...Array.from({ length: 4 }, () => decisionLog.appendDecision(sideBySide, decisionInput())));
+    }
+    await other.query("commit");
+    await Promise.all([first, ...later]);
+    // Three batches started while the first waited would each have queued behind it on the head.
+    expect(await seenByOthers()).toEqual({ rows: 16, transactions: 2 });
+    expect((await store.verifyDecisionLog()).ok).toBe(true);
+  });
+
   test("answers no write of a batch, and shows none to another connection, before the batch commits", async () => {
     let firstAnswered = false;
     const first = decisionLog.appendDecision(ctx, decisionInput()).then((record) => {
