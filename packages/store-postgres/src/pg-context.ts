@@ -806,15 +806,15 @@ export async function insertDelegationAndToken(
 }
 
 /**
- * Everything a hop checks besides its path, in one round trip, read after the path is locked:
- * both agents, share-locked in id order (rows are locked after the sort) until commit, so a
- * disable of either waits for this transaction; whether its `did` and `jti` are taken, whether the
- * parent has a token hashed `prf`, the first row on the parent's path that the receiving agent
+ * Everything a hop checks besides its path, in one round trip, read after the path is locked: both
+ * agents, share-locked in id order (each as the loop over the sorted ids reaches it) until commit,
+ * so a disable of either waits for this transaction; whether its `did` and `jti` are taken, whether
+ * the parent has a token hashed `prf`, the first row on the parent's path that the receiving agent
  * holds (a cycle: the walk up from the parent), the task, and its status list entry's facts (as
  * {@link statusEntryFacts} reads them). The plain reads share the statement's snapshot, taken
- * before any wait for an agent's lock: none of them is something such a wait could let change
- * under the hop (edges and token versions never change, a taken id or entry fails the insert, and
- * a cascade through the task must first get the path's locks, which the hop holds).
+ * before any wait for an agent's lock: none of them is something such a wait could let change under
+ * the hop (edges and token versions never change, a taken id or entry fails the insert, and a
+ * cascade through the task must first get the path's locks, which the hop holds).
  */
 export const HOP_FACTS: Prepared = {
   name: "baton_hop_facts",
