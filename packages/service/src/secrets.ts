@@ -3,7 +3,8 @@
  * ever stored; presented secrets are hashed and compared in constant time. The secrets are 256
  * random bits, so a fast hash is enough (there is nothing to brute-force).
  */
-import { createHash, getRandomValues, timingSafeEqual } from "node:crypto";
+import { getRandomValues, timingSafeEqual } from "node:crypto";
+import { sha256Hex } from "@baton/token";
 
 const HASH_PREFIX = "sha256:";
 /** Prefix of an audience secret; the audience id follows, base64url-encoded, so it can be looked up. */
@@ -11,7 +12,7 @@ const AUDIENCE_PREFIX = "baton_aud";
 
 /** The stored form of a secret: `sha256:<hex>`. */
 export function hashSecret(secret: string): string {
-  return `${HASH_PREFIX}${createHash("sha256").update(secret, "utf8").digest("hex")}`;
+  return `${HASH_PREFIX}${sha256Hex(secret)}`;
 }
 
 /** True when `secret` hashes to `storedHash`; compared in constant time. */

@@ -5,7 +5,7 @@
  * in fixed field order (JSON.stringify of strings and integers is deterministic), with `reasons`
  * and `detail` as the exact JSON text stored, never re-serialized.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "@baton/token";
 import type { DecisionLogProblem, DecisionLogVerification } from "./store.ts";
 
 /** `prev_hash` of the first row. */
@@ -76,7 +76,7 @@ export function decisionHash(row: DecisionRowFields): string {
     ...v2,
     row.prevHash,
   ]);
-  return createHash("sha256").update(canonical).digest("hex");
+  return sha256Hex(canonical);
 }
 
 /** Options for {@link verifyDecisionRows}. */

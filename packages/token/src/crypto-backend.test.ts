@@ -61,6 +61,20 @@ describe("the crypto backend", () => {
       const node = nodeCryptoBackend(nodeCrypto as unknown as NodeCryptoModule);
       const web = webCryptoBackend(webcrypto.subtle as unknown as SubtleEd25519);
       expect(web.sha256Base64url(text)).toBe(node.sha256Base64url(text));
+      expect(web.sha256Hex(text)).toBe(node.sha256Hex(text));
+    },
+  );
+
+  test.prop([fc.string({ unit: "binary", maxLength: 300 })])(
+    "hashes any text the same with node:crypto's one-shot hash and with a Hash object (runtimes without it)",
+    (text) => {
+      const oneShot = nodeCryptoBackend(nodeCrypto as unknown as NodeCryptoModule);
+      const withoutOneShot = nodeCryptoBackend({
+        ...nodeCrypto,
+        hash: undefined,
+      } as unknown as NodeCryptoModule);
+      expect(oneShot.sha256Base64url(text)).toBe(withoutOneShot.sha256Base64url(text));
+      expect(oneShot.sha256Hex(text)).toBe(withoutOneShot.sha256Hex(text));
     },
   );
 });

@@ -31,6 +31,8 @@ export interface CryptoBackend {
   readonly signSync: ((message: string, privateKey: object) => Uint8Array) | undefined;
   /** base64url SHA-256 of a string's UTF-8 bytes. */
   sha256Base64url(text: string): string;
+  /** Lowercase hex SHA-256 of a string's UTF-8 bytes. */
+  sha256Hex(text: string): string;
 }
 
 /** The part of node:crypto used here, by shape. */
@@ -42,7 +44,11 @@ export interface NodeCryptoModule {
   verify(algorithm: null, data: Uint8Array, key: NodePublicKeyObject, signature: Uint8Array): boolean;
   /** Ed25519 signing; a KeyObject or a CryptoKey (Node 15+ takes either). */
   sign?(algorithm: null, data: Uint8Array, key: object): Uint8Array;
-  createHash(algorithm: "sha256"): { update(data: string): { digest(encoding: "base64url"): string } };
+  createHash(algorithm: "sha256"): {
+    update(data: string): { digest(encoding: "base64url" | "hex"): string };
+  };
+  /** One-shot digest (Node 20.12+, 21.7+): no Hash object to build for one short input. */
+  hash?(algorithm: "sha256", data: string, outputEncoding: "base64url" | "hex"): string;
 }
 
 /** The part of WebCrypto's SubtleCrypto used here, by shape (a CryptoKey stays opaque). */
@@ -108,6 +114,7 @@ export function nodeCryptoBackend(crypto: NodeCryptoModule): CryptoBackend {
   const verifySync = ({ key, message, signature }: SignatureCheck): boolean =>
     crypto.verify(null, scratchMessageBytes(message), keyObject(key), signature);
   const sign = crypto.sign?.bind(crypto);
+  const hash = crypto.hash?.bind(crypto);
   return {
     name: "node:crypto",
     verifySync,
@@ -116,8 +123,21 @@ export function nodeCryptoBackend(crypto: NodeCryptoModule): CryptoBackend {
         ? undefined
         : (message, privateKey) => sign(null, scratchMessageBytes(message), privateKey),
     verify: async (check) => verifySync(check),
-    sha256Base64url: (text) => crypto.createHash("sha256").update(text).digest("base64url"),
+    sha256Base64url:
+      hash === undefined
+        ? (text) => crypto.createHash("sha256").update(text).digest("base64url")
+        : (text) => hash("sha256", text, "base64url"),
+    sha256Hex:
+      hash === undefined
+        ? (text) => crypto.createHash("sha256").update(text).digest("hex")
+        : (text) => hash("sha256", text, "hex"),
   };
+}
+
+function hexOf(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return hex;
 }
 
 /** A backend over WebCrypto's Ed25519. Keys are imported into CryptoKeys once and remembered. */
@@ -148,6 +168,7 @@ export function webCryptoBackend(subtle: SubtleEd25519): CryptoBackend {
       return subtle.verify({ name: "Ed25519" }, await cryptoKey(key), signature, messageBytes(message));
     },
     sha256Base64url: (text) => encodeBase64url(sha256(utf8.encode(text))),
+    sha256Hex: (text) => hexOf(sha256(utf8.encode(text))),
   };
 }
 

@@ -6,6 +6,11 @@ export function sha256Base64url(text: string): string {
   return cryptoBackend().sha256Base64url(text);
 }
 
+/** Lowercase hex SHA-256 of a string's UTF-8 bytes: the decision log's chain, stored secret hashes. */
+export function sha256Hex(text: string): string {
+  return cryptoBackend().sha256Hex(text);
+}
+
 /**
  * Random bytes for ids, drawn from Web Crypto 4 KiB at a time: a draw costs microseconds whatever
  * its size (Node's own randomUUID pools its entropy the same way). Each id takes bytes no other id
