@@ -144,6 +144,13 @@ export function prepareStatements(client: Database.Database) {
       left join agents fa on fa.id = d.from_agent
       where d.did in (select value from json_each(?))`)
       .raw(true),
+    // This connection's row changes (rolled back or not) and other connections' commits: see
+    // SqliteContext.unchangedSince.
+    changeCounters: client
+      .prepare<[], readonly [changes: number, dataVersion: number]>(
+        "select total_changes(), data_version from pragma_data_version",
+      )
+      .raw(true),
     feed: client.prepare<[number, number], { seq: number; did: string; at: number; reason: string | null }>(
       `select revocation_seq as seq, did, revoked_at as at, revoke_reason as reason from delegations
        where revocation_seq > ? order by revocation_seq limit ?`,
@@ -236,6 +243,18 @@ function prepareLookups(db: Db) {
   };
 }
 
+/** How many answers {@link SqliteContext.remembered} keeps before starting over. */
+const MAX_REMEMBERED_READS = 4096;
+
+/** `value`, with every object and array reachable from it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 /** A write waiting for the next group commit. */
 interface QueuedWrite {
   readonly fn: () => unknown;
@@ -263,6 +282,13 @@ export class SqliteContext {
    */
   private inBatch = false;
   private batchHead: { readonly id: number; readonly hash: string } | undefined;
+  /**
+   * Answers of the hot by-key reads outside transactions (a chain's link facts, an agent row),
+   * frozen, kept while neither counter of `changeCounters` moves: see {@link remembered}.
+   */
+  private readonly rememberedReads = new Map<string, unknown>();
+  private rememberedChanges = -1;
+  private rememberedDataVersion = -1;
 
   constructor(
     readonly database: Database.Database,
@@ -393,7 +419,7 @@ export class SqliteContext {
 
   /** The agent row, if the agent is registered. */
   findAgent(id: string): AgentRow | undefined {
-    return this.lookups.agent.get({ key: id });
+    return this.remembered(`agent\u0000${id}`, () => this.lookups.agent.get({ key: id }));
   }
 
   /** Inserts a token version and returns its record. Call inside `write`, after the checks. */
@@ -450,7 +476,39 @@ export class SqliteContext {
 
   /** Link statuses, the first `did`'s task and the last one's `rvi`: two statements, one synchronous read. */
   chainFacts(dids: readonly string[]): ChainFacts {
-    return chainFactsOf(dids, this.linkFacts(dids), (row) => this.findTask(row.task));
+    return this.remembered(`facts\u0000${dids.join("\u0000")}`, () =>
+      chainFactsOf(dids, this.linkFacts(dids), (row) => this.findTask(row.task)),
+    );
+  }
+
+  /**
+   * `read()`'s answer, or the one it gave last for `key` if the database has not changed since.
+   * Every verify and every hop reads the same chain's facts again, and that read cost more than the
+   * rest of the store's work for a verify. "Not changed" is SQLite's own bookkeeping:
+   * `total_changes()` counts every row this connection inserted, updated or deleted (trigger rows
+   * included, and rows a rollback undid), and `data_version` moves with every commit by another
+   * connection, in this process or another. The counters are read before `read()`, so a commit
+   * landing in between only makes the next call read again. Inside a transaction nothing is
+   * remembered or reused: a read there may see rows a rollback will undo. Answers are frozen, as
+   * every caller shares them, and `undefined` is never remembered.
+   */
+  private remembered<T>(key: string, read: () => T): T {
+    if (this.database.inTransaction) return read();
+    const [changes, dataVersion] = this.statements.changeCounters.get() as readonly [number, number];
+    if (changes !== this.rememberedChanges || dataVersion !== this.rememberedDataVersion) {
+      this.rememberedReads.clear();
+      this.rememberedChanges = changes;
+      this.rememberedDataVersion = dataVersion;
+    } else {
+      const known = this.rememberedReads.get(key);
+      if (known !== undefined) return known as T;
+    }
+    const answer = read();
+    if (answer !== undefined) {
+      if (this.rememberedReads.size >= MAX_REMEMBERED_READS) this.rememberedReads.clear();
+      this.rememberedReads.set(key, deepFreeze(answer));
+    }
+    return answer;
   }
 
   private linkFacts(dids: readonly string[]): LinkFacts[] {
