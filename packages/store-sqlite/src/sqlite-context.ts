@@ -145,7 +145,7 @@ export function prepareStatements(client: Database.Database) {
       where d.did in (select value from json_each(?))`)
       .raw(true),
     // This connection's row changes (rolled back or not) and other connections' commits: see
-    // SqliteContext.unchangedSince.
+    // SqliteContext.remembered.
     changeCounters: client
       .prepare<[], readonly [changes: number, dataVersion: number]>(
         "select total_changes(), data_version from pragma_data_version",
