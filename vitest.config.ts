@@ -17,6 +17,8 @@ export default defineConfig({
       "test/**/*.test.ts",
       "vectors/**/*.test.ts",
     ],
+    // Every property's `maxLength` is a real bound, not one the default size quietly caps at ten.
+    setupFiles: ["test/fast-check-setup.ts"],
     // Property and end-to-end suites do real crypto and real I/O; give them room without hiding hangs.
     testTimeout: 30_000,
     hookTimeout: 30_000,
