@@ -97,6 +97,22 @@ describe("a warm chain", () => {
     const text = [chain.tokens[0]?.compact, tampered, chain.tokens[2]?.compact].join("~");
     expectExactly(await verifier.verify(presentation(chain, { chain: text })), [[1, "bad_signature"]]);
   });
+
+  it("is cached by exact bytes: a cached signature over other claims is checked, and refused", async () => {
+    const chain = standardChain();
+    const verifier = makeVerifier();
+    expectAllowed(await verifier.verify(presentation(chain)));
+    const [root, middle, leaf] = chain.tokens;
+    if (root === undefined || middle === undefined || leaf === undefined) throw new Error("short chain");
+    // A sibling of the middle hop: the same shape, other claims (its own jti and did).
+    const [, siblingPayload] = mintHop(root, { holder: bob }).compact.split(".");
+    const [header, , signature] = middle.compact.split(".");
+    const transplanted = `${header}.${siblingPayload}.${signature}`;
+    const text = [root.compact, transplanted, leaf.compact].join("~");
+    counter.verifies = 0;
+    expectExactly(await verifier.verify(presentation(chain, { chain: text })), [[1, "bad_signature"]]);
+    expect(counter.verifies).toBe(1);
+  });
 });
 
 describe("what the cache never answers", () => {
