@@ -29,70 +29,112 @@ export function audiencesCover(parent: readonly string[], child: readonly string
 export function checkHopAgainstParent(parent: ChainToken, child: ChainToken, hop: number): TokenError[] {
   const p = parent.claims;
   const c = child.claims;
+  // Each refusal is pushed where it is found, not through a closure made per call: this runs for
+  // every hop of every chain presented.
   const errors: TokenError[] = [];
-  const refuse = (
-    code: TokenError["code"],
-    message: string,
-    claim: string,
-    evidence?: Readonly<Record<string, unknown>>,
-  ) =>
-    errors.push(
-      new TokenError(code, message, { hop, claim, ...(evidence === undefined ? {} : { evidence }) }),
-    );
-
   if (c.dpt !== hop || c.dpt !== p.dpt + 1)
-    refuse("chain_broken", `dpt is ${c.dpt} at position ${hop} of the chain`, "dpt");
+    errors.push(hopError(hop, "chain_broken", `dpt is ${c.dpt} at position ${hop} of the chain`, "dpt"));
   if (c.par !== p.did)
-    refuse("chain_broken", "par does not name the parent's did: this hop belongs elsewhere", "par");
+    errors.push(
+      hopError(hop, "chain_broken", "par does not name the parent's did: this hop belongs elsewhere", "par"),
+    );
   if (c.prf !== sha256Base64url(parent.compact)) {
-    refuse(
-      "chain_broken",
-      "prf does not match the parent token's bytes: the parent was swapped or re-issued",
-      "prf",
+    errors.push(
+      hopError(
+        hop,
+        "chain_broken",
+        "prf does not match the parent token's bytes: the parent was swapped or re-issued",
+        "prf",
+      ),
     );
   }
-  if (c.iss !== p.iss) refuse("chain_broken", "iss differs from the parent's issuer", "iss");
+  if (c.iss !== p.iss)
+    errors.push(hopError(hop, "chain_broken", "iss differs from the parent's issuer", "iss"));
   if (c.dlg !== p.sub)
-    refuse("delegator_mismatch", `dlg ${c.dlg} is not the parent's holder ${p.sub}`, "dlg", {
-      dlg: c.dlg ?? null,
-      parentSub: p.sub,
-    });
+    errors.push(
+      hopError(hop, "delegator_mismatch", `dlg ${c.dlg} is not the parent's holder ${p.sub}`, "dlg", {
+        dlg: c.dlg ?? null,
+        parentSub: p.sub,
+      }),
+    );
   if (c.tsk !== p.tsk)
-    refuse("task_mismatch", `tsk ${c.tsk} differs from the parent's task ${p.tsk}`, "tsk", {
-      tsk: c.tsk,
-      parentTsk: p.tsk,
-    });
+    errors.push(
+      hopError(hop, "task_mismatch", `tsk ${c.tsk} differs from the parent's task ${p.tsk}`, "tsk", {
+        tsk: c.tsk,
+        parentTsk: p.tsk,
+      }),
+    );
 
   if (p.mdp < 1)
-    refuse("depth_exceeded", "the parent allows no further delegation (mdp 0)", "mdp", { parentMdp: p.mdp });
+    errors.push(
+      hopError(hop, "depth_exceeded", "the parent allows no further delegation (mdp 0)", "mdp", {
+        parentMdp: p.mdp,
+      }),
+    );
   else if (c.mdp > p.mdp - 1)
-    refuse("depth_exceeded", `mdp ${c.mdp} exceeds the parent's mdp − 1 = ${p.mdp - 1}`, "mdp", {
-      mdp: c.mdp,
-      parentMdp: p.mdp,
-    });
+    errors.push(
+      hopError(hop, "depth_exceeded", `mdp ${c.mdp} exceeds the parent's mdp − 1 = ${p.mdp - 1}`, "mdp", {
+        mdp: c.mdp,
+        parentMdp: p.mdp,
+      }),
+    );
 
   const uncovered: Capability[] = capsCover(p.cap, c.cap);
   if (uncovered.length > 0) {
     const names = uncovered.map((capability) => `${capability.act} on ${capability.res}`).join(", ");
-    refuse("scope_widening", `not covered by any parent capability: ${names}`, "cap", {
-      uncovered,
-      parentCap: p.cap,
-    });
+    errors.push(
+      hopError(hop, "scope_widening", `not covered by any parent capability: ${names}`, "cap", {
+        uncovered,
+        parentCap: p.cap,
+      }),
+    );
   }
   if (!audiencesCover(p.aud, c.aud))
-    refuse("audience_widening", "aud names an audience the parent does not allow", "aud", {
-      aud: c.aud,
-      parentAud: p.aud,
-    });
-  const later = (claim: "exp" | "rvl", message: string) =>
-    refuse("lifetime_widening", message, claim, { [claim]: c[claim], parent: p[claim] });
-  if (c.exp > p.exp) later("exp", "exp is later than the parent's exp");
-  if (c.rvl > p.rvl) later("rvl", "rvl is later than the parent's rvl");
+    errors.push(
+      hopError(hop, "audience_widening", "aud names an audience the parent does not allow", "aud", {
+        aud: c.aud,
+        parentAud: p.aud,
+      }),
+    );
+  if (c.exp > p.exp)
+    errors.push(
+      hopError(hop, "lifetime_widening", "exp is later than the parent's exp", "exp", {
+        exp: c.exp,
+        parent: p.exp,
+      }),
+    );
+  if (c.rvl > p.rvl)
+    errors.push(
+      hopError(hop, "lifetime_widening", "rvl is later than the parent's rvl", "rvl", {
+        rvl: c.rvl,
+        parent: p.rvl,
+      }),
+    );
   if (c.iat < p.iat)
-    refuse("lifetime_widening", "iat is earlier than the parent's iat", "iat", { iat: c.iat, parent: p.iat });
+    errors.push(
+      hopError(hop, "lifetime_widening", "iat is earlier than the parent's iat", "iat", {
+        iat: c.iat,
+        parent: p.iat,
+      }),
+    );
   if (c.nbf < p.nbf)
-    refuse("lifetime_widening", "nbf is earlier than the parent's nbf", "nbf", { nbf: c.nbf, parent: p.nbf });
+    errors.push(
+      hopError(hop, "lifetime_widening", "nbf is earlier than the parent's nbf", "nbf", {
+        nbf: c.nbf,
+        parent: p.nbf,
+      }),
+    );
   return errors;
+}
+
+function hopError(
+  hop: number,
+  code: TokenError["code"],
+  message: string,
+  claim: string,
+  evidence?: Readonly<Record<string, unknown>>,
+): TokenError {
+  return new TokenError(code, message, evidence === undefined ? { hop, claim } : { hop, claim, evidence });
 }
 
 /** Checks that a chain's first token is a root grant (`chain_broken` otherwise). */

@@ -118,6 +118,8 @@ export function isDelegationId(id: unknown): id is string {
 }
 
 const HOP_LINK_CLAIMS = ["dlg", "par", "prf"] as const;
+/** `cap[0]` to `cap[31]`, made once rather than for every capability of every token. */
+const CAPABILITY_CLAIMS = Array.from({ length: CLAIM_LIMITS.maxCapabilities }, (_, i) => `cap[${i}]`);
 const TIME_CLAIMS = ["iat", "exp", "rvl"] as const;
 
 const CLAIM_NAMES: ReadonlySet<string> = new Set([
@@ -207,7 +209,7 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
   }
   const cap: Capability[] = new Array(c.cap.length);
   for (let i = 0; i < c.cap.length; i++) {
-    const capability = parseCapability(c.cap[i], `cap[${i}]`);
+    const capability = parseCapability(c.cap[i], CAPABILITY_CLAIMS[i] as string);
     if (!capability.ok) return capability;
     cap[i] = capability.value;
   }

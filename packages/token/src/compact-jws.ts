@@ -141,16 +141,39 @@ export function decodeCompactJws<E>(compact: string, rules: CompactJwsRules<E>):
       }),
     );
   }
-  if (!COMPACT.test(compact)) {
-    return fail(
-      rules.refuse({
-        problem: "malformed",
-        part: "compact",
-        message: "a compact JWS is three base64url parts joined by dots",
-      }),
-    );
-  }
-  const [headerPart = "", payloadPart = "", signaturePart = ""] = compact.split(".");
+  const firstDot = compact.indexOf(".");
+  const secondDot = firstDot < 0 ? -1 : compact.indexOf(".", firstDot + 1);
+  const threeParts =
+    firstDot > 0 &&
+    secondDot > firstDot + 1 &&
+    secondDot < compact.length - 1 &&
+    compact.indexOf(".", secondDot + 1) < 0;
+  if (!threeParts) return fail(shapeRefusal(rules));
+  const decoded = decodeParts(compact, firstDot, secondDot, rules);
+  // Every part's characters are checked as it is decoded, so a JWS that decodes has the shape. The
+  // shape's own test, a regular expression over the whole text, runs only for a refusal: the shape
+  // comes first, so it is what a refusal reports when it is wrong too.
+  return decoded.ok || COMPACT.test(compact) ? decoded : fail(shapeRefusal(rules));
+}
+
+function shapeRefusal<E>(rules: CompactJwsRules<E>): E {
+  return rules.refuse({
+    problem: "malformed",
+    part: "compact",
+    message: "a compact JWS is three base64url parts joined by dots",
+  });
+}
+
+/** The parts of a compact JWS of three non-empty parts, decoded and checked in order. */
+function decodeParts<E>(
+  compact: string,
+  firstDot: number,
+  secondDot: number,
+  rules: CompactJwsRules<E>,
+): Result<DecodedJws, E> {
+  const headerPart = compact.slice(0, firstDot);
+  const payloadPart = compact.slice(firstDot + 1, secondDot);
+  const signaturePart = compact.slice(secondDot + 1);
 
   const known = rules.acceptedHeaders?.get(headerPart);
   const header = known === undefined ? decodeHeader(headerPart, rules) : ok(known);
@@ -176,6 +199,6 @@ export function decodeCompactJws<E>(compact: string, rules: CompactJwsRules<E>):
     );
   }
   // A slice of the compact text, not a concatenation: the signature check reads it without a copy.
-  const signingInput = compact.slice(0, headerPart.length + 1 + payloadPart.length);
+  const signingInput = compact.slice(0, secondDot);
   return ok({ header: header.value, signingInput, signature, payloadText });
 }

@@ -86,19 +86,22 @@ function remember<P extends Pattern | ResourcePattern>(
   return parsed;
 }
 
-/** A capability's action pattern (wildcards allowed), remembered once accepted. */
-function parseCapabilityAction(text: string, claim: string): Result<Pattern> {
+/**
+ * A capability's action pattern (wildcards allowed), remembered once accepted. `capability` names
+ * the capability in a refusal (`cap[2]`); its `.act` is added only when there is one to make.
+ */
+function parseCapabilityAction(text: string, capability: string): Result<Pattern> {
   const known = acceptedActionPatterns.get(text);
   return known === undefined
-    ? remember(acceptedActionPatterns, text, parseActionPattern(text, claim, true))
+    ? remember(acceptedActionPatterns, text, parseActionPattern(text, `${capability}.act`, true))
     : ok(known);
 }
 
 /** A capability's resource pattern (wildcards allowed), remembered once accepted. */
-function parseCapabilityResource(text: string, claim: string): Result<ResourcePattern> {
+function parseCapabilityResource(text: string, capability: string): Result<ResourcePattern> {
   const known = acceptedResourcePatterns.get(text);
   return known === undefined
-    ? remember(acceptedResourcePatterns, text, parseResourcePattern(text, claim, true))
+    ? remember(acceptedResourcePatterns, text, parseResourcePattern(text, `${capability}.res`, true))
     : ok(known);
 }
 
@@ -254,9 +257,9 @@ export function parseCapability(value: unknown, claim = "cap"): Result<Capabilit
   const { act, res, lim } = value as { act?: unknown; res?: unknown; lim?: unknown };
   if (typeof act !== "string") return malformed(`${claim}.act`, `${claim}.act must be a string`);
   if (typeof res !== "string") return malformed(`${claim}.res`, `${claim}.res must be a string`);
-  const action = parseCapabilityAction(act, `${claim}.act`);
+  const action = parseCapabilityAction(act, claim);
   if (!action.ok) return action;
-  const resource = parseCapabilityResource(res, `${claim}.res`);
+  const resource = parseCapabilityResource(res, claim);
   if (!resource.ok) return resource;
   let capability: Capability = { act, res };
   let limits: ArgumentLimits = {};
@@ -279,8 +282,8 @@ const parsedCache = new WeakMap<Capability, ParsedCapability>();
 function parsed(capability: Capability): ParsedCapability {
   const cached = parsedCache.get(capability);
   if (cached !== undefined) return cached;
-  const action = parseCapabilityAction(capability.act, "cap.act");
-  const resource = parseCapabilityResource(capability.res, "cap.res");
+  const action = parseCapabilityAction(capability.act, "cap");
+  const resource = parseCapabilityResource(capability.res, "cap");
   if (!action.ok) throw action.error;
   if (!resource.ok) throw resource.error;
   const result = { action: action.value, resource: resource.value, limits: capability.lim ?? {} };

@@ -55,6 +55,23 @@ describe("parseStrictJson", () => {
     refuses('{"exp":1e400}');
   });
 
+  it("reads integers exactly as JSON.parse does, at every length and sign", () => {
+    const texts = ["0", "-0", "7", "-12", "123456789012345", "9007199254740993", "-99999999999999999999"];
+    for (const text of [...texts, "1e3", "10E2", "1.5", "-0.0", "0.1e1"]) {
+      const result = parseStrictJson(text);
+      expect(result.ok).toBe(true);
+      if (result.ok) expect(Object.is(result.value, JSON.parse(text))).toBe(true);
+    }
+  });
+
+  test.prop([fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n })], { numRuns: 1000 })(
+    "rounds every integer literal, however long, as JSON.parse does",
+    (integer) => {
+      const text = `[${integer},${integer}e0]`;
+      expect(parseStrictJson(text)).toEqual({ ok: true, value: JSON.parse(text) });
+    },
+  );
+
   it("refuses numbers JSON does not allow", () => {
     for (const text of ["01", "+1", ".5", "1.", "1e", "0x10", "NaN", "Infinity", "-", "1_000"]) refuses(text);
   });

@@ -34,6 +34,8 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
 const NEEDS_CARE = /[\\\u0000-\u001f]/;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+/** Up to 15 decimal digits, an integer accumulated digit by digit is exact (2^53 has 16). */
+const MAX_EXACT_DIGITS = 15;
 const ESCAPES: Record<string, string> = {
   '"': '"',
   "\\": "\\",
@@ -73,19 +75,18 @@ class Parser {
 
   private parseValue(depth: number): JsonValue {
     this.skipWhitespace();
-    const c = this.text[this.pos];
-    switch (c) {
-      case "{":
+    switch (this.text.charCodeAt(this.pos)) {
+      case 0x7b: // {
         return this.parseObject(depth + 1);
-      case "[":
+      case 0x5b: // [
         return this.parseArray(depth + 1);
-      case '"':
+      case 0x22: // "
         return this.parseString();
-      case "t":
+      case 0x74: // t
         return this.parseLiteral("true", true);
-      case "f":
+      case 0x66: // f
         return this.parseLiteral("false", false);
-      case "n":
+      case 0x6e: // n
         return this.parseLiteral("null", null);
       default:
         return this.parseNumber();
@@ -99,6 +100,30 @@ class Parser {
   }
 
   private parseNumber(): number {
+    // Most numbers in a token are times and counts: plain integers, read here without the regex
+    // and the string it would cut. Anything else (a fraction, an exponent, more digits than a
+    // double holds exactly, no digit at all) goes through the grammar below.
+    const text = this.text;
+    const start = this.pos;
+    let i = text.charCodeAt(start) === 0x2d ? start + 1 : start;
+    const first = i;
+    let integer = 0;
+    for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i)) {
+      integer = integer * 10 + (c - 0x30);
+    }
+    const digits = i - first;
+    const next = text.charCodeAt(i);
+    if (
+      digits > 0 &&
+      digits <= MAX_EXACT_DIGITS &&
+      (digits === 1 || text.charCodeAt(first) !== 0x30) &&
+      next !== 0x2e && // .
+      next !== 0x65 && // e
+      next !== 0x45 // E
+    ) {
+      this.pos = i;
+      return first === start ? integer : -integer;
+    }
     NUMBER.lastIndex = this.pos;
     const match = NUMBER.exec(this.text);
     if (match === null) this.fail("expected a JSON value");
@@ -156,16 +181,16 @@ class Parser {
     this.pos++;
     const items: JsonValue[] = [];
     this.skipWhitespace();
-    if (this.text[this.pos] === "]") {
+    if (this.text.charCodeAt(this.pos) === 0x5d) {
       this.pos++;
       return items;
     }
     for (;;) {
       items.push(this.parseValue(depth));
       this.skipWhitespace();
-      const c = this.text[this.pos++];
-      if (c === "]") return items;
-      if (c !== ",") this.fail("expected , or ] in array");
+      const c = this.text.charCodeAt(this.pos++);
+      if (c === 0x5d) return items;
+      if (c !== 0x2c) this.fail("expected , or ] in array");
     }
   }
 
@@ -176,22 +201,23 @@ class Parser {
     // which V8 keeps as a slow dictionary: every claim read after parsing would pay for it.
     const object: { [key: string]: JsonValue } = Object.setPrototypeOf({}, null);
     this.skipWhitespace();
-    if (this.text[this.pos] === "}") {
+    if (this.text.charCodeAt(this.pos) === 0x7d) {
       this.pos++;
       return object;
     }
     for (;;) {
       this.skipWhitespace();
-      if (this.text[this.pos] !== '"') this.fail("expected a string key");
+      if (this.text.charCodeAt(this.pos) !== 0x22) this.fail("expected a string key");
       const key = this.parseString();
-      if (Object.hasOwn(object, key)) this.fail(`duplicate key ${JSON.stringify(key)}`);
+      // No prototype and no undefined in JSON: a key is taken exactly when reading it finds a value.
+      if (object[key] !== undefined) this.fail(`duplicate key ${JSON.stringify(key)}`);
       this.skipWhitespace();
-      if (this.text[this.pos++] !== ":") this.fail("expected : after key");
+      if (this.text.charCodeAt(this.pos++) !== 0x3a) this.fail("expected : after key");
       object[key] = this.parseValue(depth);
       this.skipWhitespace();
-      const c = this.text[this.pos++];
-      if (c === "}") return object;
-      if (c !== ",") this.fail("expected , or } in object");
+      const c = this.text.charCodeAt(this.pos++);
+      if (c === 0x7d) return object;
+      if (c !== 0x2c) this.fail("expected , or } in object");
     }
   }
 }
