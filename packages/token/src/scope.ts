@@ -55,6 +55,17 @@ interface ParsedCapability {
   readonly action: Pattern;
   readonly resource: ResourcePattern;
   readonly limits: ArgumentLimits;
+  /** `limits` as entries, listed once here rather than on every coverage check. */
+  readonly limitEntries: readonly (readonly [string, ArgumentLimit])[];
+}
+
+/** The limits of a capability without `lim`: one shared, frozen value, not an object per token. */
+const NO_LIMITS: ArgumentLimits = Object.freeze({});
+const NO_LIMIT_ENTRIES: ParsedCapability["limitEntries"] = Object.freeze([]);
+
+function parsedForm(action: Pattern, resource: ResourcePattern, limits: ArgumentLimits): ParsedCapability {
+  const limitEntries = limits === NO_LIMITS ? NO_LIMIT_ENTRIES : Object.entries(limits);
+  return { action, resource, limits, limitEntries };
 }
 
 const ACTION_SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -262,7 +273,7 @@ export function parseCapability(value: unknown, claim = "cap"): Result<Capabilit
   const resource = parseCapabilityResource(res, claim);
   if (!resource.ok) return resource;
   let capability: Capability = { act, res };
-  let limits: ArgumentLimits = {};
+  let limits = NO_LIMITS;
   if (lim !== undefined) {
     const parsedLimits = parseLimits(lim, `${claim}.lim`);
     if (!parsedLimits.ok) return parsedLimits;
@@ -270,7 +281,7 @@ export function parseCapability(value: unknown, claim = "cap"): Result<Capabilit
     capability = { act, res, lim: limits };
   }
   // Hand the parsed form to the coverage checks, so a token's capabilities are parsed once.
-  parsedCache.set(capability, { action: action.value, resource: resource.value, limits });
+  parsedCache.set(capability, parsedForm(action.value, resource.value, limits));
   return ok(capability);
 }
 
@@ -286,7 +297,7 @@ function parsed(capability: Capability): ParsedCapability {
   const resource = parseCapabilityResource(capability.res, "cap");
   if (!action.ok) throw action.error;
   if (!resource.ok) throw resource.error;
-  const result = { action: action.value, resource: resource.value, limits: capability.lim ?? {} };
+  const result = parsedForm(action.value, resource.value, capability.lim ?? NO_LIMITS);
   parsedCache.set(capability, result);
   return result;
 }
@@ -341,15 +352,28 @@ export function covers(parent: Capability, child: Capability): boolean {
   const c = parsed(child);
   if (!segmentsCover(p.action, c.action)) return false;
   if (!resourceCovers(p.resource, c.resource)) return false;
-  for (const [name, limit] of Object.entries(p.limits)) {
-    if (!limitCovers(limit, c.limits[name])) return false;
+  for (const [name, limit] of p.limitEntries) {
+    // Own limits only: an argument named `constructor` must not find Object.prototype's.
+    if (!limitCovers(limit, Object.hasOwn(c.limits, name) ? c.limits[name] : undefined)) return false;
   }
   return true;
 }
 
 /** The child capabilities that no single parent capability covers; empty when `child ⊆ parent`. */
 export function capsCover(parentCaps: readonly Capability[], childCaps: readonly Capability[]): Capability[] {
-  return childCaps.filter((child) => !parentCaps.some((parent) => covers(parent, child)));
+  // Loops rather than filter and some: this runs for every hop, and closures would be made per call.
+  const uncovered: Capability[] = [];
+  for (const child of childCaps) {
+    let covered = false;
+    for (const parent of parentCaps) {
+      if (covers(parent, child)) {
+        covered = true;
+        break;
+      }
+    }
+    if (!covered) uncovered.push(child);
+  }
+  return uncovered;
 }
 
 function argumentSatisfies(limit: ArgumentLimit, value: unknown): boolean {
@@ -409,7 +433,7 @@ export function allows(caps: readonly Capability[], call: Call): boolean {
     const p = parsed(capability);
     if (!segmentsCover(p.action, c.value.action) || !resourceCovers(p.resource, c.value.resource))
       return false;
-    return Object.entries(p.limits).every(
+    return p.limitEntries.every(
       ([name, limit]) => Object.hasOwn(args, name) && argumentSatisfies(limit, args[name]),
     );
   });
