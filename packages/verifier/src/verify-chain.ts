@@ -299,20 +299,24 @@ function checkVerifiedHops(
     throw new Error(`the status check answered ${statuses.length} statuses for ${hops.length} hops`);
   }
   for (const [index, hop] of hops.entries()) {
+    const parent = hops[index - 1];
+    const linkErrors = parent === undefined ? checkRoot(hop) : checkHopAgainstParent(parent, hop, index);
+    const timeErrors = checkTime(hop.claims, env.now, env.clockSkewSeconds, index);
+    const status = statuses[index];
+    // The usual hop passes everything: no reasons to gather.
+    const trusted = hop.claims.iss === env.issuer;
+    if (trusted && linkErrors.length === 0 && timeErrors.length === 0 && status === undefined) continue;
     const errors: TokenError[] = [];
-    if (hop.claims.iss !== env.issuer) {
+    if (!trusted) {
       errors.push(
         tokenError("malformed", `iss ${hop.claims.iss} is not the trusted issuer ${env.issuer}`, index),
       );
     }
-    const parent = hops[index - 1];
-    errors.push(...(parent === undefined ? checkRoot(hop) : checkHopAgainstParent(parent, hop, index)));
-    const timeErrors = checkTime(hop.claims, env.now, env.clockSkewSeconds, index);
+    errors.push(...linkErrors);
     errors.push(
       ...(env.acceptRevalidationDue ? timeErrors.filter((e) => e.code !== "revalidation_due") : timeErrors),
     );
     const reasons = reasonsFrom(errors, index);
-    const status = statuses[index];
     if (status !== undefined) reasons.push({ hop: index, ...status });
     if (reasons.length > 0) {
       const leaf = unverified === undefined ? hops[hops.length - 1] : undefined;
