@@ -51,23 +51,6 @@ type ResourcePattern =
   | { readonly kind: "any" }
   | { readonly kind: "prefix" | "exact"; readonly scheme: string; readonly segments: readonly string[] };
 
-interface ParsedCapability {
-  readonly action: Pattern;
-  readonly resource: ResourcePattern;
-  readonly limits: ArgumentLimits;
-  /** `limits` as entries, listed once here rather than on every coverage check. */
-  readonly limitEntries: readonly (readonly [string, ArgumentLimit])[];
-}
-
-/** The limits of a capability without `lim`: one shared, frozen value, not an object per token. */
-const NO_LIMITS: ArgumentLimits = Object.freeze({});
-const NO_LIMIT_ENTRIES: ParsedCapability["limitEntries"] = Object.freeze([]);
-
-function parsedForm(action: Pattern, resource: ResourcePattern, limits: ArgumentLimits): ParsedCapability {
-  const limitEntries = limits === NO_LIMITS ? NO_LIMIT_ENTRIES : Object.entries(limits);
-  return { action, resource, limits, limitEntries };
-}
-
 const ACTION_SEGMENT = /^[A-Za-z0-9_-]+$/;
 const SCHEME = /^[a-z][a-z0-9+-]*$/;
 const PATH_SEGMENT = /^[A-Za-z0-9\-._~:@+=,!]+$/;
@@ -272,34 +255,31 @@ export function parseCapability(value: unknown, claim = "cap"): Result<Capabilit
   if (!action.ok) return action;
   const resource = parseCapabilityResource(res, claim);
   if (!resource.ok) return resource;
-  let capability: Capability = { act, res };
-  let limits = NO_LIMITS;
-  if (lim !== undefined) {
-    const parsedLimits = parseLimits(lim, `${claim}.lim`);
-    if (!parsedLimits.ok) return parsedLimits;
-    limits = parsedLimits.value;
-    capability = { act, res, lim: limits };
-  }
-  // Hand the parsed form to the coverage checks, so a token's capabilities are parsed once.
-  parsedCache.set(capability, parsedForm(action.value, resource.value, limits));
-  return ok(capability);
+  if (lim === undefined) return ok({ act, res });
+  const limits = parseLimits(lim, `${claim}.lim`);
+  return limits.ok ? ok({ act, res, lim: limits.value }) : limits;
 }
 
-// Parsing is cheap but not free, and the verifier asks about the same capabilities of a hot chain
-// on every call; capabilities are immutable once parsed, so remember their parsed form.
-const parsedCache = new WeakMap<Capability, ParsedCapability>();
+// The coverage checks find a capability's patterns by its text in the maps of accepted patterns,
+// which parseCapability filled: two string lookups, where a WeakMap from each capability object to
+// its parsed form cost more to fill (0.4–1 µs a capability) than parsing its patterns again.
 
-/** Throws `malformed` for a capability that did not come through `parseCapability`: a bug. */
-function parsed(capability: Capability): ParsedCapability {
-  const cached = parsedCache.get(capability);
-  if (cached !== undefined) return cached;
+/** A capability's action pattern. Throws `malformed` for one that is not canonical: a bug. */
+function actionOf(capability: Capability): Pattern {
+  const known = acceptedActionPatterns.get(capability.act);
+  if (known !== undefined) return known;
   const action = parseCapabilityAction(capability.act, "cap");
-  const resource = parseCapabilityResource(capability.res, "cap");
   if (!action.ok) throw action.error;
+  return action.value;
+}
+
+/** A capability's resource pattern. Throws `malformed` for one that is not canonical: a bug. */
+function resourceOf(capability: Capability): ResourcePattern {
+  const known = acceptedResourcePatterns.get(capability.res);
+  if (known !== undefined) return known;
+  const resource = parseCapabilityResource(capability.res, "cap");
   if (!resource.ok) throw resource.error;
-  const result = parsedForm(action.value, resource.value, capability.lim ?? NO_LIMITS);
-  parsedCache.set(capability, result);
-  return result;
+  return resource.value;
 }
 
 function startsWith(whole: readonly string[], prefix: readonly string[]): boolean {
@@ -348,13 +328,14 @@ function limitCovers(parent: ArgumentLimit, child: ArgumentLimit | undefined): b
  * limits the parent lacks; it may never drop or loosen one.
  */
 export function covers(parent: Capability, child: Capability): boolean {
-  const p = parsed(parent);
-  const c = parsed(child);
-  if (!segmentsCover(p.action, c.action)) return false;
-  if (!resourceCovers(p.resource, c.resource)) return false;
-  for (const [name, limit] of p.limitEntries) {
+  if (!segmentsCover(actionOf(parent), actionOf(child))) return false;
+  if (!resourceCovers(resourceOf(parent), resourceOf(child))) return false;
+  if (parent.lim === undefined) return true;
+  const childLimits = child.lim;
+  for (const [name, limit] of Object.entries(parent.lim)) {
     // Own limits only: an argument named `constructor` must not find Object.prototype's.
-    if (!limitCovers(limit, Object.hasOwn(c.limits, name) ? c.limits[name] : undefined)) return false;
+    const own = childLimits !== undefined && Object.hasOwn(childLimits, name) ? childLimits[name] : undefined;
+    if (!limitCovers(limit, own)) return false;
   }
   return true;
 }
@@ -414,7 +395,7 @@ export function parseCall(call: Call): Result<Call> {
 export function allowsAction(caps: readonly Capability[], action: string): boolean {
   const concrete = parseActionPattern(action, "action", false);
   if (!concrete.ok) return false;
-  return caps.some((capability) => segmentsCover(parsed(capability).action, concrete.value));
+  return caps.some((capability) => segmentsCover(actionOf(capability), concrete.value));
 }
 
 /**
@@ -430,10 +411,9 @@ export function allows(caps: readonly Capability[], call: Call): boolean {
   if (!c.ok) return false;
   const args = call.args ?? {};
   return caps.some((capability) => {
-    const p = parsed(capability);
-    if (!segmentsCover(p.action, c.value.action) || !resourceCovers(p.resource, c.value.resource))
-      return false;
-    return p.limitEntries.every(
+    if (!segmentsCover(actionOf(capability), c.value.action)) return false;
+    if (!resourceCovers(resourceOf(capability), c.value.resource)) return false;
+    return Object.entries(capability.lim ?? {}).every(
       ([name, limit]) => Object.hasOwn(args, name) && argumentSatisfies(limit, args[name]),
     );
   });
