@@ -413,7 +413,9 @@ export function allows(caps: readonly Capability[], call: Call): boolean {
   return caps.some((capability) => {
     if (!segmentsCover(actionOf(capability), c.value.action)) return false;
     if (!resourceCovers(resourceOf(capability), c.value.resource)) return false;
-    return Object.entries(capability.lim ?? {}).every(
+    // As in `covers`: a capability without limits lists nothing.
+    if (capability.lim === undefined) return true;
+    return Object.entries(capability.lim).every(
       ([name, limit]) => Object.hasOwn(args, name) && argumentSatisfies(limit, args[name]),
     );
   });
