@@ -384,8 +384,9 @@ export class SqliteStore implements Store, SigningKeyStore {
     return this.ctx.linkStatus(checkChainStatusInput(dids));
   }
 
-  async chainFacts(dids: readonly string[]): Promise<ChainFacts> {
-    return this.ctx.chainFacts(checkChainStatusInput(dids));
+  chainFacts(dids: readonly string[]): Promise<ChainFacts> {
+    // Every verify and every hop starts here: read in the turn, with the requests that came with it.
+    return this.ctx.readInTurn(() => this.ctx.chainFacts(checkChainStatusInput(dids)));
   }
 
   // revocation -----------------------------------------------------------------------------------
@@ -487,7 +488,8 @@ export class SqliteStore implements Store, SigningKeyStore {
 
   async close(): Promise<void> {
     if (!this.ctx.database.open) return;
-    // Writes already asked for are committed (and answered) before the connection goes.
+    // Reads and writes already asked for are answered (the writes committed) before it goes.
+    this.ctx.answerQueuedReads();
     this.ctx.flushWrites();
     this.ctx.database.close();
   }

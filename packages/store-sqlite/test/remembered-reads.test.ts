@@ -1,11 +1,14 @@
 /**
  * The hot by-key reads (a chain's facts, an agent) are remembered while the database is unchanged,
- * and never past a change: by this connection, by another one, or undone by a rollback.
+ * and never past a change: by this connection, by another one, or undone by a rollback. A chain's
+ * facts are read in the store's next turn, with the reads and writes of the requests that came
+ * with it.
  */
 
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 import { openSqliteStore, type SqliteStore } from "../src/index.ts";
-import { grant, hop, registerAgents, T0, tempDir } from "./helpers/graph-fixture.ts";
+import { decisionInput, grant, hop, registerAgents, T0, tempDir } from "./helpers/graph-fixture.ts";
 
 const dirs: ReturnType<typeof tempDir>[] = [];
 const stores: SqliteStore[] = [];
@@ -98,5 +101,53 @@ describe("remembered reads", () => {
     await Promise.resolve();
     expect(readInside?.links[0]?.live).toBe(false);
     expect((await store.chainFacts(dids)).links.every((link) => link.live)).toBe(true);
+  });
+
+  test("reads in one turn share one look at other connections' commits, and the next turn looks again", async () => {
+    const { store, path, dids } = await chainOnFile();
+    const other = new Database(path);
+    try {
+      const revokeLeaf = () =>
+        other
+          .prepare(
+            `update delegations set status = 'revoked', revoked_at = ?, revoke_reason = 'incident',
+              revocation_seq = (select coalesce(max(revocation_seq), 0) + 1 from delegations) where did = ?`,
+          )
+          .run(T0 + 1, dids[2]);
+      // The first read opens the turn; the revocation commits while it is still open.
+      const inTurn = await store.chainFacts(dids).then((first) => {
+        revokeLeaf();
+        return store.chainFacts(dids).then((second) => ({ first, second }));
+      });
+      expect(inTurn.second).toBe(inTurn.first);
+      // Still in that turn here (promise jobs run before the turn closes): wait for it to close.
+      await new Promise((resolve) => setImmediate(resolve));
+      const nextTurn = await store.chainFacts(dids);
+      expect(nextTurn.links.map((link) => link.live)).toEqual([true, true, false]);
+    } finally {
+      other.close();
+    }
+  });
+
+  test("a decision asked for in a read's turn commits in that turn, before an immediate queued after the read", async () => {
+    const { store, path, dids } = await chainOnFile();
+    const other = new Database(path, { readonly: true });
+    try {
+      const count = () => (other.prepare("select count(*) as n from decisions").get() as { n: number }).n;
+      const before = count();
+      const appended = store.chainFacts(dids).then(() => store.appendDecision(decisionInput({ at: T0 + 1 })));
+      const seenByImmediate = new Promise<number>((resolve) => setImmediate(() => resolve(count())));
+      expect(await seenByImmediate).toBe(before + 1);
+      await appended;
+    } finally {
+      other.close();
+    }
+  });
+
+  test("a read asked for when the store closes is answered before the connection goes", async () => {
+    const { store, dids } = await chainOnFile();
+    const pending = store.chainFacts(dids);
+    await store.close();
+    expect((await pending).links.every((link) => link.live)).toBe(true);
   });
 });
