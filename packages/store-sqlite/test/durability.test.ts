@@ -68,12 +68,14 @@ function startWriter(): Writer {
 }
 
 describe("durability", () => {
-  test("opens file databases in WAL mode with synchronous FULL, foreign keys and a busy timeout", async () => {
+  test("opens file databases in WAL mode with synchronous FULL, foreign keys, a busy timeout and journals of savepoints in memory", async () => {
     const store = openSqliteStore({ path });
     expect(store.database.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(store.database.pragma("synchronous", { simple: true })).toBe(2);
     expect(store.database.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(store.database.pragma("busy_timeout", { simple: true })).toBe(5000);
+    // 2 = MEMORY: a write's savepoint and statement journals are copies in memory, not temp files.
+    expect(store.database.pragma("temp_store", { simple: true })).toBe(2);
     await store.close();
   });
 
