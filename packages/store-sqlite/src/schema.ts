@@ -177,7 +177,8 @@ export const tokens = sqliteTable(
   (t) => [
     uniqueIndex("tokens_did_version_idx").on(t.did, t.version),
     uniqueIndex("tokens_supersedes_idx").on(t.supersedes),
-    index("tokens_hash_idx").on(t.hash),
+    // No index on `hash` alone (migration 0007): the one read by hash also names the `did`, so
+    // tokens_did_version_idx finds it, and each index on a random key costs every hop a page.
   ],
 );
 

@@ -15,6 +15,7 @@ import {
   grant,
   grantInput,
   hop,
+  hopInput,
   registerAgents,
   T0,
   tempDir,
@@ -355,6 +356,40 @@ describe("upgrading from an older version", () => {
       .pluck()
       .get(next.did);
     expect(nextNode).toBe(Math.max(...rows.map((r) => r.node as number)) + 1);
+    await store.close();
+  });
+
+  test("upgrades a database at 0006 (with an index on token hashes alone): drops it, and a hop's parent token is still found by did and hash", async () => {
+    const indexesOfTokens = (db: Database.Database) =>
+      (db.prepare("select name from pragma_index_list('tokens')").all() as { name: string }[]).map(
+        (index) => index.name,
+      );
+    const old = databaseAtMigration(path, countThrough("0006_graph_nodes"));
+    expect(indexesOfTokens(old)).toContain("tokens_hash_idx");
+    old.close();
+
+    const store = openSqliteStore({ path });
+    expect(indexesOfTokens(store.database)).not.toContain("tokens_hash_idx");
+    const plan = (
+      store.database
+        .prepare("explain query plan select 1 as one from tokens where did = ? and hash = ? limit 1")
+        .all("d", "h") as { detail: string }[]
+    ).map((step) => step.detail);
+    expect(plan).toEqual([
+      expect.stringMatching(/^SEARCH tokens USING INDEX tokens_did_version_idx \(did=\?\)/),
+    ]);
+    const [alice, bob, carol] = (await registerAgents(store, "alice", "bob", "carol")) as [
+      string,
+      string,
+      string,
+    ];
+    const root = await grant(store, alice);
+    const toBob = await hop(store, root, bob);
+    expect((await store.chainFacts([root.did, toBob.did])).links.every((link) => link.live)).toBe(true);
+    // A hop naming as its parent's token one the parent never had is still refused.
+    const input = hopInput(toBob, carol);
+    const forged = { ...input, token: { ...input.token, prf: root.jti.padEnd(43, "A") } };
+    expect(await codeOf(() => store.recordHop(forged))).toBe("invalid");
     await store.close();
   });
 
