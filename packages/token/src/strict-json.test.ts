@@ -28,6 +28,47 @@ describe("parseStrictJson", () => {
     refuses('{"a\\/b":1,"a/b":2}');
   });
 
+  it("reads short keys alike however they are written, so escapes cannot hide a duplicate", () => {
+    expect(parseStrictJson('{"a":1,"ab":2,"abc":3,"abcd":4,"":5}')).toEqual({
+      ok: true,
+      value: { a: 1, ab: 2, abc: 3, abcd: 4, "": 5 },
+    });
+    refuses('{"ab":1,"a\\u0062":2}');
+    refuses('{"a\\u0062":1,"ab":2}');
+    refuses('{"\u00e9":1,"\\u00e9":2}');
+    refuses('{"abc":1,"abc":2}');
+    // A cached short key must not stand for a longer one that starts with it.
+    expect(parseStrictJson('{"iss":1,"issu":2}')).toEqual({ ok: true, value: { iss: 1, issu: 2 } });
+  });
+
+  it("refuses a short key cut off by the end of the text or holding a control character", () => {
+    for (const text of ['{"', '{"a', '{"ab', '{"abc', '{"ab"', '{"a\u0001":1}', '{"\t":1}']) refuses(text);
+  });
+
+  const shortKey = fc.string({
+    unit: fc.constantFrom("a", "b", "\u00e9", "\u0001", "\\", '"'),
+    maxLength: 4,
+  });
+  test.prop([fc.array(fc.tuple(shortKey, fc.boolean(), fc.integer()), { maxLength: 6 })], { numRuns: 500 })(
+    "keeps an object of short keys exactly when no two keys are equal, escaped or not",
+    (members) => {
+      // Each key written either as JSON.stringify writes it or with every character escaped.
+      const written = members.map(([key, escaped, value]) => {
+        const spelled = escaped
+          ? `"${[...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}"`
+          : JSON.stringify(key);
+        return `${spelled}:${value}`;
+      });
+      const result = parseStrictJson(`{${written.join(",")}}`);
+      const keys = members.map(([key]) => key);
+      if (new Set(keys).size < keys.length) {
+        expect(result.ok).toBe(false);
+      } else {
+        expect(result).toEqual({ ok: true, value: Object.fromEntries(members.map(([k, , v]) => [k, v])) });
+      }
+    },
+  );
+
   it("keeps keys that differ only in case as distinct keys", () => {
     expect(parseStrictJson('{"sub":1,"Sub":2}')).toEqual({ ok: true, value: { sub: 1, Sub: 2 } });
   });

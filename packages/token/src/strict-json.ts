@@ -30,12 +30,12 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
   }
 }
 
-/** A backslash or a control character: a string run holding one takes the careful path. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
-const NEEDS_CARE = /[\\\u0000-\u001f]/;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 /** Up to 15 decimal digits, an integer accumulated digit by digit is exact (2^53 has 16). */
 const MAX_EXACT_DIGITS = 15;
+/** Short keys seen so far, by {@link Parser.parseKey}'s code; bounded, as keys come from anyone. */
+const SHORT_KEYS = new Map<number, string>();
+const MAX_SHORT_KEYS = 4096;
 const ESCAPES: Record<string, string> = {
   '"': '"',
   "\\": "\\",
@@ -135,14 +135,18 @@ class Parser {
 
   private parseString(): string {
     this.pos++; // opening quote
-    // Most strings have no escape: find the closing quote natively and check the run once.
-    const close = this.text.indexOf('"', this.pos);
-    if (close >= 0) {
-      const run = this.text.slice(this.pos, close);
-      if (!NEEDS_CARE.test(run)) {
-        this.pos = close + 1;
-        return run;
-      }
+    // Most strings have no escape: scan to the closing quote and cut the run once. A backslash, a
+    // control character or the end of the text sends the string down the careful path.
+    const text = this.text;
+    const start = this.pos;
+    let i = start;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22 || c < 0x20 || c === 0x5c) break;
+    }
+    if (text.charCodeAt(i) === 0x22) {
+      this.pos = i + 1;
+      return text.slice(start, i);
     }
     let out = "";
     let runStart = this.pos;
@@ -174,6 +178,35 @@ class Parser {
       }
       this.pos++;
     }
+  }
+
+  /**
+   * A key of one to three ASCII characters with no escape (every claim and header name is one) is
+   * taken from a cache of internalized strings. A freshly cut key costs V8 a string table lookup
+   * when it is stored; a cached one, nothing. Any other key is read as a string.
+   */
+  private parseKey(): string {
+    const text = this.text;
+    const start = this.pos + 1;
+    // Seven bits a character, each at least 0x20: keys of different lengths never share a code.
+    let code = 0;
+    const end = Math.min(start + 3, text.length);
+    let i = start;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c < 0x20 || c === 0x5c || c >= 0x80) return this.parseString();
+      code = (code << 7) | c;
+    }
+    if (i === start || text.charCodeAt(i) !== 0x22) return this.parseString();
+    let key = SHORT_KEYS.get(code);
+    if (key === undefined) {
+      // A property name V8 has stored is internalized; reading it back gives that string.
+      key = Object.keys({ [text.slice(start, i)]: 0 })[0] as string;
+      if (SHORT_KEYS.size < MAX_SHORT_KEYS) SHORT_KEYS.set(code, key);
+    }
+    this.pos = i + 1;
+    return key;
   }
 
   private parseArray(depth: number): JsonValue[] {
@@ -208,7 +241,7 @@ class Parser {
     for (;;) {
       this.skipWhitespace();
       if (this.text.charCodeAt(this.pos) !== 0x22) this.fail("expected a string key");
-      const key = this.parseString();
+      const key = this.parseKey();
       // No prototype and no undefined in JSON: a key is taken exactly when reading it finds a value.
       if (object[key] !== undefined) this.fail(`duplicate key ${JSON.stringify(key)}`);
       this.skipWhitespace();
