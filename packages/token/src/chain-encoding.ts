@@ -39,7 +39,8 @@ export function decodeChain(text: string, limits: ChainLimits = {}): Result<stri
     );
   }
   const tokens = text.split(CHAIN_SEPARATOR);
-  for (const [hop, token] of tokens.entries()) {
+  for (let hop = 0; hop < tokens.length; hop++) {
+    const token = tokens[hop] as string;
     if (token.length > maxTokenBytes) {
       return fail(
         new TokenError(

@@ -272,7 +272,9 @@ function* authenticateChainSteps(chainText: string, env: ChainEnvironment): Sign
   // may reach the status lookup, and the lookup then covers the whole verified prefix at once.
   const hops: ChainToken[] = [];
   let unverified: TokenError | undefined;
-  for (const [index, compact] of split.value.entries()) {
+  // Indexed loops here and below: an entries() iterator costs an array per step on the cold path.
+  for (let index = 0; index < split.value.length; index++) {
+    const compact = split.value[index] as string;
     const verified = cachedHopToken(compact, env) ?? (yield* verifyHopToken(compact, index, env));
     if (!("claims" in verified)) {
       unverified = verified;
@@ -298,7 +300,8 @@ function checkVerifiedHops(
   if (statuses.length !== hops.length) {
     throw new Error(`the status check answered ${statuses.length} statuses for ${hops.length} hops`);
   }
-  for (const [index, hop] of hops.entries()) {
+  for (let index = 0; index < hops.length; index++) {
+    const hop = hops[index] as ChainToken;
     const parent = hops[index - 1];
     const linkErrors = parent === undefined ? checkRoot(hop) : checkHopAgainstParent(parent, hop, index);
     const timeErrors = checkTime(hop.claims, env.now, env.clockSkewSeconds, index);
