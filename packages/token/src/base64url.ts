@@ -103,8 +103,8 @@ export function decodeBase64urlPortable(text: string): Uint8Array | undefined {
  */
 export function isBase64urlOfLength(text: string, byteLength: number): boolean {
   const length = Math.ceil((byteLength * 4) / 3);
-  if (text.length !== length) return false;
-  for (let i = 0; i < length; i++) if (valueAt(text, i) < 0) return false;
+  // One regular expression scan: faster than a loop over the characters.
+  if (text.length !== length || !ALPHABET_ONLY.test(text)) return false;
   const rest = length % 4;
   const last = valueAt(text, length - 1);
   // Two trailing characters carry 4 spare bits, three carry 2: they must be zero.

@@ -148,6 +148,14 @@ function malformed(claim: string, message: string): { ok: false; error: TokenErr
   return fail(new TokenError("malformed", message, { claim }));
 }
 
+/** Whether a short list (at most a few dozen entries) holds an entry twice, without a Set. */
+function hasRepeats(values: readonly unknown[]): boolean {
+  for (let i = 1; i < values.length; i++) {
+    for (let j = 0; j < i; j++) if (values[i] === values[j]) return true;
+  }
+  return false;
+}
+
 function isTime(value: unknown): value is number {
   return (
     typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= CLAIM_LIMITS.maxTime
@@ -217,7 +225,7 @@ export function parseClaims(payload: unknown): Result<TokenClaims> {
   if (!Array.isArray(c.aud) || c.aud.length === 0 || c.aud.length > CLAIM_LIMITS.maxAudiences) {
     return malformed("aud", `aud must be an array of 1 to ${CLAIM_LIMITS.maxAudiences} audiences`);
   }
-  if (!c.aud.every(isAudience) || (c.aud.length > 1 && new Set(c.aud).size !== c.aud.length)) {
+  if (!c.aud.every(isAudience) || hasRepeats(c.aud)) {
     return malformed("aud", "aud entries must be distinct audience names or *");
   }
 

@@ -167,10 +167,12 @@ function parseLimit(value: unknown, claim: string): Result<ArgumentLimit> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return malformed(claim, `${claim} must be an object with max, min or in`);
   }
-  const entries = Object.entries(value);
-  if (entries.length === 0) return malformed(claim, `${claim} must state at least one of max, min, in`);
+  // Keys, then each value: Object.entries would make a pair per member.
+  const keys = Object.keys(value);
+  if (keys.length === 0) return malformed(claim, `${claim} must state at least one of max, min, in`);
   const limit: { max?: number; min?: number; in?: (string | number)[] } = {};
-  for (const [key, bound] of entries) {
+  for (const key of keys) {
+    const bound = (value as Record<string, unknown>)[key];
     if (key === "max" || key === "min") {
       if (!isFiniteNumber(bound))
         return malformed(`${claim}.${key}`, `${claim}.${key} must be a finite number`);
@@ -207,14 +209,15 @@ function parseLimits(value: unknown, claim: string): Result<ArgumentLimits> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return malformed(claim, `${claim} must be an object of argument limits`);
   }
-  const entries = Object.entries(value);
+  const names = Object.keys(value);
   // `lim: {}` would be a second spelling of "no limits"; one spelling only.
-  if (entries.length === 0) return malformed(claim, `${claim} is empty; omit lim when there are no limits`);
-  if (entries.length > MAX_LIMITS_PER_CAPABILITY) {
+  if (names.length === 0) return malformed(claim, `${claim} is empty; omit lim when there are no limits`);
+  if (names.length > MAX_LIMITS_PER_CAPABILITY) {
     return malformed(claim, `${claim} may limit at most ${MAX_LIMITS_PER_CAPABILITY} arguments`);
   }
   const limits: Record<string, ArgumentLimit> = {};
-  for (const [name, raw] of entries) {
+  for (const name of names) {
+    const raw = (value as Record<string, unknown>)[name];
     // `__proto__` matches the pattern, but assigning it to a plain object sets the prototype
     // instead of adding a limit: the limit would vanish silently (refusal, not repair).
     if (!ARGUMENT_NAME.test(name) || name === "__proto__") {
@@ -331,11 +334,12 @@ export function covers(parent: Capability, child: Capability): boolean {
   if (!segmentsCover(actionOf(parent), actionOf(child))) return false;
   if (!resourceCovers(resourceOf(parent), resourceOf(child))) return false;
   if (parent.lim === undefined) return true;
+  const parentLimits = parent.lim;
   const childLimits = child.lim;
-  for (const [name, limit] of Object.entries(parent.lim)) {
+  for (const name of Object.keys(parentLimits)) {
     // Own limits only: an argument named `constructor` must not find Object.prototype's.
     const own = childLimits !== undefined && Object.hasOwn(childLimits, name) ? childLimits[name] : undefined;
-    if (!limitCovers(limit, own)) return false;
+    if (!limitCovers(parentLimits[name] as ArgumentLimit, own)) return false;
   }
   return true;
 }
@@ -415,8 +419,9 @@ export function allows(caps: readonly Capability[], call: Call): boolean {
     if (!resourceCovers(resourceOf(capability), c.value.resource)) return false;
     // As in `covers`: a capability without limits lists nothing.
     if (capability.lim === undefined) return true;
-    return Object.entries(capability.lim).every(
-      ([name, limit]) => Object.hasOwn(args, name) && argumentSatisfies(limit, args[name]),
+    const limits = capability.lim;
+    return Object.keys(limits).every(
+      (name) => Object.hasOwn(args, name) && argumentSatisfies(limits[name] as ArgumentLimit, args[name]),
     );
   });
 }
