@@ -333,8 +333,8 @@ function limitCovers(parent: ArgumentLimit, child: ArgumentLimit | undefined): b
 export function covers(parent: Capability, child: Capability): boolean {
   if (!segmentsCover(actionOf(parent), actionOf(child))) return false;
   if (!resourceCovers(resourceOf(parent), resourceOf(child))) return false;
-  if (parent.lim === undefined) return true;
   const parentLimits = parent.lim;
+  if (parentLimits === undefined) return true;
   const childLimits = child.lim;
   for (const name of Object.keys(parentLimits)) {
     // Own limits only: an argument named `constructor` must not find Object.prototype's.
