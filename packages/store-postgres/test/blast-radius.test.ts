@@ -72,11 +72,7 @@ describeWithPostgres("blastRadius on PostgreSQL", () => {
   );
 
   test("reaches a row below two delegations the agent holds once, and lists both as held", async () => {
-    const [alice, bob, carol] = (await registerAgents(store, "alice", "bob", "carol")) as [
-      string,
-      string,
-      string,
-    ];
+    const [alice, bob, carol] = await registerAgents(store, "alice", "bob", "carol");
     // alice ── bob ── alice (nested: issuance refuses it as a cycle) ── carol
     const root = await grant(store, alice);
     const toBob = await hop(store, root, bob);

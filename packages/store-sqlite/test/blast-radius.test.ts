@@ -16,7 +16,7 @@ let carol: string;
 
 beforeEach(async () => {
   store = openSqliteStore({ path: ":memory:" });
-  [alice, bob, carol] = (await registerAgents(store, "alice", "bob", "carol")) as [string, string, string];
+  [alice, bob, carol] = await registerAgents(store, "alice", "bob", "carol");
 });
 
 afterEach(async () => store.close());

@@ -18,7 +18,7 @@ describe("task business hours", () => {
     try {
       const path = `${dir.path}/baton.db`;
       const first = openSqliteStore({ path });
-      const [owner] = (await registerAgents(first, "owner")) as [string];
+      const [owner] = await registerAgents(first, "owner");
       const input = withHours({ end: "18:00", days: [5, 1, 3], start: "08:30" }, owner);
       const written = await first.recordGrant(input as never);
       // Stored in a fixed key order, whatever order the caller used.

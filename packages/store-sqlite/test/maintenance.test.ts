@@ -24,13 +24,13 @@ afterEach(async () => {
 
 describe("checkIntegrity", () => {
   test("reports nothing on a sound file", async () => {
-    const [alice, bob] = (await registerAgents(store, "alice", "bob")) as [string, string];
+    const [alice, bob] = await registerAgents(store, "alice", "bob");
     await hop(store, await grant(store, alice), bob);
     expect(await store.checkIntegrity()).toEqual([]);
   });
 
   test("reports a row whose foreign key points nowhere", async () => {
-    const [alice] = (await registerAgents(store, "alice")) as [string];
+    const [alice] = await registerAgents(store, "alice");
     const root = await grant(store, alice);
     store.database.pragma("foreign_keys = OFF");
     store.database
@@ -47,7 +47,7 @@ describe("checkIntegrity", () => {
 
 describe("backup", () => {
   test("writes an owner-only copy holding every committed write, while the store stays open", async () => {
-    const [alice, bob] = (await registerAgents(store, "alice", "bob")) as [string, string];
+    const [alice, bob] = await registerAgents(store, "alice", "bob");
     const root = await grant(store, alice);
     const last = await hop(store, root, bob);
     const target = join(dir.path, "copy.db");

@@ -71,7 +71,7 @@ describe("opening a database", () => {
 
   test("reopening is idempotent and keeps the data", async () => {
     const first = openSqliteStore({ path });
-    const [alice, bob] = (await registerAgents(first, "alice", "bob")) as [string, string];
+    const [alice, bob] = await registerAgents(first, "alice", "bob");
     const child = await hop(first, await grant(first, alice), bob);
     await first.appendDecision({ at: T0, kind: "verify", decision: "allow", did: child.did, reasons: [] });
     await first.close();
@@ -218,7 +218,7 @@ describe("upgrading from an older version", () => {
     expect(() => store.database.prepare("delete from decisions").run()).toThrow(/append-only/);
 
     // And the upgraded file takes grants that declare hours.
-    const [bob] = (await registerAgents(store, "bob")) as [string];
+    const [bob] = await registerAgents(store, "bob");
     const input = grantInput(bob);
     const hours = { days: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" };
     await store.recordGrant({
@@ -378,11 +378,7 @@ describe("upgrading from an older version", () => {
     expect(plan).toEqual([
       expect.stringMatching(/^SEARCH tokens USING INDEX tokens_did_version_idx \(did=\?\)/),
     ]);
-    const [alice, bob, carol] = (await registerAgents(store, "alice", "bob", "carol")) as [
-      string,
-      string,
-      string,
-    ];
+    const [alice, bob, carol] = await registerAgents(store, "alice", "bob", "carol");
     const root = await grant(store, alice);
     const toBob = await hop(store, root, bob);
     expect((await store.chainFacts([root.did, toBob.did])).links.every((link) => link.live)).toBe(true);

@@ -25,11 +25,7 @@ async function chainOnFile(): Promise<{ store: SqliteStore; path: string; dids: 
   dirs.push(dir);
   const path = `${dir.path}/baton.db`;
   const store = openAt(path);
-  const [alice, bob, carol] = (await registerAgents(store, "alice", "bob", "carol")) as [
-    string,
-    string,
-    string,
-  ];
+  const [alice, bob, carol] = await registerAgents(store, "alice", "bob", "carol");
   const root = await grant(store, alice);
   const toBob = await hop(store, root, bob);
   const toCarol = await hop(store, toBob, carol);

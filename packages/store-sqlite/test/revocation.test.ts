@@ -10,12 +10,7 @@ let dave: string;
 
 beforeEach(async () => {
   store = openSqliteStore({ path: ":memory:" });
-  [alice, bob, carol, dave] = (await registerAgents(store, "alice", "bob", "carol", "dave")) as [
-    string,
-    string,
-    string,
-    string,
-  ];
+  [alice, bob, carol, dave] = await registerAgents(store, "alice", "bob", "carol", "dave");
 });
 
 afterEach(async () => store.close());

@@ -116,7 +116,7 @@ describe("seedGraph", () => {
 
   test("builds a graph the store's own methods extend and walk", async () => {
     const result = seedGraph(store, { delegations: 3000, seed: 5, at: T0 });
-    const [outsider] = (await registerAgents(store, "outsider")) as [string];
+    const [outsider] = await registerAgents(store, "outsider");
     const rootDid = result.roots[0] ?? "";
     const root = await store.getDelegation(rootDid);
     const token = await store.latestToken(rootDid);

@@ -35,7 +35,7 @@ export function conventionsConformance(factory: ConformanceFactory): void {
 
   beforeEach(async () => {
     store = ctx.store;
-    [alice, bob, carol] = (await registerAgents(store, "alice", "bob", "carol")) as [string, string, string];
+    [alice, bob, carol] = await registerAgents(store, "alice", "bob", "carol");
   });
 
   describe("the port's conventions", () => {

@@ -145,13 +145,7 @@ export function decisionLogConformance(factory: ConformanceFactory): void {
     });
 
     test("a path query returns exactly the decisions about a hop, its ancestors and its descendants", async () => {
-      const [a, b, c, d, e] = (await registerAgents(store, "a", "b", "c", "d", "e")) as [
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
+      const [a, b, c, d, e] = await registerAgents(store, "a", "b", "c", "d", "e");
       // root ─┬─ toB ── toC ── toD      and a sibling branch root ── toE, plus another task
       const root = await grant(store, a);
       const toB = await hop(store, root, b);
@@ -213,7 +207,7 @@ export function decisionLogConformance(factory: ConformanceFactory): void {
     });
 
     test("chains every row to the one before it end to end, whichever way it was appended", async () => {
-      const [alice, bob] = (await registerAgents(store, "alice", "bob")) as [string, string];
+      const [alice, bob] = await registerAgents(store, "alice", "bob");
       const audit = (kind: string) => ({ audit: { at: T0, kind, decision: "allow" as const, reasons: [] } });
       const root = await grant(store, alice);
       await store.appendDecision(decision());

@@ -37,13 +37,16 @@ export function agentKey(): { jwk: Ed25519PublicJwk; jkt: string } {
   return { jwk, jkt: jwkThumbprint(jwk) };
 }
 
-/** Registers `agent:<name>` for each name and returns the ids. */
-export async function registerAgents(store: Store, ...names: string[]): Promise<string[]> {
+/** Registers `agent:<name>` for each name and returns the ids, one per name (so a tuple destructures). */
+export async function registerAgents<const Names extends readonly string[]>(
+  store: Store,
+  ...names: Names
+): Promise<{ -readonly [K in keyof Names]: string }> {
   const ids: string[] = [];
   for (const name of names) {
     ids.push((await store.registerAgent({ id: `agent:${name}`, ...agentKey(), name, at: T0 })).id);
   }
-  return ids;
+  return ids as { -readonly [K in keyof Names]: string };
 }
 
 /** A stand-in compact JWS: the store keeps tokens opaque, so any three base64url parts do. */

@@ -23,13 +23,13 @@ export function graphWalkConformance(factory: ConformanceFactory): void {
 
   beforeEach(async () => {
     store = ctx.store;
-    [planner, researcher, coder, reviewer] = (await registerAgents(
+    [planner, researcher, coder, reviewer] = await registerAgents(
       store,
       "planner",
       "researcher",
       "coder",
       "reviewer",
-    )) as [string, string, string, string];
+    );
     // planner ─┬─ researcher
     //          ├─ coder ── reviewer
     //          └─ reviewer

@@ -29,7 +29,7 @@ export function inputHardeningConformance(factory: ConformanceFactory): void {
 
   describe("free text at the store boundary", () => {
     test("refuses hostile or ill-formed names, intents, reasons and decision text with invalid", async () => {
-      const [alice] = (await registerAgents(store, "alice")) as [string];
+      const [alice] = await registerAgents(store, "alice");
       const root = await grant(store, alice);
       for (const text of [...HOSTILE, ...ILL_FORMED]) {
         const what = JSON.stringify(text);
@@ -94,7 +94,7 @@ export function inputHardeningConformance(factory: ConformanceFactory): void {
 
   describe("pending approvals per delegation", () => {
     test("refuses one more than maxPending with approval_limit, and counts only pending, unexpired ones", async () => {
-      const [alice] = (await registerAgents(store, "alice")) as [string];
+      const [alice] = await registerAgents(store, "alice");
       const root = await grant(store, alice);
       const ask = async (n: number, at = T0) =>
         store.createApproval({

@@ -30,12 +30,7 @@ export function issuanceConformance(factory: ConformanceFactory): void {
 
   beforeEach(async () => {
     store = ctx.store;
-    [alice, bob, carol, mallory] = (await registerAgents(store, "alice", "bob", "carol", "mallory")) as [
-      string,
-      string,
-      string,
-      string,
-    ];
+    [alice, bob, carol, mallory] = await registerAgents(store, "alice", "bob", "carol", "mallory");
   });
 
   /** What a refused write must leave as it was. */
@@ -146,7 +141,7 @@ export function issuanceConformance(factory: ConformanceFactory): void {
     }
 
     test("chainFacts gives the task with its hours, as getTask does", async () => {
-      const [owner] = (await registerAgents(store, "owner")) as [string];
+      const [owner] = await registerAgents(store, "owner");
       const input = withHours(WEEKDAYS, owner);
       await store.recordGrant(input as never);
       const facts = await store.chainFacts([input.delegation.did]);
@@ -155,7 +150,7 @@ export function issuanceConformance(factory: ConformanceFactory): void {
     });
 
     test("a grant that declares hours keeps them on its task, across a reopen of the store", async () => {
-      const [owner] = (await registerAgents(store, "owner")) as [string];
+      const [owner] = await registerAgents(store, "owner");
       const input = withHours({ end: "18:00", days: [5, 1, 3], start: "08:30" }, owner);
       const written = await store.recordGrant(input as never);
       // Stored in a fixed key order, whatever order the caller used.

@@ -85,7 +85,7 @@ export function registryConformance(factory: ConformanceFactory): void {
     let bob: string;
 
     beforeEach(async () => {
-      const [alice, b] = (await registerAgents(store, "alice", "bob")) as [string, string];
+      const [alice, b] = await registerAgents(store, "alice", "bob");
       bob = b;
       leaf = await hop(store, await grant(store, alice), bob);
     });

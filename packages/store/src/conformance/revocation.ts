@@ -15,12 +15,7 @@ export function revocationConformance(factory: ConformanceFactory): void {
 
   beforeEach(async () => {
     store = ctx.store;
-    [alice, bob, carol, dave] = (await registerAgents(store, "alice", "bob", "carol", "dave")) as [
-      string,
-      string,
-      string,
-      string,
-    ];
+    [alice, bob, carol, dave] = await registerAgents(store, "alice", "bob", "carol", "dave");
   });
 
   /** alice → bob → carol, and alice → dave, in one task. */
