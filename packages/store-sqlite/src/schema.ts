@@ -220,7 +220,8 @@ export const decisions = sqliteTable(
   (t) => [
     index("decisions_task_idx").on(t.task, t.id),
     index("decisions_agent_idx").on(t.agent, t.id),
-    index("decisions_did_idx").on(t.did, t.id),
+    // No index on `did` (migration 0008): decisions are found by did through `decision_dids`, and
+    // each index on a random key costs every recorded hop another page in its commit.
     check("decisions_decision_check", sql`${t.decision} in ('allow', 'deny', 'step_up')`),
   ],
 );

@@ -12,6 +12,7 @@ const pendingMigrations = (applied: readonly number[], journal: readonly { tag: 
 import {
   agentKey,
   codeOf,
+  decisionInput,
   grant,
   grantInput,
   hop,
@@ -386,6 +387,54 @@ describe("upgrading from an older version", () => {
     const input = hopInput(toBob, carol);
     const forged = { ...input, token: { ...input.token, prf: root.jti.padEnd(43, "A") } };
     expect(await codeOf(() => store.recordHop(forged))).toBe("invalid");
+    await store.close();
+  });
+
+  test("upgrades a database at 0007 (with an index on decisions' did): drops it, and decisions are still found by did through the trace index", async () => {
+    const indexesOfDecisions = (db: Database.Database) =>
+      (db.prepare("select name from pragma_index_list('decisions')").all() as { name: string }[]).map(
+        (index) => index.name,
+      );
+    const old = databaseAtMigration(path, countThrough("0007_tokens_without_hash_index"));
+    const did = writeOldRows(old);
+    // Filed as the store at 0007 files it: under its own did in the trace index.
+    old.prepare("insert into decision_dids (did, decision_id) values (?, 1)").run(did);
+    expect(indexesOfDecisions(old)).toContain("decisions_did_idx");
+    old.close();
+
+    const store = openSqliteStore({ path });
+    expect(indexesOfDecisions(store.database)).not.toContain("decisions_did_idx");
+    const plan = (
+      store.database
+        .prepare(
+          "explain query plan select id from decisions where id in (select decision_id from decision_dids where did = ?) order by id desc limit 10",
+        )
+        .all("d") as { detail: string }[]
+    ).map((step) => step.detail);
+    expect(plan).toContainEqual(
+      expect.stringMatching(
+        /^SEARCH decision_dids USING COVERING INDEX sqlite_autoindex_decision_dids_1 \(did=\?\)/,
+      ),
+    );
+    expect(plan.filter((step) => /^SCAN decision_dids/.test(step))).toEqual([]);
+    expect((await store.queryDecisions({ did, limit: 10 })).items.map((item) => item.id)).toEqual([1]);
+    // A decision logged after the upgrade is found under its did and its chain's leaf alike.
+    const [carol] = await registerAgents(store, "carol");
+    const root = await grant(store, carol);
+    const appended = await store.appendDecision(
+      decisionInput({
+        did: root.did,
+        chain: [{ did, sub: carol, verified: true }],
+      }),
+    );
+    expect((await store.queryDecisions({ did: root.did, limit: 10 })).items.map((item) => item.id)).toEqual([
+      appended.id,
+    ]);
+    expect((await store.queryDecisions({ did, limit: 10 })).items.map((item) => item.id)).toEqual([
+      appended.id,
+      1,
+    ]);
+    expect(await store.verifyDecisionLog()).toMatchObject({ ok: true });
     await store.close();
   });
 
