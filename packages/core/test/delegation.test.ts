@@ -84,6 +84,21 @@ describe("delegate", () => {
     expect(logged?.actorProven).toBe(true);
   });
 
+  it("names each new delegation with an id that sorts after the ids issued before it, so the store's keys grow in order", async () => {
+    const rootDid = await grantAlice(CAP_REPO);
+    const dids = [rootDid];
+    for (const step of [0, 0, 1, 30, 300]) {
+      world.now += step;
+      const issued = await delegate(world.ctx, await present(world, alice, "/v1/delegations"), {
+        to: bob.id,
+        cap: CAP_ISSUES,
+      });
+      dids.push(issued.did);
+    }
+    expect([...dids].sort()).toEqual(dids);
+    expect(new Set(dids).size).toBe(dids.length);
+  });
+
   it("gives policy the task's facts read with the chain's link statuses, without reading the task again", async () => {
     const contexts: Record<string, unknown>[] = [];
     await world.close();

@@ -61,7 +61,7 @@ export {
 } from "./compact-jws.ts";
 export type { IsoWeekday, Reason, TaskHours } from "./contract.ts";
 export { activeCryptoBackend, type CryptoBackendName } from "./crypto-backend.ts";
-export { randomDelegationId, randomId, sha256Base64url, sha256Hex } from "./digest.ts";
+export { delegationIdAt, randomDelegationId, randomId, sha256Base64url, sha256Hex } from "./digest.ts";
 export { INPUT_LIMITS } from "./input-limits.ts";
 export {
   ed25519PublicKeyObject,
