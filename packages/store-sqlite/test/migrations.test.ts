@@ -40,6 +40,15 @@ const tables = (db: Database.Database) =>
     }[]
   ).map((t) => t.name);
 
+const indexesOf = (db: Database.Database, table: string) =>
+  (db.prepare("select name from pragma_index_list(?)").all(table) as { name: string }[]).map(
+    (index) => index.name,
+  );
+
+/** The steps of SQLite's plan for `sql`, as EXPLAIN QUERY PLAN words them. */
+const queryPlan = (db: Database.Database, sql: string, ...args: unknown[]) =>
+  (db.prepare(`explain query plan ${sql}`).all(...args) as { detail: string }[]).map((step) => step.detail);
+
 describe("opening a database", () => {
   test("creates the file and its directory on first use and applies every migration", async () => {
     const store = openSqliteStore({ path });
@@ -361,21 +370,18 @@ describe("upgrading from an older version", () => {
   });
 
   test("upgrades a database at 0006 (with an index on token hashes alone): drops it, and a hop's parent token is still found by did and hash", async () => {
-    const indexesOfTokens = (db: Database.Database) =>
-      (db.prepare("select name from pragma_index_list('tokens')").all() as { name: string }[]).map(
-        (index) => index.name,
-      );
     const old = databaseAtMigration(path, countThrough("0006_graph_nodes"));
-    expect(indexesOfTokens(old)).toContain("tokens_hash_idx");
+    expect(indexesOf(old, "tokens")).toContain("tokens_hash_idx");
     old.close();
 
     const store = openSqliteStore({ path });
-    expect(indexesOfTokens(store.database)).not.toContain("tokens_hash_idx");
-    const plan = (
-      store.database
-        .prepare("explain query plan select 1 as one from tokens where did = ? and hash = ? limit 1")
-        .all("d", "h") as { detail: string }[]
-    ).map((step) => step.detail);
+    expect(indexesOf(store.database, "tokens")).not.toContain("tokens_hash_idx");
+    const plan = queryPlan(
+      store.database,
+      "select 1 as one from tokens where did = ? and hash = ? limit 1",
+      "d",
+      "h",
+    );
     expect(plan).toEqual([
       expect.stringMatching(/^SEARCH tokens USING INDEX tokens_did_version_idx \(did=\?\)/),
     ]);
@@ -391,26 +397,20 @@ describe("upgrading from an older version", () => {
   });
 
   test("upgrades a database at 0007 (with an index on decisions' did): drops it, and decisions are still found by did through the trace index", async () => {
-    const indexesOfDecisions = (db: Database.Database) =>
-      (db.prepare("select name from pragma_index_list('decisions')").all() as { name: string }[]).map(
-        (index) => index.name,
-      );
     const old = databaseAtMigration(path, countThrough("0007_tokens_without_hash_index"));
     const did = writeOldRows(old);
     // Filed as the store at 0007 files it: under its own did in the trace index.
     old.prepare("insert into decision_dids (did, decision_id) values (?, 1)").run(did);
-    expect(indexesOfDecisions(old)).toContain("decisions_did_idx");
+    expect(indexesOf(old, "decisions")).toContain("decisions_did_idx");
     old.close();
 
     const store = openSqliteStore({ path });
-    expect(indexesOfDecisions(store.database)).not.toContain("decisions_did_idx");
-    const plan = (
-      store.database
-        .prepare(
-          "explain query plan select id from decisions where id in (select decision_id from decision_dids where did = ?) order by id desc limit 10",
-        )
-        .all("d") as { detail: string }[]
-    ).map((step) => step.detail);
+    expect(indexesOf(store.database, "decisions")).not.toContain("decisions_did_idx");
+    const plan = queryPlan(
+      store.database,
+      "select id from decisions where id in (select decision_id from decision_dids where did = ?) order by id desc limit 10",
+      "d",
+    );
     expect(plan).toContainEqual(
       expect.stringMatching(
         /^SEARCH decision_dids USING COVERING INDEX sqlite_autoindex_decision_dids_1 \(did=\?\)/,
