@@ -11,7 +11,7 @@ import {
   toDelegationRecord,
   type WalkedDelegation,
 } from "@baton/store/adapter-kit";
-import { DELEGATION_COLUMNS, type DelegationRow, type Prepared, type Tx } from "./pg-context.ts";
+import { DELEGATION_COLUMNS, type DelegationRow, lockedPath, type Prepared, type Tx } from "./pg-context.ts";
 
 /** Deeper than any chain can be (the token format caps depth at 64), so "no limit" stays finite. */
 const UNLIMITED_DEPTH = 1_000_000;
@@ -70,16 +70,8 @@ order by d.depth, d.did`;
  */
 export const LOCK_PATH: Prepared = {
   name: "baton_lock_path",
-  text: `
-with recursive up(did, parent, distance) as (
-  select did, parent, 0 from delegations where did = $1
-  union all
-  select p.did, p.parent, up.distance + 1 from up cross join lateral (
-    select did, parent from delegations d where d.did = up.parent offset 0
-  ) p
-)
-select ${DELEGATION_COLUMNS} from (select did from up order by distance desc) path
-cross join lateral (select * from delegations d where d.did = path.did for share) d`,
+  text: `with recursive ${lockedPath("$1")}
+select ${DELEGATION_COLUMNS} from path d`,
 };
 
 export async function ancestors(tx: Tx, did: string): Promise<DelegationRecord[]> {

@@ -5,9 +5,11 @@
  * racing cascade or disable either committed before these reads or waits for this commit.
  */
 import {
+  type CheckedHop,
   checkGrant,
   checkHop,
   checkRevalidation,
+  type DelegationRecord,
   type GrantInput,
   type GrantRecord,
   grantDelegation,
@@ -16,16 +18,20 @@ import {
   type HopRecord,
   hopDelegation,
   hopFits,
+  newDelegationRecord,
   type RevalidationInput,
   revalidationFits,
   type TokenRecord,
 } from "@baton/store/adapter-kit";
+import pg from "pg";
 import { lockPath } from "./graph-walks.ts";
 import {
   audit,
   findAgent,
   findDelegation,
   findTask,
+  type HopFacts,
+  type HopKeys,
   hopFacts,
   insertDelegationAndToken,
   insertToken,
@@ -33,9 +39,12 @@ import {
   linkStatus,
   type PgContext,
   parentTokenWithHash,
+  type RecordedHopRow,
+  recordHopRow,
   statusEntryFacts,
   toDelegationRecord,
   tokenExists,
+  type WriteTx,
 } from "./pg-context.ts";
 
 /** An agent row read under a share lock: a disable waits for this transaction's commit. */
@@ -80,42 +89,84 @@ export async function recordGrant(ctx: PgContext, input: GrantInput): Promise<Gr
   });
 }
 
-/** Records one hop below a live parent, with its first token. */
+/** SQLSTATE class 23: a key, a foreign key or a check refused a statement. */
+const INTEGRITY_VIOLATION = /^23/;
+
+/**
+ * Records one hop below a live parent, with its first token. A hop that fits (nearly every one)
+ * costs one statement, {@link HOP_RECORD}: it is inserted as its facts are read, then judged on
+ * them, and a refusal undoes the insert with the rest of the write. When the statement itself is
+ * refused (a taken did, jti or status entry, an unknown agent or task) or finds no parent, the
+ * write undoes it and checks the hop the long way, so that the refusal names the rule it broke.
+ */
 export async function recordHop(ctx: PgContext, input: HopInput): Promise<HopRecord> {
   const hop = checkHop(input);
+  const keys = hopKeysOf(hop);
   return ctx.write(async (tx) => {
-    const parentRow = await lockPath(tx, hop.parent);
-    const parent = parentRow === undefined ? undefined : toDelegationRecord(parentRow);
-    // Agents in id order, after the delegation rows: the lock order every write keeps.
-    const facts = await hopFacts(tx, {
-      did: hop.did,
-      jti: hop.token.jti,
-      parent: hop.parent,
-      prf: hop.token.prf,
-      from: hop.from,
-      to: hop.to,
-      task: hop.task,
-      statusEntry: hop.statusEntry,
-    });
-    hopFits(hop, {
-      parent,
-      delegationExists: facts.delegationExists,
-      jtiExists: facts.jtiExists,
-      from: facts.agents.get(hop.from),
-      to: facts.agents.get(hop.to),
-      cycleAt: parent === undefined ? undefined : facts.cycleAt,
-      prfRecorded: facts.prfRecorded,
-      task: facts.task,
-      statusEntry: facts.statusEntry,
-    });
-    const { delegation, token } = await insertDelegationAndToken(
-      tx,
-      hopDelegation(hop, (parent as NonNullable<typeof parent>).root),
-      hop.token,
-    );
+    let recorded: RecordedHopRow | undefined;
+    try {
+      // Any root will do: the statement inserts the parent's.
+      const { root: _, ...row } = hopDelegation(hop, "");
+      recorded = await recordHopRow(tx, keys, row, hop.token);
+    } catch (error) {
+      if (!(error instanceof pg.DatabaseError && INTEGRITY_VIOLATION.test(error.code ?? ""))) throw error;
+    }
+    if (recorded === undefined) {
+      await tx.undo();
+      return recordHopTheLongWay(tx, hop, keys);
+    }
+    const parent = toDelegationRecord(recorded.parent);
+    hopFits(hop, ruleFacts(hop, parent, recorded.facts));
     await audit(tx, hop.audit);
-    return { delegation, token };
+    return { delegation: newDelegationRecord(hopDelegation(hop, parent.root)), token: recorded.token };
   });
+}
+
+/**
+ * The hop checked step by step: the parent's path locked, then the facts read, then the rules,
+ * then the insert. What {@link recordHop} falls back to when its one statement was refused.
+ */
+async function recordHopTheLongWay(tx: WriteTx, hop: CheckedHop, keys: HopKeys): Promise<HopRecord> {
+  const parentRow = await lockPath(tx, hop.parent);
+  const parent = parentRow === undefined ? undefined : toDelegationRecord(parentRow);
+  // Agents in id order, after the delegation rows: the lock order every write keeps.
+  const facts = await hopFacts(tx, keys);
+  hopFits(hop, ruleFacts(hop, parent, facts));
+  const { delegation, token } = await insertDelegationAndToken(
+    tx,
+    hopDelegation(hop, (parent as NonNullable<typeof parent>).root),
+    hop.token,
+  );
+  await audit(tx, hop.audit);
+  return { delegation, token };
+}
+
+function hopKeysOf(hop: CheckedHop): HopKeys {
+  return {
+    did: hop.did,
+    jti: hop.token.jti,
+    parent: hop.parent,
+    prf: hop.token.prf,
+    from: hop.from,
+    to: hop.to,
+    task: hop.task,
+    statusEntry: hop.statusEntry,
+  };
+}
+
+/** What the shared rule reads, from the parent's row and the facts read beside it. */
+function ruleFacts(hop: CheckedHop, parent: DelegationRecord | undefined, facts: HopFacts) {
+  return {
+    parent,
+    delegationExists: facts.delegationExists,
+    jtiExists: facts.jtiExists,
+    from: facts.agents.get(hop.from),
+    to: facts.agents.get(hop.to),
+    cycleAt: parent === undefined ? undefined : facts.cycleAt,
+    prfRecorded: facts.prfRecorded,
+    task: facts.task,
+    statusEntry: facts.statusEntry,
+  };
 }
 
 /** Records a new token version of a live delegation. */

@@ -105,6 +105,12 @@ export interface DeferredDecision {
 export interface WriteTx extends Tx {
   /** Queues `decision` for the log; it is chained and written after every write of the transaction. */
   appendAtCommit(decision: CheckedDecision): DeferredDecision;
+  /**
+   * Undoes every statement this write has run (to its savepoint in a batch, or its whole
+   * transaction when it runs alone), releasing the locks they took; the write may run more.
+   * After a failed statement, this is what lets it go on.
+   */
+  undo(): Promise<void>;
 }
 
 async function query<T>(
@@ -207,24 +213,29 @@ function txOf(client: pg.PoolClient): Tx {
 /**
  * One write's view of a transaction. `beforeFirstQuery` runs once, before the write's first
  * statement (a batch opens the write's savepoint there, so a write that only appends decisions
- * costs no round trip of its own).
+ * costs no round trip of its own). `undo` is what undoes the write's statements; when `reopens`,
+ * it ends the transaction, and `beforeFirstQuery` runs again before the next statement.
  */
 function writeTxOf(
   client: pg.PoolClient,
-  beforeFirstQuery?: () => Promise<unknown>,
+  beforeFirstQuery: () => Promise<unknown>,
+  undo: { readonly statement: string; readonly reopens: boolean },
 ): WriteTx & { readonly deferred: DeferredDecision[]; readonly queried: () => boolean } {
   const deferred: DeferredDecision[] = [];
   let opened: Promise<unknown> | undefined;
   const run = async <T>(statement: Statement, params: readonly unknown[]) => {
-    if (beforeFirstQuery !== undefined) {
-      opened ??= beforeFirstQuery();
-      await opened;
-    }
+    opened ??= beforeFirstQuery();
+    await opened;
     return query<T>(client, statement, params);
   };
   return {
     deferred,
     queried: () => opened !== undefined,
+    undo: async () => {
+      if (opened === undefined) return;
+      await client.query(undo.statement);
+      if (undo.reopens) opened = undefined;
+    },
     rows: <T>(statement: Statement, params: readonly unknown[] = []) => run<T>(statement, params),
     row: async <T>(statement: Statement, params: readonly unknown[] = []) =>
       (await run<T>(statement, params))[0],
@@ -409,7 +420,7 @@ export class PgContext {
       let broken = false;
       try {
         // BEGIN goes with the transaction's first statement: its own, or the decision log's lock.
-        const tx = writeTxOf(client, () => client.query("begin"));
+        const tx = writeTxOf(client, () => client.query("begin"), { statement: "rollback", reopens: true });
         const result = await fn(tx);
         await appendDecisionRows(txOf(client), tx.deferred, tx.queried() ? "" : "begin; ");
         if (tx.queried() || tx.deferred.length > 0) await client.query("commit");
@@ -453,7 +464,10 @@ export class PgContext {
       let began = false;
       for (const write of batch) {
         const waitAllowed = !holdsLocks;
-        const tx = writeTxOf(client, () => client.query(`${pending}savepoint baton_write`));
+        const tx = writeTxOf(client, () => client.query(`${pending}savepoint baton_write`), {
+          statement: "rollback to savepoint baton_write",
+          reopens: false,
+        });
         try {
           const value = await write.fn(tx);
           if (tx.queried()) {
@@ -806,9 +820,50 @@ export async function insertDelegationAndToken(
 }
 
 /**
+ * Two CTEs: `up`, the walk from the delegation `param` names up to its root, and `path`, every row
+ * on it share-locked until commit, with its `distance` from the start. Each row is locked as the
+ * nested loop reaches it, root first: the order a cascade locks in. A row changed meanwhile is
+ * read again at its latest version.
+ */
+export function lockedPath(param: string): string {
+  return `up(did, parent, distance) as (
+         select did, parent, 0 from delegations where did = ${param}
+         union all
+         select p.did, p.parent, up.distance + 1 from up cross join lateral (
+           select did, parent from delegations d where d.did = up.parent offset 0
+         ) p
+       ),
+       path as materialized (
+         select locked.*, walked.distance from (select did, distance from up order by distance desc) walked
+         cross join lateral (select * from delegations d where d.did = walked.did for share) locked
+       )`;
+}
+
+/**
+ * A hop's two agents, share-locked in id order (each as the loop over the sorted ids reaches it)
+ * until commit, so a disable of either waits for this transaction. `gate` is a condition that must
+ * hold before the first lock is taken (see {@link HOP_RECORD}).
+ */
+const hopAgentsLocked = (gate = "") => `agents_locked as materialized (
+         select a.* from (select unnest($9::text[]) as id order by 1) wanted
+         cross join lateral (select ${AGENT_COLUMNS} from agents where id = wanted.id for share) a${gate}
+       )`;
+
+/** What a hop checks besides its parent's row, given the expression that finds `cycleAt`. */
+const hopFactColumns = (
+  cycleAt: string,
+) => `(select coalesce(json_agg(a), '[]'::json) from agents_locked a) as agents,
+       exists (select 1 from delegations where did = $1) as "delegationExists",
+       exists (select 1 from tokens where jti = $2) as "jtiExists",
+       exists (select 1 from tokens where did = $3 and hash = $4) as "prfRecorded",
+       ${cycleAt} as "cycleAt",
+       (select row_to_json(t) from (select ${TASK_COLUMNS} from tasks where id = $6) t) as "taskRow",
+       (select allocated from status_lists where list = $7) as allocated,
+       exists (select 1 from delegations where status_list = $7 and status_index = $8) as "entryTaken"`;
+
+/**
  * Everything a hop checks besides its path, in one round trip, read after the path is locked: both
- * agents, share-locked in id order (each as the loop over the sorted ids reaches it) until commit,
- * so a disable of either waits for this transaction; whether its `did` and `jti` are taken, whether
+ * agents (locked as {@link hopAgentsLocked} says); whether its `did` and `jti` are taken, whether
  * the parent has a token hashed `prf`, the first row on the parent's path that the receiving agent
  * holds (a cycle: the walk up from the parent), the task, and its status list entry's facts (as
  * {@link statusEntryFacts} reads them). The plain reads share the statement's snapshot, taken
@@ -818,25 +873,51 @@ export async function insertDelegationAndToken(
  */
 export const HOP_FACTS: Prepared = {
   name: "baton_hop_facts",
-  text: `with agents_locked as materialized (
-         select a.* from (select unnest($9::text[]) as id order by 1) wanted
-         cross join lateral (select ${AGENT_COLUMNS} from agents where id = wanted.id for share) a
-       )
-       select (select coalesce(json_agg(a), '[]'::json) from agents_locked a) as agents,
-       exists (select 1 from delegations where did = $1) as "delegationExists",
-       exists (select 1 from tokens where jti = $2) as "jtiExists",
-       exists (select 1 from tokens where did = $3 and hash = $4) as "prfRecorded",
-       (with recursive up(did, parent, to_agent, distance) as (
+  text: `with ${hopAgentsLocked()}
+       select ${hopFactColumns(`(with recursive up(did, parent, to_agent, distance) as (
           select did, parent, to_agent, 0 from delegations where did = $3
           union all
           select p.did, p.parent, p.to_agent, up.distance + 1 from up cross join lateral (
             select did, parent, to_agent from delegations d where d.did = up.parent offset 0
           ) p
         )
-        select did from up where to_agent = $5 order by distance limit 1) as "cycleAt",
-       (select row_to_json(t) from (select ${TASK_COLUMNS} from tasks where id = $6) t) as task,
-       (select allocated from status_lists where list = $7) as allocated,
-       exists (select 1 from delegations where status_list = $7 and status_index = $8) as "entryTaken"`,
+        select did from up where to_agent = $5 order by distance limit 1)`)}`,
+};
+
+/**
+ * A hop recorded in one statement: the parent's path share-locked root first (as
+ * {@link LOCK_PATH} does), then both agents (held back by a gate until the whole path is locked),
+ * the facts {@link HOP_FACTS} reads (the cycle found on the locked path), and the new delegation
+ * and its first token inserted below the parent, with the parent's root. It returns the parent's
+ * row as locked with the facts, or no row when there is no parent (and then inserts nothing).
+ *
+ * The insert does not wait for the rules: they run on what the statement returns, and a hop they
+ * refuse is undone with the rest of its write before anything commits. Every read shares the
+ * statement's snapshot, taken before any wait for a lock, which is what {@link HOP_FACTS} relies
+ * on too; the one thing a wait for the path could let change, the status of a row on it, is read
+ * from the row as locked. Inserts in a WITH run after the query that returns the facts, and their
+ * foreign-key checks at the statement's end, so the locks come in the order every write keeps
+ * (delegation rows, agents, then the task's key). A taken did, jti or status entry, or an unknown
+ * agent or task, fails the statement: the write then undoes it and checks the hop the long way.
+ */
+export const HOP_RECORD: Prepared = {
+  name: "baton_hop_record",
+  text: `with recursive ${lockedPath("$3")},
+       ${hopAgentsLocked(" where (select count(*) from path) > 0")},
+       locked_parent as materialized (select * from path where did = $3),
+       inserted as (
+         insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp,
+           rvi, created_at, status_list, status_index)
+         select $1, $3, p.root, $6, $10, $11, $5, $12, $13, $14, $15, $16, $17, $18, $7, $8 from locked_parent p
+         returning did
+       ),
+       token as (
+         insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
+         select $2, inserted.did, 1, null, $4, $19, $20, $21, $22, $23, $18 from inserted
+       )
+       select ${DELEGATION_COLUMNS},
+       ${hopFactColumns("(select did from path where to_agent = $5 order by distance limit 1)")}
+       from locked_parent d`,
 };
 
 /** What {@link hopFacts} reads. */
@@ -852,30 +933,33 @@ export interface HopFacts {
   readonly statusEntry: StatusEntryFacts | undefined;
 }
 
-/** The facts of a hop from `parent` to `to` (see {@link HOP_FACTS}), in one round trip. */
-export async function hopFacts(
-  tx: Tx,
-  hop: {
-    readonly did: string;
-    readonly jti: string;
-    readonly parent: string;
-    readonly prf: string | null;
-    readonly from: string;
-    readonly to: string;
-    readonly task: string;
-    readonly statusEntry: StatusEntry | null;
-  },
-): Promise<HopFacts> {
-  const row = await tx.row<{
-    agents: AgentRow[];
-    delegationExists: boolean;
-    jtiExists: boolean;
-    prfRecorded: boolean;
-    cycleAt: string | null;
-    task: (Omit<TaskRecord, "hours"> & { hours: string | null }) | null;
-    allocated: number | null;
-    entryTaken: boolean;
-  }>(HOP_FACTS, [
+/** What {@link hopFacts} needs to know of a hop. */
+export interface HopKeys {
+  readonly did: string;
+  readonly jti: string;
+  readonly parent: string;
+  readonly prf: string | null;
+  readonly from: string;
+  readonly to: string;
+  readonly task: string;
+  readonly statusEntry: StatusEntry | null;
+}
+
+/** The facts' columns as {@link hopFactColumns} returns them. */
+interface HopFactsRow {
+  agents: AgentRow[];
+  delegationExists: boolean;
+  jtiExists: boolean;
+  prfRecorded: boolean;
+  cycleAt: string | null;
+  taskRow: (Omit<TaskRecord, "hours"> & { hours: string | null }) | null;
+  allocated: number | null;
+  entryTaken: boolean;
+}
+
+/** The parameters $1 to $9 that {@link HOP_FACTS} and {@link HOP_RECORD} share. */
+function hopFactParams(hop: HopKeys): unknown[] {
+  return [
     hop.did,
     hop.jti,
     hop.parent,
@@ -885,18 +969,69 @@ export async function hopFacts(
     hop.statusEntry?.list ?? null,
     hop.statusEntry?.index ?? null,
     [...new Set([hop.from, hop.to])],
-  ]);
-  if (row === undefined) throw new Error("a select without from returned no row");
+  ];
+}
+
+function hopFactsOf(row: HopFactsRow, hop: HopKeys): HopFacts {
   return {
     agents: new Map(row.agents.map((agent) => [agent.id, agent])),
     delegationExists: row.delegationExists,
     jtiExists: row.jtiExists,
     prfRecorded: row.prfRecorded,
     cycleAt: row.cycleAt ?? undefined,
-    task: row.task === null ? undefined : toTaskRecord(row.task),
+    task: row.taskRow === null ? undefined : toTaskRecord(row.taskRow),
     statusEntry:
       hop.statusEntry === null ? undefined : { allocated: row.allocated ?? undefined, taken: row.entryTaken },
   };
+}
+
+/** The facts of a hop from `parent` to `to` (see {@link HOP_FACTS}), in one round trip. */
+export async function hopFacts(tx: Tx, hop: HopKeys): Promise<HopFacts> {
+  const row = await tx.row<HopFactsRow>(HOP_FACTS, hopFactParams(hop));
+  if (row === undefined) throw new Error("a select without from returned no row");
+  return hopFactsOf(row, hop);
+}
+
+/** What {@link recordHopRow} inserted and read. */
+export interface RecordedHopRow {
+  /** The parent's row as locked. */
+  readonly parent: DelegationRow;
+  readonly facts: HopFacts;
+  /** The hop's first token, as inserted. */
+  readonly token: TokenRecord;
+}
+
+/**
+ * Runs {@link HOP_RECORD} for `hop` (`root` aside, its columns as {@link insertDelegationAndToken}
+ * takes them): the hop and its first token inserted below its parent, and what the rules need to
+ * judge it. Undefined when there is no parent, and then nothing was inserted. A statement refused
+ * by a key or a constraint rejects, as any statement does.
+ */
+export async function recordHopRow(
+  tx: Tx,
+  hop: HopKeys,
+  row: Omit<NewDelegation, "root">,
+  checkedToken: CheckedToken,
+): Promise<RecordedHopRow | undefined> {
+  const token = tokenRecordOf(row.did, checkedToken, 1, null, row.createdAt);
+  const found = await tx.row<DelegationRow & HopFactsRow>(HOP_RECORD, [
+    ...hopFactParams(hop),
+    row.depth,
+    row.from,
+    row.intent,
+    JSON.stringify(row.cap),
+    JSON.stringify(row.aud),
+    row.mdp,
+    row.exp,
+    row.rvi,
+    row.createdAt,
+    token.hash,
+    token.iat,
+    token.exp,
+    token.rvl,
+    token.compact,
+  ]);
+  return found === undefined ? undefined : { parent: found, facts: hopFactsOf(found, hop), token };
 }
 
 const STATUS_LIST_ALLOCATED: Prepared = {

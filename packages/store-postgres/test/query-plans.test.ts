@@ -10,7 +10,7 @@ import { randomDelegationId } from "@baton/token";
 import { expect, test } from "vitest";
 import { ANCESTORS, DESCENDANTS, LOCK_PATH, RADIUS } from "../src/graph-walks.ts";
 import { openPostgresStore, type PostgresStore, seedPostgresGraph } from "../src/index.ts";
-import { HOP_FACTS, LINK_STATUS } from "../src/pg-context.ts";
+import { HOP_FACTS, HOP_RECORD, LINK_STATUS } from "../src/pg-context.ts";
 import { createScratchDatabase, describeWithPostgres } from "./helpers/scratch-database.ts";
 
 const STATEMENTS: Record<string, { text: string; args: (did: string, agent: string) => unknown[] }> = {
@@ -18,6 +18,14 @@ const STATEMENTS: Record<string, { text: string; args: (did: string, agent: stri
   "the hop's facts": {
     text: HOP_FACTS.text,
     args: (did, agent) => ["new-did", "new-jti", did, "hash", agent, "task", 1, 7, [agent]],
+  },
+  "the hop in one statement": {
+    text: HOP_RECORD.text,
+    args: (did, agent) => [
+      ...["new-did", "new-jti", did, "hash", agent, "task", 1, 7, [agent]],
+      ...[1, agent, null, "[]", "[]", 0, 2_000_000_000, null, 1_800_000_000],
+      ...["token-hash", 1_800_000_000, 2_000_000_000, 1_800_003_600, "a.b.c"],
+    ],
   },
   "a chain's link statuses": { text: LINK_STATUS.text, args: (did) => [[did]] },
   ancestors: { text: ANCESTORS, args: (did) => [did] },
