@@ -767,34 +767,28 @@ export async function insertToken(
 }
 
 /**
- * A new delegation and its first token version in one statement (one round trip). The token's
- * foreign key to the delegation is checked at the end of the statement, when both rows exist.
+ * The columns a new delegation and its first token are inserted with, and their placeholders from
+ * `$at` on, in the order {@link newDelegationAndTokenParams} gives the values: the delegation's
+ * columns but its root (an expression of the statement's own), then the token's.
  */
-const INSERT_DELEGATION_AND_TOKEN: Prepared = {
-  name: "baton_insert_delegation_and_token",
-  text: `with delegation as (
-       insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi,
-         created_at, status_list, status_index)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     )
-     insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
-     values ($17, $1, 1, null, $18, $19, $20, $21, $22, $23, $14)`,
-};
+const NEW_DELEGATION_COLUMNS = `did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp, rvi,
+         created_at, status_list, status_index`;
+const FIRST_TOKEN_COLUMNS = "jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at";
+function newDelegationValues(at: number, root: string): string {
+  const $ = (i: number) => `$${at + i}`;
+  return [$(0), $(1), root, ...Array.from({ length: 13 }, (_, i) => $(i + 2))].join(", ");
+}
+function firstTokenValues(at: number, did: string): string {
+  const $ = (i: number) => `$${at + i}`;
+  // Recorded when the delegation is created ($at + 12).
+  return [$(15), did, "1", "null", $(16), $(17), $(18), $(19), $(20), $(21), $(12)].join(", ");
+}
 
-/**
- * Inserts a live delegation with its first token (version 1, recorded when the delegation is
- * created) and returns both records. Call inside `write`, after the checks.
- */
-export async function insertDelegationAndToken(
-  tx: Tx,
-  row: NewDelegation,
-  checkedToken: CheckedToken,
-): Promise<{ delegation: DelegationRecord; token: TokenRecord }> {
-  const token = tokenRecordOf(row.did, checkedToken, 1, null, row.createdAt);
-  await tx.rows(INSERT_DELEGATION_AND_TOKEN, [
+/** The values for {@link newDelegationValues} and {@link firstTokenValues}: 22 of them. */
+function newDelegationAndTokenParams(row: Omit<NewDelegation, "root">, token: TokenRecord): unknown[] {
+  return [
     row.did,
     row.parent,
-    row.root,
     row.task,
     row.depth,
     row.from,
@@ -815,7 +809,32 @@ export async function insertDelegationAndToken(
     token.exp,
     token.rvl,
     token.compact,
-  ]);
+  ];
+}
+
+/**
+ * A new delegation and its first token version in one statement (one round trip). The token's
+ * foreign key to the delegation is checked at the end of the statement, when both rows exist.
+ */
+const INSERT_DELEGATION_AND_TOKEN: Prepared = {
+  name: "baton_insert_delegation_and_token",
+  text: `with delegation as (
+       insert into delegations (${NEW_DELEGATION_COLUMNS}) values (${newDelegationValues(1, "$23")})
+     )
+     insert into tokens (${FIRST_TOKEN_COLUMNS}) values (${firstTokenValues(1, "$1")})`,
+};
+
+/**
+ * Inserts a live delegation with its first token (version 1, recorded when the delegation is
+ * created) and returns both records. Call inside `write`, after the checks.
+ */
+export async function insertDelegationAndToken(
+  tx: Tx,
+  row: NewDelegation,
+  checkedToken: CheckedToken,
+): Promise<{ delegation: DelegationRecord; token: TokenRecord }> {
+  const token = tokenRecordOf(row.did, checkedToken, 1, null, row.createdAt);
+  await tx.rows(INSERT_DELEGATION_AND_TOKEN, [...newDelegationAndTokenParams(row, token), row.root]);
   return { delegation: newDelegationRecord(row), token };
 }
 
@@ -906,14 +925,12 @@ export const HOP_RECORD: Prepared = {
        ${hopAgentsLocked(" where (select count(*) from path) > 0")},
        locked_parent as materialized (select * from path where did = $3),
        inserted as (
-         insert into delegations (did, parent, root, task, depth, from_agent, to_agent, intent, cap, aud, mdp, exp,
-           rvi, created_at, status_list, status_index)
-         select $1, $3, p.root, $6, $10, $11, $5, $12, $13, $14, $15, $16, $17, $18, $7, $8 from locked_parent p
+         insert into delegations (${NEW_DELEGATION_COLUMNS})
+         select ${newDelegationValues(10, "p.root")} from locked_parent p
          returning did
        ),
        token as (
-         insert into tokens (jti, did, version, supersedes, prf, hash, iat, exp, rvl, compact, recorded_at)
-         select $2, inserted.did, 1, null, $4, $19, $20, $21, $22, $23, $18 from inserted
+         insert into tokens (${FIRST_TOKEN_COLUMNS}) select ${firstTokenValues(10, "inserted.did")} from inserted
        )
        select ${DELEGATION_COLUMNS},
        ${hopFactColumns("(select did from path where to_agent = $5 order by distance limit 1)")}
@@ -1002,8 +1019,8 @@ export interface RecordedHopRow {
 }
 
 /**
- * Runs {@link HOP_RECORD} for `hop` (`root` aside, its columns as {@link insertDelegationAndToken}
- * takes them): the hop and its first token inserted below its parent, and what the rules need to
+ * Runs {@link HOP_RECORD} for `hop` (its columns but `root`, which the statement takes from the
+ * parent): the hop and its first token inserted below its parent, and what the rules need to
  * judge it. Undefined when there is no parent, and then nothing was inserted. A statement refused
  * by a key or a constraint rejects, as any statement does.
  */
@@ -1016,20 +1033,7 @@ export async function recordHopRow(
   const token = tokenRecordOf(row.did, checkedToken, 1, null, row.createdAt);
   const found = await tx.row<DelegationRow & HopFactsRow>(HOP_RECORD, [
     ...hopFactParams(hop),
-    row.depth,
-    row.from,
-    row.intent,
-    JSON.stringify(row.cap),
-    JSON.stringify(row.aud),
-    row.mdp,
-    row.exp,
-    row.rvi,
-    row.createdAt,
-    token.hash,
-    token.iat,
-    token.exp,
-    token.rvl,
-    token.compact,
+    ...newDelegationAndTokenParams(row, token),
   ]);
   return found === undefined ? undefined : { parent: found, facts: hopFactsOf(found, hop), token };
 }
