@@ -3,6 +3,7 @@
  * "Re-authorizing a chain", steps 1 to 9, plus the DPoP proof): every hop against the graph as it
  * is now, then the leaf holder's proof for this request.
  */
+import type { AgentRecord } from "@baton/store/contract";
 import type { ChainToken } from "@baton/token";
 import { authenticateChain, type ChainSentAs, provePresenter, type Reason } from "@baton/verifier";
 import type { UseCaseContext } from "./context.ts";
@@ -32,6 +33,8 @@ export type ChainCheck =
       readonly taskFacts: Record<string, unknown>;
       /** The leaf delegation's recorded `rvi` (see {@link Authenticated}). */
       readonly leafRvi: number | null;
+      /** The agent {@link AuthenticateOptions.receiver} named (see {@link Authenticated}). */
+      readonly receiver: AgentRecord | undefined;
     } & Presenter)
   | ({
       readonly ok: false;
@@ -58,6 +61,19 @@ export interface Authenticated {
    * which a hop below it defaults its own to; null when none is recorded.
    */
   readonly leafRvi: number | null;
+  /**
+   * The agent {@link AuthenticateOptions.receiver} named, read with the link statuses; undefined
+   * when it is not registered or none was named.
+   */
+  readonly receiver: AgentRecord | undefined;
+}
+
+/** How to authenticate a presentation. */
+export interface AuthenticateOptions {
+  /** Accept a chain whose revalidation is due (what `/v1/revalidate` is for); default false. */
+  readonly acceptRevalidationDue?: boolean;
+  /** An agent to read with the chain's facts: a hop's receiving agent (one read, not two). */
+  readonly receiver?: string;
 }
 
 /** Checks a presented chain and its proof at `now`; says why not rather than throwing. */
@@ -65,12 +81,12 @@ export async function checkPresented(
   ctx: UseCaseContext,
   presented: PresentedChain,
   now: number,
-  acceptRevalidationDue = false,
+  options: AuthenticateOptions = {},
 ): Promise<ChainCheck> {
-  const facts = await ctx.presentedFacts(ctx.presentedLinks(presented.chain));
+  const facts = await ctx.presentedFacts(ctx.presentedLinks(presented.chain), options.receiver);
   const chain = authenticateChain(
     presented.chain,
-    ctx.chainEnvironment(now, facts.statuses, acceptRevalidationDue),
+    ctx.chainEnvironment(now, facts.statuses, options.acceptRevalidationDue === true),
   );
   const { actor, proofReasons } = provePresenter(chain, presented, {
     now,
@@ -88,6 +104,7 @@ export async function checkPresented(
     actor,
     taskFacts: chain.hops[0]?.claims.tsk === facts.task ? facts.taskFacts : {},
     leafRvi: facts.leaf !== undefined && facts.leaf.did === leafDid ? facts.leaf.rvi : null,
+    receiver: facts.receiver,
   };
 }
 
@@ -100,9 +117,9 @@ export async function authenticate(
   presented: PresentedChain,
   kind: string,
   now: number,
-  acceptRevalidationDue = false,
+  options: AuthenticateOptions = {},
 ): Promise<Authenticated> {
-  const check = await checkPresented(ctx, presented, now, acceptRevalidationDue);
+  const check = await checkPresented(ctx, presented, now, options);
   if (!check.ok) {
     const leafIndex = check.presented.length - 1;
     const leaf = check.hops.length === check.presented.length ? check.hops[leafIndex]?.claims : undefined;
@@ -124,5 +141,6 @@ export async function authenticate(
     by: attribution(check),
     taskFacts: check.taskFacts,
     leafRvi: check.leafRvi,
+    receiver: check.receiver,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { AccessAnswer, AccessQuestion } from "@baton/policy";
 import type {
+  AgentRecord,
   AppendOutcome,
   ChainLinkStatus,
   DecisionInput,
@@ -53,6 +54,8 @@ export interface PresentedFacts {
   readonly taskFacts: Record<string, unknown>;
   /** The last presented `did` with its delegation's recorded `rvi`, when the graph has it. */
   readonly leaf: { readonly did: string; readonly rvi: number | null } | undefined;
+  /** The agent `presentedFacts` was asked to read too, when registered. */
+  readonly receiver: AgentRecord | undefined;
 }
 
 /**
@@ -214,17 +217,24 @@ export class UseCaseContext {
    * The status of each link of a presented chain and its task's facts, from one `chainFacts`
    * read, before the pure verifier runs (so its status check stays synchronous). The task is the
    * one the graph records for the presented root's delegation, and only when the root names it.
+   * A hop names its `receiver` too, read in the same query.
    */
-  async presentedFacts(links: PresentedLinks): Promise<PresentedFacts> {
-    if (links.dids.length === 0)
-      return { statuses: new Map(), task: undefined, taskFacts: {}, leaf: undefined };
-    const facts = await this.store.chainFacts([...new Set(links.dids)]);
+  async presentedFacts(links: PresentedLinks, receiver?: string): Promise<PresentedFacts> {
+    // No did to read: no hop of the chain can verify, so there is no hop to issue either.
+    if (links.dids.length === 0) {
+      return { statuses: new Map(), task: undefined, taskFacts: {}, leaf: undefined, receiver: undefined };
+    }
+    const facts = await this.store.chainFacts(
+      [...new Set(links.dids)],
+      receiver === undefined ? undefined : { agent: receiver },
+    );
     const task = facts.task !== undefined && facts.task.id === links.task ? facts.task : undefined;
     return {
       statuses: new Map(facts.links.map((status) => [status.did, status])),
       task: task?.id,
       taskFacts: task === undefined ? {} : taskFactsOf(task),
       leaf: facts.leaf,
+      receiver: facts.agent,
     };
   }
 

@@ -120,6 +120,45 @@ describe("delegate", () => {
     expect(contexts.at(-1)).toMatchObject({ taskIntent: "triage", taskOpenedAt: world.now });
   });
 
+  it("reads the receiving agent with the chain's link statuses, in the one chainFacts read", async () => {
+    await grantAlice(CAP_REPO);
+    const asked: { dids: string[]; options: unknown }[] = [];
+    const chainFacts = world.store.chainFacts.bind(world.store);
+    world.store.chainFacts = async (dids, options) => {
+      asked.push({ dids: [...dids], options });
+      return chainFacts(dids, options);
+    };
+    const agentReads = vi.spyOn(world.store, "getAgent");
+    const issued = await delegate(world.ctx, await present(world, alice, "/v1/delegations"), {
+      to: bob.id,
+      cap: CAP_ISSUES,
+    });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.options).toEqual({ agent: bob.id });
+    expect(agentReads).not.toHaveBeenCalled();
+    expect(issued.token.split(".")).toHaveLength(3);
+    expect(await world.store.getDelegation(issued.did)).toMatchObject({ to: bob.id });
+  });
+
+  it("refuses a receiver that is not registered (not_found) or disabled (revoked), and issues nothing", async () => {
+    const parentDid = await grantAlice(CAP_REPO);
+    const unknown = await refusalOf(
+      delegate(world.ctx, await present(world, alice, "/v1/delegations"), {
+        to: "agent:nobody",
+        cap: CAP_ISSUES,
+      }),
+    );
+    expect(unknown).toMatchObject({ code: "not_found", status: 404 });
+    expect(unknown.message).toContain("agent:nobody is not registered");
+    await world.store.disableAgent(bob.id, { reason: "compromised", at: world.now });
+    const disabled = await refusalOf(
+      delegate(world.ctx, await present(world, alice, "/v1/delegations"), { to: bob.id, cap: CAP_ISSUES }),
+    );
+    expect(disabled).toMatchObject({ status: 403 });
+    expect(JSON.stringify(disabled)).toContain("revoked");
+    expect(await world.store.descendants(parentDid)).toEqual([]);
+  });
+
   it("refuses a delegation wider than its parent with scope_widening, logged once as the presenter's deny", async () => {
     const parentDid = await grantAlice(CAP_ISSUES);
     const refusal = await refusalOf(

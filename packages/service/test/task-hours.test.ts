@@ -191,8 +191,8 @@ describe("task business hours", () => {
             const task = await store.getTask(id);
             return task !== undefined && corrupted.has(id) ? { ...task, hours: notHours } : task;
           },
-          chainFacts: async (dids) => {
-            const facts = await store.chainFacts(dids);
+          chainFacts: async (dids, options) => {
+            const facts = await store.chainFacts(dids, options);
             return facts.task !== undefined && corrupted.has(facts.task.id)
               ? { ...facts, task: { ...facts.task, hours: notHours } }
               : facts;

@@ -1068,9 +1068,8 @@ interface LinkFactsWithTask extends LinkFacts {
   readonly taskOpenedAt: number;
 }
 
-export const LINK_STATUS: Prepared = {
-  name: "baton_link_status",
-  text: `select d.did as did, d.task as task, d.rvi as rvi, d.status as status, d.revoked_at as "revokedAt",
+/** Each `did`'s delegation joined to its task and both agents (the statement of {@link LINK_STATUS}). */
+const LINK_ROWS = `select d.did as did, d.task as task, d.rvi as rvi, d.status as status, d.revoked_at as "revokedAt",
         d.revoke_reason as "revokeReason", d.revocation_seq as "revocationSeq", t.status as "taskStatus",
         t.closed_at as "taskClosedAt", t.close_reason as "taskCloseReason", ta.status as "toStatus",
         ta.disabled_at as "toDisabledAt", ta.disabled_reason as "toDisabledReason", fa.status as "fromStatus",
@@ -1081,7 +1080,19 @@ export const LINK_STATUS: Prepared = {
       cross join lateral (select * from delegations d where d.did = wanted.did offset 0) d
       cross join lateral (select * from tasks t where t.id = d.task offset 0) t
       cross join lateral (select * from agents ta where ta.id = d.to_agent offset 0) ta
-      left join lateral (select * from agents fa where fa.id = d.from_agent offset 0) fa on true`,
+      left join lateral (select * from agents fa where fa.id = d.from_agent offset 0) fa on true`;
+
+export const LINK_STATUS: Prepared = { name: "baton_link_status", text: LINK_ROWS };
+
+/**
+ * {@link LINK_STATUS} and one agent (`$2`) as JSON, in one statement: a hop's chain and its receiving
+ * agent. Always one row at least: with no link found, a row whose link columns are null.
+ */
+export const LINK_STATUS_AND_AGENT: Prepared = {
+  name: "baton_link_status_and_agent",
+  text: `select l.*, named.agent as "agentRow"
+      from (select (select row_to_json(a) from (select ${AGENT_COLUMNS} from agents where id = $2) a) as agent) named
+      left join lateral (${LINK_ROWS}) l on true`,
 };
 
 /** The status of each `did`, in the order given, from one indexed query. */
@@ -1090,9 +1101,27 @@ export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<Chain
   return linkStatuses(dids, found);
 }
 
-/** The link statuses, the first `did`'s task and the last one's `rvi`, from the same single query. */
-export async function chainFacts(tx: Tx, dids: readonly string[]): Promise<ChainFacts> {
-  const found = await tx.rows<LinkFactsWithTask>(LINK_STATUS, [dids]);
+/**
+ * The link statuses, the first `did`'s task and the last one's `rvi`, from the same single query,
+ * and `agent`'s record when one is named.
+ */
+export async function chainFacts(tx: Tx, dids: readonly string[], agent?: string): Promise<ChainFacts> {
+  if (agent === undefined) return chainFactsFrom(dids, await tx.rows<LinkFactsWithTask>(LINK_STATUS, [dids]));
+  const rows = await tx.rows<LinkFactsWithTask & { agentRow: AgentRow | null }>(LINK_STATUS_AND_AGENT, [
+    dids,
+    agent,
+  ]);
+  const agentRow = rows[0]?.agentRow ?? null;
+  return {
+    ...chainFactsFrom(
+      dids,
+      rows.filter((row) => row.did !== null),
+    ),
+    agent: agentRow === null ? undefined : toAgentRecord(agentRow),
+  };
+}
+
+function chainFactsFrom(dids: readonly string[], found: readonly LinkFactsWithTask[]): ChainFacts {
   return chainFactsOf(dids, found, (row) =>
     toTaskRecord({
       id: row.task,

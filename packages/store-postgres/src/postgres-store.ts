@@ -15,6 +15,7 @@ import type {
   AudienceRecord,
   BlastRadius,
   ChainFacts,
+  ChainFactsOptions,
   ChainLinkStatus,
   CompleteTaskOptions,
   CreateApprovalInput,
@@ -53,6 +54,7 @@ import type {
 import {
   checkAncestorsInput,
   checkBlastRadiusInput,
+  checkChainFactsOptions,
   checkChainStatusInput,
   checkCompleteTaskInput,
   checkCount,
@@ -367,8 +369,9 @@ export class PostgresStore implements Store, SigningKeyStore {
     return linkStatus(this.ctx, checkChainStatusInput(dids));
   }
 
-  async chainFacts(dids: readonly string[]): Promise<ChainFacts> {
-    return chainFacts(this.ctx, checkChainStatusInput(dids));
+  async chainFacts(dids: readonly string[], options?: ChainFactsOptions): Promise<ChainFacts> {
+    const checked = checkChainStatusInput(dids);
+    return chainFacts(this.ctx, checked, checkChainFactsOptions(options).agent);
   }
 
   // revocation -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { randomDelegationId } from "@baton/token";
 import { expect, test } from "vitest";
 import { ANCESTORS, DESCENDANTS, LOCK_PATH, RADIUS } from "../src/graph-walks.ts";
 import { openPostgresStore, type PostgresStore, seedPostgresGraph } from "../src/index.ts";
-import { HOP_FACTS, HOP_RECORD, LINK_STATUS } from "../src/pg-context.ts";
+import { HOP_FACTS, HOP_RECORD, LINK_STATUS, LINK_STATUS_AND_AGENT } from "../src/pg-context.ts";
 import { createScratchDatabase, describeWithPostgres } from "./helpers/scratch-database.ts";
 
 const STATEMENTS: Record<string, { text: string; args: (did: string, agent: string) => unknown[] }> = {
@@ -44,6 +44,10 @@ const STATEMENTS: Record<string, { text: string; args: (did: string, agent: stri
     ],
   },
   "a chain's link statuses": { text: LINK_STATUS.text, args: (did) => [[did]] },
+  "a hop's chain and its receiving agent": {
+    text: LINK_STATUS_AND_AGENT.text,
+    args: (did, agent) => [[did], agent],
+  },
   ancestors: { text: ANCESTORS, args: (did) => [did] },
   descendants: { text: DESCENDANTS, args: (did) => [did, 1_000_000, true] },
   "the blast radius": { text: RADIUS, args: (_did, agent) => [agent] },

@@ -19,6 +19,7 @@ import type {
   AudienceRecord,
   BlastRadius,
   ChainFacts,
+  ChainFactsOptions,
   ChainLinkStatus,
   CompleteTaskOptions,
   CreateApprovalInput,
@@ -58,6 +59,7 @@ import type {
 import {
   checkAncestorsInput,
   checkBlastRadiusInput,
+  checkChainFactsOptions,
   checkChainStatusInput,
   checkCompleteTaskInput,
   checkCount,
@@ -389,9 +391,16 @@ export class SqliteStore implements Store, SigningKeyStore {
     return this.ctx.linkStatus(checkChainStatusInput(dids));
   }
 
-  chainFacts(dids: readonly string[]): Promise<ChainFacts> {
+  chainFacts(dids: readonly string[], options?: ChainFactsOptions): Promise<ChainFacts> {
     // Every verify and every hop starts here: read in the turn, with the requests that came with it.
-    return this.ctx.readInTurn(() => this.ctx.chainFacts(checkChainStatusInput(dids)));
+    return this.ctx.readInTurn(() => {
+      const checked = checkChainStatusInput(dids);
+      const { agent } = checkChainFactsOptions(options);
+      const facts = this.ctx.chainFacts(checked);
+      if (agent === undefined) return facts;
+      const row = this.ctx.findAgent(agent);
+      return { ...facts, agent: row === undefined ? undefined : toAgentRecord(row) };
+    });
   }
 
   // revocation -----------------------------------------------------------------------------------

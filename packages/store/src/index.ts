@@ -22,6 +22,7 @@ export {
   type AudienceStore,
   type BlastRadius,
   type ChainFacts,
+  type ChainFactsOptions,
   type ChainLinkProblem,
   type ChainLinkStatus,
   type CompleteTaskOptions,

@@ -133,6 +133,16 @@ export function checkChainStatusInput(dids: unknown): string[] {
   return dids.map((did: unknown, i) => checkDelegationId(did, `dids[${i}]`));
 }
 
+/** `chainFacts`'s options, checked: the agent to read with the chain, if any. */
+export function checkChainFactsOptions(options: unknown): { agent: string | undefined } {
+  if (options === undefined) return { agent: undefined };
+  const agent = checkObject(options, "options").agent;
+  if (agent !== undefined && typeof agent !== "string") {
+    throw invalidInput("options.agent", "must be an agent id (a string)");
+  }
+  return { agent };
+}
+
 // the revocation feed ---------------------------------------------------------------------------
 
 /** The default and the largest page of the revocation feed. */

@@ -174,6 +174,20 @@ export interface ChainFacts {
    * delegation is not recorded.
    */
   readonly leaf: { readonly did: string; readonly rvi: number | null } | undefined;
+  /**
+   * The agent {@link ChainFactsOptions.agent} named, as `getAgent` reads it; undefined when it is
+   * not registered or none was named.
+   */
+  readonly agent?: AgentRecord | undefined;
+}
+
+/** What else {@link RevocationStore.chainFacts} reads with a chain's facts. */
+export interface ChainFactsOptions {
+  /**
+   * An agent to read in the same query: a hop's receiving agent, whose key the new token binds.
+   * Any string; one that names no agent gives none, as `getAgent` does.
+   */
+  readonly agent?: string;
 }
 
 /** The outcome of a revocation: every `did` newly revoked, in feed order. */
@@ -671,9 +685,10 @@ export interface RevocationStore {
   chainStatus(dids: readonly string[]): Promise<ChainLinkStatus[]>;
   /**
    * {@link chainStatus} and the task of the first `did`'s delegation, read together (one query
-   * where the backend allows): what a verification reads before deciding.
+   * where the backend allows): what a verification reads before deciding. A hop also names its
+   * receiving agent in `options`, read in the same query.
    */
-  chainFacts(dids: readonly string[]): Promise<ChainFacts>;
+  chainFacts(dids: readonly string[], options?: ChainFactsOptions): Promise<ChainFacts>;
   /** Revokes a delegation and its live subtree. Already-revoked ones are skipped. */
   revokeDelegation(did: string, options: RevokeOptions): Promise<RevocationResult>;
   /**

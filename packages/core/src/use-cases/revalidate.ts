@@ -20,7 +20,9 @@ export interface Revalidated {
 export function revalidate(ctx: UseCaseContext, presentation: PresentedChain): Promise<Revalidated> {
   return recorded(ctx, async () => {
     const now = ctx.now();
-    const { hops, leaf, by, taskFacts } = await authenticate(ctx, presentation, "revalidate", now, true);
+    const { hops, leaf, by, taskFacts } = await authenticate(ctx, presentation, "revalidate", now, {
+      acceptRevalidationDue: true,
+    });
     const deny = (reasons: readonly Reason[], did: string, status: 401 | 403) =>
       chainRefusal(reasons, status, {
         at: now,

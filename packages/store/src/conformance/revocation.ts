@@ -230,6 +230,41 @@ export function revocationConformance(factory: ConformanceFactory): void {
       expect(await store.chainFacts([])).toEqual({ links: [], task: undefined, leaf: undefined });
       expect(await codeOf(async () => store.chainFacts(["x"]))).toBe("invalid");
     });
+
+    test("reads the agent it is asked for with the chain, as getAgent does, and changes nothing else", async () => {
+      const { root, toBob } = await smallTree();
+      const dids = [root.did, toBob.did];
+      const withAgent = await store.chainFacts(dids, { agent: carol });
+      expect(withAgent.agent).toEqual(await store.getAgent(carol));
+      expect(withAgent.agent).toMatchObject({ id: carol, status: "active" });
+      const without = await store.chainFacts(dids);
+      expect(without.agent).toBeUndefined();
+      expect({ ...withAgent, agent: undefined }).toEqual({ ...without, agent: undefined });
+    });
+
+    test("reads the agent as it is now, and none for an id no agent has, whatever links it finds", async () => {
+      const { root } = await smallTree();
+      await store.disableAgent(dave, { reason: "lost key", at: T0 + 4 });
+      expect((await store.chainFacts([root.did], { agent: dave })).agent).toMatchObject({
+        id: dave,
+        status: "disabled",
+        disabledAt: T0 + 4,
+      });
+      expect((await store.chainFacts([root.did], { agent: "agent:nobody" })).agent).toBeUndefined();
+      const noLinks = await store.chainFacts([randomId()], { agent: bob });
+      expect(noLinks.agent).toEqual(await store.getAgent(bob));
+      expect(noLinks.links[0]).toMatchObject({ live: false, problem: "not_found" });
+      expect(noLinks.task).toBeUndefined();
+      expect((await store.chainFacts([], { agent: bob })).agent).toEqual(await store.getAgent(bob));
+    });
+
+    test("refuses an agent that is not a string, and options that are not an object", async () => {
+      const { root } = await smallTree();
+      const bad = { agent: 42 } as unknown as { agent: string };
+      expect(await codeOf(async () => store.chainFacts([root.did], bad))).toBe("invalid");
+      const notObject = "agent" as unknown as { agent: string };
+      expect(await codeOf(async () => store.chainFacts([root.did], notObject))).toBe("invalid");
+    });
   });
 
   describe("revocationsSince", () => {
