@@ -14,10 +14,10 @@
  * write, and the write alone.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import type { DecisionInput } from "@baton/store";
-import { decisionInput, grant, hopInput, registerAgents } from "@baton/store/conformance/fixtures";
+import { grant, registerAgents } from "@baton/store/conformance/fixtures";
 import { openPostgresStore } from "@baton/store-postgres";
 import { delegationIdAt } from "@baton/token";
+import { auditedHop, inFlight } from "./lib/hops.ts";
 import { createBenchDatabase } from "./lib/postgres.ts";
 
 const url = process.env.BATON_BENCH_POSTGRES_URL;
@@ -54,20 +54,7 @@ const store = await openPostgresStore(database.url);
 try {
   const [from, to] = (await registerAgents(store, "from", "to")) as [string, string];
   const root = await grant(store, from);
-  const record = () => {
-    const input = hopInput(root, to);
-    const did = delegationIdAt(Math.floor(Date.now() / 1000));
-    const audit: DecisionInput = decisionInput({
-      kind: "delegate",
-      decision: "allow",
-      reasons: [],
-      did,
-      jti: input.token.jti,
-      task: root.task,
-      agent: from,
-    });
-    return store.recordHop({ ...input, delegation: { ...input.delegation, did }, audit });
-  };
+  const record = () => store.recordHop(auditedHop(root, to, delegationIdAt(Math.floor(Date.now() / 1000))));
   const variants: { readonly name: string; readonly hop: () => Promise<unknown> }[] = [
     {
       name: "chainFacts naming the agent, then the write (now)",
@@ -86,14 +73,7 @@ try {
     },
     { name: "the write alone", hop: record },
   ];
-  const run = async (hop: () => Promise<unknown>, count: number) => {
-    let next = 0;
-    const worker = async () => {
-      while (next++ < count) await hop();
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  };
-  for (const variant of variants) await run(variant.hop, 500);
+  for (const variant of variants) await inFlight(500, IN_FLIGHT, variant.hop);
   const samples = variants.map(() => ({
     wall: [] as number[],
     client: [] as number[],
@@ -105,7 +85,7 @@ try {
       const server = serverCpuSeconds();
       const client = process.cpuUsage();
       const started = performance.now();
-      await run((variants[i] as (typeof variants)[0]).hop, HOPS_PER_ROUND);
+      await inFlight(HOPS_PER_ROUND, IN_FLIGHT, (variants[i] as (typeof variants)[0]).hop);
       const wallMs = performance.now() - started;
       const clientUs = process.cpuUsage(client);
       const taken = samples[i] as (typeof samples)[0];

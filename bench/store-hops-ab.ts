@@ -14,10 +14,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { DecisionInput } from "@baton/store";
-import { decisionInput, grant, hopInput, registerAgents } from "@baton/store/conformance/fixtures";
+import { grant, registerAgents } from "@baton/store/conformance/fixtures";
 import { openSqliteStore } from "@baton/store-sqlite";
 import { delegationIdAt, randomDelegationId } from "@baton/token";
+import { auditedHop, inFlight } from "./lib/hops.ts";
 
 const VARIANTS = {
   "did-order": {
@@ -57,7 +57,6 @@ try {
   interface Side {
     readonly side: "a" | "b";
     readonly store: ReturnType<typeof openSqliteStore>;
-    readonly from: string;
     readonly to: string;
     readonly root: Awaited<ReturnType<typeof grant>>;
     readonly micros: number[];
@@ -69,28 +68,10 @@ try {
     variant.prepare(side, (sql) => store.database.exec(sql));
     const [from, to] = await registerAgents(store, "from", "to");
     const root = await grant(store, from);
-    sides.push({ side, store, from, to, root, micros: [], bytes: 0 });
+    sides.push({ side, store, to, root, micros: [], bytes: 0 });
   }
-  const record = async (s: Side, count: number) => {
-    let next = 0;
-    const worker = async () => {
-      while (next++ < count) {
-        const input = hopInput(s.root, s.to);
-        const did = variant.did(s.side);
-        const audit: DecisionInput = decisionInput({
-          kind: "delegate",
-          decision: "allow",
-          reasons: [],
-          did,
-          jti: input.token.jti,
-          task: s.root.task,
-          agent: s.from,
-        });
-        await s.store.recordHop({ ...input, delegation: { ...input.delegation, did }, audit });
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  };
+  const record = (s: Side, count: number) =>
+    inFlight(count, IN_FLIGHT, () => s.store.recordHop(auditedHop(s.root, s.to, variant.did(s.side))));
   for (const s of sides) await record(s, 2 * HOPS_PER_ROUND);
   for (let round = 0; round < rounds; round++) {
     for (const s of round % 2 === 0 ? sides : [...sides].reverse()) {

@@ -1107,18 +1107,12 @@ export async function linkStatus(tx: Tx, dids: readonly string[]): Promise<Chain
  */
 export async function chainFacts(tx: Tx, dids: readonly string[], agent?: string): Promise<ChainFacts> {
   if (agent === undefined) return chainFactsFrom(dids, await tx.rows<LinkFactsWithTask>(LINK_STATUS, [dids]));
-  const rows = await tx.rows<LinkFactsWithTask & { agentRow: AgentRow | null }>(LINK_STATUS_AND_AGENT, [
-    dids,
-    agent,
-  ]);
+  // With no link found, the one row's link columns are all null.
+  type Row = (LinkFactsWithTask | { readonly did: null }) & { readonly agentRow: AgentRow | null };
+  const rows = await tx.rows<Row>(LINK_STATUS_AND_AGENT, [dids, agent]);
+  const links = rows.filter((row): row is Row & LinkFactsWithTask => row.did !== null);
   const agentRow = rows[0]?.agentRow ?? null;
-  return {
-    ...chainFactsFrom(
-      dids,
-      rows.filter((row) => row.did !== null),
-    ),
-    agent: agentRow === null ? undefined : toAgentRecord(agentRow),
-  };
+  return { ...chainFactsFrom(dids, links), agent: agentRow === null ? undefined : toAgentRecord(agentRow) };
 }
 
 function chainFactsFrom(dids: readonly string[], found: readonly LinkFactsWithTask[]): ChainFacts {

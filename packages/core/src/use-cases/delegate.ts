@@ -48,13 +48,14 @@ export function delegate(
 ): Promise<Delegated> {
   return recorded(ctx, async () => {
     const now = ctx.now();
-    const { chain, hops, by, taskFacts, leafRvi, receiver } = await authenticate(
-      ctx,
-      presentation,
-      "delegate",
-      now,
-      { receiver: request.to },
-    );
+    const {
+      chain,
+      hops,
+      by,
+      taskFacts,
+      leafRvi,
+      receiver: delegate,
+    } = await authenticate(ctx, presentation, "delegate", now, { receiver: request.to });
     const parentIndex = hops.length - 1;
     const parent = hops[parentIndex] as ChainToken;
     const p = parent.claims;
@@ -73,7 +74,6 @@ export function delegate(
 
     // The task's facts, the parent's recorded rvi and the receiving agent came with the chain's link
     // statuses. The agent's status is checked again, under lock, when the hop is recorded.
-    const delegate = receiver;
     if (delegate === undefined) throw refusals.notFound(`agent ${request.to} is not registered`);
     if (delegate.status !== "active") {
       const message = `agent ${request.to} is disabled and cannot receive delegations`;
